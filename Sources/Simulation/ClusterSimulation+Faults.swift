@@ -1,0 +1,177 @@
+import BinaryCoding
+import RaftCore
+import TaskQueue
+
+extension ClusterSimulation {
+    /// Ends the fault in force when its time is up, and sometimes starts a new one.
+    mutating func nemesis() {
+        while let (id, at) = bounces.first, at <= now {
+            bounces.removeFirst()
+            if crashed.contains(id) { restart(id) }
+        }
+        if let active = activeFault, active.until <= now {
+            healAll()
+            activeFault = nil
+        }
+        guard activeFault == nil, rng.chance(config.faultRate) else { return }
+        let fault = Fault.allCases[rng.below(Fault.allCases.count)]
+        let duration = UInt64(config.faultTicks.lowerBound + rng.below(config.faultTicks.count))
+        if inject(fault) {
+            stats.faults += 1
+            if fault.lasts { activeFault = (fault, now + duration) }
+        }
+    }
+
+    /// Nodes that take part: up or crashed, not removed, in creation order.
+    var liveMembers: [NodeID] { order.filter { !removed.contains($0) } }
+
+    /// Injects one fault; false when it does not apply right now.
+    mutating func inject(_ fault: Fault) -> Bool {
+        let members = liveMembers
+        switch fault {
+        case .randomHalves:
+            var shuffled = members
+            shuffled.shuffle(using: &rng)
+            let k = 1 + rng.below(max(1, shuffled.count - 1))
+            cut(PartitionShape.groups(Array(shuffled[..<k]), Array(shuffled[k...])), "halves")
+        case .isolateOne:
+            let x = members[rng.below(members.count)]
+            cut(PartitionShape.groups([x], members.filter { $0 != x }), "isolate \(x)")
+        case .isolateLeader:
+            guard let l = currentLeader else { return false }
+            cut(PartitionShape.groups([l], members.filter { $0 != l }), "isolate leader \(l)")
+        case .majorityRing:
+            cut(PartitionShape.majorityRing(members), "majority ring")
+        case .bridge:
+            guard members.count >= 3 else { return false }
+            cut(PartitionShape.bridge(members, bridge: members[rng.below(members.count)]), "bridge")
+        case .oneWay:
+            let x = members[rng.below(members.count)]
+            let cuts = members.filter { $0 != x }.map { (x, $0) }
+            cut(rng.chance(0.5) ? cuts : cuts.map { ($0.1, $0.0) }, "one-way \(x)")
+        case .crash:
+            let candidates = upNodes.filter { !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            crash(candidates[rng.below(candidates.count)])
+        case .crashLeader:
+            guard let l = currentLeader else { return false }
+            crash(l)
+        case .bounce:
+            let candidates = upNodes.filter { !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            let id = rng.chance(0.5) ? currentLeader ?? candidates[0] : candidates[rng.below(candidates.count)]
+            crash(id)
+            bounces.append((id, now + UInt64(1 + rng.below(3))))
+        case .transfer:
+            guard let l = currentLeader else { return false }
+            let voters = nodes[l].raft.membership.voters.filter { $0 != l }
+            guard !voters.isEmpty else { return false }
+            let target = voters[rng.below(voters.count)]
+            guard (try? nodes[l].raft.transferLeadership(to: target)) != nil else { return false }
+            stats.transfers += 1
+            note("transfer \(l) -> \(target)")
+        case .addLearner:
+            guard let l = currentLeader, !spares.isEmpty else { return false }
+            let id = spares.removeFirst()
+            guard (try? nodes[l].raft.proposeConfChange(.addLearner(id, address: "sim://\(id)"))) != nil else {
+                spares.insert(id, at: 0)
+                return false
+            }
+            addNode(id, bootstrap: nil)
+            stats.membershipChanges += 1
+            note("add learner \(id)")
+        case .promote:
+            guard let l = currentLeader else { return false }
+            let raft = nodes[l].raft
+            let ready = raft.status.peers.filter { !$0.isVoter && $0.match + 20 >= raft.commitIndex }
+            guard let target = ready.first?.id,
+                  (try? nodes[l].raft.proposeConfChange(.promote(target))) != nil else { return false }
+            stats.membershipChanges += 1
+            note("promote \(target)")
+        case .remove:
+            guard let l = currentLeader, pendingRemoval == nil else { return false }
+            let m = nodes[l].raft.membership
+            let candidates = m.voters.count > config.nodes - 1 && m.voters.count > 3 ? m.ids : m.learners
+            guard !candidates.isEmpty else { return false }
+            let target = candidates[rng.below(candidates.count)]
+            guard let at = try? nodes[l].raft.proposeConfChange(.remove(target)) else { return false }
+            pendingRemoval = (target, at)
+            stats.membershipChanges += 1
+            note("remove \(target)")
+        }
+        return true
+    }
+
+    mutating func cut(_ links: [(NodeID, NodeID)], _ what: String) {
+        for (a, b) in links { network.cut.insert(SimNetwork.Link(from: a, to: b)) }
+        note("partition: \(what)")
+    }
+
+    mutating func crash(_ id: NodeID) {
+        nodes[id].crash()
+        crashed.insert(id)
+        stats.crashes += 1
+        note("crash \(id)")
+        // A crashed process closes its sockets: peers notice at once.
+        for peer in upNodes { nodes[peer].raft.peerDisconnected(id) }
+    }
+
+    mutating func restart(_ id: NodeID) {
+        nodes[id].restart(seed: rng.next())
+        crashed.remove(id)
+        checker.observeDurable(id, term: nodes[id].raft.term, commit: nodes[id].raft.commitIndex)
+        note("restart \(id)")
+    }
+
+    mutating func healAll() {
+        network.heal()
+        for id in order where crashed.contains(id) { restart(id) }
+        note("heal")
+    }
+
+    // MARK: - Liveness
+
+    /// After the faults stop: heal, restart, stop losing messages, and require a leader that
+    /// commits a fresh submit and brings every node up to date within `livenessTicks`.
+    mutating func livenessPhase() -> String? {
+        healAll()
+        activeFault = nil
+        network.lossy = false
+        client.submitting = false
+        let probeKey = "liveness-probe"
+        client.toSend.append(probeKey)
+        let deadline = now + UInt64(config.livenessTicks)
+        // Once the probe is acknowledged, every member must apply up to the commit index of that moment.
+        var target: UInt64?
+        while now < deadline {
+            step()
+            guard client.acknowledged[probeKey] != nil, let leader = currentLeader else { continue }
+            if target == nil { target = nodes[leader].raft.commitIndex }
+            let commit = target!
+            let members = nodes[leader].raft.membership.ids.filter { !removed.contains($0) }
+            if members.allSatisfy({ nodes.lookup($0)?.up == true && nodes[$0].applied >= commit }) {
+                return nil
+            }
+        }
+        guard let leader = currentLeader else {
+            return "no leader \(config.livenessTicks) ticks after the faults stopped"
+        }
+        if client.acknowledged[probeKey] == nil {
+            return "leader \(leader) did not commit a submit within \(config.livenessTicks) ticks after the faults stopped"
+        }
+        let commit = target ?? nodes[leader].raft.commitIndex
+        let behind = nodes[leader].raft.membership.ids.filter { (nodes.lookup($0)?.applied ?? 0) < commit }
+        let peers = nodes[leader].raft.status.peers.map { "\($0.id): match \($0.match) next \($0.next) \($0.state.name) applied \(nodes.lookup($0.id)?.applied ?? 0) up \(nodes.lookup($0.id)?.up ?? false) [\(nodes.lookup($0.id).map { "\($0.raft.role) t\($0.raft.term) l=\($0.raft.leader ?? "-") c\($0.raft.commitIndex) last\($0.raft.lastIndex) unsynced \($0.unsynced.count)" } ?? "")]" }
+        return "nodes \(behind) did not catch up to commit \(commit) within \(config.livenessTicks) ticks; leader \(leader) sees \(peers)"
+    }
+
+    /// Every acknowledged submit is in every caught-up member's state exactly once.
+    mutating func finalChecks() {
+        guard let leader = currentLeader else { return }
+        let commit = nodes[leader].raft.commitIndex
+        let acknowledged = client.acknowledged.keys.sorted()
+        for id in nodes[leader].raft.membership.ids where nodes.lookup(id)?.up == true && nodes[id].applied >= commit {
+            checker.checkSubmits(id, keysInState: nodes[id].queue.tasks.map(\.key), acknowledged: acknowledged)
+        }
+    }
+}

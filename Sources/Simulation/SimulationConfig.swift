@@ -1,0 +1,56 @@
+/// What one simulated run does. The seed alone decides everything random in it.
+public struct SimulationConfig: Sendable {
+    public var seed: UInt64
+    /// Voters at the start.
+    public var nodes: Int = 5
+    /// Ticks of the faulty phase; a tick is 10 ms of simulated time.
+    public var steps: Int = 2000
+    /// Ids beyond the founders that membership changes may add.
+    public var spareNodes: Int = 2
+    /// Inject partitions, crashes, membership changes and transfers.
+    public var faults: Bool = true
+    /// Per-message network behaviour while faults run.
+    public var dropRate: Double = 0.02
+    public var duplicateRate: Double = 0.01
+    /// Messages take 1...maxDelay ticks; different delays reorder them.
+    public var maxDelay: Int = 3
+    /// Chance per tick that a quiet cluster gets a new fault.
+    public var faultRate: Double = 0.01
+    /// How long a lasting fault (partition, crash) holds, in ticks.
+    public var faultTicks: ClosedRange<Int> = 30...330
+    /// Ticks the cluster gets, once faults stop, to elect a leader and commit.
+    public var livenessTicks: Int = 600
+    /// Entries between state-machine snapshots on each node.
+    public var compactEvery: Int = 250
+    /// Client submits started per 100 ticks.
+    public var submitsPer100Ticks: Int = 40
+    /// Task slots per node.
+    public var slots: Int = 2
+    /// Record a human-readable trace (costly; for reproducing one seed).
+    public var keepTrace: Bool = false
+    /// A deliberate bug in the simulated runtime, to prove the checker catches it.
+    public var injectedBug: InjectedBug?
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// The command line that reruns exactly this configuration.
+    public var reproduceCommand: String {
+        var parts = ["flotilla sim --seed \(seed) --nodes \(nodes) --steps \(steps)"]
+        let defaults = SimulationConfig(seed: seed)
+        if !faults { parts.append("--no-faults") }
+        if faultRate != defaults.faultRate { parts.append("--fault-rate \(faultRate)") }
+        if faultTicks != defaults.faultTicks { parts.append("--fault-ticks \(faultTicks.lowerBound)-\(faultTicks.upperBound)") }
+        if let injectedBug { parts.append("--inject-bug \(injectedBug.rawValue)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Bugs the simulator can plant in its own node runtime. Tests run seeds with one of
+/// these and expect the invariant checker to object: a checker that never fails proves nothing.
+public enum InjectedBug: String, Sendable, CaseIterable {
+    /// fsync is skipped: writes reach the disk only every 50 ticks, yet messages (votes,
+    /// acknowledgements) leave at once, so a crash loses what peers were told was stored.
+    case lazyFsync = "lazy-fsync"
+    /// The runtime applies entries as soon as they are on disk, before they commit.
+    case applyUncommitted = "apply-uncommitted"
+}

@@ -1,0 +1,27 @@
+/// The outcome of one simulated run.
+public struct SimulationResult: Sendable {
+    public var config: SimulationConfig
+    /// Ticks simulated, the liveness phase included.
+    public var steps: Int
+    public var violations: [Violation]
+    /// Why the cluster failed to recover after the faults stopped, if it did.
+    public var livenessFailure: String?
+    /// A hash over every delivered message and role change: equal seeds give equal hashes.
+    public var traceHash: UInt64
+    public var trace: [String]
+    public var stats: Stats
+
+    public struct Stats: Sendable, Equatable {
+        public var elections = 0
+        public var faults = 0
+        public var crashes = 0
+        public var membershipChanges = 0
+        public var transfers = 0
+        public var snapshotsInstalled = 0
+        public var submitsAcknowledged = 0
+        public var tasksSucceeded = 0
+        public var finalCommit: UInt64 = 0
+    }
+
+    public var passed: Bool { violations.isEmpty && livenessFailure == nil }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Flotilla: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla",
+        abstract: "A Raft cluster you can watch and break on purpose.",
+        subcommands: [SimCommand.self]
+    )
+}

@@ -1,0 +1,73 @@
+import RaftCore
+import Testing
+
+/// Pre-vote (dissertation §9.6): a node first asks whether it could win, without raising its
+/// term, so a node that was cut off cannot force an election when it comes back.
+@Suite("Pre-vote")
+struct PreVoteTests {
+    static let E = TestCluster.electionTicks
+
+    @Test("a node isolated for many election timeouts keeps its term, and rejoining disturbs nobody")
+    func isolatedNodeKeepsItsTermAndRejoinsQuietly() throws {
+        let c = TestCluster()
+        c.elect("n1")
+        c.proposeAndCommit("n1", count: 2)
+        let term = c["n1"].term
+
+        c.isolate("n3")
+        let mark = c.sentCount
+        c.tickAll(10 * Self.E)
+        // n3 tried, over and over, but only ever with pre-votes.
+        #expect(c.sent(since: mark).filter { $0.from == "n3" && $0.body.name == "PreVote" }.count >= 5)
+        #expect(!c.sent(since: mark).contains { $0.from == "n3" && $0.body.name == "Vote" })
+        #expect(c["n3"].term == term)
+        #expect(c["n3"].role == .preCandidate)
+        #expect(c.leader == "n1" && c["n1"].term == term)
+
+        try c.propose("n1", "while-away")
+        c.heal()
+        c.tickAll(3 * Self.E)
+        #expect(c.leader == "n1")
+        for id in c.ids {
+            #expect(c[id].term == term, "\(id)'s term moved")
+            #expect(c[id].leader == "n1")
+        }
+        #expect(c.leadersByTerm().count == 1, "no election happened")
+        #expect(c.values("n3") == ["v1", "v2", "while-away"])
+    }
+
+    @Test("for contrast, without pre-vote the same isolation inflates the term and deposes the leader")
+    func withoutPreVoteTheTermInflates() throws {
+        let c = TestCluster(configure: { $0.preVote = false; $0.checkQuorum = false })
+        c.elect("n1")
+        let term = c["n1"].term
+        c.isolate("n3")
+        c.tickAll(10 * Self.E)
+        #expect(c["n3"].term > term + 3)
+
+        c.heal()
+        c.tickAll(3 * Self.E)
+        let leader = try #require(c.leader)
+        #expect(c[leader].term > term + 3, "the returning node forced a new, higher term")
+        #expect(c.leadersByTerm().count > 1)
+    }
+
+    @Test("a pre-vote is granted only to a log at least as up to date, and never moves a term")
+    func preVoteChecksTheLogAndKeepsTerms() throws {
+        let c = TestCluster(configure: { $0.checkQuorum = false })
+        c.elect("n1")
+        c.isolate("n3")
+        c.proposeAndCommit("n1", count: 1)
+        c.heal()
+        let term = c["n1"].term
+        // n3 (behind) and n2 (up to date) each ask n1 for a pre-vote.
+        c.tickUntilCampaigning("n3")
+        c.tickUntilCampaigning("n2")
+        c.deliverRound { $0.body.name == "PreVote" && $0.to == "n1" }
+        let answers = c.sent(from: "n1").filter { $0.body.name == "PreVoteResp" }
+        #expect(answers.map(\.to) == ["n3", "n2"])
+        #expect(answers.map(\.isGrantedPreVote) == [false, true])
+        #expect(c["n1"].term == term, "answering a pre-vote does not change the term")
+        #expect(c["n1"].vote == "n1", "nor the vote")
+    }
+}
