@@ -14,6 +14,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure, dependency-free cores: no I/O, no clock, no threads.
@@ -21,10 +27,53 @@ let package = Package(
         .target(name: "RaftCore", dependencies: ["BinaryCoding"], swiftSettings: strict),
         .target(name: "TaskQueue", dependencies: ["BinaryCoding"], swiftSettings: strict),
         .target(name: "Simulation", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
+        // The admin API's wire types, shared by the node and every client.
+        .target(name: "FlotillaAPI", swiftSettings: strict),
+        // A node's disk: write-ahead log segments, snapshots, recovery.
+        .target(
+            name: "NodeStorage",
+            dependencies: ["RaftCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Raft messages between nodes: framed TCP, handshake, reconnect, the fault filter.
+        .target(
+            name: "PeerTransport",
+            dependencies: [
+                "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The node runtime: the Raft driver, task workers, the admin API, metrics.
+        .target(
+            name: "FlotillaNode",
+            dependencies: [
+                "RaftCore", "TaskQueue", "FlotillaAPI", "NodeStorage", "PeerTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // The control plane: talks to nodes over HTTP and starts them as processes.
+        .target(
+            name: "Orchestrator",
+            dependencies: [
+                "FlotillaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "Simulation",
+                "Simulation", "FlotillaNode", "Orchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -33,6 +82,25 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"], swiftSettings: strict),
         .testTarget(name: "TaskQueueTests", dependencies: ["TaskQueue"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
+        .testTarget(name: "NodeStorageTests", dependencies: ["NodeStorage"], swiftSettings: strict),
+        .testTarget(
+            name: "PeerTransportTests",
+            dependencies: [
+                "PeerTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FlotillaNodeTests",
+            dependencies: [
+                "FlotillaNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,27 @@ struct CheckQuorumTests {
         #expect(c.values("n1") == ["v1", "after1", "after2"])
     }
 
+    @Test("a healed stale leader steps down at the first reply to its heartbeat, before check-quorum would")
+    func staleLeaderLearnsTheNewTermFromAFollower() throws {
+        let c = TestCluster(voters: 5)
+        c.elect("n1")
+        let term = c["n1"].term
+        c.partition(["n1", "n2"], ["n3", "n4", "n5"])
+        // Only the majority's clocks run, so n1 is still leader when the partition heals.
+        c.tick(["n3", "n4", "n5"], until: { c in c.leaders.contains { $0 != "n1" } }, within: 10 * Self.E)
+        let newLeader = try #require(c.leaders.first { $0 != "n1" })
+        let newTerm = c[newLeader].term
+        #expect(c["n1"].role == .leader)
+
+        // The new leader's own messages still cannot reach n1.
+        c.heal()
+        c.cut(from: newLeader, to: "n1")
+        let rounds = try #require(c.tick(["n1"], until: { $0["n1"].role != .leader }, within: TestCluster.heartbeatTicks))
+        #expect(rounds <= TestCluster.heartbeatTicks)
+        #expect(c["n1"].term == newTerm)
+        #expect(!c.events(of: "n1").contains(.checkQuorumFailed(term: term)))
+    }
+
     @Test("a leader that still hears a majority stays, even with a follower gone")
     func leaderWithAQuorumStays() {
         let c = TestCluster()

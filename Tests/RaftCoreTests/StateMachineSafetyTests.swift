@@ -79,7 +79,7 @@ struct StateMachineSafetyTests {
         }
         // Recover: everything heals and restarts, and the cluster converges.
         c.heal()
-        for id in c.down { c.restart(id) }
+        for id in c.down.sorted() { c.restart(id) }
         c.tick(until: { $0.leader != nil }, within: 10 * Self.E)
         c.tickAll(4 * Self.E)
         let leader = try #require(c.leader)
@@ -87,6 +87,145 @@ struct StateMachineSafetyTests {
         c.stabilize()
         c.tickAll(2 * Self.E)
         for id in c.ids {
+            #expect(c.machines[id] == c.machines[leader], "\(id) differs from \(leader)")
+        }
+        #expect(c.values(leader).last == "final")
+        c.checkLogMatching()
+    }
+}
+
+extension StateMachineSafetyTests {
+    @Test("a network that loses, duplicates and reorders messages never breaks safety, and the cluster recovers",
+          arguments: 1...16 as ClosedRange<UInt64>)
+    func chaoticNetwork(seed: UInt64) throws {
+        let c = TestCluster(voters: 5, seed: seed, configure: {
+            $0.snapshotChunkSize = 16
+            $0.maxInflight = 4
+            $0.maxEntriesPerAppend = 3
+        })
+        var rng = TestRandom(seed: seed &+ 1_000)
+        var written = 0
+        for step in 0..<400 {
+            switch rng.below(12) {
+            case 0, 1, 2, 3:
+                if let l = c.leader {
+                    written += 1
+                    _ = try? c.propose(l, "w\(written)")
+                }
+            case 4:
+                let up = c.upNodes
+                let id = up[rng.below(up.count)]
+                if c[id].appliedIndex > c[id].snapshotIndex { c.compact(id) }
+            case 5:
+                if let l = c.leader { try? c.transferLeadership(l, to: c.ids[rng.below(5)]) }
+            case 6:
+                // Ask every node that believes it leads, deposed or not.
+                for l in c.leaders { try? c.readIndex(l, context: UInt64(step * 10 + c.ids.firstIndex(of: l)! + 1)) }
+            case 7:
+                let id = c.ids[rng.below(5)]
+                if c.down.contains(id) { c.restart(id) } else if c.down.count < 2 { c.crash(id) }
+            case 8:
+                if rng.below(2) == 0 { c.isolate(c.ids[rng.below(5)]) } else { c.heal() }
+            default:
+                break
+            }
+            c.tick(deliver: false)
+            c.deliverChaotically(&rng, lossPercent: 10, duplicatePercent: 10)
+        }
+        // Calm returns: every node is up, the network is reliable again.
+        c.heal()
+        for id in c.down.sorted() { c.restart(id) }
+        c.tick(until: { $0.leader != nil }, within: 20 * Self.E)
+        c.tickAll(4 * Self.E)
+        let leader = try #require(c.leader)
+        try c.propose(leader, "final")
+        c.stabilize()
+        c.tickAll(2 * Self.E)
+        for id in c.ids {
+            #expect(c.machines[id] == c.machines[leader], "\(id) differs from \(leader)")
+        }
+        #expect(c.values(leader).last == "final")
+        c.checkLogMatching()
+        // Every read was answered at an index no later than what was committed when it was served.
+        for id in c.ids {
+            for r in c.readStates(of: id) { #expect(r.index <= c[leader].commitIndex) }
+        }
+    }
+}
+
+extension StateMachineSafetyTests {
+    /// Pre-vote/check-quorum combinations. With both off, a removed node that never learned of
+    /// its removal keeps forcing elections (dissertation §4.2.3), so that one is left out.
+    static let protections: [(preVote: Bool, checkQuorum: Bool)] = [(true, true), (true, false), (false, true)]
+
+    @Test("membership churn on a hostile network: learners join, are promoted, voters leave — safety holds throughout",
+          arguments: 1...12 as ClosedRange<UInt64>)
+    func membershipChurn(seed: UInt64) throws {
+        let protection = Self.protections[Int(seed % 3)]
+        let c = TestCluster(voters: 3, seed: seed, configure: {
+            $0.snapshotChunkSize = 16
+            $0.maxInflight = 3
+            $0.maxEntriesPerAppend = 2
+            $0.preVote = protection.preVote
+            $0.checkQuorum = protection.checkQuorum
+        })
+        var rng = TestRandom(seed: seed &+ 77)
+        var written = 0
+        var nextNode = 4
+        for step in 0..<500 {
+            let voters = c.leader.map { c[$0].membership.voters } ?? []
+            switch rng.below(16) {
+            case 0, 1, 2, 3:
+                if let l = c.leader {
+                    written += 1
+                    _ = try? c.propose(l, "w\(written)")
+                }
+            case 4:
+                let up = c.upNodes
+                let id = up[rng.below(up.count)]
+                if c[id].appliedIndex > c[id].snapshotIndex { c.compact(id) }
+            case 5:
+                if let l = c.leader { try? c.transferLeadership(l, to: c.ids[rng.below(c.ids.count)]) }
+            case 6:
+                for l in c.leaders { try? c.readIndex(l, context: UInt64(step * 10 + c.ids.firstIndex(of: l)! + 1)) }
+            case 7:
+                // Crash or restart, keeping a quorum of the current voters able to run.
+                let id = c.ids[rng.below(c.ids.count)]
+                if c.down.contains(id) { c.restart(id) } else if c.down.count < (voters.count - 1) / 2 { c.crash(id) }
+            case 8:
+                if rng.below(2) == 0 { c.isolate(c.ids[rng.below(c.ids.count)]) } else { c.heal() }
+            case 9:
+                if let l = c.leader, c.ids.count < 7 {
+                    let id = "n\(nextNode)"
+                    if (try? c.proposeConfChange(l, .addLearner(id, address: ""))) != nil {
+                        c.addNode(id)
+                        nextNode += 1
+                    }
+                }
+            case 10:
+                if let l = c.leader, let learner = c[l].membership.learners.first {
+                    _ = try? c.proposeConfChange(l, .promote(learner))
+                }
+            case 11:
+                if let l = c.leader, voters.count > 3 {
+                    _ = try? c.proposeConfChange(l, .remove(voters[rng.below(voters.count)]))
+                }
+            default:
+                break
+            }
+            c.tick(deliver: false)
+            c.deliverChaotically(&rng, lossPercent: 8, duplicatePercent: 8)
+        }
+        c.heal()
+        for id in c.down.sorted() { c.restart(id) }
+        c.tick(until: { $0.leader != nil }, within: 30 * Self.E)
+        c.tickAll(6 * Self.E)
+        let leader = try #require(c.leader)
+        try c.propose(leader, "final")
+        c.stabilize()
+        c.tickAll(3 * Self.E)
+        #expect(nextNode > 4, "the story added nodes")
+        for id in c[leader].membership.ids {
             #expect(c.machines[id] == c.machines[leader], "\(id) differs from \(leader)")
         }
         #expect(c.values(leader).last == "final")

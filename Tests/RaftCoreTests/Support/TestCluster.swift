@@ -12,6 +12,7 @@ import Testing
 /// - Leader Completeness: a new leader holds every entry any node has applied;
 /// - State Machine Safety: every node applies the same entry at each index, in index order;
 /// - persisted hard state: the term and commit never go back, and no node changes its vote within a term;
+/// - linearizable reads: a `ReadState` is never below a commit index reached before the read was requested;
 /// - any `.invariantViolation` event a node reports.
 final class TestCluster {
     static let electionTicks = 10
@@ -44,12 +45,16 @@ final class TestCluster {
     /// Each commit index a node persisted, in order.
     private(set) var commitHistory: [NodeID: [UInt64]] = [:]
 
+    /// For each read in progress, the highest commit index any node had when it was requested.
+    private var readFloor: [UInt64: UInt64] = [:]
+
     /// Who became leader in each term.
     private(set) var leaderOfTerm: [UInt64: NodeID] = [:]
     /// The entry applied at each index, by whichever node applied it first.
     private(set) var appliedEntries: [UInt64: Entry] = [:]
 
-    /// Crashed nodes: not ticked, and messages to them are lost.
+    /// Crashed nodes: not ticked, and messages to them are lost. (Iterate it sorted: a `Set`'s
+    /// order changes from one process to the next, and the runs must be reproducible.)
     private(set) var down: Set<NodeID> = []
     private var isolated: Set<NodeID> = []
     private var cuts: Set<Link> = []
@@ -131,7 +136,7 @@ final class TestCluster {
         return (n.snapshotIndex + 1...n.lastIndex).map { n.entry(at: $0)! }
     }
 
-    /// The payloads of the node's normal entries from `index` on.
+    /// The payloads of the normal entries the node's state machine has applied, in order.
     func values(_ id: NodeID) -> [String] { machines[id]!.values }
 
     // MARK: - Operations (each handles the node's Ready at once)
@@ -155,6 +160,8 @@ final class TestCluster {
 
     func readIndex(_ id: NodeID, context: UInt64) throws(RaftError) {
         defer { process(id) }
+        // Linearizability: the read must see everything committed anywhere before it began.
+        readFloor[context] = nodes.values.map(\.commitIndex).max() ?? 0
         try nodes[id]!.readIndex(context: context)
     }
 
@@ -319,6 +326,23 @@ final class TestCluster {
         Issue.record("messages still flowing after \(maxRounds) rounds without a tick", sourceLocation: sourceLocation)
     }
 
+    /// One round of a hostile network: the messages in flight are shuffled, and each is lost
+    /// with probability `lossPercent`% or delivered twice with probability `duplicatePercent`%.
+    func deliverChaotically(_ rng: inout TestRandom, lossPercent: Int, duplicatePercent: Int) {
+        var batch = inFlight
+        inFlight = []
+        for i in stride(from: batch.count - 1, to: 0, by: -1) { batch.swapAt(i, rng.below(i + 1)) }
+        for m in batch where !isBlocked(m) {
+            let roll = rng.below(100)
+            if roll < lossPercent { continue }
+            for _ in 0..<(roll < lossPercent + duplicatePercent ? 2 : 1) {
+                nodes[m.to]!.step(m)
+                delivered.append(m)
+                process(m.to)
+            }
+        }
+    }
+
     /// Loses the messages in flight that `rule` selects (all of them by default).
     func dropInFlight(where rule: (Message) -> Bool = { _ in true }) { inFlight.removeAll(where: rule) }
 
@@ -385,6 +409,11 @@ final class TestCluster {
             machine.apply(e)
         }
         machines[id] = machine
+        for rs in ready.readStates {
+            if let floor = readFloor[rs.context], rs.index < floor {
+                Issue.record("stale read on \(id): context \(rs.context) at index \(rs.index), but \(floor) was committed before it was requested")
+            }
+        }
         readStates[id, default: []].append(contentsOf: ready.readStates)
 
         for event in ready.events {
