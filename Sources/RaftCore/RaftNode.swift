@@ -40,6 +40,9 @@ public struct RaftNode: Sendable {
     public internal(set) var latestSnapshot: Snapshot?
     /// A snapshot being received from the leader, chunk by chunk.
     var incomingSnapshot: Snapshot?
+    /// Config entries up to here are already in `membership` (folded in at restart), so
+    /// handing them out again must not re-apply them.
+    var configAppliedIndex: UInt64 = 0
 
     // Output accumulated until `takeReady()`.
     var messages: [Message] = []
@@ -76,6 +79,7 @@ public struct RaftNode: Sendable {
             }
         }
         self.membership = m
+        self.configAppliedIndex = max(hard.commit, meta.index)
         resetRandomizedElectionTimeout()
     }
 
@@ -135,7 +139,7 @@ public struct RaftNode: Sendable {
         ready.messages = messages
         messages = []
         let committed = log.takeCommitted()
-        for e in committed where e.kind == .config { applyConfChange(e) }
+        for e in committed where e.kind == .config && e.index > configAppliedIndex { applyConfChange(e) }
         ready.committed = committed
         ready.readStates = readStates
         readStates = []
@@ -210,7 +214,9 @@ public struct RaftNode: Sendable {
         guard role == .follower, leader == peer, isVoter else { return }
         leader = nil
         events.append(.leaderChanged(leader: nil, term: term))
-        let soon = 1 + rng.below(max(1, config.electionTicks / 3))
+        // Campaign within one base timeout instead of after lease + timeout; the spread keeps
+        // followers that lost the leader together from splitting the vote.
+        let soon = 1 + rng.below(config.electionTicks)
         electionElapsed = max(electionElapsed, randomizedElectionTimeout - soon)
     }
 

@@ -37,6 +37,9 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "Print the trace of each run (use with one --seed).")
     var trace = false
 
+    @Flag(help: "Print each seed's trace hash, to compare runs across processes and machines.")
+    var hashes = false
+
     @Option(help: "Seeds run in parallel (default: the number of cores).")
     var jobs: Int?
 
@@ -88,6 +91,9 @@ struct SimCommand: AsyncParsableCommand {
         ) { result in
             if trace {
                 for line in result.trace { print("seed \(result.config.seed) \(line)") }
+            }
+            if hashes {
+                print("seed \(result.config.seed) trace \(String(result.traceHash, radix: 16)) steps \(result.steps)")
             }
         }
         for failure in summary.failures {

@@ -1,0 +1,135 @@
+/// The version every node and client reports.
+public let flotillaVersion = "0.1.0"
+
+/// `GET /v1/status`: everything one node knows about itself and, when leader, its peers.
+public struct NodeStatus: Codable, Sendable, Equatable {
+    public var id: String
+    public var clusterID: String
+    /// follower, pre-candidate, candidate, leader or learner.
+    public var role: String
+    public var term: UInt64
+    public var leader: String?
+    public var vote: String?
+    public var commit: UInt64
+    public var applied: UInt64
+    public var lastIndex: UInt64
+    public var snapshotIndex: UInt64
+    /// The chained log hash at `commit`, in hex: two nodes agree on their committed prefix when these match at the same index.
+    public var commitHash: String
+    public var members: [MemberInfo]
+    /// The leader's view of every other member; empty on followers.
+    public var peers: [PeerInfo]
+    public var tasks: TaskCounts
+    public var faults: FaultSpec
+    public var raftAddress: String
+    public var adminAddress: String
+    public var uptimeMs: UInt64
+    public var version: String
+
+    public init(id: String, clusterID: String, role: String, term: UInt64, leader: String?, vote: String?,
+                commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
+                members: [MemberInfo], peers: [PeerInfo], tasks: TaskCounts, faults: FaultSpec,
+                raftAddress: String, adminAddress: String, uptimeMs: UInt64, version: String = flotillaVersion) {
+        self.id = id
+        self.clusterID = clusterID
+        self.role = role
+        self.term = term
+        self.leader = leader
+        self.vote = vote
+        self.commit = commit
+        self.applied = applied
+        self.lastIndex = lastIndex
+        self.snapshotIndex = snapshotIndex
+        self.commitHash = commitHash
+        self.members = members
+        self.peers = peers
+        self.tasks = tasks
+        self.faults = faults
+        self.raftAddress = raftAddress
+        self.adminAddress = adminAddress
+        self.uptimeMs = uptimeMs
+        self.version = version
+    }
+}
+
+/// A cluster member and where to reach it.
+public struct MemberInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var raftAddress: String
+    public var adminAddress: String
+    public var voter: Bool
+
+    public init(id: String, raftAddress: String, adminAddress: String, voter: Bool) {
+        self.id = id
+        self.raftAddress = raftAddress
+        self.adminAddress = adminAddress
+        self.voter = voter
+    }
+}
+
+/// The leader's view of one peer's replication.
+public struct PeerInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var match: UInt64
+    public var next: UInt64
+    /// probe, replicate or snapshot.
+    public var progress: String
+    /// healthy, catching-up or unreachable.
+    public var status: String
+    public var lastContactMs: UInt64
+    /// Bytes of a snapshot transfer sent and its total, while one runs.
+    public var snapshotSent: Int?
+    public var snapshotTotal: Int?
+
+    public init(id: String, match: UInt64, next: UInt64, progress: String, status: String, lastContactMs: UInt64,
+                snapshotSent: Int? = nil, snapshotTotal: Int? = nil) {
+        self.id = id
+        self.match = match
+        self.next = next
+        self.progress = progress
+        self.status = status
+        self.lastContactMs = lastContactMs
+        self.snapshotSent = snapshotSent
+        self.snapshotTotal = snapshotTotal
+    }
+}
+
+/// Task counts by state, and the load of each node.
+public struct TaskCounts: Codable, Sendable, Equatable {
+    public var byState: [String: Int]
+    public var queued: Int
+    /// Tasks assigned or running, per node.
+    public var perNode: [String: Int]
+
+    public init(byState: [String: Int] = [:], queued: Int = 0, perNode: [String: Int] = [:]) {
+        self.byState = byState
+        self.queued = queued
+        self.perNode = perNode
+    }
+}
+
+/// `PUT /v1/faults`: what this node drops or delays on its Raft links. The admin API is never filtered.
+public struct FaultSpec: Codable, Sendable, Equatable {
+    public var drop: [String]
+    /// both, in or out.
+    public var direction: String
+    public var delayMs: Int
+    public var loss: Double
+
+    public init(drop: [String] = [], direction: String = "both", delayMs: Int = 0, loss: Double = 0) {
+        self.drop = drop
+        self.direction = direction
+        self.delayMs = delayMs
+        self.loss = loss
+    }
+
+    public var isClean: Bool { drop.isEmpty && delayMs == 0 && loss == 0 }
+
+    /// Why this spec cannot be applied, or nil.
+    public var problem: String? {
+        if !["both", "in", "out"].contains(direction) { return "direction must be both, in or out (got \"\(direction)\")" }
+        if delayMs < 0 || delayMs > 60_000 { return "delayMs must be between 0 and 60000" }
+        if !(0...1).contains(loss) { return "loss must be between 0 and 1" }
+        return nil
+    }
+}

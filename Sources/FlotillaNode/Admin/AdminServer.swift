@@ -1,0 +1,257 @@
+import FlotillaAPI
+import Foundation
+import Hummingbird
+import NIOCore
+import PeerTransport
+import RaftCore
+import TaskQueue
+
+/// The HTTP/JSON admin API. Every error is `{"error", "code"}` with a 4xx/5xx status;
+/// mutations need the cluster token when the node has one; writes sent to a follower
+/// answer 307 with the leader's address; the admin API itself is never fault-filtered.
+struct AdminServer {
+    let api: NodeAPI
+    static let maxBody = 1 << 20
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/v1/health") { _, _ in json(OperationResult(message: "ok")) }
+        router.get("/v1/status") { _, _ in json(api.status) }
+        router.get("/v1/members") { _, _ in
+            let s = api.status
+            return json(MemberList(members: s.members, leader: s.leader))
+        }
+        router.post("/v1/members") { request, context in
+            try await guarded(request, write: true) {
+                let join = try await decode(JoinRequest.self, request)
+                let address = MemberAddressText.encode(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0)
+                _ = try await api.propose(.addLearner(join.id, address: address))
+                return json(OperationResult(message: "\(join.id) added as a learner"), status: .created)
+            }
+        }
+        router.post("/v1/members/:id/promote") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                _ = try await api.propose(.promote(id))
+                return json(OperationResult(message: "\(id) promoted to voter"))
+            }
+        }
+        router.delete("/v1/members/:id") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                _ = try await api.propose(.remove(id))
+                return json(OperationResult(message: "\(id) removed"))
+            }
+        }
+        router.post("/v1/leader") { request, _ in
+            try await guarded(request, write: true) {
+                let body = try await decode(TransferRequest.self, request, allowEmpty: true) ?? TransferRequest()
+                let target = try await api.transfer(to: body.to)
+                return json(OperationResult(message: "transferring leadership to \(target)"), status: .accepted)
+            }
+        }
+        router.get("/v1/tasks") { request, _ in
+            try await guarded(request, write: false) {
+                let q = request.uri.queryParameters
+                let limit = q["limit"].flatMap { Int(String($0)) } ?? 100
+                guard (1...10_000).contains(limit) else { throw APIError("limit must be between 1 and 10000", code: APIErrorCode.badRequest) }
+                return json(api.tasks(state: q["state"].map(String.init), node: q["node"].map(String.init), limit: limit))
+            }
+        }
+        router.post("/v1/tasks") { request, _ in
+            try await guarded(request, write: true) {
+                let submission = try await decode(TaskSubmission.self, request)
+                let result = try await api.submit(submission)
+                return json(result, status: result.duplicate ? .ok : .created)
+            }
+        }
+        router.get("/v1/tasks/:id") { request, context in
+            try await guarded(request, write: false) {
+                let id = try param(context, "id")
+                guard let task = api.task(id) else { throw APIError("no task \(id)", code: APIErrorCode.notFound) }
+                return json(task)
+            }
+        }
+        router.post("/v1/tasks/:id/cancel") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                let effects = try await api.propose(.cancel(task: id, at: wallClockMs()))
+                if case .rejected(let why)? = effects.first { throw APIError("cannot cancel \(id): \(why)", code: APIErrorCode.conflict) }
+                return json(OperationResult(message: "\(id) cancelled"))
+            }
+        }
+        router.post("/v1/tasks/:id/report") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                let report = try await decode(TaskReport.self, request)
+                let effects = try await api.propose(report.command(task: id, at: wallClockMs()))
+                if case .rejected(let why)? = effects.first { throw APIError("report for \(id) rejected: \(why)", code: APIErrorCode.conflict) }
+                return json(OperationResult(message: "recorded"))
+            }
+        }
+        router.get("/v1/faults") { _, _ in json(api.status.faults) }
+        router.put("/v1/faults") { request, _ in
+            try await guarded(request, write: true, leaderOnly: false) {
+                let spec = try await decode(FaultSpec.self, request)
+                if let problem = spec.problem { throw APIError(problem, code: APIErrorCode.badRequest) }
+                let rules = FaultRules(drop: Set(spec.drop), direction: FaultRules.Direction(rawValue: spec.direction) ?? .both,
+                                       delayMs: spec.delayMs, loss: spec.loss)
+                api.transport.setFaults(rules)
+                api.events.record("fault", term: api.status.term, "fault rules set: \(rules)")
+                await api.driver.republish()
+                return json(api.status.faults)
+            }
+        }
+        router.delete("/v1/faults") { request, _ in
+            try await guarded(request, write: true, leaderOnly: false) {
+                api.transport.setFaults(FaultRules())
+                api.events.record("fault", term: api.status.term, "fault rules cleared")
+                await api.driver.republish()
+                return json(api.status.faults)
+            }
+        }
+        router.get("/v1/log/hash") { request, _ in
+            try await guarded(request, write: false) {
+                guard let raw = request.uri.queryParameters["index"], let index = UInt64(String(raw)) else {
+                    throw APIError("index must be a non-negative integer", code: APIErrorCode.badRequest)
+                }
+                guard let found = await api.driver.logHash(at: index) else {
+                    throw APIError("entry \(index) is not held by this node (compacted or not yet replicated)", code: APIErrorCode.notFound)
+                }
+                return json(found)
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            let stream = api.events.subscribe()
+            let backlog = api.events.recentEvents().suffix(100)
+            let body = ResponseBody { writer in
+                let encoder = JSONEncoder()
+                for e in backlog { try await writer.write(sse(e, encoder)) }
+                for await e in stream { try await writer.write(sse(e, encoder)) }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        }
+        return router
+    }
+
+    /// Runs `body`, turning every thrown error into a JSON error response; checks the token
+    /// for mutations and redirects writes to the leader.
+    func guarded(_ request: Request, write: Bool, leaderOnly: Bool = true, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            if write, let token = api.config.token {
+                let given = request.headers[.authorization] ?? ""
+                guard given == "Bearer \(token)" else {
+                    throw APIError("missing or wrong token: send Authorization: Bearer <cluster token>", code: APIErrorCode.unauthorized)
+                }
+            }
+            if write, leaderOnly, api.status.role != "leader" {
+                if let leader = api.redirectTarget {
+                    var headers = HTTPFields()
+                    headers[.location] = "http://\(leader)\(request.uri.string)"
+                    headers[.contentType] = "application/json"
+                    let err = APIError("this node is not the leader; the leader is at \(leader)", code: APIErrorCode.notLeader, leader: leader)
+                    return Response(status: .temporaryRedirect, headers: headers, body: .init(byteBuffer: encode(err)))
+                }
+                throw APIError("there is no leader right now; retry shortly", code: APIErrorCode.noLeader)
+            }
+            return try await body()
+        } catch let e as APIError {
+            return json(e, status: status(for: e.code))
+        } catch is NIOTooManyBytesError {
+            return json(APIError("request body over \(AdminServer.maxBody) bytes", code: APIErrorCode.tooLarge), status: .contentTooLarge)
+        } catch let e as DecodingError {
+            return json(APIError("malformed JSON: \(describe(e))", code: APIErrorCode.badRequest), status: .badRequest)
+        }
+    }
+
+    func status(for code: String) -> HTTPResponse.Status {
+        switch code {
+        case APIErrorCode.badRequest: .badRequest
+        case APIErrorCode.unauthorized: .unauthorized
+        case APIErrorCode.notFound: .notFound
+        case APIErrorCode.conflict: .conflict
+        case APIErrorCode.tooLarge: .contentTooLarge
+        case APIErrorCode.noLeader, APIErrorCode.unavailable, APIErrorCode.notLeader: .serviceUnavailable
+        case APIErrorCode.timeout: .gatewayTimeout
+        case APIErrorCode.storage: .init(code: 507, reasonPhrase: "Insufficient Storage")
+        default: .internalServerError
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool = false) async throws -> T {
+        try await decode(type, request, allowEmpty: true)!
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool) async throws -> T? {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > AdminServer.maxBody {
+            throw NIOTooManyBytesError(maxBytes: AdminServer.maxBody)
+        }
+        let buffer = try await request.body.collect(upTo: AdminServer.maxBody)
+        if buffer.readableBytes == 0 {
+            if allowEmpty { return nil }
+            throw APIError("a JSON body is required", code: APIErrorCode.badRequest)
+        }
+        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    func param(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let v = context.parameters.get(name) else { throw APIError("missing \(name)", code: APIErrorCode.badRequest) }
+        return v
+    }
+}
+
+func encode<T: Encodable>(_ value: T) -> ByteBuffer {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"encoding failed\",\"code\":\"internal\"}".utf8)
+    return ByteBuffer(bytes: data)
+}
+
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: encode(value)))
+}
+
+func sse(_ e: NodeEvent, _ encoder: JSONEncoder) -> ByteBuffer {
+    let data = (try? encoder.encode(e)) ?? Data()
+    return ByteBuffer(string: "id: \(e.seq)\nevent: \(e.kind)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+}
+
+func describe(_ e: DecodingError) -> String {
+    switch e {
+    case let .typeMismatch(_, c): "wrong type at \(path(c.codingPath)): \(c.debugDescription)"
+    case let .valueNotFound(_, c): "missing value at \(path(c.codingPath))"
+    case let .keyNotFound(k, c): "missing field \(path(c.codingPath + [k]))"
+    case let .dataCorrupted(c): c.codingPath.isEmpty ? "not valid JSON" : "bad value at \(path(c.codingPath)): \(c.debugDescription)"
+    @unknown default: "\(e)"
+    }
+}
+
+func path(_ keys: [any CodingKey]) -> String {
+    keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+}
+
+/// A worker's report on a task it runs: `{"node", "epoch", "outcome": "started|succeeded|failed", "result", "error"}`.
+struct TaskReport: Codable, Sendable {
+    var node: String
+    var epoch: UInt64
+    var outcome: String
+    var result: String?
+    var error: String?
+
+    func command(task: String, at: UInt64) throws(APIError) -> Command {
+        switch outcome {
+        case "started": return .start(task: task, node: node, epoch: epoch, at: at)
+        case "succeeded": return .complete(task: task, node: node, epoch: epoch, result: result ?? "", at: at)
+        case "failed": return .fail(task: task, node: node, epoch: epoch, message: error ?? "failed", at: at)
+        default: throw APIError("outcome must be started, succeeded or failed", code: APIErrorCode.badRequest)
+        }
+    }
+}
+
+/// The `Member.address` text a join request becomes (slots are learned when the node reports them).
+enum MemberAddressText {
+    static func encode(raft: String, admin: String, slots: Int = 0) -> String {
+        MemberAddress(raft: raft, admin: admin, slots: slots).encoded
+    }
+}

@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import FlotillaAPI
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NodeStorage
+import PeerTransport
+import RaftCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Why a node could not start, in words an operator can act on.
+public struct NodeStartupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One node process: opens its storage, starts the peer transport, the Raft driver, the
+/// task executor and the admin API, and stops them in order on SIGTERM or SIGINT.
+public enum FlotillaNodeService {
+    public static func run(_ config: NodeConfig, logger: Logger) async throws {
+        if let problem = config.problem { throw NodeStartupError(problem) }
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        let (storage, restored): (NodeStorage, PersistentState)
+        do {
+            (storage, restored) = try NodeStorage.open(directory: config.dataDir, options: StorageOptions(), logger: logger)
+        } catch {
+            throw NodeStartupError("cannot open the data directory \(config.dataDir): \(error)")
+        }
+        defer { storage.close() }
+        logger.info("recovered term \(restored.hardState.term), commit \(restored.hardState.commit), \(restored.entries.count) entries after snapshot \(restored.snapshot?.metadata.index ?? 0)")
+
+        let events = EventLog(node: config.id)
+        let inbox = Inbox<DriverInput>()
+        var tc = TransportConfig(clusterID: config.clusterID, nodeID: config.id, listenPort: config.raftPort)
+        tc.listenHost = config.raftHost
+        let transport = PeerTransport(
+            config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            onMessage: { inbox.push(.message($0)) },
+            onPeerDown: { inbox.push(.peerDown($0)) })
+        do {
+            try await transport.start()
+        } catch {
+            throw NodeStartupError("cannot listen for peers on \(config.raftAddress): \(error)")
+        }
+
+        let driver: RaftDriver
+        do {
+            driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
+                                    events: events, inbox: inbox, logger: logger)
+        } catch {
+            await transport.shutdown()
+            throw NodeStartupError("cannot start Raft: \(error)")
+        }
+        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { task, report in
+            await deliver(report, task: task, api: api, http: http, token: config.token)
+        }
+        await driver.setHooks(
+            onAssigned: { executor.start($0) },
+            onQueue: { executor.reconcile(with: $0) },
+            onFatal: { message in
+                logger.critical("stopping: \(message)")
+                FileHandle.standardError.write(Data("flotilla node \(config.id): stopping: \(message)\n".utf8))
+                exit(3)
+            })
+
+        let app = Application(
+            router: AdminServer(api: api).router(),
+            configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
+            logger: logger)
+        let driverService = DriverService(driver: driver)
+        var services: [any Service] = [driverService, app]
+        if let join = config.join, restored.hardState.term == 0, restored.entries.isEmpty {
+            services.append(JoinService(config: config, target: join, http: http, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped with an error: \(error)")
+        }
+        executor.stopAll()
+        events.finishAll()
+        await transport.shutdown()
+        try? await http.shutdown()
+    }
+
+    /// Reports a task outcome: to ourselves when we lead, else to the leader's admin API.
+    static func deliver(_ report: TaskReport, task: String, api: NodeAPI, http: HTTPClient, token: String?) async -> Bool {
+        let status = api.status
+        if status.role == "leader" {
+            do {
+                _ = try await api.propose(try report.command(task: task, at: wallClockMs()))
+                return true
+            } catch {
+                return error.code == APIErrorCode.conflict || error.code == APIErrorCode.badRequest
+            }
+        }
+        guard let leader = status.leader, let addr = status.members.first(where: { $0.id == leader })?.adminAddress else { return false }
+        var request = HTTPClientRequest(url: "http://\(addr)/v1/tasks/\(task)/report")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(encode(report))
+        do {
+            let response = try await http.execute(request, timeout: .seconds(5))
+            // 2xx recorded; 409 refused (stale epoch): either way, stop retrying.
+            return (200..<300).contains(Int(response.status.code)) || response.status.code == 409
+        } catch {
+            return false
+        }
+    }
+}
+
+/// Runs the driver loop as a service, stopping it on graceful shutdown.
+struct DriverService: Service {
+    let driver: RaftDriver
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await driver.run()
+        } onGracefulShutdown: {
+            driver.stop()
+        }
+    }
+}
+
+/// Asks a running cluster to add this node as a learner, retrying until admitted.
+struct JoinService: Service {
+    let config: NodeConfig
+    let target: String
+    let http: HTTPClient
+    let logger: Logger
+
+    func run() async throws {
+        let join = JoinRequest(id: config.id, raftAddress: config.raftAddress, adminAddress: config.adminAddress, slots: config.slots)
+        var delay = 200
+        var address = target
+        for attempt in 1...60 {
+            var request = HTTPClientRequest(url: "http://\(address)/v1/members")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let token = config.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            request.body = .bytes(encode(join))
+            do {
+                let response = try await http.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                if (200..<300).contains(Int(response.status.code)) {
+                    logger.info("joined the cluster through \(address) as a learner")
+                    return
+                }
+                if response.status.code == 307, let location = response.headers.first(name: "Location"),
+                   let url = URL(string: location), let host = url.host, let port = url.port {
+                    address = "\(host):\(port)"
+                    continue
+                }
+                let text = String(buffer: body)
+                if response.status.code == 401 || (response.status.code == 400 && text.contains("already a member")) {
+                    logger.error("join refused by \(target): \(text)")
+                    return
+                }
+                logger.warning("join attempt \(attempt) through \(target): \(response.status.code) \(text)")
+            } catch {
+                logger.warning("join attempt \(attempt) through \(target) failed: \(error)")
+            }
+            try await Task.sleep(for: .milliseconds(delay))
+            delay = min(delay * 2, 3000)
+        }
+        logger.error("gave up joining through \(target)")
+    }
+}

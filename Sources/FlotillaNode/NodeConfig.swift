@@ -1,0 +1,72 @@
+/// How one node runs: identity, addresses, timing, and what it may execute.
+public struct NodeConfig: Sendable {
+    public var id: String
+    public var clusterID: String = "flotilla"
+    public var raftHost: String = "127.0.0.1"
+    public var raftPort: Int
+    public var adminHost: String = "127.0.0.1"
+    public var adminPort: Int
+    public var dataDir: String
+    /// Founding members (id -> raft and admin addresses) of a new cluster, this node included.
+    public var bootstrapPeers: [PeerSpec] = []
+    /// The admin address of a running member to ask for admission as a learner.
+    public var join: String?
+    public var token: String?
+    /// Tasks this node runs at once; 0 runs none.
+    public var slots: Int = 4
+    public var tickMs: Int = 10
+    public var heartbeatMs: Int = 50
+    public var electionMs: Int = 300
+    public var allowShell = false
+    /// Applied entries between automatic snapshots.
+    public var snapshotEvery: Int = 10_000
+    /// Keep this many entries after a snapshot, so peers a little behind catch up from the log.
+    public var snapshotTrailing: Int = 1_000
+
+    public init(id: String, raftPort: Int, adminPort: Int, dataDir: String) {
+        self.id = id
+        self.raftPort = raftPort
+        self.adminPort = adminPort
+        self.dataDir = dataDir
+    }
+
+    public var raftAddress: String { "\(raftHost):\(raftPort)" }
+    public var adminAddress: String { "\(adminHost):\(adminPort)" }
+
+    /// Why this configuration cannot work, or nil.
+    public var problem: String? {
+        if id.isEmpty || id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            return "node id \"\(id)\" must be letters, digits, - or _"
+        }
+        if heartbeatMs < tickMs { return "the heartbeat (\(heartbeatMs) ms) must be at least one tick (\(tickMs) ms)" }
+        if electionMs <= heartbeatMs { return "the election timeout (\(electionMs) ms) must exceed the heartbeat (\(heartbeatMs) ms)" }
+        if slots < 0 { return "--slots must be 0 or more" }
+        if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
+            return "--peers must include this node (\(id))"
+        }
+        if !bootstrapPeers.isEmpty, join != nil { return "use either --peers (a new cluster) or --join (an existing one), not both" }
+        return nil
+    }
+}
+
+/// A member as given on the command line: `n1=127.0.0.1:7101/127.0.0.1:8101`.
+public struct PeerSpec: Sendable, Equatable {
+    public var id: String
+    public var raftAddress: String
+    public var adminAddress: String
+
+    public init(id: String, raftAddress: String, adminAddress: String) {
+        self.id = id
+        self.raftAddress = raftAddress
+        self.adminAddress = adminAddress
+    }
+
+    /// Parses `id=RAFT/ADMIN`.
+    public static func parse(_ text: String) -> PeerSpec? {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        let addrs = parts[1].split(separator: "/")
+        guard addrs.count == 2, !parts[0].isEmpty else { return nil }
+        return PeerSpec(id: String(parts[0]), raftAddress: String(addrs[0]), adminAddress: String(addrs[1]))
+    }
+}

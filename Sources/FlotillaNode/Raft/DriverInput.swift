@@ -1,0 +1,23 @@
+import FlotillaAPI
+import RaftCore
+import TaskQueue
+
+/// What the driver loop reacts to, in arrival order.
+enum DriverInput: Sendable {
+    case tick
+    case message(Message)
+    case peerDown(NodeID)
+    case propose(Command, Proposal)
+    case confChange(ConfChange, Proposal)
+    case transfer(to: NodeID?, reply: @Sendable (Result<String, APIError>) -> Void)
+}
+
+/// A proposal waiting for its entry to apply: resolved with the effects when the entry
+/// with its term applies at its index, or with an error when another entry wins the index.
+final class Proposal: Sendable {
+    private let resume: @Sendable (Result<[Effect], APIError>) -> Void
+
+    init(_ resume: @escaping @Sendable (Result<[Effect], APIError>) -> Void) { self.resume = resume }
+
+    func finish(_ result: Result<[Effect], APIError>) { resume(result) }
+}

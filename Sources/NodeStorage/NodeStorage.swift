@@ -1,0 +1,82 @@
+import Logging
+import RaftCore
+import Synchronization
+
+/// A node's durable storage: a write-ahead log of entries and hard states plus snapshot
+/// files (format in `WriteAheadLog`). The runtime hands it each `Ready`'s snapshot, entries and
+/// hard state with `save`, which returns only once they are fsynced; then it may send messages.
+///
+/// Thread-safe: calls are serialized by a lock, and `stats` never waits behind an fsync.
+/// Only one process may have a data directory open (an flock on `LOCK`).
+public final class NodeStorage: Sendable {
+    private let core: Mutex<StorageCore>
+    private let counters: Mutex<StorageStats>
+
+    private init(core: consuming sending StorageCore) {
+        let stats = core.stats
+        self.core = Mutex(core)
+        counters = Mutex(stats)
+    }
+
+    /// Opens (creating if needed) the data directory and recovers what it holds: the newest
+    /// valid snapshot, then the WAL replayed on top. A torn write at the end of the last WAL
+    /// segment is cut off with a warning on `logger`; any other damage throws `.corrupt`
+    /// naming the file and offset. A damaged newest snapshot is set aside (renamed
+    /// `….corrupt`) only when an older one plus the WAL still cover every entry; otherwise
+    /// its `.corrupt` error is thrown.
+    public static func open(directory: String, options: StorageOptions = StorageOptions(), logger: Logger)
+        throws(StorageError) -> (NodeStorage, PersistentState)
+    {
+        let (core, state) = try StorageCore.open(directory: directory, options: options, logger: logger)
+        return (NodeStorage(core: core), state)
+    }
+
+    /// Makes one `Ready`'s durable state durable with one fsync (plus one per segment rollover):
+    /// `snapshot` first (as `saveSnapshot`), then `entries` (an entry at index i replaces every
+    /// stored entry at or after i), then `hardState`.
+    ///
+    /// On a write error it throws `.io` and leaves the disk as it was before the call, so the
+    /// node can keep serving reads and retry once space returns (`StorageError.isRetryable`).
+    /// If the disk cannot be put back, or an fsync fails with anything but a lack of space,
+    /// every later call throws `.invalid` until the node restarts and recovers from disk.
+    /// Throws `.invalid` for entries that leave a gap or fall under the snapshot.
+    public func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(StorageError) {
+        try perform { (c: inout StorageCore) throws(StorageError) in
+            try c.save(hardState: hardState, entries: entries, snapshot: snapshot)
+        }
+    }
+
+    /// Writes a snapshot atomically (temp file, fsync, rename, fsync of the directory), logs it
+    /// in the WAL, then deletes WAL segments wholly below it and all but the newest two
+    /// snapshot files. Stored entries after it are kept when the log has the snapshot's term at
+    /// its index (a local compaction) and dropped otherwise (a snapshot from the leader that
+    /// replaces a diverging log). The snapshot already stored (same index and term) is not
+    /// written again; an older one throws `.invalid`.
+    public func saveSnapshot(_ snapshot: Snapshot) throws(StorageError) {
+        try save(hardState: nil, entries: [], snapshot: snapshot)
+    }
+
+    public var stats: StorageStats { counters.withLock { $0 } }
+
+    /// Closes the files and releases the directory lock; later saves throw `.invalid`.
+    public func close() {
+        core.withLock { $0.close() }
+    }
+
+    deinit {
+        core.withLock { $0.close() }
+    }
+
+    private func perform(_ body: (inout StorageCore) throws(StorageError) -> Void) throws(StorageError) {
+        let (stats, failure) = core.withLock { (c: inout StorageCore) -> (StorageStats, StorageError?) in
+            do throws(StorageError) {
+                try body(&c)
+                return (c.stats, nil)
+            } catch {
+                return (c.stats, error)
+            }
+        }
+        counters.withLock { $0 = stats }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,326 @@
+import Glibc
+import Logging
+import RaftCore
+
+/// The state behind `NodeStorage`'s lock: the open WAL, what is stored, and the rules for
+/// changing it. Every method runs with the lock held.
+struct StorageCore {
+    let directory: String
+    let walDirectory: String
+    let snapDirectory: String
+    let options: StorageOptions
+    let logger: Logger
+    private var wal: WriteAheadLog
+    private var lock: DurableFile
+    /// The snapshot in force (0 and 0 when none).
+    private var baseIndex: UInt64
+    private var baseTerm: UInt64
+    /// Terms of the stored entries `baseIndex + 1 …`, to validate appends and judge snapshots.
+    private var terms: [UInt64]
+    private var hardState: HardState?
+    /// Indexes of the snapshot files on disk.
+    private var snapshotIndexes: Set<UInt64>
+    private var closed = false
+    /// Set when a failed write could not be undone (or an fsync failed): the disk no longer
+    /// matches what this process believes, so it refuses further writes until reopened.
+    private var poisoned: StorageError?
+
+    private var lastIndex: UInt64 { baseIndex + UInt64(terms.count) }
+
+    var stats: StorageStats {
+        var s = StorageStats()
+        s.segments = wal.segments.count
+        s.bytes = wal.totalBytes
+        s.snapshots = snapshotIndexes.count
+        s.lastFsyncSeconds = wal.lastFsyncSeconds
+        s.fsyncCount = wal.fsyncCount
+        s.recordsWritten = wal.recordsWritten
+        return s
+    }
+
+    // MARK: - Opening
+
+    static func open(directory: String, options: StorageOptions, logger: Logger) throws(StorageError) -> (StorageCore, PersistentState) {
+        if let problem = options.problem { throw .invalid("invalid storage options: \(problem)") }
+        var directory = directory
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        let walDirectory = directory + "/wal"
+        let snapDirectory = directory + "/snap"
+        try makeDirectories(directory)
+        try DurableFile.makeDirectory(walDirectory)
+        try DurableFile.makeDirectory(snapDirectory)
+        var lock = try DurableFile(path: directory + "/LOCK", flags: O_RDWR | O_CREAT, faults: nil)
+        guard flock(lock.fd, LOCK_EX | LOCK_NB) == 0 else {
+            let e = errno
+            lock.close()
+            if e == EWOULDBLOCK {
+                throw .invalid("the data directory \(directory) is in use by another process (it holds \(directory)/LOCK); stop that node first")
+            }
+            throw .io(operation: "lock", file: directory + "/LOCK", errno: e)
+        }
+        do throws(StorageError) {
+            if options.fsync { try DurableFile.syncDirectory(directory, faults: options.faults) }
+            return try recover(directory: directory, walDirectory: walDirectory, snapDirectory: snapDirectory,
+                               options: options, logger: logger, lock: lock)
+        } catch {
+            lock.close()
+            throw error
+        }
+    }
+
+    private static func recover(
+        directory: String, walDirectory: String, snapDirectory: String,
+        options: StorageOptions, logger: Logger, lock: DurableFile
+    ) throws(StorageError) -> (StorageCore, PersistentState) {
+        // Read everything first; touch nothing on disk until recovery has succeeded.
+        var segments: [WALReplay.Segment] = []
+        for name in try DurableFile.list(walDirectory) {
+            guard let sequence = WriteAheadLog.sequence(fromName: name) else { continue }
+            let path = walDirectory + "/" + name
+            let limit = options.maxSegmentFileSize
+            let (size, bytes) = try DurableFile.read(path, limit: limit)
+            guard let bytes else {
+                throw .corrupt(file: path, offset: limit,
+                               reason: "the segment is \(size) bytes, more than the \(limit) bytes a segment can reach with "
+                                   + "segmentSize \(options.segmentSize) (if segmentSize was lowered since, raise it again)")
+            }
+            segments.append(WALReplay.Segment(sequence: sequence, path: path, bytes: bytes))
+        }
+        let replay = try WALReplay.replay(segments, maxRecordLength: options.maxSegmentFileSize)
+
+        var candidates: [Recovery.SnapshotCandidate] = []
+        var temporaries: [String] = []
+        for name in try DurableFile.list(snapDirectory) {
+            if let index = SnapshotFile.index(fromName: name) {
+                candidates.append(Recovery.SnapshotCandidate(index: index, path: snapDirectory + "/" + name))
+            } else if name.hasSuffix(".bin.tmp") {
+                temporaries.append(snapDirectory + "/" + name)
+            }
+        }
+        let recovery = try Recovery.recover(wal: replay, snapshots: candidates, snapshotDirectory: snapDirectory) {
+            (c) throws(StorageError) -> Snapshot in
+            let (_, bytes) = try DurableFile.read(c.path, limit: Int.max)
+            let snapshot = try SnapshotFile.decode(bytes ?? [], path: c.path)
+            guard snapshot.metadata.index == c.index else {
+                throw .corrupt(file: c.path, offset: 0,
+                               reason: "the file name says index \(c.index) but it holds a snapshot at index \(snapshot.metadata.index)")
+            }
+            return snapshot
+        }
+
+        // Repairs.
+        if let torn = replay.tornTail, let last = replay.segments.last {
+            logger.warning(
+                "WAL segment \(last.path) ends in a torn write at offset \(torn.offset) (\(torn.reason)); truncating it there",
+                metadata: ["file": "\(last.path)", "offset": "\(torn.offset)"])
+        }
+        var snapshotIndexes = Set(candidates.map(\.index))
+        for (path, error) in recovery.skipped {
+            logger.error(
+                "snapshot \(path) is damaged (\(error)); recovered from an older snapshot and the WAL, and renamed it to \(path).corrupt",
+                metadata: ["file": "\(path)"])
+            try DurableFile.rename(path, to: path + ".corrupt")
+            if let index = SnapshotFile.index(fromName: String(path.split(separator: "/").last ?? "")) {
+                snapshotIndexes.remove(index)
+            }
+        }
+        for path in temporaries { _ = unlink(path) }
+        if options.fsync, !recovery.skipped.isEmpty || !temporaries.isEmpty {
+            try DurableFile.syncDirectory(snapDirectory, faults: options.faults)
+        }
+
+        let state = recovery.state
+        let base = state.snapshot?.metadata
+        var core = StorageCore(
+            directory: directory, walDirectory: walDirectory, snapDirectory: snapDirectory, options: options,
+            logger: logger,
+            wal: try WriteAheadLog(directory: walDirectory, options: options, segments: replay.segments),
+            lock: lock, baseIndex: base?.index ?? 0, baseTerm: base?.term ?? 0, terms: state.entries.map(\.term),
+            hardState: replay.hardState, snapshotIndexes: snapshotIndexes)
+
+        // An empty current segment gets its header; a WAL that names another snapshot than the
+        // one loaded is told which one is in force (so a later replay judges the log the same way).
+        let header = StorageCore.header(baseIndex: core.baseIndex, baseTerm: core.baseTerm, hardState: core.hardState,
+                                        keeps: recovery.restatement?.keepsLaterEntries ?? true)
+        let first = core.wal.currentIsEmpty ? header : recovery.restatement.map { [WALRecord.snapshot($0)] } ?? []
+        do throws(WriteAheadLog.AppendFailure) {
+            try core.wal.append(first.map(pending)) { _ in header.map(pending) }
+        } catch {
+            core.wal.close() // the caller releases the lock
+            switch error {
+            case .undone(let e), .unrecoverable(let e, _): throw e
+            }
+        }
+        if !replay.entries.isEmpty || replay.hardState != nil {
+            logger.info("recovered storage", metadata: [
+                "directory": "\(directory)", "snapshot": "\(core.baseIndex)", "lastIndex": "\(core.lastIndex)",
+                "segments": "\(core.wal.segments.count)",
+            ])
+        }
+        return (core, state)
+    }
+
+    private static func makeDirectories(_ path: String) throws(StorageError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            try DurableFile.makeDirectory(current)
+        }
+    }
+
+    /// The records that open a segment: the snapshot in force and the hard state.
+    private static func header(baseIndex: UInt64, baseTerm: UInt64, hardState: HardState?, keeps: Bool = true) -> [WALRecord] {
+        var records: [WALRecord] = [.snapshot(SnapshotMarker(index: baseIndex, term: baseTerm, keepsLaterEntries: keeps))]
+        if let hardState { records.append(.hardState(hardState)) }
+        return records
+    }
+
+    private static func pending(_ record: WALRecord) -> WriteAheadLog.Pending {
+        var index: UInt64?
+        if case .entry(let e) = record { index = e.index }
+        return WriteAheadLog.Pending(bytes: record.encoded(), entryIndex: index)
+    }
+
+    // MARK: - Writing
+
+    mutating func save(hardState newHardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(StorageError) {
+        if closed { throw .invalid("the storage in \(directory) is closed") }
+        if let poisoned {
+            throw .invalid("the storage in \(directory) stopped accepting writes after a failure it could not undo "
+                + "(\(poisoned)); restart the node to recover from what is on disk")
+        }
+
+        // Work out the new state and the records that get there, without touching anything.
+        var next = (baseIndex: baseIndex, baseTerm: baseTerm, terms: terms, hardState: hardState)
+        var records: [WALRecord] = []
+        var newSnapshot: Snapshot?
+        if let s = snapshot {
+            let m = s.metadata
+            guard m.index > 0 else { throw .invalid("a snapshot must cover at least entry 1") }
+            if m.index < baseIndex {
+                throw .invalid("snapshot at index \(m.index) is older than the stored snapshot at index \(baseIndex)")
+            }
+            if m.index == baseIndex {
+                guard m.term == baseTerm else {
+                    throw .invalid("snapshot at index \(m.index) has term \(m.term) but the stored one has term \(baseTerm)")
+                }
+            } else {
+                let keeps = m.index <= lastIndex && terms[Int(m.index - baseIndex - 1)] == m.term
+                if keeps { next.terms.removeFirst(Int(m.index - baseIndex)) } else { next.terms = [] }
+                next.baseIndex = m.index
+                next.baseTerm = m.term
+                records.append(.snapshot(SnapshotMarker(index: m.index, term: m.term, keepsLaterEntries: keeps)))
+                newSnapshot = s
+            }
+        }
+        if let first = entries.first {
+            for k in entries.indices.dropFirst() where entries[k].index != entries[k - 1].index &+ 1 {
+                throw .invalid("entries to save are not consecutive: entry \(entries[k - 1].index) is followed by \(entries[k].index)")
+            }
+            let nextLast = next.baseIndex + UInt64(next.terms.count)
+            guard first.index > next.baseIndex else {
+                throw .invalid("entry \(first.index) is already covered by the snapshot at index \(next.baseIndex)")
+            }
+            guard first.index - 1 <= nextLast else {
+                throw .invalid("entry \(first.index) would leave a gap after the last stored entry \(nextLast)")
+            }
+            next.terms.removeSubrange(Int(first.index - next.baseIndex - 1)...)
+            next.terms.append(contentsOf: entries.map(\.term))
+            records.append(contentsOf: entries.map { .entry($0) })
+        }
+        if let h = newHardState {
+            next.hardState = h
+            records.append(.hardState(h))
+        }
+        guard !records.isEmpty else { return }
+
+        let pending = records.map(StorageCore.pending)
+        for (r, p) in zip(records, pending) where p.bytes.count - WALRecord.headerSize > options.segmentSize {
+            let what = if case .entry(let e) = r { "entry \(e.index)" } else { "a record" }
+            throw .invalid("\(what) encodes to \(p.bytes.count - WALRecord.headerSize) bytes, more than the segment size of \(options.segmentSize)")
+        }
+        // The header of a segment started before record i restates the state before record i.
+        var headerState: [(UInt64, UInt64, HardState?)] = []
+        var running = (baseIndex, baseTerm, hardState)
+        for r in records {
+            headerState.append(running)
+            switch r {
+            case .snapshot(let m): running.0 = m.index; running.1 = m.term
+            case .hardState(let h): running.2 = h
+            case .entry: break
+            }
+        }
+
+        var snapshotPath: String?
+        if let s = newSnapshot {
+            snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, options: options)
+        }
+        do throws(WriteAheadLog.AppendFailure) {
+            try wal.append(pending) { i in
+                StorageCore.header(baseIndex: headerState[i].0, baseTerm: headerState[i].1, hardState: headerState[i].2)
+                    .map(StorageCore.pending)
+            }
+        } catch {
+            // Take the snapshot back too, or a restart would find it without its marker.
+            var failure: StorageError
+            var undone: Bool
+            switch error {
+            case .undone(let e): failure = e; undone = true
+            case .unrecoverable(let e, let undo): failure = e; undone = false
+                logger.error("could not undo a failed WAL write: \(undo)", metadata: ["directory": "\(directory)"])
+            }
+            if let snapshotPath {
+                if unlink(snapshotPath) != 0, errno != ENOENT { undone = false }
+                if options.fsync {
+                    do throws(StorageError) { try DurableFile.syncDirectory(snapDirectory, faults: nil) } catch { undone = false }
+                }
+            }
+            if case .io("fsync", _, let e) = failure, !failure.isRetryable {
+                // After a failed fsync the kernel may have dropped the dirty pages: trust nothing in memory.
+                logger.error("fsync failed with errno \(e); refusing further writes", metadata: ["directory": "\(directory)"])
+                undone = false
+            }
+            if !undone { poisoned = failure }
+            throw failure
+        }
+
+        baseIndex = next.baseIndex
+        baseTerm = next.baseTerm
+        terms = next.terms
+        hardState = next.hardState
+        if let s = newSnapshot { compact(after: s.metadata.index) }
+    }
+
+    /// Deletes segments wholly below a new snapshot and all but the newest two snapshot files.
+    /// Failures only cost disk space, so they are logged, not thrown.
+    private mutating func compact(after index: UInt64) {
+        snapshotIndexes.insert(index)
+        let (removed, failure) = wal.removeSegments(coveredBy: index)
+        if let failure { logger.warning("could not delete an old WAL segment: \(failure)") }
+        if !removed.isEmpty { logger.debug("deleted WAL segments below snapshot \(index)", metadata: ["files": "\(removed)"]) }
+        var deleted = false
+        for old in snapshotIndexes.sorted(by: >).dropFirst(2) {
+            let path = snapDirectory + "/" + SnapshotFile.name(index: old)
+            if unlink(path) == 0 || errno == ENOENT {
+                snapshotIndexes.remove(old)
+                deleted = true
+            } else {
+                logger.warning("could not delete old snapshot: \(StorageError.io(operation: "remove", file: path, errno: errno))")
+            }
+        }
+        if deleted, options.fsync {
+            do throws(StorageError) {
+                try DurableFile.syncDirectory(snapDirectory, faults: options.faults)
+            } catch {
+                logger.warning("could not sync \(snapDirectory): \(error)")
+            }
+        }
+    }
+
+    mutating func close() {
+        guard !closed else { return }
+        closed = true
+        wal.close()
+        lock.close()
+    }
+}

@@ -1,0 +1,75 @@
+import AsyncHTTPClient
+import FlotillaAPI
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A client of the nodes' admin API. Follows a follower's 307 to the leader; turns every
+/// error reply into the node's `APIError`, and a silent node into a clear one.
+public final class AdminClient: Sendable {
+    let http: HTTPClient
+    let token: String?
+
+    public init(token: String?) {
+        self.token = token
+        // Redirects are followed here, not by the HTTP client, which would drop the token on a new port.
+        var config = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        config.timeout = .init(connect: .seconds(1), read: .seconds(10))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    public func shutdown() async { try? await http.shutdown() }
+
+    public func status(_ address: String, timeout: Duration = .seconds(1)) async throws -> NodeStatus {
+        try await call("GET", address, "/v1/status", timeout: timeout)
+    }
+
+    /// One request; `body` is sent as JSON.
+    public func call<R: Decodable>(_ method: String, _ address: String, _ path: String, body: (any Encodable)? = nil,
+                                   timeout: Duration = .seconds(10)) async throws -> R {
+        var target = address
+        for _ in 0..<3 {
+            do {
+                return try await once(method, target, path, body: body, timeout: timeout)
+            } catch let redirect as Redirect {
+                target = redirect.address
+            }
+        }
+        throw APIError("too many redirects starting at \(address)", code: APIErrorCode.unavailable)
+    }
+
+    /// A 307 from a follower: the leader's admin address.
+    struct Redirect: Error { var address: String }
+
+    func once<R: Decodable>(_ method: String, _ address: String, _ path: String, body: (any Encodable)?,
+                            timeout: Duration) async throws -> R {
+        var request = HTTPClientRequest(url: "http://\(address)\(path)")
+        request.method = HTTPMethod(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        } catch {
+            throw APIError("\(address) does not answer (\(error))", code: APIErrorCode.unavailable)
+        }
+        let buffer = try await response.body.collect(upTo: 16 << 20)
+        let data = Data(buffer.readableBytesView)
+        if response.status.code == 307, let location = response.headers.first(name: "Location"),
+           let url = URL(string: location), let host = url.host, let port = url.port {
+            throw Redirect(address: "\(host):\(port)")
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            if let e = try? JSONDecoder().decode(APIError.self, from: data) { throw e }
+            throw APIError("\(address) answered \(response.status.code)", code: APIErrorCode.internal)
+        }
+        do {
+            return try JSONDecoder().decode(R.self, from: data)
+        } catch {
+            throw APIError("\(address) sent an answer that does not decode: \(error)", code: APIErrorCode.internal)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import FlotillaAPI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts and stops the node processes of a local cluster living in one directory:
+/// cluster.json, a token file (0600), and per node a data dir, a log file and a pid file.
+public struct Launcher: Sendable {
+    public let directory: String
+    /// The `flotilla` executable that runs `flotilla node`.
+    public let executable: String
+
+    public init(directory: String, executable: String = Launcher.currentExecutable) {
+        self.directory = (directory as NSString).standardizingPath
+        self.executable = executable
+    }
+
+    /// This process's own executable, so `swift run flotilla up` needs nothing installed.
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    var specPath: String { "\(directory)/cluster.json" }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: specPath) }
+
+    public func load() throws -> ClusterSpec {
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw OrchestratorError("cluster directory \(directory) does not exist (start one with `flotilla up --dir \(directory)`)")
+        }
+        guard let data = FileManager.default.contents(atPath: specPath) else {
+            throw OrchestratorError("\(specPath) is missing: \(directory) is not a Flotilla cluster directory")
+        }
+        do {
+            return try JSONDecoder().decode(ClusterSpec.self, from: data)
+        } catch {
+            throw OrchestratorError("\(specPath) is not valid: \(error)")
+        }
+    }
+
+    public func token() throws -> String {
+        let spec = try load()
+        guard let t = try? String(contentsOfFile: spec.tokenFile, encoding: .utf8) else {
+            throw OrchestratorError("cannot read the token file \(spec.tokenFile)")
+        }
+        return t.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Creates a new cluster directory for `count` nodes on free loopback ports.
+    public func create(nodes count: Int, nodeArgs: [String] = []) throws -> ClusterSpec {
+        guard count >= 1, count <= 15 else { throw OrchestratorError("a local cluster has 1 to 15 nodes (asked for \(count))") }
+        if exists { throw OrchestratorError("\(directory) already holds a cluster; use it, or `flotilla down --dir \(directory) --purge` first") }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tokenFile = "\(directory)/token"
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        guard fm.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw OrchestratorError("cannot write \(tokenFile)")
+        }
+        let ports = try FreePorts.take(count * 2)
+        let nodes = (1...count).map { i in
+            ClusterSpec.NodeSpec(id: "n\(i)", raftAddress: "127.0.0.1:\(ports[2 * (i - 1)])",
+                                 adminAddress: "127.0.0.1:\(ports[2 * (i - 1) + 1])",
+                                 dataDir: "\(directory)/n\(i)/data", logFile: "\(directory)/n\(i)/node.log",
+                                 pidFile: "\(directory)/n\(i)/node.pid")
+        }
+        for n in nodes { try fm.createDirectory(atPath: "\(directory)/\(n.id)", withIntermediateDirectories: true) }
+        let spec = ClusterSpec(clusterID: "flotilla-\(token.prefix(8))", tokenFile: tokenFile, nodes: nodes,
+                               nodeArgs: nodeArgs, createdAt: ISO8601DateFormatter().string(from: Date()))
+        try save(spec)
+        return spec
+    }
+
+    public func save(_ spec: ClusterSpec) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(spec).write(to: URL(fileURLWithPath: specPath), options: .atomic)
+    }
+
+    /// The pid of a node's process if it is alive.
+    public func pid(of node: ClusterSpec.NodeSpec) -> pid_t? {
+        guard let text = try? String(contentsOfFile: node.pidFile, encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        // Reap it if it is our own child that died, or it would linger as a zombie that looks alive.
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, WNOHANG)
+        return Glibc.kill(pid, 0) == 0 ? pid : nil
+    }
+
+    /// Starts a node in the background, in its own session (a Ctrl-C in the terminal does not reach it).
+    /// With `join`, a new node asks that admin address to admit it; otherwise it bootstraps with the founders.
+    @discardableResult
+    public func start(_ node: ClusterSpec.NodeSpec, spec: ClusterSpec, join: String? = nil) throws -> pid_t {
+        if let pid = pid(of: node) { return pid }
+        var args = ["node", "--id", node.id, "--raft", node.raftAddress, "--admin", node.adminAddress,
+                    "--data", node.dataDir, "--cluster", spec.clusterID, "--token-file", spec.tokenFile]
+        if let join { args += ["--join", join] } else { args += ["--peers", spec.peersFlag] }
+        args += spec.nodeArgs
+        let pid = try Spawn.background(executable, args, log: node.logFile)
+        try "\(pid)\n".write(toFile: node.pidFile, atomically: true, encoding: .utf8)
+        return pid
+    }
+
+    /// Sends `signal` to a node's process; false when it is not running.
+    @discardableResult
+    public func signal(_ node: ClusterSpec.NodeSpec, _ signal: Int32) -> Bool {
+        guard let pid = pid(of: node) else { return false }
+        return Glibc.kill(pid, signal) == 0
+    }
+
+    /// Stops a node (SIGTERM, then SIGKILL after `grace`) and waits until it is gone.
+    public func stop(_ node: ClusterSpec.NodeSpec, grace: Duration = .seconds(5)) async -> Bool {
+        guard let pid = pid(of: node) else { return true }
+        Glibc.kill(pid, SIGCONT)
+        Glibc.kill(pid, SIGTERM)
+        if await Spawn.waitForExit(pid, within: grace) { return true }
+        Glibc.kill(pid, SIGKILL)
+        return await Spawn.waitForExit(pid, within: .seconds(5))
+    }
+}

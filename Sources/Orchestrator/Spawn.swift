@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process plumbing for the launcher.
+enum Spawn {
+    /// Starts `executable args…` detached in a new session, stdout and stderr appended to `log`.
+    static func background(_ executable: String, _ args: [String], log: String) throws -> pid_t {
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw OrchestratorError("cannot open \(log): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fd, 1)
+        posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, 0x80)  // POSIX_SPAWN_SETSID (glibc), not imported into Swift
+        let argv = ([executable] + args).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attr, argv, environ)
+        guard rc == 0 else { throw OrchestratorError("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// Polls until `pid` is gone (reaping it if it is our child), up to `within`.
+    static func waitForExit(_ pid: pid_t, within: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, WNOHANG)
+            if kill(pid, 0) != 0 { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
+
+/// Free TCP ports on 127.0.0.1, found by binding port 0.
+public enum FreePorts {
+    public static func take(_ count: Int) throws -> [Int] {
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw OrchestratorError("socket() failed: \(String(cString: strerror(errno)))") }
+            fds.append(fd)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw OrchestratorError("bind() failed: \(String(cString: strerror(errno)))") }
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            }
+            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+        }
+        return ports
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import FlotillaNode
+import Foundation
+import Logging
+
+/// `flotilla node`: runs one cluster node in the foreground.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one Flotilla node (Raft, write-ahead log, task queue, admin API).",
+        discussion: """
+            Bootstrap a new cluster by giving every founder the same --peers list:
+              flotilla node --id n1 --raft 127.0.0.1:7101 --admin 127.0.0.1:8101 --data d1 \\
+                --peers n1=127.0.0.1:7101/127.0.0.1:8101,n2=127.0.0.1:7102/127.0.0.1:8102,n3=…
+            or join a running cluster as a learner with --join ADMIN_ADDRESS.
+            A node restarted on the same --data recovers its state from disk.
+            """
+    )
+
+    @Option(help: "This node's id, e.g. n1.") var id: String
+    @Option(help: "Address for peer (Raft) traffic, HOST:PORT.") var raft: String
+    @Option(help: "Address of the HTTP admin API, HOST:PORT.") var admin: String
+    @Option(help: "Data directory (write-ahead log and snapshots).") var data: String
+    @Option(help: "Founding members: id=RAFT/ADMIN,… (this node included).") var peers: String?
+    @Option(help: "Admin address of a running member to join through.") var join: String?
+    @Option(help: "Cluster id; peers with another id are refused.") var cluster = "flotilla"
+    @Option(help: "File holding the cluster token required for mutations.") var tokenFile: String?
+    @Option(help: "Tasks this node runs at once (0: none).") var slots = 4
+    @Option(help: "Heartbeat interval in ms.") var heartbeatMs = 50
+    @Option(help: "Base election timeout in ms (each election waits a random time in [T, 2T)).") var electionMs = 300
+    @Option(help: "Applied entries between automatic snapshots.") var snapshotEvery = 10_000
+    @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
+    @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func run() async throws {
+        var config = NodeConfig(id: id, raftPort: 0, adminPort: 0, dataDir: data)
+        (config.raftHost, config.raftPort) = try hostPort(raft, "--raft")
+        (config.adminHost, config.adminPort) = try hostPort(admin, "--admin")
+        config.clusterID = cluster
+        config.slots = slots
+        config.heartbeatMs = heartbeatMs
+        config.electionMs = electionMs
+        config.snapshotEvery = snapshotEvery
+        config.allowShell = allowShell
+        config.join = join
+        if let peers {
+            config.bootstrapPeers = try peers.split(separator: ",").map { part in
+                guard let spec = PeerSpec.parse(String(part)) else {
+                    throw ValidationError("--peers entry \"\(part)\" is not id=RAFT/ADMIN")
+                }
+                return spec
+            }
+        }
+        if let tokenFile {
+            do {
+                config.token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ValidationError("cannot read the token file \(tokenFile): \(error.localizedDescription)")
+            }
+            if config.token?.isEmpty == true { throw ValidationError("the token file \(tokenFile) is empty") }
+        }
+        let loopback = ["127.0.0.1", "localhost", "::1"]
+        if config.token == nil, !insecure, !(loopback.contains(config.adminHost) && loopback.contains(config.raftHost)) {
+            throw ValidationError("refusing to listen on a non-loopback address without a token: pass --token-file, or --insecure")
+        }
+        if let problem = config.problem { throw ValidationError(problem) }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "flotilla.\(id)")
+        logger.logLevel = level
+        do {
+            try await FlotillaNodeService.run(config, logger: logger)
+        } catch let e as NodeStartupError {
+            FileHandle.standardError.write(Data("flotilla node \(id): \(e.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Splits HOST:PORT, with a clear error.
+func hostPort(_ text: String, _ flag: String) throws -> (String, Int) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        throw ValidationError("\(flag) must be HOST:PORT (got \"\(text)\")")
+    }
+    let host = String(text[..<colon])
+    return (host.isEmpty ? "127.0.0.1" : host, port)
+}

@@ -1,0 +1,112 @@
+import FlotillaAPI
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Orchestrator
+import Testing
+
+/// A real local cluster for one test: `flotilla node` processes on free 127.0.0.1 ports in a
+/// temp dir, stopped and removed at the end. Every wait polls with a deadline.
+final class LocalCluster: @unchecked Sendable {
+    let launcher: Launcher
+    let spec: ClusterSpec
+    let client: AdminClient
+    let token: String
+
+    /// The `flotilla` binary built next to the test bundle.
+    static var executable: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bundle, bundle.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("flotilla").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/flotilla").path
+    }
+
+    init(nodes: Int, nodeArgs: [String] = ["--slots", "2"]) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
+        launcher = Launcher(directory: dir, executable: LocalCluster.executable)
+        spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs)
+        token = try launcher.token()
+        client = AdminClient(token: token)
+        for node in spec.nodes { try launcher.start(node, spec: spec) }
+    }
+
+    var members: [(id: String, admin: String)] { spec.nodes.map { ($0.id, $0.adminAddress) } }
+
+    func node(_ id: String) -> ClusterSpec.NodeSpec { spec.node(id)! }
+
+    func view() async -> ClusterView { await ClusterView.fetch(members, client: client) }
+
+    /// Polls until `condition` holds for a view, or fails after `timeout`.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Duration = .seconds(20),
+                 _ condition: (ClusterView) -> Bool) async throws -> ClusterView {
+        let deadline = ContinuousClock.now + timeout
+        var v = await view()
+        while !condition(v) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what); last view:\n\(v.table())\n\(logs())")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            v = await view()
+        }
+        return v
+    }
+
+    /// A leader that every answering node agrees on.
+    func waitForLeader(timeout: Duration = .seconds(20), excluding: String? = nil) async throws -> NodeStatus {
+        let v = try await waitFor("a leader", timeout: timeout) { v in
+            guard let l = v.leader, l.id != excluding else { return false }
+            return v.rows.compactMap(\.status).allSatisfy { $0.leader == l.id }
+        }
+        return v.leader!
+    }
+
+    func logs() -> String {
+        spec.nodes.map { n in
+            let text = (try? String(contentsOfFile: n.logFile, encoding: .utf8)) ?? ""
+            return "--- \(n.id)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    func shutdown() async {
+        for node in spec.nodes { _ = await launcher.stop(node, grace: .seconds(3)) }
+        await client.shutdown()
+        try? FileManager.default.removeItem(atPath: launcher.directory)
+    }
+}
+
+/// Runs `body` with a fresh cluster and always tears it down.
+func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], _ body: (LocalCluster) async throws -> Void) async throws {
+    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs)
+    do {
+        try await body(cluster)
+    } catch {
+        await cluster.shutdown()
+        throw error
+    }
+    await cluster.shutdown()
+}
+
+/// A raw HTTP request that does not follow redirects, for checking status codes and headers
+/// the typed client hides.
+func rawRequest(_ method: String, _ url: String, body: Data? = nil, token: String? = nil) async throws
+    -> (status: Int, headers: [String: String], body: Data) {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    defer { _ = http.shutdown() }
+    var request = HTTPClientRequest(url: url)
+    request.method = HTTPMethod(rawValue: method)
+    if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+    }
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    let response = try await http.execute(request, timeout: .seconds(10))
+    let buffer = try await response.body.collect(upTo: 16 << 20)
+    var headers: [String: String] = [:]
+    for h in response.headers { headers[h.name.lowercased()] = h.value }
+    return (Int(response.status.code), headers, Data(buffer.readableBytesView))
+}

@@ -1,0 +1,62 @@
+import Logging
+import RaftCore
+@testable import NodeStorage
+
+extension NodeStorage {
+    func save(_ batch: Batch) throws(StorageError) {
+        try save(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot)
+    }
+}
+
+extension StorageOptions {
+    static func with(segmentSize: Int = 64 << 20, fsync: Bool = true, faults: DiskFaults? = nil) -> StorageOptions {
+        var o = StorageOptions()
+        o.segmentSize = segmentSize
+        o.fsync = fsync
+        o.faults = faults
+        return o
+    }
+}
+
+/// A logger that drops everything, for tests that don't look at logs.
+let quiet = Logger(label: "NodeStorageTests") { _ in SwiftLogNoOpLogHandler() }
+
+/// Opens, runs `body`, closes.
+@discardableResult
+func withStorage<R>(
+    _ dir: String, _ options: StorageOptions = StorageOptions(), logger: Logger = quiet,
+    _ body: (NodeStorage, PersistentState) throws -> R
+) throws -> R {
+    let (storage, state) = try NodeStorage.open(directory: dir, options: options, logger: logger)
+    defer { storage.close() }
+    return try body(storage, state)
+}
+
+/// Recovers what is on disk now.
+func reopen(_ dir: String, _ options: StorageOptions = StorageOptions(), logger: Logger = quiet) throws -> Model {
+    try withStorage(dir, options, logger: logger) { _, state in Model(state) }
+}
+
+func entries(_ range: ClosedRange<UInt64>, term: UInt64 = 1, size: Int = 8) -> [Entry] {
+    range.map { i in
+        Entry(index: i, term: term, kind: .normal, data: (0..<size).map { UInt8(truncatingIfNeeded: Int(i) &+ $0) }, hash: i &* 31)
+    }
+}
+
+/// The records of a segment file and where each starts.
+func records(_ path: String) -> [(offset: Int, record: WALRecord)] {
+    WALSegmentReader.scan(Disk.read(path), maxRecordLength: 1 << 30).records
+}
+
+/// Runs `body`, expecting `.corrupt`; returns its file and offset.
+func expectCorrupt(_ body: () throws -> Void) -> (file: String, offset: Int, error: StorageError)? {
+    do {
+        try body()
+    } catch let error as StorageError {
+        if case let .corrupt(file, offset, _) = error { return (file, offset, error) }
+        return nil
+    } catch {
+        return nil
+    }
+    return nil
+}
