@@ -34,6 +34,7 @@ public enum FlotillaNodeService {
         logger.info("recovered term \(restored.hardState.term), commit \(restored.hardState.commit), \(restored.entries.count) entries after snapshot \(restored.snapshot?.metadata.index ?? 0)")
 
         let events = EventLog(node: config.id)
+        let metrics = NodeMetrics()
         let inbox = Inbox<DriverInput>()
         var tc = TransportConfig(clusterID: config.clusterID, nodeID: config.id, listenPort: config.raftPort)
         tc.listenHost = config.raftHost
@@ -50,12 +51,12 @@ public enum FlotillaNodeService {
         let driver: RaftDriver
         do {
             driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
-                                    events: events, inbox: inbox, logger: logger)
+                                    events: events, metrics: metrics, inbox: inbox, logger: logger)
         } catch {
             await transport.shutdown()
             throw NodeStartupError("cannot start Raft: \(error)")
         }
-        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events)
+        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { task, report in
             await deliver(report, task: task, api: api, http: http, token: config.token)

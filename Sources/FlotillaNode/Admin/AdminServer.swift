@@ -16,6 +16,10 @@ struct AdminServer {
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/v1/health") { _, _ in json(OperationResult(message: "ok")) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: api.metrics.text())))
+        }
         router.get("/v1/status") { _, _ in json(api.status) }
         router.get("/v1/members") { _, _ in
             let s = api.status

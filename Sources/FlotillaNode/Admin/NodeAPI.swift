@@ -11,6 +11,7 @@ struct NodeAPI: Sendable {
     let driver: RaftDriver
     let transport: PeerTransport
     let events: EventLog
+    let metrics: NodeMetrics
     /// How long a write waits for its entry to apply before answering "unknown".
     var proposalTimeout: Duration = .seconds(5)
 

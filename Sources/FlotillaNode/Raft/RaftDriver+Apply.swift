@@ -5,6 +5,7 @@ import FlotillaAPI
 import Logging
 import Synchronization
 import PeerTransport
+import Prometheus
 import RaftCore
 import TaskQueue
 
@@ -106,6 +107,12 @@ extension RaftDriver {
         let faults = transport.faults
         let spec = FaultSpec(drop: faults.drop.sorted(), direction: faults.direction.rawValue, delayMs: faults.delayMs, loss: faults.loss)
         let status = RaftDriver.makeStatus(raft: raft, queue: queue, config: config, faults: spec, uptimeMs: events.uptimeMs)
+        metrics.term.set(Double(raft.term))
+        metrics.isLeader.set(raft.role == .leader ? 1.0 : 0.0)
+        metrics.commit.set(Double(raft.commitIndex))
+        metrics.applied.set(Double(raft.appliedIndex))
+        metrics.lastIndex.set(Double(raft.lastIndex))
+        for (state, n) in queue.counts() { metrics.tasks[state.rawValue]?.set(Double(n)) }
         let q = queue
         let m = raft.membership
         published.withLock { $0 = PublishedState(status: status, queue: q, membership: m) }

@@ -6,6 +6,7 @@ import FlotillaAPI
 import Logging
 import NodeStorage
 import PeerTransport
+import Prometheus
 import RaftCore
 import Synchronization
 import TaskQueue
@@ -20,6 +21,7 @@ actor RaftDriver {
     let storage: NodeStorage
     let transport: PeerTransport
     let events: EventLog
+    let metrics: NodeMetrics
     let inbox: Inbox<DriverInput>
     nonisolated let published: Mutex<PublishedState>
 
@@ -38,8 +40,9 @@ actor RaftDriver {
     var onAssigned: (@Sendable ([TaskRecord]) -> Void)?
 
     init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, transport: PeerTransport,
-         events: EventLog, inbox: Inbox<DriverInput>, logger: Logger) throws {
+         events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>, logger: Logger) throws {
         self.config = config
+        self.metrics = metrics
         self.inbox = inbox
         self.logger = logger
         self.storage = storage
@@ -115,7 +118,9 @@ actor RaftDriver {
             do {
                 let at = try raft.propose(command.encode())
                 waiting[at.index] = (at.term, proposal)
+                metrics.proposals.increment()
             } catch {
+                metrics.proposalsFailed.increment()
                 proposal.finish(.failure(apiError(error)))
             }
         case let .confChange(change, proposal):
@@ -170,7 +175,9 @@ actor RaftDriver {
             let ready = raft.takeReady()
             if ready.needsSync {
                 do {
+                    let started = ContinuousClock.now
                     try storage.save(hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot)
+                    metrics.fsync.record(ContinuousClock.now - started)
                     if storageFailed != nil {
                         storageFailed = nil
                         events.record("storage", term: raft.term, "storage recovered")
@@ -265,6 +272,7 @@ actor RaftDriver {
         case .checkQuorumFailed(let term):
             events.record("role", term: term, "stepped down: a quorum has not been heard from in an election timeout")
         case .invariantViolation(let what):
+            metrics.invariantViolations.increment()
             logger.critical("INVARIANT VIOLATED: \(what)")
             events.record("invariant", term: raft.term, what)
         }

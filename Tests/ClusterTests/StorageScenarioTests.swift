@@ -1,0 +1,84 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+
+/// What a node does with its disk across restarts: catch up through a snapshot, truncate a
+/// torn tail, refuse to start on corruption.
+@Suite("Node storage across restarts", .serialized)
+struct StorageScenarioTests {
+    func submit(_ c: LocalCluster, to leader: NodeStatus, count: Int, prefix: String) async throws {
+        for i in 0..<count {
+            let _: SubmitResult = try await c.client.call("POST", leader.adminAddress, "/v1/tasks",
+                                                          body: TaskSubmission(kind: "echo", key: "\(prefix)-\(i)"))
+        }
+    }
+
+    @Test func aNodeBehindTheSnapshotCatchesUpThroughInstallSnapshot() async throws {
+        try await withCluster(nodeArgs: ["--slots", "0", "--snapshot-every", "20"]) { c in
+            let leader = try await c.waitForLeader()
+            let lagging = c.spec.nodes.first { $0.id != leader.id }!
+            #expect(await c.launcher.stop(lagging))
+            try await submit(c, to: leader, count: 60, prefix: "while-down")
+            let before = try await c.client.status(leader.adminAddress)
+            #expect(before.snapshotIndex > 0, "the leader compacted its log")
+            try c.launcher.start(lagging, spec: c.spec)
+            let v = try await c.waitFor("\(lagging.id) to catch up") { v in
+                guard let s = v.rows.first(where: { $0.id == lagging.id })?.status else { return false }
+                return s.applied >= before.commit
+            }
+            let caughtUp = try #require(v.rows.first { $0.id == lagging.id }?.status)
+            #expect(caughtUp.snapshotIndex > 0, "it received a snapshot")
+            #expect(caughtUp.tasks.byState["queued"] == 60)
+            let log = try String(contentsOfFile: lagging.logFile, encoding: .utf8)
+            #expect(log.contains("installed snapshot") || caughtUp.snapshotIndex >= before.snapshotIndex)
+        }
+    }
+
+    @Test func aTornTailIsTruncatedAndCorruptionRefusesToStart() async throws {
+        try await withCluster(nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            try await submit(c, to: leader, count: 20, prefix: "t")
+            let victim = c.spec.nodes.first { $0.id != leader.id }!
+            try await c.waitFor("\(victim.id) to apply everything") { v in
+                (v.rows.first { $0.id == victim.id }?.status?.applied ?? 0) >= leader.commit + 20
+            }
+            #expect(await c.launcher.stop(victim))
+            let walDir = "\(victim.dataDir)/wal"
+            let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: walDir).sorted().last)
+            let path = "\(walDir)/\(segment)"
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+
+            // A torn tail: the last record lost its end. The node starts and says so.
+            try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: path))
+            try c.launcher.start(victim, spec: c.spec)
+            try await c.waitFor("\(victim.id) back after a torn tail") { v in
+                v.rows.first { $0.id == victim.id }?.status?.leader != nil
+            }
+            #expect(await c.launcher.stop(victim))
+            let log = try String(contentsOfFile: victim.logFile, encoding: .utf8)
+            #expect(log.lowercased().contains("torn"), "the truncation is logged")
+
+            // A flipped bit in the middle: the node refuses to start, naming file and offset.
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[bytes.count / 2] ^= 0x10
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
+            p.arguments = ["node", "--id", victim.id, "--raft", victim.raftAddress, "--admin", victim.adminAddress,
+                           "--data", victim.dataDir, "--cluster", c.spec.clusterID, "--token-file", c.spec.tokenFile,
+                           "--peers", c.spec.peersFlag]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while p.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            if p.isRunning { p.terminate() }
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus != 0)
+            #expect(message.contains(segment), "names the file: \(message)")
+            #expect(message.contains("offset"), "names the offset: \(message)")
+        }
+    }
+}
