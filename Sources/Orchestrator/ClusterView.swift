@@ -74,7 +74,8 @@ public struct ClusterView: Sendable {
     }
 }
 
-func formatUptime(_ ms: UInt64) -> String {
+/// 42s, 3m05s, 2h10m.
+public func formatUptime(_ ms: UInt64) -> String {
     let s = ms / 1000
     if s < 60 { return "\(s)s" }
     if s < 3600 { return "\(s / 60)m\(s % 60)s" }

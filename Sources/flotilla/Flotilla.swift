@@ -5,6 +5,6 @@ struct Flotilla: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "A Raft cluster you can watch and break on purpose.",
-        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, NodeCommand.self, SimCommand.self]
+        subcommands: [ConsoleCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, NodeCommand.self, SimCommand.self, BenchCommand.self]
     )
 }

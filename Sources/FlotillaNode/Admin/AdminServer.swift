@@ -59,7 +59,7 @@ struct AdminServer {
                 let q = request.uri.queryParameters
                 let limit = q["limit"].flatMap { Int(String($0)) } ?? 100
                 guard (1...10_000).contains(limit) else { throw APIError("limit must be between 1 and 10000", code: APIErrorCode.badRequest) }
-                return json(api.tasks(state: q["state"].map(String.init), node: q["node"].map(String.init), limit: limit))
+                return json(await api.tasks(state: q["state"].map(String.init), node: q["node"].map(String.init), limit: limit))
             }
         }
         router.post("/v1/tasks") { request, _ in
@@ -72,7 +72,7 @@ struct AdminServer {
         router.get("/v1/tasks/:id") { request, context in
             try await guarded(request, write: false) {
                 let id = try param(context, "id")
-                guard let task = api.task(id) else { throw APIError("no task \(id)", code: APIErrorCode.notFound) }
+                guard let task = await api.task(id) else { throw APIError("no task \(id)", code: APIErrorCode.notFound) }
                 return json(task)
             }
         }
@@ -124,6 +124,10 @@ struct AdminServer {
                 }
                 return json(found)
             }
+        }
+        router.get("/v1/events/recent") { request, _ in
+            let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50
+            return json(Array(api.events.recentEvents().suffix(max(1, min(limit, 1000)))))
         }
         router.get("/v1/events") { request, _ in
             let stream = api.events.subscribe()

@@ -70,17 +70,11 @@ struct NodeAPI: Sendable {
         throw APIError("the submit applied without an outcome", code: APIErrorCode.internal)
     }
 
-    func tasks(state: String?, node: String?, limit: Int) -> TaskList {
-        let q = driver.published.withLock { $0.queue }
-        let all = q.tasks.filter { t in
-            (state == nil || t.state.rawValue == state) && (node == nil || t.node == node)
-        }
-        return TaskList(tasks: all.suffix(limit).reversed().map(TaskView.init), total: all.count)
+    func tasks(state: String?, node: String?, limit: Int) async -> TaskList {
+        await driver.taskList(state: state, node: node, limit: limit)
     }
 
-    func task(_ id: String) -> TaskView? {
-        driver.published.withLock { $0.queue.task(id) }.map(TaskView.init)
-    }
+    func task(_ id: String) async -> TaskView? { await driver.taskView(id) }
 
     func transfer(to: String?) async throws(APIError) -> String {
         let box = Once<Result<String, APIError>>()

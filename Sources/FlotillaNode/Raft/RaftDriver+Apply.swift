@@ -113,9 +113,7 @@ extension RaftDriver {
         metrics.applied.set(Double(raft.appliedIndex))
         metrics.lastIndex.set(Double(raft.lastIndex))
         for (state, n) in queue.counts() { metrics.tasks[state.rawValue]?.set(Double(n)) }
-        let q = queue
-        let m = raft.membership
-        published.withLock { $0 = PublishedState(status: status, queue: q, membership: m) }
+        published.withLock { $0 = PublishedState(status: status) }
     }
 
     static func makeStatus(raft: RaftNode, queue: TaskQueueState, config: NodeConfig, faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {
@@ -145,7 +143,7 @@ extension RaftDriver {
         return NodeStatus(id: s.id, clusterID: config.clusterID, role: role, term: s.term, leader: s.leader, vote: s.vote,
                           commit: s.commit, applied: s.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
                           commitHash: String(s.commitHash, radix: 16), members: members, peers: peers,
-                          tasks: TaskCounts(byState: byState, queued: queue.queued.count, perNode: perNode),
+                          tasks: TaskCounts(byState: byState, queued: queue.counts()[.queued] ?? 0, perNode: perNode),
                           faults: faults, raftAddress: config.raftAddress, adminAddress: config.adminAddress,
                           uptimeMs: uptimeMs)
     }
@@ -166,4 +164,19 @@ extension RaftDriver {
         guard let h = raft.hash(at: index), let t = raft.term(at: index) else { return nil }
         return LogHash(index: index, term: t, hash: String(h, radix: 16))
     }
+}
+
+extension RaftDriver {
+    /// Tasks matching the filters, newest first, at most `limit`.
+    func taskList(state: String?, node: String?, limit: Int) -> TaskList {
+        var matched: [TaskView] = []
+        var total = 0
+        for t in queue.tasks.reversed() where (state == nil || t.state.rawValue == state) && (node == nil || t.node == node) {
+            total += 1
+            if matched.count < limit { matched.append(TaskView(t)) }
+        }
+        return TaskList(tasks: matched, total: total)
+    }
+
+    func taskView(_ id: String) -> TaskView? { queue.task(id).map(TaskView.init) }
 }

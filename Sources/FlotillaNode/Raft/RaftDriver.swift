@@ -72,7 +72,7 @@ actor RaftDriver {
             try raft.bootstrap(Membership(members))
         }
         self.raft = raft
-        self.published = Mutex(PublishedState(status: RaftDriver.makeStatus(raft: raft, queue: queue, config: config, faults: FaultSpec(), uptimeMs: 0), queue: queue, membership: raft.membership))
+        self.published = Mutex(PublishedState(status: RaftDriver.makeStatus(raft: raft, queue: queue, config: config, faults: FaultSpec(), uptimeMs: 0)))
     }
 
     // MARK: - The loop
@@ -280,8 +280,8 @@ actor RaftDriver {
 }
 
 /// What the driver publishes after every batch for lock-protected, non-blocking reads.
+/// Deliberately not the task queue: a published copy would make the next mutation of the
+/// driver's queue copy every task (copy-on-write), once per batch.
 struct PublishedState: Sendable {
     var status: NodeStatus
-    var queue: TaskQueueState
-    var membership: Membership
 }
