@@ -74,13 +74,17 @@ public enum FlotillaNodeService {
             router: AdminServer(api: api).router(),
             configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
             logger: logger)
-        let driverService = DriverService(driver: driver)
-        var services: [any Service] = [driverService, app]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
         if let join = config.join, restored.hardState.term == 0, restored.entries.isEmpty {
-            services.append(JoinService(config: config, target: join, http: http, logger: logger))
+            let joiner = JoinService(config: config, target: join, http: http, logger: logger) { members in
+                var hints: [String: String] = [:]
+                for m in members where !m.raftAddress.isEmpty { hints[m.id] = m.raftAddress }
+                inbox.push(.peerHints(hints))
+            }
+            // Joining finishes; the node goes on.
+            services.append(.init(service: joiner, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
@@ -138,6 +142,16 @@ struct JoinService: Service {
     let target: String
     let http: HTTPClient
     let logger: Logger
+    /// Told the members (and their addresses) the contact knows, before and after admission.
+    let onMembers: @Sendable ([MemberInfo]) -> Void
+
+    func fetchMembers(_ address: String) async {
+        guard let response = try? await http.execute(HTTPClientRequest(url: "http://\(address)/v1/members"), timeout: .seconds(5)),
+              response.status.code == 200,
+              let body = try? await response.body.collect(upTo: 1 << 20),
+              let list = try? JSONDecoder().decode(MemberList.self, from: Data(body.readableBytesView)) else { return }
+        onMembers(list.members)
+    }
 
     func run() async throws {
         let join = JoinRequest(id: config.id, raftAddress: config.raftAddress, adminAddress: config.adminAddress, slots: config.slots)
@@ -149,11 +163,13 @@ struct JoinService: Service {
             request.headers.add(name: "Content-Type", value: "application/json")
             if let token = config.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             request.body = .bytes(encode(join))
+            await fetchMembers(address)
             do {
                 let response = try await http.execute(request, timeout: .seconds(10))
                 let body = try await response.body.collect(upTo: 1 << 16)
                 if (200..<300).contains(Int(response.status.code)) {
                     logger.info("joined the cluster through \(address) as a learner")
+                    await fetchMembers(address)
                     return
                 }
                 if response.status.code == 307, let location = response.headers.first(name: "Location"),

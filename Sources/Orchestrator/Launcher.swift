@@ -72,6 +72,21 @@ public struct Launcher: Sendable {
         return spec
     }
 
+    /// Adds a node with the next free id and fresh ports to cluster.json (it is not started).
+    public func addNode() throws -> (ClusterSpec, ClusterSpec.NodeSpec) {
+        var spec = try load()
+        let used = Set(spec.nodes.map(\.id))
+        let n = (1...).first { !used.contains("n\($0)") }!
+        let ports = try FreePorts.take(2)
+        let node = ClusterSpec.NodeSpec(id: "n\(n)", raftAddress: "127.0.0.1:\(ports[0])", adminAddress: "127.0.0.1:\(ports[1])",
+                                        dataDir: "\(directory)/n\(n)/data", logFile: "\(directory)/n\(n)/node.log",
+                                        pidFile: "\(directory)/n\(n)/node.pid")
+        try FileManager.default.createDirectory(atPath: "\(directory)/n\(n)", withIntermediateDirectories: true)
+        spec.nodes.append(node)
+        try save(spec)
+        return (spec, node)
+    }
+
     public func save(_ spec: ClusterSpec) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -73,7 +73,7 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     func shutdown() async {
-        for node in spec.nodes { _ = await launcher.stop(node, grace: .seconds(3)) }
+        for node in (try? launcher.load())?.nodes ?? spec.nodes { _ = await launcher.stop(node, grace: .seconds(3)) }
         await client.shutdown()
         try? FileManager.default.removeItem(atPath: launcher.directory)
     }

@@ -10,6 +10,9 @@ enum DriverInput: Sendable {
     case propose(Command, Proposal)
     case confChange(ConfChange, Proposal)
     case transfer(to: NodeID?, reply: @Sendable (Result<String, APIError>) -> Void)
+    /// Raft addresses learned outside the log (a joining node asks its contact for the members),
+    /// so it can answer the leader before it has replicated the membership itself.
+    case peerHints([NodeID: String])
 }
 
 /// A proposal waiting for its entry to apply: resolved with the effects when the entry

@@ -36,6 +36,7 @@ actor RaftDriver {
     let replayedThrough: UInt64
     var lastRole: Role = .follower
     var storageFailed: String?
+    var peerHints: [NodeID: String] = [:]
     /// Called with tasks newly assigned to this node (after apply, not during replay).
     var onAssigned: (@Sendable ([TaskRecord]) -> Void)?
 
@@ -130,6 +131,9 @@ actor RaftDriver {
             } catch {
                 proposal.finish(.failure(apiError(error)))
             }
+        case .peerHints(let hints):
+            peerHints.merge(hints) { _, new in new }
+            updatePeers()
         case let .transfer(to, reply):
             guard raft.role == .leader else {
                 reply(.failure(apiError(.notLeader(leader: raft.leader))))
@@ -249,7 +253,10 @@ actor RaftDriver {
 
     func updatePeers() {
         var peers: [String: String] = [:]
+        // Until this node sees itself in the membership it has replicated, it also uses hints.
+        if !raft.membership.contains(config.id) { peers = peerHints }
         for (id, a) in raft.membership.addresses where id != config.id { peers[id] = a.raft }
+        peers[config.id] = nil
         transport.setPeers(peers)
     }
 
