@@ -32,7 +32,13 @@ public struct WriteBenchmark: Sendable {
         }
     }
 
-    public func run(leader: String, client: AdminClient) async -> Result {
+    /// What one write is: a Flotilla submit, or (for comparison) an etcd put through its JSON gateway.
+    public enum Target: Sendable {
+        case flotilla
+        case etcd
+    }
+
+    public func run(leader: String, client: AdminClient, target: Target = .flotilla) async -> Result {
         let clock = ContinuousClock()
         let start = clock.now
         let end = start + duration
@@ -46,9 +52,16 @@ public struct WriteBenchmark: Sendable {
                         i += 1
                         let t0 = clock.now
                         do {
-                            let _: SubmitResult = try await client.call(
-                                "POST", leader, "/v1/tasks",
-                                body: TaskSubmission(kind: "echo", args: ["text": "b"], key: "bench-\(c)-\(i)"))
+                            switch target {
+                            case .flotilla:
+                                let _: SubmitResult = try await client.call(
+                                    "POST", leader, "/v1/tasks",
+                                    body: TaskSubmission(kind: "echo", args: ["text": "b"], key: "bench-\(c)-\(i)"))
+                            case .etcd:
+                                let key = Data("bench-\(c)-\(i)".utf8).base64EncodedString()
+                                let _: EtcdPutResponse = try await client.call(
+                                    "POST", leader, "/v3/kv/put", body: ["key": key, "value": Data("b".utf8).base64EncodedString()])
+                            }
                             let d = clock.now - t0
                             lat.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
                         } catch {
@@ -70,4 +83,10 @@ public struct WriteBenchmark: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(ops: results.0.count, errors: results.1, seconds: seconds, latencies: results.0.sorted())
     }
+}
+
+/// The part of etcd's put answer the benchmark checks.
+struct EtcdPutResponse: Decodable {
+    struct Header: Decodable { var revision: String? }
+    var header: Header
 }

@@ -91,10 +91,18 @@ struct NodeScenarioTests {
             }
             let statuses = v.rows.compactMap(\.status)
             #expect(statuses.count == 3)
-            // Every submit is there exactly once, on every node.
-            let tasks: TaskList = try await c.client.call("GET", second.adminAddress, "/v1/tasks?limit=100")
+            // Every submit is there exactly once, and each runs to one recorded success.
+            let deadline = ContinuousClock.now + .seconds(30)
+            var tasks: TaskList = try await c.client.call("GET", second.adminAddress, "/v1/tasks?limit=100")
+            while tasks.tasks.contains(where: { $0.state != "succeeded" }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                tasks = try await c.client.call("GET", second.adminAddress, "/v1/tasks?limit=100")
+            }
             #expect(Set(tasks.tasks.map(\.key)) == Set((0..<5).map { "before-\($0)" } + (0..<5).map { "after-\($0)" }))
             #expect(tasks.total == 10)
+            #expect(tasks.tasks.allSatisfy { $0.state == "succeeded" }, "\(tasks.tasks.map { "\($0.id) \($0.state) \($0.node ?? "-")" })")
+            let status = try await c.client.status(second.adminAddress)
+            #expect(status.tasks.byState["succeeded"] == 10)
         }
     }
 }

@@ -23,17 +23,28 @@ struct BenchWrite: AsyncParsableCommand {
     @Option(help: "Concurrent clients.") var clients = 64
     @Option(help: "How long to drive load, e.g. 20s.") var duration = "20s"
     @Option(help: "Use this cluster directory (kept afterwards) instead of a temporary one.") var dir: String?
+    @Option(help: "Applied entries between snapshots on each node (to measure recovery of a long log).") var snapshotEvery: Int?
+    @Option(help: "Instead of Flotilla, drive puts at an etcd JSON gateway at HOST:PORT (for comparison).") var etcd: String?
 
     func run() async throws {
         guard let seconds = Int(duration.trimmingCharacters(in: CharacterSet(charactersIn: "s"))), seconds > 0 else {
             throw ValidationError("--duration takes seconds, e.g. 20s")
         }
         guard clients >= 1, clients <= 4096 else { throw ValidationError("--clients must be 1 to 4096") }
+        if let etcd {
+            let client = AdminClient(token: nil)
+            let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: etcd, client: client, target: .etcd)
+            await client.shutdown()
+            print(result.line.replacingOccurrences(of: "bench write:", with: "bench write (etcd \(etcd)):"))
+            return
+        }
         let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
         let launcher = Launcher(directory: directory)
         let spec: ClusterSpec
         do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "0", "--log-level", "warning"])
+            var args = ["--slots", "0", "--log-level", "warning"]
+            if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
+            spec = try launcher.create(nodes: nodes, nodeArgs: args)
             for n in spec.nodes { try launcher.start(n, spec: spec) }
         } catch {
             throw fail("\(error)")
