@@ -101,6 +101,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "FlotillaAPI"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",
             dependencies: [

@@ -18,11 +18,22 @@ public struct JoinRequest: Codable, Sendable, Equatable {
 public struct MemberList: Codable, Sendable, Equatable {
     public var members: [MemberInfo]
     public var leader: String?
+    /// Joins waiting for an operator's approval (only the leader of a cluster started with --approve-joins holds any).
+    public var pending: [JoinRequest]?
 
-    public init(members: [MemberInfo], leader: String?) {
+    public init(members: [MemberInfo], leader: String?, pending: [JoinRequest]? = nil) {
         self.members = members
         self.leader = leader
+        self.pending = pending
     }
+}
+
+/// `POST /v1/bootstrap`: make an uninitialized node (started without --peers or --join) a founder.
+/// Every founder must be sent the same member list.
+public struct BootstrapRequest: Codable, Sendable, Equatable {
+    public var members: [MemberInfo]
+
+    public init(members: [MemberInfo]) { self.members = members }
 }
 
 /// `POST /v1/leader`: hand leadership to `to`, or to the most caught-up voter when absent.

@@ -157,7 +157,7 @@ struct JoinService: Service {
         let join = JoinRequest(id: config.id, raftAddress: config.raftAddress, adminAddress: config.adminAddress, slots: config.slots)
         var delay = 200
         var address = target
-        for attempt in 1...60 {
+        for attempt in 1...600 {
             var request = HTTPClientRequest(url: "http://\(address)/v1/members")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -167,6 +167,11 @@ struct JoinService: Service {
             do {
                 let response = try await http.execute(request, timeout: .seconds(10))
                 let body = try await response.body.collect(upTo: 1 << 16)
+                if response.status.code == 202 {
+                    if attempt == 1 || attempt % 10 == 0 { logger.info("waiting for an operator to approve the join (flotilla approve \(config.id))") }
+                    try await Task.sleep(for: .seconds(1))
+                    continue
+                }
                 if (200..<300).contains(Int(response.status.code)) {
                     logger.info("joined the cluster through \(address) as a learner")
                     await fetchMembers(address)
@@ -178,7 +183,12 @@ struct JoinService: Service {
                     continue
                 }
                 let text = String(buffer: body)
-                if response.status.code == 401 || (response.status.code == 400 && text.contains("already a member")) {
+                if response.status.code == 400 && text.contains("already a member") {
+                    logger.info("admitted to the cluster")
+                    await fetchMembers(address)
+                    return
+                }
+                if response.status.code == 401 || (response.status.code == 409 && text.contains("denied")) {
                     logger.error("join refused by \(target): \(text)")
                     return
                 }

@@ -18,6 +18,8 @@ public struct NodeConfig: Sendable {
     public var heartbeatMs: Int = 50
     public var electionMs: Int = 300
     public var allowShell = false
+    /// Hold joining nodes as pending until an operator approves them.
+    public var approveJoins = false
     /// Applied entries between automatic snapshots.
     public var snapshotEvery: Int = 10_000
     /// Keep this many entries after a snapshot, so peers a little behind catch up from the log.

@@ -5,6 +5,13 @@ struct Flotilla: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "A Raft cluster you can watch and break on purpose.",
-        subcommands: [ConsoleCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, NodeCommand.self, SimCommand.self, BenchCommand.self]
+        subcommands: [
+            ConsoleCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, MembersCommand.self,
+            KillCommand.self, RestartCommand.self, PauseCommand.self, ResumeCommand.self,
+            PartitionCommand.self, IsolateCommand.self, HealCommand.self, PanicCommand.self,
+            TransferCommand.self, ScaleCommand.self, ApproveCommand.self,
+            SubmitCommand.self, TasksCommand.self, CancelCommand.self, LoadCommand.self, CheckCommand.self,
+            SuperviseCommand.self, NodeCommand.self, SimCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -13,6 +13,9 @@ final class LocalCluster: @unchecked Sendable {
     let spec: ClusterSpec
     let client: AdminClient
     let token: String
+    /// The control plane over this cluster, as the CLI and the console use it.
+    let control: ClusterControl
+    let cluster: ClusterClient
 
     /// The `flotilla` binary built next to the test bundle.
     static var executable: String {
@@ -24,25 +27,27 @@ final class LocalCluster: @unchecked Sendable {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/flotilla").path
     }
 
-    init(nodes: Int, nodeArgs: [String] = ["--slots", "2"]) throws {
+    init(nodes: Int, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
         launcher = Launcher(directory: dir, executable: LocalCluster.executable)
         spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs)
         token = try launcher.token()
-        client = AdminClient(token: token)
-        for node in spec.nodes { try launcher.start(node, spec: spec) }
+        cluster = try ClusterClient.local(launcher)
+        client = cluster.admin
+        control = ClusterControl(client: cluster)
+        for node in spec.nodes { try launcher.start(node, spec: spec, mode: mode) }
     }
 
     var members: [(id: String, admin: String)] { spec.nodes.map { ($0.id, $0.adminAddress) } }
 
     func node(_ id: String) -> ClusterSpec.NodeSpec { spec.node(id)! }
 
-    func view() async -> ClusterView { await ClusterView.fetch(members, client: client) }
+    func view() async -> ClusterSnapshot { await cluster.poll() }
 
     /// Polls until `condition` holds for a view, or fails after `timeout`.
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(20),
-                 _ condition: (ClusterView) -> Bool) async throws -> ClusterView {
+                 _ condition: (ClusterSnapshot) -> Bool) async throws -> ClusterSnapshot {
         let deadline = ContinuousClock.now + timeout
         var v = await view()
         while !condition(v) {
@@ -60,13 +65,13 @@ final class LocalCluster: @unchecked Sendable {
     func waitForLeader(timeout: Duration = .seconds(20), excluding: String? = nil) async throws -> NodeStatus {
         let v = try await waitFor("a leader", timeout: timeout) { v in
             guard let l = v.leader, l.id != excluding else { return false }
-            return v.rows.compactMap(\.status).allSatisfy { $0.leader == l.id }
+            return v.live.allSatisfy { $0.leader == l.id }
         }
         return v.leader!
     }
 
     func logs() -> String {
-        spec.nodes.map { n in
+        ((try? launcher.load())?.nodes ?? spec.nodes).map { n in
             let text = (try? String(contentsOfFile: n.logFile, encoding: .utf8)) ?? ""
             return "--- \(n.id)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
         }.joined(separator: "\n")
@@ -80,8 +85,9 @@ final class LocalCluster: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh cluster and always tears it down.
-func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], _ body: (LocalCluster) async throws -> Void) async throws {
-    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs)
+func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
+                 _ body: (LocalCluster) async throws -> Void) async throws {
+    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode)
     do {
         try await body(cluster)
     } catch {
@@ -109,4 +115,50 @@ func rawRequest(_ method: String, _ url: String, body: Data? = nil, token: Strin
     var headers: [String: String] = [:]
     for h in response.headers { headers[h.name.lowercased()] = h.value }
     return (Int(response.status.code), headers, Data(buffer.readableBytesView))
+}
+
+/// Watches a cluster's invariants in the background for a whole scenario; `verdict` ends it.
+final class InvariantWatch: Sendable {
+    let run: MonitorRun
+    let cluster: ClusterClient
+    let task: Task<Void, Never>
+
+    init(_ c: LocalCluster) {
+        let run = MonitorRun(control: c.control)
+        self.run = run
+        self.cluster = c.cluster
+        task = Task { [cluster = c.cluster] in
+            while !Task.isCancelled {
+                await run.observe(await cluster.poll())
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Stops watching, checks the log hashes and the task table against `acknowledged`, and expects no violation.
+    func verdict(acknowledged: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        task.cancel()
+        await task.value
+        let s = await cluster.poll()
+        await run.observe(s)
+        await run.probeHashes(s)
+        try await run.checkTasks(acknowledged: acknowledged)
+        let violations = await run.violations
+        let verdict = await run.verdict
+        let checks = await run.checks
+        #expect(violations.isEmpty, "\(verdict)", sourceLocation: sourceLocation)
+        #expect(checks >= 3, "the monitor saw the run", sourceLocation: sourceLocation)
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out waiting for \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
 }

@@ -15,7 +15,7 @@ struct MembershipScenarioTests {
             let (spec, newNode) = try c.launcher.addNode()
             let follower = c.spec.nodes.first { $0.id != leader.id }!
             // Join through a follower: the join is redirected to the leader.
-            try c.launcher.start(newNode, spec: spec, join: follower.adminAddress)
+            try c.launcher.start(newNode, spec: spec, mode: .join(follower.adminAddress))
             let joined = try await pollStatus(c, newNode.adminAddress, "\(newNode.id) to join and catch up") { s in
                 s.role == "learner" && s.leader == leader.id && s.applied >= leader.commit + 10
             }

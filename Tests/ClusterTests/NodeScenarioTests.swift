@@ -10,7 +10,7 @@ struct NodeScenarioTests {
         try await withCluster { c in
             let leader = try await c.waitForLeader()
             let v = await c.view()
-            let statuses = v.rows.compactMap(\.status)
+            let statuses = v.live
             #expect(statuses.count == 3)
             #expect(statuses.filter { $0.role == "leader" }.count == 1)
             #expect(Set(statuses.map(\.term)) == [leader.term])
@@ -86,10 +86,10 @@ struct NodeScenarioTests {
             }
             try c.launcher.start(c.node(first.id), spec: c.spec)
             let v = try await c.waitFor("the restarted node to catch up") { v in
-                guard let l = v.leader, let old = v.rows.first(where: { $0.id == first.id })?.status else { return false }
+                guard let l = v.leader, let old = v.node(first.id)?.live else { return false }
                 return old.applied >= l.commit && old.leader == l.id
             }
-            let statuses = v.rows.compactMap(\.status)
+            let statuses = v.live
             #expect(statuses.count == 3)
             // Every submit is there exactly once, and each runs to one recorded success.
             let deadline = ContinuousClock.now + .seconds(30)

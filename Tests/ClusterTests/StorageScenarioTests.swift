@@ -24,10 +24,10 @@ struct StorageScenarioTests {
             #expect(before.snapshotIndex > 0, "the leader compacted its log")
             try c.launcher.start(lagging, spec: c.spec)
             let v = try await c.waitFor("\(lagging.id) to catch up") { v in
-                guard let s = v.rows.first(where: { $0.id == lagging.id })?.status else { return false }
+                guard let s = v.node(lagging.id)?.live else { return false }
                 return s.applied >= before.commit
             }
-            let caughtUp = try #require(v.rows.first { $0.id == lagging.id }?.status)
+            let caughtUp = try #require(v.node(lagging.id)?.live)
             #expect(caughtUp.snapshotIndex > 0, "it received a snapshot")
             #expect(caughtUp.tasks.byState["queued"] == 60)
             let log = try String(contentsOfFile: lagging.logFile, encoding: .utf8)
@@ -41,7 +41,7 @@ struct StorageScenarioTests {
             try await submit(c, to: leader, count: 20, prefix: "t")
             let victim = c.spec.nodes.first { $0.id != leader.id }!
             try await c.waitFor("\(victim.id) to apply everything") { v in
-                (v.rows.first { $0.id == victim.id }?.status?.applied ?? 0) >= leader.commit + 20
+                (v.node(victim.id)?.live?.applied ?? 0) >= leader.commit + 20
             }
             #expect(await c.launcher.stop(victim))
             let walDir = "\(victim.dataDir)/wal"
@@ -53,7 +53,7 @@ struct StorageScenarioTests {
             try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: path))
             try c.launcher.start(victim, spec: c.spec)
             try await c.waitFor("\(victim.id) back after a torn tail") { v in
-                v.rows.first { $0.id == victim.id }?.status?.leader != nil
+                v.node(victim.id)?.live?.leader != nil
             }
             #expect(await c.launcher.stop(victim))
             let log = try String(contentsOfFile: victim.logFile, encoding: .utf8)

@@ -179,7 +179,8 @@ import Testing
             #expect(n1.received.count == 1)
             #expect(n1.stats("n9").framesReceived == 3)
             #expect(logs.matching("n1", .warning, "arrived on n9's connection").count == 2)
-            try await raw.channel.close()
+            // Under a loaded machine n1 may have closed the idle connection already.
+            try? await raw.channel.close()
             try await eventually("n1 sees n9 go away") { n1.peersDown.all == ["n9"] }
             try await eventually("stats for the unlisted n9 are dropped") { n1.transport.stats()["n9"] == nil }
         }

@@ -23,14 +23,35 @@ struct AdminServer {
         router.get("/v1/status") { _, _ in json(api.status) }
         router.get("/v1/members") { _, _ in
             let s = api.status
-            return json(MemberList(members: s.members, leader: s.leader))
+            return json(MemberList(members: s.members, leader: s.leader, pending: s.role == "leader" ? api.pendingJoins.all : nil))
         }
         router.post("/v1/members") { request, context in
             try await guarded(request, write: true) {
                 let join = try await decode(JoinRequest.self, request)
-                let address = MemberAddressText.encode(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0)
-                _ = try await api.propose(.addLearner(join.id, address: address))
-                return json(OperationResult(message: "\(join.id) added as a learner"), status: .created)
+                if try await api.join(join) {
+                    return json(OperationResult(message: "\(join.id) added as a learner"), status: .created)
+                }
+                return json(OperationResult(message: "\(join.id) is waiting for an operator's approval"), status: .accepted)
+            }
+        }
+        router.post("/v1/members/:id/approve") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                try await api.decide(id, approve: true)
+                return json(OperationResult(message: "\(id) approved and added as a learner"))
+            }
+        }
+        router.post("/v1/members/:id/deny") { request, context in
+            try await guarded(request, write: true) {
+                let id = try param(context, "id")
+                try await api.decide(id, approve: false)
+                return json(OperationResult(message: "the join of \(id) was denied"))
+            }
+        }
+        router.post("/v1/bootstrap") { request, _ in
+            try await guarded(request, write: true, leaderOnly: false) {
+                try await api.bootstrap(try await decode(BootstrapRequest.self, request))
+                return json(OperationResult(message: "bootstrapped"), status: .created)
             }
         }
         router.post("/v1/members/:id/promote") { request, context in

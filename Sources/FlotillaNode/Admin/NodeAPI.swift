@@ -14,6 +14,8 @@ struct NodeAPI: Sendable {
     let metrics: NodeMetrics
     /// How long a write waits for its entry to apply before answering "unknown".
     var proposalTimeout: Duration = .seconds(5)
+    /// Joins held for an operator's decision (with --approve-joins).
+    let pendingJoins = PendingJoins()
 
     var status: NodeStatus { driver.published.withLock { $0.status } }
 
@@ -76,6 +78,53 @@ struct NodeAPI: Sendable {
 
     func task(_ id: String) async -> TaskView? { await driver.taskView(id) }
 
+    /// Adds a joining node as a learner, or holds it for approval; true when it was added.
+    func join(_ join: JoinRequest, approved: Bool = false) async throws(APIError) -> Bool {
+        if status.members.contains(where: { $0.id == join.id }) {
+            throw APIError("\(join.id) is already a member", code: APIErrorCode.badRequest)
+        }
+        if config.approveJoins, !approved {
+            if pendingJoins.denied(join.id) {
+                throw APIError("the join of \(join.id) was denied by an operator", code: APIErrorCode.conflict)
+            }
+            if pendingJoins.hold(join) {
+                events.record("membership", term: status.term, "\(join.id) asks to join; waiting for an operator's approval")
+            }
+            return false
+        }
+        let address = MemberAddressText.encode(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0)
+        _ = try await propose(.addLearner(join.id, address: address))
+        return true
+    }
+
+    /// An operator's decision on a pending join.
+    func decide(_ id: String, approve: Bool) async throws(APIError) {
+        guard let request = pendingJoins.take(id, deny: !approve) else {
+            throw APIError("no join from \(id) is pending", code: APIErrorCode.notFound)
+        }
+        if approve {
+            _ = try await join(request, approved: true)
+        } else {
+            events.record("membership", term: status.term, "the join of \(id) was denied")
+        }
+    }
+
+    /// Founds the cluster on this uninitialized node.
+    func bootstrap(_ request: BootstrapRequest) async throws(APIError) {
+        guard request.members.contains(where: { $0.id == config.id }) else {
+            throw APIError("the founders must include this node (\(config.id))", code: APIErrorCode.badRequest)
+        }
+        let membership = Membership(request.members.map {
+            Member(id: $0.id, isVoter: $0.voter, address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: config.slots).encoded)
+        })
+        let box = Once<Result<Void, APIError>>()
+        let result: Result<Void, APIError> = await withCheckedContinuation { c in
+            box.set(c)
+            driver.inbox.push(.bootstrap(membership, reply: { box.resume($0) }))
+        }
+        try result.get()
+    }
+
     func transfer(to: String?) async throws(APIError) -> String {
         let box = Once<Result<String, APIError>>()
         let result: Result<String, APIError> = await withCheckedContinuation { c in
@@ -94,3 +143,28 @@ extension TaskView {
     }
 }
 
+
+/// Joins waiting for an operator, and the ids an operator turned away.
+final class PendingJoins: Sendable {
+    private let state = Mutex<(pending: [String: JoinRequest], denied: Set<String>)>(([:], []))
+
+    /// Holds a join; true when it is new.
+    func hold(_ join: JoinRequest) -> Bool {
+        state.withLock { s in
+            defer { s.pending[join.id] = join }
+            return s.pending[join.id] == nil
+        }
+    }
+
+    func take(_ id: String, deny: Bool) -> JoinRequest? {
+        state.withLock { s in
+            guard let request = s.pending.removeValue(forKey: id) else { return nil }
+            if deny { s.denied.insert(id) }
+            return request
+        }
+    }
+
+    func denied(_ id: String) -> Bool { state.withLock { $0.denied.contains(id) } }
+
+    var all: [JoinRequest] { state.withLock { $0.pending.values.sorted { $0.id < $1.id } } }
+}

@@ -13,6 +13,8 @@ enum DriverInput: Sendable {
     /// Raft addresses learned outside the log (a joining node asks its contact for the members),
     /// so it can answer the leader before it has replicated the membership itself.
     case peerHints([NodeID: String])
+    /// Founds the cluster on an uninitialized node.
+    case bootstrap(Membership, reply: @Sendable (Result<Void, APIError>) -> Void)
 }
 
 /// A proposal waiting for its entry to apply: resolved with the effects when the entry

@@ -41,6 +41,18 @@ extension RaftDriver {
     /// them rebuilds state but must not start tasks again.
     var startupIndex: UInt64 { replayedThrough }
 
+    /// Once the log replayed after a restart, runs again the tasks still assigned to this node:
+    /// the process that ran them is gone, and nobody else will (their epoch fences any stale report).
+    func resumeOwnTasksAfterReplay() {
+        guard !resumedOwnTasks, raft.appliedIndex >= startupIndex else { return }
+        resumedOwnTasks = true
+        let mine = queue.tasks.filter { $0.node == config.id && ($0.state == .assigned || $0.state == .running) }
+        if !mine.isEmpty {
+            logger.info("resuming \(mine.count) task(s) assigned to this node before it restarted")
+            onAssigned?(mine)
+        }
+    }
+
     func note(_ effect: Effect) {
         switch effect {
         case let .created(task, key):

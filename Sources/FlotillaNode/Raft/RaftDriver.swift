@@ -34,6 +34,8 @@ actor RaftDriver {
     var ticks: UInt64 = 0
     /// The commit index on disk when the process started (see `startupIndex`).
     let replayedThrough: UInt64
+    /// Whether the tasks this node held before a restart were handed to the executor again.
+    var resumedOwnTasks = false
     var lastRole: Role = .follower
     var storageFailed: String?
     var peerHints: [NodeID: String] = [:]
@@ -67,8 +69,7 @@ actor RaftDriver {
         let fresh = restored.hardState.term == 0 && restored.entries.isEmpty && restored.snapshot == nil
         if fresh, !config.bootstrapPeers.isEmpty {
             let members = config.bootstrapPeers.map {
-                Member(id: $0.id, isVoter: true,
-                       address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: $0.id == config.id ? config.slots : config.slots).encoded)
+                Member(id: $0.id, isVoter: true, address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: config.slots).encoded)
             }
             try raft.bootstrap(Membership(members))
         }
@@ -134,6 +135,15 @@ actor RaftDriver {
         case .peerHints(let hints):
             peerHints.merge(hints) { _, new in new }
             updatePeers()
+        case let .bootstrap(membership, reply):
+            do {
+                try raft.bootstrap(membership)
+                updatePeers()
+                events.record("membership", term: raft.term, "bootstrapped: voters \(membership.voters.joined(separator: ","))")
+                reply(.success(()))
+            } catch {
+                reply(.failure(APIError(error.description, code: APIErrorCode.conflict)))
+            }
         case let .transfer(to, reply):
             guard raft.role == .leader else {
                 reply(.failure(apiError(.notLeader(leader: raft.leader))))
@@ -204,6 +214,7 @@ actor RaftDriver {
             for e in ready.committed { apply(e) }
             for event in ready.events { record(event) }
             if !ready.committed.isEmpty { onQueue?(queue) }
+            resumeOwnTasksAfterReplay()
             maybeCompact()
         }
         publish()

@@ -25,6 +25,7 @@ final class TaskExecutor: Sendable {
     func start(_ tasks: [TaskRecord]) {
         for t in tasks where t.node == node {
             let key = "\(t.id)#\(t.epoch)"
+            if running.withLock({ $0[key] != nil }) { continue }
             let job = Task { [self] in
                 await deliver(t.id, TaskReport(node: node, epoch: t.epoch, outcome: "started"))
                 let outcome = await execute(t.spec)

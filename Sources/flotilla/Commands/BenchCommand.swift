@@ -7,8 +7,8 @@ import Orchestrator
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Flotilla: replicated write throughput and latency.",
-        subcommands: [BenchWrite.self]
+        abstract: "Measure Flotilla: replicated write throughput and latency, leader failover.",
+        subcommands: [BenchWrite.self, BenchFailover.self]
     )
 }
 
@@ -49,24 +49,70 @@ struct BenchWrite: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        let client = AdminClient(token: try launcher.token())
         defer {
             if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
-        let members = spec.nodes.map { ($0.id, $0.adminAddress) }
-        let deadline = ContinuousClock.now + .seconds(20)
-        var view = await ClusterView.fetch(members, client: client)
-        while view.leader == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            view = await ClusterView.fetch(members, client: client)
-        }
-        guard let leader = view.leader else {
+        let cluster = try ClusterClient.local(launcher)
+        let (_, ok) = await cluster.wait(for: .seconds(20)) { $0.leader != nil }
+        guard ok, let leader = await cluster.poll().leader else {
             for n in spec.nodes { _ = await launcher.stop(n) }
+            await cluster.shutdown()
             throw fail("no leader within 20 s")
         }
-        let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: leader.adminAddress, client: client)
+        let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: leader.adminAddress, client: cluster.admin)
         for n in spec.nodes { _ = await launcher.stop(n) }
-        await client.shutdown()
+        await cluster.shutdown()
         print(result.line)
+    }
+}
+
+struct BenchFailover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Kill the leader repeatedly under load; time each SIGKILL to the first write a new leader commits.",
+        discussion: "Prints: bench failover: trials=N p50=Xms p99=Yms max=Zms spurious_elections=S (term changes while the cluster is left alone)."
+    )
+
+    @Option(help: "Nodes in the cluster.") var nodes = 3
+    @Option(help: "Leader kills.") var trials = 20
+    @Option(help: "Background submits per second.") var rate = 50.0
+    @Option(help: "Afterwards, watch the idle cluster this long for spurious elections, e.g. 300s.") var idle = "0s"
+    @Option(help: "Base election timeout in ms for the nodes.") var electionMs: Int?
+    @Flag(help: "Print each trial.") var verbose = false
+
+    func run() async throws {
+        guard trials >= 1, nodes >= 3 else { throw ValidationError("failover needs --nodes 3 or more and --trials 1 or more") }
+        let idleFor = try parseDuration(idle, "--idle")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-failover-\(UUID().uuidString.prefix(8))").path
+        let launcher = Launcher(directory: directory)
+        var args = ["--slots", "0", "--log-level", "warning"]
+        if let electionMs { args += ["--election-ms", "\(electionMs)"] }
+        let spec: ClusterSpec
+        do {
+            spec = try launcher.create(nodes: nodes, nodeArgs: args)
+            for n in spec.nodes { try launcher.start(n, spec: spec) }
+        } catch {
+            throw fail("\(error)")
+        }
+        let control = ClusterControl(client: try ClusterClient.local(launcher))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
+        var result: FailoverBenchmark.Result?
+        var failure: (any Error)?
+        if ok {
+            do {
+                result = try await FailoverBenchmark(trials: trials, loadRate: rate, idle: idleFor).run(control) { line in
+                    if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                }
+            } catch {
+                failure = error
+            }
+        }
+        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        await control.client.shutdown()
+        guard ok else { throw fail("no leader within 20 s") }
+        if let failure { throw fail("\(failure)") }
+        print(result!.line)
+        if result!.failed > 0 { throw fail("\(result!.failed) trial(s) saw no write committed within 10 s") }
     }
 }

@@ -1,33 +1,80 @@
 import ArgumentParser
+import FlotillaAPI
 import Foundation
 import Orchestrator
 
-/// How a command finds its cluster: a local cluster directory or running nodes' addresses.
+/// How a command finds its cluster (a local cluster directory or running nodes' addresses)
+/// and how it prints (`-o table|json`).
 struct ClusterOptions: ParsableArguments {
     @Option(help: "Local cluster directory (default ./flotilla-cluster).") var dir: String?
-    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…].") var connect: String?
+    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
     @Option(name: [.customShort("o"), .long], help: "Output: table or json.") var output: OutputFormat = .table
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 
     var directory: String { dir ?? "./flotilla-cluster" }
 
-    /// The members to talk to, and the token to use.
-    func resolve() async throws -> (members: [(id: String, admin: String)], client: AdminClient) {
-        if let connect {
-            let token = ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"]
-            let client = AdminClient(token: token)
-            do {
-                let members = try await ClusterView.discover(connect.split(separator: ",").map(String.init), client: client)
-                return (members, client)
-            } catch {
-                await client.shutdown()
-                throw error
+    func validate() throws {
+        if dir != nil, connect != nil { throw ValidationError("use either --dir or --connect, not both") }
+    }
+
+    /// The control plane for this cluster. Progress events print to stderr.
+    func control() async throws -> ClusterControl {
+        let client: ClusterClient
+        do {
+            if let connect {
+                let addresses = connect.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                client = try await ClusterClient.connect(addresses, token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
+            } else {
+                client = try ClusterClient.local(Launcher(directory: directory))
             }
+        } catch {
+            throw fail("\(error)")
         }
-        let launcher = Launcher(directory: directory)
-        let spec = try launcher.load()
-        return (spec.nodes.map { ($0.id, $0.adminAddress) }, AdminClient(token: try launcher.token()))
+        let control = ClusterControl(client: client)
+        control.events.subscribe { e in
+            guard e.kind != .action || e.reason != "operator" else { return }
+            FileHandle.standardError.write(Data("  \(e.line)\n".utf8))
+        }
+        // A cluster that answers nowhere is an error for every command.
+        let s = await client.poll()
+        if s.live.isEmpty {
+            await client.shutdown()
+            let where_ = connect ?? directory
+            throw fail("no node of the cluster at \(where_) answers" + (connect == nil ? " (is it running? `flotilla up --dir \(directory)`)" : ""))
+        }
+        return control
+    }
+
+    /// Prints a value as JSON, or its table form.
+    func print<T: Encodable>(_ value: T, table: () -> String) {
+        switch output {
+        case .table: Swift.print(table())
+        case .json: Swift.print(jsonText(value))
+        }
+    }
+}
+
+func jsonText<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+/// Runs one operation of the control plane: prints its outcome, turns its error into one line and exit 1.
+func perform<T: Encodable>(_ options: ClusterOptions, _ body: (ClusterControl) async throws -> T, table: (T) -> String) async throws {
+    let control = try await options.control()
+    do {
+        let value = try await body(control)
+        await control.client.shutdown()
+        options.print(value) { table(value) }
+    } catch let e as ExitCode {
+        await control.client.shutdown()
+        throw e
+    } catch {
+        await control.client.shutdown()
+        throw fail("\(error)")
     }
 }
 
@@ -35,4 +82,23 @@ struct ClusterOptions: ParsableArguments {
 func fail(_ message: String, code: Int32 = 1) -> ExitCode {
     FileHandle.standardError.write(Data("flotilla: \(message)\n".utf8))
     return ExitCode(code)
+}
+
+/// 500ms, 20s, 2m (a bare number is seconds).
+func parseDuration(_ text: String, _ flag: String) throws -> Duration {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    func number(_ s: Substring) throws -> Double {
+        guard let v = Double(s), v >= 0 else { throw ValidationError("\(flag) must be a duration like 500ms, 20s or 2m (got \"\(text)\")") }
+        return v
+    }
+    if t.hasSuffix("ms") { return .milliseconds(Int(try number(t.dropLast(2)))) }
+    if t.hasSuffix("s") { return .milliseconds(Int(try number(t.dropLast()) * 1000)) }
+    if t.hasSuffix("m") { return .seconds(Int(try number(t.dropLast()) * 60)) }
+    return .milliseconds(Int(try number(Substring(t)) * 1000))
+}
+
+/// A short answer for an operation.
+struct Outcome: Encodable {
+    var ok = true
+    var message: String
 }

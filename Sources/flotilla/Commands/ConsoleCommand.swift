@@ -28,18 +28,15 @@ struct ConsoleCommand: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        let client = AdminClient(token: try launcher.token())
-        let members = spec.nodes.map { ($0.id, $0.adminAddress) }
+        let client = try ClusterClient.local(launcher)
         let stop = StopSignal()
-        let interval = max(50, refresh)
-        while !stop.requested {
-            let view = await ClusterView.fetch(members, client: client)
+        for await view in client.snapshots(every: .milliseconds(max(50, refresh))) {
+            if stop.requested { break }
             var events: [NodeEvent] = []
             if let leader = view.leader {
-                events = (try? await client.call("GET", leader.adminAddress, "/v1/events/recent?limit=8")) ?? []
+                events = (try? await client.admin.call("GET", leader.adminAddress, "/v1/events/recent?limit=8")) ?? []
             }
             draw(view, events: events, directory: directory)
-            try? await Task.sleep(for: .milliseconds(interval))
         }
         print("\u{1B}[?25h")
         if !keep && dir == nil {
@@ -55,9 +52,9 @@ struct ConsoleCommand: AsyncParsableCommand {
         await client.shutdown()
     }
 
-    func draw(_ view: ClusterView, events: [NodeEvent], directory: String) {
+    func draw(_ view: ClusterSnapshot, events: [NodeEvent], directory: String) {
         let leader = view.leader
-        let header = "flotilla · \(view.rows.count) nodes · leader \(leader?.id ?? "none") · term \(leader?.term ?? 0) · commit \(leader?.commit ?? 0)"
+        let header = "flotilla · \(view.headline)"
         var out = "\u{1B}[H\u{1B}[2J\u{1B}[?25l"
         out += header + "\n\n" + view.table() + "\n\n"
         if !events.isEmpty {

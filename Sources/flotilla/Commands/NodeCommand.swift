@@ -13,6 +13,8 @@ struct NodeCommand: AsyncParsableCommand {
               flotilla node --id n1 --raft 127.0.0.1:7101 --admin 127.0.0.1:8101 --data d1 \\
                 --peers n1=127.0.0.1:7101/127.0.0.1:8101,n2=127.0.0.1:7102/127.0.0.1:8102,n3=…
             or join a running cluster as a learner with --join ADMIN_ADDRESS.
+            Without either, the node waits uninitialized until `POST /v1/bootstrap` (which
+            `flotilla up --recover auto` sends) names the founders.
             A node restarted on the same --data recovers its state from disk.
             """
     )
@@ -30,6 +32,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Base election timeout in ms (each election waits a random time in [T, 2T)).") var electionMs = 300
     @Option(help: "Applied entries between automatic snapshots.") var snapshotEvery = 10_000
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
+    @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
@@ -43,6 +46,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.electionMs = electionMs
         config.snapshotEvery = snapshotEvery
         config.allowShell = allowShell
+        config.approveJoins = approveJoins
         config.join = join
         if let peers {
             config.bootstrapPeers = try peers.split(separator: ",").map { part in

@@ -3,12 +3,17 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 
-/// `flotilla up`: starts a local cluster in the background.
+/// `flotilla up`: starts a local cluster in the background, with a supervisor running recovery.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Start a local cluster of N nodes in the background.",
-        discussion: "Node flags after -- are passed to every node, e.g. `flotilla up --nodes 3 -- --slots 2 --election-ms 500`."
+        discussion: """
+            Node flags after -- are passed to every node, e.g. `flotilla up --nodes 3 -- --snapshot-every 1000`.
+            Unless --recover off, a supervisor (`flotilla supervise`) runs beside the nodes: it restarts
+            nodes that die without an operator's kill, bootstraps an uninitialized cluster, and logs every
+            finding to supervisor.log in the cluster directory.
+            """
     )
 
     @Option(help: "How many nodes.") var nodes = 3
@@ -16,6 +21,11 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Tasks each node runs at once.") var slots: Int?
     @Option(help: "Heartbeat interval in ms.") var heartbeatMs: Int?
     @Option(help: "Base election timeout in ms.") var electionMs: Int?
+    @Option(help: "Recovery: off, advise or auto.") var recover: RecoveryMode = .auto
+    @Option(help: "Two automatic actions on one node within this need an operator.") var recoverCooldown = "30s"
+    @Option(help: "Propose replacing a member that is down this long, e.g. 5m.") var replaceAfter: String?
+    @Flag(help: "Start the nodes uninitialized; recovery (auto) bootstraps them.") var uninitialized = false
+    @Flag(help: "Hold joining nodes until `flotilla approve`.") var approveJoins = false
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
@@ -24,39 +34,39 @@ struct UpCommand: AsyncParsableCommand {
         if let slots { args += ["--slots", "\(slots)"] }
         if let heartbeatMs { args += ["--heartbeat-ms", "\(heartbeatMs)"] }
         if let electionMs { args += ["--election-ms", "\(electionMs)"] }
+        if approveJoins { args.append("--approve-joins") }
+        if uninitialized, recover != .auto {
+            FileHandle.standardError.write(Data("flotilla: note: with --recover \(recover.rawValue) nobody bootstraps the uninitialized nodes\n".utf8))
+        }
+        _ = try parseDuration(recoverCooldown, "--recover-cooldown")
         let spec: ClusterSpec
         do {
             spec = launcher.exists ? try launcher.load() : try launcher.create(nodes: nodes, nodeArgs: args)
+            for node in spec.nodes {
+                let pid = try launcher.start(node, spec: spec, mode: uninitialized ? .uninitialized : .founder)
+                print("started \(node.id) (pid \(pid)) raft \(node.raftAddress) admin \(node.adminAddress)")
+            }
+            if recover != .off {
+                var sup = ["--recover", recover.rawValue, "--recover-cooldown", recoverCooldown, "--election-ms", "\(electionMs ?? 300)"]
+                if let replaceAfter { sup += ["--replace-after", replaceAfter] }
+                let pid = try launcher.startSupervisor(sup)
+                print("started the supervisor (pid \(pid)), recovery \(recover.rawValue); log: \(launcher.directory)/supervisor.log")
+            }
         } catch {
             throw fail("\(error)")
         }
-        for node in spec.nodes {
-            do {
-                let pid = try launcher.start(node, spec: spec)
-                print("started \(node.id) (pid \(pid)) raft \(node.raftAddress) admin \(node.adminAddress)")
-            } catch {
-                throw fail("cannot start \(node.id): \(error)")
-            }
-        }
-        let client = AdminClient(token: try launcher.token())
-        defer { Task { await client.shutdown() } }
-        let members = spec.nodes.map { ($0.id, $0.adminAddress) }
-        let deadline = ContinuousClock.now + .seconds(15)
-        var view = await ClusterView.fetch(members, client: client)
-        while view.leader == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            view = await ClusterView.fetch(members, client: client)
-        }
-        print(view.table())
-        guard let leader = view.leader else {
+        let client = try ClusterClient.local(launcher)
+        let (s, ok) = await client.wait(for: .seconds(15)) { $0.leader != nil }
+        await client.shutdown()
+        print(s.table())
+        guard ok, let leader = s.leader else {
             throw fail("no leader was elected within 15 s; see the logs in \(launcher.directory)/n*/node.log")
         }
         print("\nleader \(leader.id), term \(leader.term). Token: \(spec.tokenFile). Stop with: flotilla down --dir \(dir)")
-        await client.shutdown()
     }
 }
 
-/// `flotilla down`: stops every node of a local cluster.
+/// `flotilla down`: stops the supervisor and every node of a local cluster.
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop every node of a local cluster.")
 
@@ -67,6 +77,7 @@ struct DownCommand: AsyncParsableCommand {
         let launcher = Launcher(directory: dir)
         let spec: ClusterSpec
         do { spec = try launcher.load() } catch { throw fail("\(error)") }
+        await launcher.stopSupervisor()
         var failed: [String] = []
         for node in spec.nodes {
             let wasRunning = launcher.pid(of: node) != nil
@@ -81,30 +92,5 @@ struct DownCommand: AsyncParsableCommand {
             try FileManager.default.removeItem(atPath: launcher.directory)
             print("removed \(launcher.directory)")
         }
-    }
-}
-
-/// `flotilla status`: one row per node.
-struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show every node: role, term, leader, commit, lag, health, tasks.")
-
-    @OptionGroup var cluster: ClusterOptions
-
-    func run() async throws {
-        let (members, client): ([(id: String, admin: String)], AdminClient)
-        do { (members, client) = try await cluster.resolve() } catch { throw fail("\(error)") }
-        let view = await ClusterView.fetch(members, client: client)
-        await client.shutdown()
-        switch cluster.output {
-        case .table:
-            print(view.table())
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            struct Row: Encodable { var id: String; var adminAddress: String; var status: NodeStatus?; var error: String? }
-            let rows = view.rows.map { Row(id: $0.id, adminAddress: $0.adminAddress, status: $0.status, error: $0.error) }
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
-        }
-        if view.rows.allSatisfy({ $0.status == nil }) { throw fail("no node answers") }
     }
 }

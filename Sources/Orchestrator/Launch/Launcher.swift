@@ -94,8 +94,11 @@ public struct Launcher: Sendable {
     }
 
     /// The pid of a node's process if it is alive.
-    public func pid(of node: ClusterSpec.NodeSpec) -> pid_t? {
-        guard let text = try? String(contentsOfFile: node.pidFile, encoding: .utf8),
+    public func pid(of node: ClusterSpec.NodeSpec) -> pid_t? { livePid(in: node.pidFile) }
+
+    /// The pid written in `file` if that process is alive.
+    func livePid(in file: String) -> pid_t? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
         // Reap it if it is our own child that died, or it would linger as a zombie that looks alive.
         var status: Int32 = 0
@@ -103,18 +106,77 @@ public struct Launcher: Sendable {
         return Glibc.kill(pid, 0) == 0 ? pid : nil
     }
 
+    /// How a node starts when its data dir is empty.
+    public enum StartMode: Sendable, Equatable {
+        /// A founder: bootstraps with every node of cluster.json.
+        case founder
+        /// Asks this admin address to admit it as a learner.
+        case join(String)
+        /// Waits until someone sends it `POST /v1/bootstrap`.
+        case uninitialized
+    }
+
     /// Starts a node in the background, in its own session (a Ctrl-C in the terminal does not reach it).
-    /// With `join`, a new node asks that admin address to admit it; otherwise it bootstraps with the founders.
+    /// A node that already has data ignores `mode` and recovers from disk.
     @discardableResult
-    public func start(_ node: ClusterSpec.NodeSpec, spec: ClusterSpec, join: String? = nil) throws -> pid_t {
+    public func start(_ node: ClusterSpec.NodeSpec, spec: ClusterSpec, mode: StartMode = .founder) throws -> pid_t {
         if let pid = pid(of: node) { return pid }
         var args = ["node", "--id", node.id, "--raft", node.raftAddress, "--admin", node.adminAddress,
                     "--data", node.dataDir, "--cluster", spec.clusterID, "--token-file", spec.tokenFile]
-        if let join { args += ["--join", join] } else { args += ["--peers", spec.peersFlag] }
+        switch mode {
+        case .founder: args += ["--peers", spec.peersFlag]
+        case .join(let contact): args += ["--join", contact]
+        case .uninitialized: break
+        }
         args += spec.nodeArgs
         let pid = try Spawn.background(executable, args, log: node.logFile)
         try "\(pid)\n".write(toFile: node.pidFile, atomically: true, encoding: .utf8)
         return pid
+    }
+
+    var supervisorPidFile: String { "\(directory)/supervisor.pid" }
+
+    /// Starts `flotilla supervise --dir D …` in the background (recovery and the invariant monitor),
+    /// logging to supervisor.log. Does nothing if one already runs.
+    @discardableResult
+    public func startSupervisor(_ extraArgs: [String]) throws -> pid_t {
+        if let pid = supervisorPid() { return pid }
+        let pid = try Spawn.background(executable, ["supervise", "--dir", directory] + extraArgs, log: "\(directory)/supervisor.log")
+        try "\(pid)\n".write(toFile: supervisorPidFile, atomically: true, encoding: .utf8)
+        return pid
+    }
+
+    public func supervisorPid() -> pid_t? { livePid(in: supervisorPidFile) }
+
+    /// Stops the supervisor first, so it does not restart the nodes being stopped.
+    public func stopSupervisor() async {
+        guard let pid = supervisorPid() else { return }
+        Glibc.kill(pid, SIGTERM)
+        if !(await Spawn.waitForExit(pid, within: .seconds(3))) {
+            Glibc.kill(pid, SIGKILL)
+            _ = await Spawn.waitForExit(pid, within: .seconds(3))
+        }
+        try? FileManager.default.removeItem(atPath: supervisorPidFile)
+    }
+
+    /// Whether a node's process runs, is stopped by SIGSTOP, or is gone.
+    public func processState(_ node: ClusterSpec.NodeSpec) -> ProcessState {
+        guard let pid = pid(of: node) else { return .stopped }
+        // /proc/PID/stat: "pid (comm) S …"; T means stopped by a signal.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex {
+            let state = stat[stat.index(close, offsetBy: 2)]
+            if state == "T" || state == "t" { return .paused }
+        }
+        return .running
+    }
+
+    /// Drops a node from cluster.json; its directory stays unless `purge`.
+    public func removeNode(_ id: String, purge: Bool) throws {
+        var spec = try load()
+        spec.nodes.removeAll { $0.id == id }
+        try save(spec)
+        if purge { try? FileManager.default.removeItem(atPath: "\(directory)/\(id)") }
     }
 
     /// Sends `signal` to a node's process; false when it is not running.
@@ -133,4 +195,9 @@ public struct Launcher: Sendable {
         Glibc.kill(pid, SIGKILL)
         return await Spawn.waitForExit(pid, within: .seconds(5))
     }
+}
+
+/// A local node process as the launcher sees it.
+public enum ProcessState: String, Sendable, Codable {
+    case running, paused, stopped
 }

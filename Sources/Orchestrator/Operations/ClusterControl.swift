@@ -1,0 +1,288 @@
+import FlotillaAPI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The operations of the control plane. The CLI, the console and the tests all call these;
+/// none of them reaches a node another way. Every action emits an event with its outcome.
+public final class ClusterControl: Sendable {
+    public let client: ClusterClient
+    public let events: EventSink
+    public let intents: IntentStore
+
+    public init(client: ClusterClient, events: EventSink = EventSink()) {
+        self.client = client
+        self.events = events
+        self.intents = IntentStore(directory: client.launcher?.directory)
+    }
+
+    var admin: AdminClient { client.admin }
+
+    // MARK: - Lookups
+
+    /// A fresh snapshot.
+    public func snapshot() async -> ClusterSnapshot { await client.poll() }
+
+    /// The node with this id, or a clear error naming the members.
+    func member(_ id: String, in s: ClusterSnapshot) throws -> NodeObservation {
+        guard let o = s.node(id) else {
+            throw OrchestratorError("unknown node \(id); the nodes are \(s.nodes.map(\.id).joined(separator: ", "))")
+        }
+        return o
+    }
+
+    /// The local node process spec, for operations that signal processes.
+    func localNode(_ id: String) throws -> (Launcher, ClusterSpec.NodeSpec) {
+        guard let launcher = client.launcher else {
+            throw OrchestratorError("this needs a local cluster (--dir): nodes reached through --connect are not processes this machine started")
+        }
+        let spec = try launcher.load()
+        guard let node = spec.node(id) else {
+            throw OrchestratorError("unknown node \(id); the nodes are \(spec.nodes.map(\.id).joined(separator: ", "))")
+        }
+        return (launcher, node)
+    }
+
+    /// The admin address writes go to: the leader's, else any answering node's (which redirects).
+    func writeAddress(_ s: ClusterSnapshot) throws -> String {
+        if let l = s.leader { return l.adminAddress }
+        if let any = s.live.first { return any.adminAddress }
+        throw OrchestratorError("no node answers")
+    }
+
+    /// Runs `body` and records its outcome as an action event.
+    @discardableResult
+    func act<T>(_ what: String, node: String? = nil, _ body: () async throws -> (T, String)) async throws -> T {
+        do {
+            let (value, outcome) = try await body()
+            events.emit(.action, node: node, "\(what): \(outcome)", reason: "operator")
+            return value
+        } catch {
+            events.emit(.action, node: node, "\(what) failed: \(error)", reason: "operator", ok: false)
+            throw error
+        }
+    }
+
+    // MARK: - Processes
+
+    /// SIGKILL. Recovery will not restart a node the operator killed.
+    public func kill(_ id: String) async throws {
+        let (launcher, node) = try localNode(id)
+        try await act("kill \(id)", node: id) {
+            guard let pid = launcher.pid(of: node) else { throw OrchestratorError("\(id) is not running") }
+            intents.update { $0.stopped.insert(id); $0.paused.remove(id) }
+            launcher.signal(node, SIGKILL)
+            guard await Spawn.waitForExit(pid, within: .seconds(5)) else { throw OrchestratorError("\(id) (pid \(pid)) did not die") }
+            return ((), "killed pid \(pid)")
+        }
+    }
+
+    /// Stops the node if it runs (SIGTERM), then starts it again on the same data dir.
+    public func restart(_ id: String) async throws {
+        let (launcher, node) = try localNode(id)
+        try await act("restart \(id)", node: id) {
+            let spec = try launcher.load()
+            if launcher.pid(of: node) != nil, !(await launcher.stop(node)) { throw OrchestratorError("\(id) did not stop") }
+            intents.update { $0.stopped.remove(id); $0.paused.remove(id) }
+            let pid = try launcher.start(node, spec: spec)
+            return ((), "started pid \(pid)")
+        }
+    }
+
+    /// Starts a stopped node without stopping it first (recovery's restart).
+    func start(_ id: String) throws -> pid_t {
+        let (launcher, node) = try localNode(id)
+        return try launcher.start(node, spec: try launcher.load())
+    }
+
+    /// SIGSTOP: the process freezes, its sockets stay open.
+    public func pause(_ id: String) async throws {
+        let (launcher, node) = try localNode(id)
+        try await act("pause \(id)", node: id) {
+            guard launcher.signal(node, SIGSTOP) else { throw OrchestratorError("\(id) is not running") }
+            intents.update { $0.paused.insert(id) }
+            return ((), "paused (SIGSTOP)")
+        }
+    }
+
+    /// SIGCONT.
+    public func resume(_ id: String) async throws {
+        let (launcher, node) = try localNode(id)
+        try await act("resume \(id)", node: id) {
+            guard launcher.signal(node, SIGCONT) else { throw OrchestratorError("\(id) is not running") }
+            intents.update { $0.paused.remove(id) }
+            return ((), "resumed (SIGCONT)")
+        }
+    }
+
+    // MARK: - Network
+
+    /// Builds the plan for `spec` (`n1,n2|n3`, `n1->n2`, leader, minority, majorities-ring, bridge) against the current cluster.
+    public func plan(_ spec: String) async throws -> PartitionPlan {
+        let s = await snapshot()
+        return try PartitionPlan.parse(spec, members: s.nodes.map(\.id), leader: s.leader?.id)
+    }
+
+    /// Applies a plan: every node gets its rules, and every node the plan leaves out is healed.
+    @discardableResult
+    public func partition(_ plan: PartitionPlan) async throws -> PartitionPlan {
+        let s = await snapshot()
+        return try await act("partition \(plan.description)") {
+            var failed: [String] = []
+            for o in s.nodes {
+                let rules = plan.rules[o.id] ?? FaultSpec()
+                do {
+                    let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
+                } catch {
+                    failed.append(o.id)
+                }
+            }
+            if !failed.isEmpty { throw OrchestratorError("could not set the rules on \(failed.joined(separator: ", ")) (down?)") }
+            return (plan, "rules set on \(s.nodes.count) nodes")
+        }
+    }
+
+    public func partition(_ spec: String) async throws -> PartitionPlan { try await partition(try await plan(spec)) }
+
+    /// Cuts one node (or the leader) off from every other.
+    public func isolate(_ id: String) async throws -> PartitionPlan {
+        let s = await snapshot()
+        if id != "leader" { _ = try member(id, in: s) }
+        return try await partition(try PartitionPlan.parse(id, members: s.nodes.map(\.id), leader: s.leader?.id))
+    }
+
+    /// Clears every node's rules, then verifies: each node's rules read back clean and the
+    /// leader hears from every peer. Incomplete until both hold (or `timeout` passes).
+    public func heal(timeout: Duration = .seconds(5)) async -> HealReport {
+        let s = await snapshot()
+        var report = HealReport()
+        for o in s.nodes {
+            do {
+                let _: FaultSpec = try await admin.call("DELETE", o.adminAddress, "/v1/faults", timeout: .seconds(2))
+            } catch {
+                report.unreachable.insert(o.id)
+            }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            report.dirty = []
+            report.unconfirmedLinks = []
+            let now = await snapshot()
+            for o in now.nodes where !report.unreachable.contains(o.id) {
+                let rules: FaultSpec? = try? await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(1))
+                if rules?.isClean != true { report.dirty.insert(o.id) }
+            }
+            if let leader = now.leader {
+                for p in leader.peers where p.status != "healthy" && !report.unreachable.contains(p.id) {
+                    report.unconfirmedLinks.insert("\(leader.id)-\(p.id)")
+                }
+            } else {
+                report.unconfirmedLinks.insert("no leader yet")
+            }
+            if report.complete || ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        events.emit(.action, "heal: \(report.summary)", reason: "operator", ok: report.complete)
+        return report
+    }
+
+    /// Emergency stop: heal everything, resume every paused node, stop the load, recovery to advise.
+    public func panic(load: LoadGenerator? = nil) async -> HealReport {
+        events.emit(.action, "PANIC: healing, resuming, stopping load, recovery set to advise", reason: "operator")
+        await load?.stop()
+        intents.update { $0.recover = RecoveryMode.advise.rawValue }
+        if let launcher = client.launcher, let spec = try? launcher.load() {
+            for node in spec.nodes where launcher.processState(node) == .paused {
+                launcher.signal(node, SIGCONT)
+                events.emit(.action, node: node.id, "resumed \(node.id)", reason: "panic")
+            }
+            intents.update { $0.paused = [] }
+            if let pid = try? String(contentsOfFile: "\(launcher.directory)/load.pid", encoding: .utf8),
+               let p = pid_t(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                Glibc.kill(p, SIGTERM)
+                events.emit(.action, "stopped the load (pid \(p))", reason: "panic")
+            }
+        }
+        return await heal()
+    }
+
+    // MARK: - Leadership
+
+    /// Hands leadership to `to`, or to the most caught-up voter; waits until a new leader is seen.
+    @discardableResult
+    public func transfer(to: String? = nil, timeout: Duration = .seconds(10)) async throws -> String {
+        let s = await snapshot()
+        if let to {
+            let o = try member(to, in: s)
+            guard s.voters.contains(o.id) else { throw OrchestratorError("\(to) is not a voter; only voters can lead") }
+        }
+        guard let old = s.leader else { throw OrchestratorError("there is no leader to transfer from") }
+        if to == old.id { throw OrchestratorError("\(old.id) already leads") }
+        return try await act("transfer leadership from \(old.id)" + (to.map { " to \($0)" } ?? "")) {
+            let answer: OperationResult = try await admin.call("POST", old.adminAddress, "/v1/leader", body: TransferRequest(to: to))
+            let (after, ok) = await client.wait(for: timeout) { s in
+                guard let l = s.leader else { return false }
+                return to.map { l.id == $0 } ?? (l.id != old.id)
+            }
+            guard ok, let l = after.leader else { throw OrchestratorError("\(answer.message), but no new leader within \(timeout)") }
+            return (l.id, "\(l.id) leads in term \(l.term)")
+        }
+    }
+
+    // MARK: - Tasks
+
+    public func submit(_ submission: TaskSubmission, count: Int = 1) async throws -> [SubmitResult] {
+        guard count >= 1 else { throw OrchestratorError("--count must be at least 1") }
+        let s = await snapshot()
+        if let target = submission.target { _ = try member(target, in: s) }
+        let address = try writeAddress(s)
+        return try await act("submit \(count) \(submission.kind) task\(count == 1 ? "" : "s")") {
+            var results: [SubmitResult] = []
+            for i in 0..<count {
+                var one = submission
+                if count > 1, let key = submission.key { one.key = "\(key)-\(i)" }
+                results.append(try await admin.call("POST", address, "/v1/tasks", body: one))
+            }
+            return (results, results.map(\.id).joined(separator: ", "))
+        }
+    }
+
+    /// Tasks as the leader (else any node) knows them.
+    public func tasks(state: String? = nil, node: String? = nil, limit: Int = 100) async throws -> TaskList {
+        let s = await snapshot()
+        var query = ["limit=\(limit)"]
+        if let state { query.append("state=\(state)") }
+        if let node { query.append("node=\(node)") }
+        return try await admin.call("GET", try writeAddress(s), "/v1/tasks?" + query.joined(separator: "&"))
+    }
+
+    public func cancel(_ id: String) async throws {
+        let s = await snapshot()
+        try await act("cancel \(id)") {
+            let r: OperationResult = try await admin.call("POST", try writeAddress(s), "/v1/tasks/\(id)/cancel")
+            return ((), r.message)
+        }
+    }
+}
+
+/// The outcome of a verified heal.
+public struct HealReport: Sendable, Equatable, Codable {
+    /// Nodes whose rules could not be cleared (not answering).
+    public var unreachable: Set<String> = []
+    /// Nodes whose rules did not read back clean.
+    public var dirty: Set<String> = []
+    /// Leader-to-peer links not yet carrying traffic.
+    public var unconfirmedLinks: Set<String> = []
+
+    public var complete: Bool { unreachable.isEmpty && dirty.isEmpty && unconfirmedLinks.isEmpty }
+
+    public var summary: String {
+        if complete { return "complete: every node's rules read back clean and every link carries traffic" }
+        var parts: [String] = []
+        if !unreachable.isEmpty { parts.append("not answering: \(unreachable.sorted().joined(separator: ", "))") }
+        if !dirty.isEmpty { parts.append("rules not clean: \(dirty.sorted().joined(separator: ", "))") }
+        if !unconfirmedLinks.isEmpty { parts.append("links not confirmed: \(unconfirmedLinks.sorted().joined(separator: ", "))") }
+        return "INCOMPLETE: " + parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,168 @@
+import FlotillaAPI
+import Foundation
+
+/// A steady rate of task submits against the leader. Each submit is one operation of the
+/// history (when it was called, when it returned, its outcome) that the invariant monitor
+/// and transcripts read. A submit whose outcome is unknown is retried with the same key.
+public actor LoadGenerator {
+    public struct Operation: Sendable, Codable, Equatable {
+        public enum Outcome: String, Sendable, Codable {
+            /// Committed: the cluster acknowledged it.
+            case ok
+            /// Refused before it could commit (no leader, bad request).
+            case fail
+            /// Timed out or lost: it may or may not have committed.
+            case unknown
+        }
+        public var key: String
+        public var invokedAt: Date
+        public var returnedAt: Date
+        public var outcome: Outcome
+        public var taskID: String?
+        public var error: String?
+    }
+
+    let control: ClusterControl
+    public let rate: Double
+    let submission: TaskSubmission
+    let session: String
+    let maxInFlight: Int
+    private(set) public var history: [Operation] = []
+    private var runner: Task<Void, Never>?
+    private var counter = 0
+    private var target: String?
+    /// Called with every finished operation (a transcript writer subscribes here).
+    private var observer: (@Sendable (Operation) -> Void)?
+
+    public init(control: ClusterControl, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
+                maxInFlight: Int = 64) {
+        self.control = control
+        self.rate = rate
+        self.submission = submission
+        self.maxInFlight = maxInFlight
+        self.session = String(UUID().uuidString.prefix(8)).lowercased()
+    }
+
+    public func onOperation(_ f: @escaping @Sendable (Operation) -> Void) { observer = f }
+
+    public var running: Bool { runner != nil }
+    /// Still submitting: started, and neither stopped nor past its duration.
+    public private(set) var active = false
+
+    private func ended() { active = false }
+
+    /// Starts submitting; stops by itself after `duration` when one is given.
+    public func start(duration: Duration? = nil) {
+        guard runner == nil, rate > 0 else { return }
+        control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator")
+        let interval = Duration.seconds(1 / rate)
+        active = true
+        runner = Task {
+            defer { Task { await self.ended() } }
+            let clock = ContinuousClock()
+            let end = duration.map { clock.now + $0 }
+            var next = clock.now
+            await withTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                while !Task.isCancelled, end.map({ clock.now < $0 }) ?? true {
+                    if inFlight >= maxInFlight {
+                        await group.next()
+                        inFlight -= 1
+                        continue
+                    }
+                    let key = nextKey()
+                    inFlight += 1
+                    group.addTask { await self.submitOne(key) }
+                    next += interval
+                    if next > clock.now { try? await Task.sleep(until: next) } else { next = clock.now }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    /// Stops submitting and waits for the submits in flight to finish.
+    public func stop() async {
+        guard let runner else { return }
+        runner.cancel()
+        await runner.value
+        self.runner = nil
+        active = false
+        let s = summary
+        control.events.emit(.load, "load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown", reason: "operator")
+    }
+
+    /// Waits until a load with a duration ends by itself.
+    public func finish() async {
+        await runner?.value
+        await stop()
+    }
+
+    private func nextKey() -> String {
+        counter += 1
+        return "load-\(session)-\(counter)"
+    }
+
+    func submitOne(_ key: String) async {
+        let invoked = Date()
+        var one = submission
+        one.key = key
+        var outcome = Operation.Outcome.unknown
+        var id: String?
+        var lastError: String?
+        for attempt in 0..<3 {
+            do {
+                let address = try await address(refresh: attempt > 0)
+                let r: SubmitResult = try await control.admin.call("POST", address, "/v1/tasks", body: one, timeout: .seconds(6))
+                outcome = .ok
+                id = r.id
+                break
+            } catch let e as APIError {
+                lastError = e.error
+                // Refused before proposing: nothing committed; anything else may have.
+                let refused = [APIErrorCode.noLeader, APIErrorCode.badRequest, APIErrorCode.unauthorized, APIErrorCode.tooLarge].contains(e.code)
+                outcome = refused && outcome != .unknown ? .fail : .unknown
+                if e.code == APIErrorCode.badRequest || e.code == APIErrorCode.unauthorized { break }
+                try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                lastError = "\(error)"
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, taskID: id, error: outcome == .ok ? nil : lastError))
+    }
+
+    private func record(_ op: Operation) {
+        history.append(op)
+        observer?(op)
+    }
+
+    private func address(refresh: Bool) async throws -> String {
+        if let target, !refresh { return target }
+        let s = await control.client.poll()
+        let a = try control.writeAddress(s)
+        target = a
+        return a
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var ok = 0, failed = 0, unknown = 0
+    }
+
+    public var summary: Summary {
+        var s = Summary()
+        for op in history {
+            switch op.outcome {
+            case .ok: s.ok += 1
+            case .fail: s.failed += 1
+            case .unknown: s.unknown += 1
+            }
+        }
+        return s
+    }
+
+    /// Acknowledged submits: key -> task id.
+    public var acknowledged: [String: String] {
+        Dictionary(history.compactMap { op in op.taskID.map { (op.key, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+}

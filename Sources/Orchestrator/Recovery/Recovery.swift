@@ -1,0 +1,95 @@
+import FlotillaAPI
+import Foundation
+
+/// Runs the analyzers over each snapshot: every new finding is an event with its reason, and in
+/// auto mode the fix runs, after checking it again against fresh state. Two automatic actions on
+/// one node within the cooldown need an operator instead.
+public actor Recovery {
+    public let control: ClusterControl
+    public var mode: RecoveryMode
+    public var cooldown: Double
+    var analyzer: RecoveryAnalyzer
+    var active = Set<String>()
+
+    public init(control: ClusterControl, mode: RecoveryMode, analyzer: RecoveryAnalyzer = RecoveryAnalyzer(), cooldown: Double = 30) {
+        self.control = control
+        self.mode = mode
+        self.analyzer = analyzer
+        self.cooldown = cooldown
+    }
+
+    /// The mode in force: the operator's (panic sets advise) overrides the configured one.
+    public var effectiveMode: RecoveryMode {
+        control.intents.current.recover.flatMap(RecoveryMode.init(rawValue:)) ?? mode
+    }
+
+    public func setMode(_ m: RecoveryMode) {
+        mode = m
+        control.intents.update { $0.recover = m.rawValue }
+        control.events.emit(.recovery, "recovery mode: \(m.rawValue)", reason: "operator")
+    }
+
+    /// Analyzes one snapshot and acts on what is new.
+    public func step(_ s: ClusterSnapshot) async {
+        let mode = effectiveMode
+        guard mode != .off else { return }
+        let intents = control.intents.current
+        let findings = analyzer.analyze(s, intents: intents)
+        let keys = Set(findings.map(\.key))
+        for gone in active.subtracting(keys).sorted() where !gone.hasPrefix("learner:") {
+            control.events.emit(.recovery, "resolved: \(gone)", reason: "recovery")
+        }
+        let new = findings.filter { !active.contains($0.key) }
+        active = keys
+        for f in new {
+            control.events.emit(.recovery, node: f.node, f.message, reason: "detected")
+            guard let action = f.action else { continue }
+            if mode == .advise {
+                control.events.emit(.recovery, node: f.node, "advice: \(describe(action)) (recovery is in advise mode)", reason: f.key)
+                continue
+            }
+            await run(action, for: f)
+        }
+    }
+
+    func run(_ action: RecoveryAction, for finding: RecoveryFinding) async {
+        let now = Date()
+        if let node = finding.node {
+            let recent = (control.intents.current.automaticActions[node] ?? []).filter { now.timeIntervalSince($0) < cooldown }
+            if !recent.isEmpty {
+                control.events.emit(.recovery, node: node,
+                                    "\(node) needs an operator: a second automatic action within \(Int(cooldown))s (\(describe(action)) held back)",
+                                    reason: "anti-flapping", ok: false)
+                return
+            }
+        }
+        // Check again against fresh state: the condition may have cleared meanwhile.
+        let fresh = await control.client.poll()
+        var scratch = analyzer
+        guard scratch.analyze(fresh, intents: control.intents.current).contains(where: { $0.action == action }) else {
+            control.events.emit(.recovery, node: finding.node, "skipped \(describe(action)): no longer needed", reason: "re-checked")
+            return
+        }
+        do {
+            switch action {
+            case .bootstrap:
+                try await control.bootstrap(reason: "recovery: uninitialized cluster")
+            case .restart(let id):
+                let pid = try control.start(id)
+                control.events.emit(.recovery, node: id, "restarted \(id) (pid \(pid))", reason: finding.message)
+            }
+            if let node = finding.node {
+                control.intents.update { $0.automaticActions[node, default: []] = ($0.automaticActions[node] ?? []).filter { now.timeIntervalSince($0) < 3600 } + [now] }
+            }
+        } catch {
+            control.events.emit(.recovery, node: finding.node, "\(describe(action)) failed: \(error)", reason: finding.key, ok: false)
+        }
+    }
+
+    func describe(_ action: RecoveryAction) -> String {
+        switch action {
+        case .bootstrap: "bootstrap the cluster"
+        case .restart(let id): "restart \(id)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Watch the safety invariants for a while; exit 1 on a violation.",
+        discussion: """
+            Checks: one leader per term; term and commit never go backwards on a node; \
+            applied <= commit <= lastIndex; equal commit hashes at a common index; \
+            no task finished twice, and assignment epochs only grow.
+            """)
+    @Option(help: "How long to watch, e.g. 5s.") var duration = "3s"
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let length = try parseDuration(duration, "--duration")
+        let control = try await cluster.control()
+        let run = MonitorRun(control: control)
+        do {
+            try await run.watch(for: length, acknowledged: [:])
+        } catch {
+            FileHandle.standardError.write(Data("flotilla: \(error)\n".utf8))
+        }
+        let violations = await run.violations
+        let verdict = await run.verdict
+        await control.client.shutdown()
+        struct Report: Encodable { var ok: Bool; var checks: Int; var violations: [Violation] }
+        cluster.print(Report(ok: violations.isEmpty, checks: await run.checks, violations: violations)) { verdict }
+        if !violations.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `flotilla supervise`: the recovery loop as a background process (`flotilla up` starts one).
+struct SuperviseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supervise", abstract: "Run recovery and the invariant monitor over a cluster until stopped.",
+        discussion: "Every finding, action and violation is printed as a line. `flotilla up` runs this in the background with --recover auto.")
+    @Option(help: "off, advise or auto.") var recover: RecoveryMode = .auto
+    @Option(help: "Propose replacing a member down this long, e.g. 5m.") var replaceAfter: String?
+    @Option(help: "Two automatic actions on one node within this need an operator.") var recoverCooldown = "30s"
+    @Option(help: "The nodes' base election timeout in ms (for the no-leader alert).") var electionMs = 300
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let cooldown = try parseDuration(recoverCooldown, "--recover-cooldown")
+        let replace = try replaceAfter.map { try parseDuration($0, "--replace-after") }
+        let client: ClusterClient
+        do {
+            client = cluster.connect != nil
+                ? try await ClusterClient.connect(cluster.connect!.split(separator: ",").map(String.init), token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
+                : try ClusterClient.local(Launcher(directory: cluster.directory))
+        } catch {
+            throw fail("\(error)")
+        }
+        let control = ClusterControl(client: client)
+        control.events.subscribe { e in
+            let stamp = e.at.formatted(.iso8601)
+            FileHandle.standardOutput.write(Data("\(stamp) \(e.line)\n".utf8))
+        }
+        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let recovery = Recovery(control: control, mode: recover,
+                                analyzer: RecoveryAnalyzer(electionMs: electionMs, replaceAfter: replace.map(seconds)),
+                                cooldown: seconds(cooldown))
+        let monitor = MonitorRun(control: control)
+        control.events.emit(.recovery, "supervising with recovery \(recover.rawValue)", reason: "started")
+        let stop = StopSignal()
+        var rounds = 0
+        for await s in client.snapshots(every: .milliseconds(200)) {
+            if stop.requested { break }
+            await monitor.observe(s)
+            await recovery.step(s)
+            rounds += 1
+            if rounds % 25 == 0 { await monitor.probeHashes(s) }
+        }
+        await client.shutdown()
+    }
+}
+
+extension RecoveryMode: ExpressibleByArgument {}

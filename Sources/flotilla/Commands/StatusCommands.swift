@@ -1,0 +1,62 @@
+import ArgumentParser
+import FlotillaAPI
+import Foundation
+import Orchestrator
+
+/// `flotilla status`: one row per node.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show every node: role, term, leader, commit, lag, health, tasks.")
+
+    @OptionGroup var cluster: ClusterOptions
+    @Flag(help: "Redraw until Ctrl-C.") var watch = false
+    @Option(help: "Redraw interval with --watch, e.g. 500ms.") var interval = "500ms"
+
+    func run() async throws {
+        let every = try parseDuration(interval, "--interval")
+        let control = try await cluster.control()
+        defer { Task { await control.client.shutdown() } }
+        if watch {
+            let stop = StopSignal()
+            for await s in control.client.snapshots(every: every) {
+                if stop.requested { break }
+                if cluster.output == .json {
+                    print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
+                } else {
+                    print("\u{1B}[H\u{1B}[2J" + "flotilla · \(s.headline)\n\n" + s.table() + "\n\nCtrl-C quits")
+                }
+            }
+            return
+        }
+        let s = await control.snapshot()
+        cluster.print(s) { s.table() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") }
+    }
+}
+
+/// `flotilla members`: the membership as the leader knows it.
+struct MembersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "members", abstract: "List the members: voters, learners and pending joins.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    struct Row: Encodable {
+        var id: String
+        var raftAddress: String
+        var adminAddress: String
+        var role: String
+        var up: Bool
+    }
+
+    func run() async throws {
+        try await perform(cluster, { control in
+            let s = await control.snapshot()
+            var rows = s.members.map { m in
+                Row(id: m.id, raftAddress: m.raftAddress, adminAddress: m.adminAddress,
+                    role: m.voter ? (s.leader?.id == m.id ? "voter (leader)" : "voter") : "learner", up: s.node(m.id)?.up ?? false)
+            }
+            rows += s.pending.map { Row(id: $0.id, raftAddress: $0.raftAddress, adminAddress: $0.adminAddress, role: "pending", up: true) }
+            return rows
+        }, table: { rows in
+            TextTable.render(["ID", "ROLE", "RAFT", "ADMIN", "UP"], rows.map { [$0.id, $0.role, $0.raftAddress, $0.adminAddress, $0.up ? "yes" : "no"] })
+        })
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import FlotillaAPI
+import Foundation
+import Orchestrator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Submit tasks: sleep {ms}, echo {text}, hash {rounds}, fail {message}, shell {command}.",
+        discussion: "Example: flotilla submit --kind sleep --arg ms=100 --count 10")
+    @Option(help: "Task kind.") var kind: String
+    @Option(name: .customLong("arg"), help: "An argument, KEY=VALUE (repeatable).") var args: [String] = []
+    @Option(help: "How many tasks.") var count = 1
+    @Option(help: "Run it on this node.") var target: String?
+    @Option(help: "Idempotency key (a retry with the same key never makes a duplicate).") var key: String?
+    @Option(help: "Attempts before the task fails for good.") var maxAttempts: Int?
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        var parsed: [String: String] = [:]
+        for a in args {
+            let kv = a.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2 else { throw ValidationError("--arg takes KEY=VALUE (got \"\(a)\")") }
+            parsed[String(kv[0])] = String(kv[1])
+        }
+        let submission = TaskSubmission(kind: kind, args: parsed, key: key, target: target, maxAttempts: maxAttempts)
+        try await perform(cluster, { control in
+            try await control.submit(submission, count: count)
+        }, table: { results in
+            results.map { "submitted \($0.id)" + ($0.duplicate ? " (already there: same key)" : "") }.joined(separator: "\n")
+        })
+    }
+}
+
+struct TasksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tasks", abstract: "List tasks as the cluster committed them.")
+    @Option(help: "Only this state: queued, assigned, running, succeeded, failed, cancelled, timed-out.") var state: String?
+    @Option(help: "Only tasks on this node.") var node: String?
+    @Option(help: "At most this many.") var limit = 50
+    @Flag(help: "Redraw until Ctrl-C.") var watch = false
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let states = ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"]
+        if let state, !states.contains(state) { throw ValidationError("--state must be one of \(states.joined(separator: ", "))") }
+        let control = try await cluster.control()
+        defer { Task { await control.client.shutdown() } }
+        let stop = StopSignal()
+        repeat {
+            let list: TaskList
+            do { list = try await control.tasks(state: state, node: node, limit: limit) } catch { throw fail("\(error)") }
+            if watch, cluster.output == .table { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+            cluster.print(list) { Self.table(list) }
+            if watch { try? await Task.sleep(for: .milliseconds(500)) }
+        } while watch && !stop.requested
+    }
+
+    static func table(_ list: TaskList) -> String {
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        let rows = list.tasks.map { t in
+            [t.id, t.kind, t.node ?? "-", t.state, "\(t.attempts)/\(t.maxAttempts)", "\(t.epoch)",
+             formatAge(Double(now > t.submittedAt ? now - t.submittedAt : 0) / 1000), t.error ?? t.result ?? ""]
+        }
+        return TextTable.render(["ID", "KIND", "NODE", "STATE", "ATT", "EPOCH", "AGE", "RESULT"], rows)
+            + "\n\(list.tasks.count) of \(list.total) tasks"
+    }
+}
+
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a task.")
+    @Argument(help: "Task id.") var id: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        try await perform(cluster, { control in
+            try await control.cancel(id)
+            return Outcome(message: "cancelled \(id)")
+        }, table: \.message)
+    }
+}
+
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Submit tasks at a steady rate for a while, then check none acknowledged was lost.",
+        discussion: "Ctrl-C (or `flotilla panic`) stops it early. Exits 1 if the invariant monitor saw a violation.")
+    @Option(help: "Submits per second.") var rate = 20.0
+    @Option(help: "How long, e.g. 30s.") var duration = "10s"
+    @Option(help: "Task kind.") var kind = "echo"
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let length = try parseDuration(duration, "--duration")
+        guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be between 0 and 5000") }
+        let control = try await cluster.control()
+        let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
+        let load = LoadGenerator(control: control, rate: rate, submission: TaskSubmission(kind: kind, args: args))
+        let pidFile = control.client.launcher.map { "\($0.directory)/load.pid" }
+        if let pidFile { try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
+        defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
+        let monitor = MonitorRun(control: control)
+        let stop = StopSignal()
+        await load.start(duration: length)
+        while await load.active, !stop.requested {
+            await monitor.observe(await control.client.poll())
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        await load.stop()
+        let s = await load.summary
+        do { try await monitor.checkTasks(acknowledged: await load.acknowledged) } catch { FileHandle.standardError.write(Data("flotilla: \(error)\n".utf8)) }
+        await monitor.probeHashes(await control.client.poll())
+        let verdict = await monitor.verdict
+        let ok = await monitor.violations.isEmpty
+        await control.client.shutdown()
+        struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation] }
+        cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations)) {
+            "load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown\n\(verdict)"
+        }
+        if !ok { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,106 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+
+/// Runs the `flotilla` binary; returns its exit status, stdout and stderr.
+func flotilla(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite("The control commands", .serialized)
+struct CLITests {
+    @Test func badInputGetsOneClearLineAndChangesNothing() async throws {
+        try await withCluster(nodes: 3) { c in
+            let leader = try await c.waitForLeader()
+            let dir = c.launcher.directory
+            let cases: [([String], String)] = [
+                (["kill", "n9", "--dir", dir], "unknown node n9"),
+                (["partition", "n1,n1|n2", "--dir", dir], "named twice"),
+                (["partition", " ", "--dir", dir], "names no node"),
+                (["isolate", "n7", "--dir", dir], "unknown node n7"),
+                (["scale", "0", "--dir", dir], "below one node"),
+                (["scale", "-3", "--dir", dir], "below one node"),
+                (["transfer", "n8", "--dir", dir], "unknown node n8"),
+                (["status", "--dir", "\(dir)-missing"], "does not exist"),
+                (["status", "--connect", "127.0.0.1:1"], "no node answers"),
+                (["approve", "n5", "--dir", dir], "no join from n5 is pending"),
+            ]
+            for (args, expected) in cases {
+                let r = try flotilla(args)
+                #expect(r.code != 0, "\(args) exits non-zero")
+                let lines = r.err.split(separator: "\n")
+                #expect(lines.count == 1 && lines[0].hasPrefix("flotilla: ") && r.err.contains(expected),
+                        "\(args): stderr was \(r.err)")
+            }
+            let s = await c.view()
+            #expect(s.leader?.id == leader.id && s.leader?.term == leader.term, "nothing changed")
+            #expect(s.live.allSatisfy { $0.faults.isClean } && s.voters.count == 3)
+        }
+    }
+
+    @Test func commandsDriveTheClusterAndSpeakJSON() async throws {
+        try await withCluster(nodes: 3) { c in
+            let leader = try await c.waitForLeader()
+            let dir = c.launcher.directory
+            let status = try flotilla(["status", "--dir", dir, "-o", "json"])
+            #expect(status.code == 0)
+            let snap = try JSONDecoder.iso8601.decode(ClusterSnapshot.self, from: Data(status.out.utf8))
+            #expect(snap.nodes.count == 3)
+            let table = try flotilla(["status", "--dir", dir])
+            #expect(table.out.hasPrefix("ID  ADDRESS") && table.out.contains("UPTIME"))
+
+            #expect(try flotilla(["partition", "leader", "--dir", dir]).out.contains("{\(leader.id)} |"))
+            try await c.waitFor("a new leader") { $0.leader.map { $0.id != leader.id } ?? false }
+            let heal = try flotilla(["heal", "--dir", dir, "--timeout", "10s"])
+            #expect(heal.code == 0 && heal.out.contains("complete"), "\(heal)")
+
+            let submit = try flotilla(["submit", "--kind", "echo", "--arg", "text=hi", "--count", "2", "--dir", dir, "-o", "json"])
+            let ids = try JSONDecoder().decode([SubmitResult].self, from: Data(submit.out.utf8)).map(\.id)
+            #expect(ids.count == 2)
+            try await eventually("the tasks to run") {
+                let t = try? flotilla(["tasks", "--state", "succeeded", "--dir", dir, "-o", "json"])
+                let list = t.flatMap { try? JSONDecoder().decode(TaskList.self, from: Data($0.out.utf8)) }
+                return Set(list?.tasks.map(\.id) ?? []).isSuperset(of: ids)
+            }
+            let check = try flotilla(["check", "--duration", "1s", "--dir", dir])
+            #expect(check.code == 0 && check.out.contains("invariants: ok"), "\(check)")
+        }
+    }
+
+    @Test func anApprovedJoinIsAdmittedAndADeniedOneIsNot() async throws {
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "1", "--approve-joins"]) { c in
+            _ = try await c.waitForLeader()
+            let scaling = Task { try await c.control.scaleUp(timeout: .seconds(30)) }
+            try await c.waitFor("n4's join to be pending") { $0.pending.map(\.id) == ["n4"] }
+            #expect(await c.view().members.count == 3, "a pending node is not a member")
+            try await c.control.approve("n4")
+            #expect(try await scaling.value == "n4")
+            #expect(await c.view().voters.contains("n4"))
+            let denied = Task { try await c.control.scaleUp(timeout: .seconds(6)) }
+            try await c.waitFor("n5's join to be pending") { $0.pending.map(\.id) == ["n5"] }
+            try await c.control.approve("n5", deny: true)
+            await #expect(throws: (any Error).self) { try await denied.value }
+            let s = await c.view()
+            #expect(!s.members.contains { $0.id == "n5" } && s.pending.isEmpty)
+        }
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
