@@ -58,7 +58,6 @@ public actor LoadGenerator {
         let interval = Duration.seconds(1 / rate)
         active = true
         runner = Task {
-            defer { Task { await self.ended() } }
             let clock = ContinuousClock()
             let end = duration.map { clock.now + $0 }
             var next = clock.now
@@ -78,6 +77,7 @@ public actor LoadGenerator {
                 }
                 await group.waitForAll()
             }
+            await self.ended()
         }
     }
 
