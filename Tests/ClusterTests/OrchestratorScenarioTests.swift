@@ -63,6 +63,11 @@ struct OrchestratorScenarioTests {
             let watch = InvariantWatch(c)
             _ = try await c.waitForLeader()
             let acked = try await c.control.submit(TaskSubmission(kind: "echo", key: "kept"), count: 10)
+            // Settle first: a vote the wiped node cast in a term the others never saw would be forgotten
+            // with its disk, and could let a second leader win that term (the monitor would say so).
+            try await c.waitFor("all three to agree on term, leader and commit") { s in
+                s.live.count == 3 && Set(s.live.map { "\($0.term)/\($0.leader ?? "-")/\($0.commit)" }).count == 1
+            }
             // Stop everything; one node loses its disk.
             for n in c.spec.nodes { #expect(await c.launcher.stop(n)) }
             let (keeper, wiped, third) = (c.node("n1"), c.node("n2"), c.node("n3"))
@@ -122,7 +127,8 @@ struct OrchestratorScenarioTests {
             _ = try await c.waitForLeader()
             let load = LoadGenerator(control: c.control, rate: 20, submission: TaskSubmission(kind: "sleep", args: ["ms": "100"]))
             await load.start()
-            for _ in 0..<3 {
+            for round in 1...3 {
+                try await eventually("writes acknowledged before round \(round)") { await load.summary.ok >= 5 * round }
                 let leader = try await c.waitForLeader()
                 try await c.control.kill(leader.id)
                 _ = try await c.waitForLeader(timeout: .seconds(15), excluding: leader.id)

@@ -16,6 +16,7 @@ struct StorageScenarioTests {
 
     @Test func aNodeBehindTheSnapshotCatchesUpThroughInstallSnapshot() async throws {
         try await withCluster(nodeArgs: ["--slots", "0", "--snapshot-every", "20"]) { c in
+            let watch = InvariantWatch(c)
             let leader = try await c.waitForLeader()
             let lagging = c.spec.nodes.first { $0.id != leader.id }!
             #expect(await c.launcher.stop(lagging))
@@ -32,6 +33,7 @@ struct StorageScenarioTests {
             #expect(caughtUp.tasks.byState["queued"] == 60)
             let log = try String(contentsOfFile: lagging.logFile, encoding: .utf8)
             #expect(log.contains("installed snapshot") || caughtUp.snapshotIndex >= before.snapshotIndex)
+            try await watch.verdict()
         }
     }
 

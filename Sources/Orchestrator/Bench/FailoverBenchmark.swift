@@ -49,10 +49,14 @@ public struct FailoverBenchmark: Sendable {
             let started = clock.now
             try await control.kill(old.id)
             var committed: Duration?
+            var seen: Duration?
+            var polls = 0
             let deadline = started + .seconds(10)
             while committed == nil, clock.now < deadline {
                 let s = await control.client.poll()
+                polls += 1
                 if let l = s.leader, l.id != old.id {
+                    if seen == nil { seen = clock.now - started }
                     let probe = TaskSubmission(kind: "echo", args: ["text": "failover"], key: "failover-\(UUID().uuidString)")
                     if let _: SubmitResult = try? await control.admin.call("POST", l.adminAddress, "/v1/tasks", body: probe, timeout: .seconds(2)) {
                         committed = clock.now - started
@@ -64,7 +68,7 @@ public struct FailoverBenchmark: Sendable {
             if let committed {
                 let ms = Double(committed.components.seconds) * 1000 + Double(committed.components.attoseconds) / 1e15
                 failovers.append(ms)
-                progress(String(format: "trial %d: %@ killed, new leader committed after %.0f ms", trial, old.id, ms))
+                progress(String(format: "trial %d: %@ killed, new leader committed after %.0f ms (leader seen after %@, %d polls)", trial, old.id, ms, "\(seen ?? .zero)", polls))
             } else {
                 failed += 1
                 progress("trial \(trial): no write committed within 10 s of killing \(old.id)")

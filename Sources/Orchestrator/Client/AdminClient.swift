@@ -15,6 +15,10 @@ public final class AdminClient: Sendable {
         // Redirects are followed here, not by the HTTP client, which would drop the token on a new port.
         var config = HTTPClient.Configuration(redirectConfiguration: .disallow)
         config.timeout = .init(connect: .seconds(1), read: .seconds(10))
+        // A refused connection means the node is down: say so at once instead of retrying until the timeout.
+        config.connectionPool.retryConnectionEstablishment = false
+        // The load generator and benchmarks keep many requests in flight to one leader.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 

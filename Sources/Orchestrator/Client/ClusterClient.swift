@@ -66,32 +66,20 @@ public actor ClusterClient {
         let members = known
         let timeout = pollTimeout
         let admin = admin
-        let answers = await withTaskGroup(of: (String, Result<NodeStatus, any Error>).self) { group in
-            for m in members {
-                group.addTask {
-                    do { return (m.id, .success(try await admin.status(m.admin, timeout: timeout))) } catch { return (m.id, .failure(error)) }
-                }
-            }
-            var out: [String: Result<NodeStatus, any Error>] = [:]
-            for await (id, r) in group { out[id] = r }
-            return out
-        }
+        let answers = await ClusterClient.fetch(members, admin: admin, timeout: timeout)
         let now = Date()
         let spec = try? launcher?.load()
         var nodes: [NodeObservation] = []
         for m in members {
             var o = last[m.id] ?? NodeObservation(id: m.id, adminAddress: m.admin)
-            switch answers[m.id] {
-            case .success(let s)?:
+            if let s = answers[m.id]?.status {
                 o.status = s
                 o.up = true
                 o.lastSeen = now
                 o.error = nil
-            case .failure(let e)?:
+            } else {
                 o.up = false
-                o.error = "\(e)"
-            case nil:
-                o.up = false
+                o.error = answers[m.id]?.error
             }
             if let launcher, let node = spec?.node(m.id) { o.process = launcher.processState(node) }
             last[m.id] = o
@@ -108,6 +96,31 @@ public actor ClusterClient {
             snapshot.pending = list.pending ?? []
         }
         return snapshot
+    }
+
+    /// One member's answer to a status poll, or why there was none.
+    struct Answer: Sendable {
+        var id: String
+        var status: NodeStatus?
+        var error: String?
+    }
+
+    /// Asks every member for its status in parallel.
+    static func fetch(_ members: [(id: String, admin: String)], admin: AdminClient, timeout: Duration) async -> [String: Answer] {
+        await withTaskGroup(of: Answer.self) { group in
+            for m in members {
+                group.addTask {
+                    do {
+                        return Answer(id: m.id, status: try await admin.status(m.admin, timeout: timeout))
+                    } catch {
+                        return Answer(id: m.id, error: "\(error)")
+                    }
+                }
+            }
+            var out: [String: Answer] = [:]
+            for await a in group { out[a.id] = a }
+            return out
+        }
     }
 
     /// Polls until `condition` holds or `timeout` passes; returns the last snapshot and whether it held.
