@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Pure, dependency-free cores: no I/O, no clock, no threads.
@@ -65,11 +66,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // posix_spawn's close-from action, which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CSpawn"),
         // The control plane: talks to nodes over HTTP and starts them as processes.
         .target(
             name: "Orchestrator",
             dependencies: [
-                "FlotillaAPI",
+                "FlotillaAPI", "CSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -77,10 +80,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // ncursesw, for the console's terminal backend.
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        // The operator console: a cell canvas, views, key map, themes and backends (ncurses, in-memory).
+        .target(
+            name: "Console",
+            dependencies: ["Orchestrator", "FlotillaAPI", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "Simulation", "FlotillaNode", "Orchestrator",
+                "Simulation", "FlotillaNode", "Orchestrator", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -102,10 +113,11 @@ let package = Package(
         ),
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "FlotillaAPI"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Orchestrator", "FlotillaAPI"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "Orchestrator", "FlotillaAPI",
+                "Orchestrator", "FlotillaAPI", "CSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -3,8 +3,13 @@ import Foundation
 import Orchestrator
 import Testing
 
-/// Runs the `flotilla` binary; returns its exit status, stdout and stderr.
-func flotilla(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+/// Runs the `flotilla` binary; returns its exit status, stdout and stderr. It waits on a thread
+/// of its own, never on one of the few threads the concurrent tests share.
+func flotilla(_ args: [String]) async throws -> (code: Int32, out: String, err: String) {
+    try await offThePool { try runFlotilla(args) }
+}
+
+private func runFlotilla(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
     p.arguments = args
@@ -37,7 +42,7 @@ struct CLITests {
                 (["approve", "n5", "--dir", dir], "no join from n5 is pending"),
             ]
             for (args, expected) in cases {
-                let r = try flotilla(args)
+                let r = try await flotilla(args)
                 #expect(r.code != 0, "\(args) exits non-zero")
                 let lines = r.err.split(separator: "\n")
                 #expect(lines.count == 1 && lines[0].hasPrefix("flotilla: ") && r.err.contains(expected),
@@ -53,27 +58,27 @@ struct CLITests {
         try await withCluster(nodes: 3) { c in
             let leader = try await c.waitForLeader()
             let dir = c.launcher.directory
-            let status = try flotilla(["status", "--dir", dir, "-o", "json"])
+            let status = try await flotilla(["status", "--dir", dir, "-o", "json"])
             #expect(status.code == 0)
             let snap = try JSONDecoder.iso8601.decode(ClusterSnapshot.self, from: Data(status.out.utf8))
             #expect(snap.nodes.count == 3)
-            let table = try flotilla(["status", "--dir", dir])
+            let table = try await flotilla(["status", "--dir", dir])
             #expect(table.out.hasPrefix("ID  ADDRESS") && table.out.contains("UPTIME"))
 
-            #expect(try flotilla(["partition", "leader", "--dir", dir]).out.contains("{\(leader.id)} |"))
+            #expect(try await flotilla(["partition", "leader", "--dir", dir]).out.contains("{\(leader.id)} |"))
             try await c.waitFor("a new leader") { $0.leader.map { $0.id != leader.id } ?? false }
-            let heal = try flotilla(["heal", "--dir", dir, "--timeout", "10s"])
+            let heal = try await flotilla(["heal", "--dir", dir, "--timeout", "10s"])
             #expect(heal.code == 0 && heal.out.contains("complete"), "\(heal)")
 
-            let submit = try flotilla(["submit", "--kind", "echo", "--arg", "text=hi", "--count", "2", "--dir", dir, "-o", "json"])
+            let submit = try await flotilla(["submit", "--kind", "echo", "--arg", "text=hi", "--count", "2", "--dir", dir, "-o", "json"])
             let ids = try JSONDecoder().decode([SubmitResult].self, from: Data(submit.out.utf8)).map(\.id)
             #expect(ids.count == 2)
             try await eventually("the tasks to run") {
-                let t = try? flotilla(["tasks", "--state", "succeeded", "--dir", dir, "-o", "json"])
+                let t = try? await flotilla(["tasks", "--state", "succeeded", "--dir", dir, "-o", "json"])
                 let list = t.flatMap { try? JSONDecoder().decode(TaskList.self, from: Data($0.out.utf8)) }
                 return Set(list?.tasks.map(\.id) ?? []).isSuperset(of: ids)
             }
-            let check = try flotilla(["check", "--duration", "1s", "--dir", dir])
+            let check = try await flotilla(["check", "--duration", "1s", "--dir", dir])
             #expect(check.code == 0 && check.out.contains("invariants: ok"), "\(check)")
         }
     }

@@ -162,3 +162,11 @@ func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: (
         try await Task.sleep(for: .milliseconds(50))
     }
 }
+
+/// Runs blocking work (waiting for a process, reading its pipes) on a thread of its own, so it
+/// never holds one of the cooperative pool's threads that every concurrent test shares.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

@@ -182,7 +182,7 @@ struct OrchestratorScenarioTests {
             await load.stop()
             let lost = await sampler.stop()
             #expect(lost.samples > 3)
-            #expect(lost.withoutQuorum == 0, "snapshots without a quorum: \(lost.withoutQuorum) of \(lost.samples)")
+            #expect(lost.withoutQuorum == 0, "snapshots without a quorum: \(lost.withoutQuorum) of \(lost.samples); the first:\n\(lost.first)")
             let s = await c.view()
             #expect(s.voters.count == 3 && s.members.count == 3)
             #expect(try c.launcher.load().nodes.count == 3, "removed nodes leave cluster.json")
@@ -241,21 +241,34 @@ actor QuorumSampler {
     func begin(_ cluster: ClusterClient) {
         task = Task {
             while !Task.isCancelled {
-                let s = await cluster.poll()
-                self.record(s.hasQuorum)
+                self.record(await cluster.poll())
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
     }
 
-    func record(_ ok: Bool) {
-        samples += 1
-        if !ok { withoutQuorum += 1 }
+    /// Whether enough voters run to form a quorum. A voter counts while its process runs, even
+    /// when one poll of it is slow on a busy machine: what scaling must never do is stop or
+    /// remove voters so that fewer than a quorum remain.
+    static func hasQuorum(_ s: ClusterSnapshot) -> Bool {
+        let running = s.voters.filter { id in s.node(id).map { $0.process == .running || ($0.process == nil && $0.up) } ?? false }
+        return !s.voters.isEmpty && running.count >= s.quorum
     }
 
-    func stop() async -> (samples: Int, withoutQuorum: Int) {
+    /// The first snapshot without a quorum, to say what was missing.
+    var firstWithout: String?
+
+    func record(_ s: ClusterSnapshot) {
+        samples += 1
+        if !QuorumSampler.hasQuorum(s) {
+            withoutQuorum += 1
+            firstWithout = firstWithout ?? "voters \(s.voters), quorum \(s.quorum):\n\(s.table())"
+        }
+    }
+
+    func stop() async -> (samples: Int, withoutQuorum: Int, first: String) {
         task?.cancel()
         await task?.value
-        return (samples, withoutQuorum)
+        return (samples, withoutQuorum, firstWithout ?? "")
     }
 }

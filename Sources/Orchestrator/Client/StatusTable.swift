@@ -21,7 +21,7 @@ extension ClusterSnapshot {
         return TextTable.render(header, nodes.map(row))
     }
 
-    func row(_ o: NodeObservation) -> [String] {
+    public func row(_ o: NodeObservation) -> [String] {
         guard let s = o.live else {
             let seen = o.staleness(at: takenAt).map { "last seen \(formatAge($0)) ago" } ?? "not answering"
             let what = o.process == .paused ? "paused" : o.process == .stopped ? "stopped" : "down"

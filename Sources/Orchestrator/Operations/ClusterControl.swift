@@ -130,16 +130,20 @@ public final class ClusterControl: Sendable {
         let s = await snapshot()
         return try await act("partition \(plan.description)") {
             var failed: [String] = []
-            for o in s.nodes {
+            var set: [String] = []
+            // A node that is down starts clean when it returns; the others drop its traffic anyway.
+            let down = s.nodes.filter { !$0.up }.map(\.id)
+            for o in s.nodes where o.up {
                 let rules = plan.rules[o.id] ?? FaultSpec()
                 do {
                     let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
+                    set.append(o.id)
                 } catch {
                     failed.append(o.id)
                 }
             }
-            if !failed.isEmpty { throw OrchestratorError("could not set the rules on \(failed.joined(separator: ", ")) (down?)") }
-            return (plan, "rules set on \(s.nodes.count) nodes")
+            if !failed.isEmpty { throw OrchestratorError("could not set the rules on \(failed.joined(separator: ", ")); set on \(set.joined(separator: ", "))") }
+            return (plan, "rules set on \(set.joined(separator: ", "))" + (down.isEmpty ? "" : "; skipped \(down.joined(separator: ", ")) (down)"))
         }
     }
 

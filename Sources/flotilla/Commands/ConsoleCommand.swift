@@ -2,68 +2,83 @@ import ArgumentParser
 import FlotillaAPI
 import Foundation
 import Orchestrator
+import Console
 
-/// `flotilla console`: starts (or attaches to) a local cluster and shows it live.
-/// This is the plain-terminal view: a status table and the leader's recent events, redrawn
-/// every refresh. The full-screen ncurses console with fault keys is being built on it.
+/// `flotilla console`: the operator console on a local cluster (started in a temp dir by
+/// default) or on running nodes (`--connect`).
 struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
-        abstract: "Watch a local cluster live (starts a 3-node cluster in a temp dir by default).",
-        discussion: "Ctrl-C quits and stops the cluster it started (unless --keep). Fault injection from the console is not available yet: use curl against the admin API meanwhile."
+        abstract: "The operator console: watch a cluster live and break it on purpose.",
+        discussion: """
+            With no options it starts a 3-node cluster in a temp dir and stops it on quit (unless --keep).
+            Keys: arrows or j select a node; k kill, r restart, z pause/resume, p partition (isolate),
+            h heal, t transfer, + add, - remove, a approve, s submit, l load, R recovery mode,
+            / filter events, : command line, ? help, q quit.
+            """
     )
 
     @Option(help: "Nodes to start.") var nodes = 3
     @Option(help: "Use (or create) this cluster directory instead of a temporary one.") var dir: String?
-    @Option(help: "Redraw interval in ms (at least 50).") var refresh = 200
+    @Option(help: "Attach to running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
+    @Option(help: "Theme name (themes/NAME.toml or $XDG_CONFIG_HOME/flotilla/themes).") var theme = "default"
+    @Option(help: "Refresh interval in ms (at least 50).") var refresh = 200
+    @Option(help: "Recovery: off, advise or auto.") var recover: RecoveryMode = .advise
+    @Flag(help: "Watch only: every fault key is disabled.") var readonly = false
+    @Flag(help: "No colours (also with NO_COLOR set).") var noColor = false
+    @Flag(help: "Kill and remove without asking.") var noConfirm = false
     @Flag(help: "Leave the cluster running on exit.") var keep = false
 
     func run() async throws {
-        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-console-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            throw fail("the console needs a terminal; for scripts use `flotilla status --watch`")
+        }
+        if dir != nil, connect != nil { throw fail("use either --dir or --connect, not both") }
+        let (loaded, warning) = Theme.load(theme)
+        var options = ConsoleApp.Options()
+        options.refresh = .milliseconds(max(50, refresh))
+        options.readonly = readonly
+        options.confirm = !noConfirm
+        options.recovery = recover
+        options.color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false
+        options.theme = loaded
+
+        var launcher: Launcher?
+        var started: ClusterSpec?
+        let client: ClusterClient
         do {
-            spec = launcher.exists ? try launcher.load() : try launcher.create(nodes: nodes, nodeArgs: ["--slots", "2"])
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            if let connect {
+                client = try await ClusterClient.connect(connect.split(separator: ",").map(String.init),
+                                                         token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
+            } else {
+                let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-console-\(UUID().uuidString.prefix(8))").path
+                let l = Launcher(directory: directory)
+                let spec = l.exists ? try l.load() : try l.create(nodes: nodes, nodeArgs: ["--slots", "2"])
+                for n in spec.nodes { try l.start(n, spec: spec) }
+                launcher = l
+                started = spec
+                client = try ClusterClient.local(l)
+            }
         } catch {
             throw fail("\(error)")
         }
-        let client = try ClusterClient.local(launcher)
+        let control = ClusterControl(client: client)
+        if let warning { control.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
         let stop = StopSignal()
-        for await view in client.snapshots(every: .milliseconds(max(50, refresh))) {
-            if stop.requested { break }
-            var events: [NodeEvent] = []
-            if let leader = view.leader {
-                events = (try? await client.admin.call("GET", leader.adminAddress, "/v1/events/recent?limit=8")) ?? []
-            }
-            draw(view, events: events, directory: directory)
-        }
-        print("\u{1B}[?25h")
-        if !keep && dir == nil {
-            for n in spec.nodes { _ = await launcher.stop(n) }
-            try? FileManager.default.removeItem(atPath: directory)
-            print("stopped the cluster")
-        } else if !keep {
-            for n in spec.nodes { _ = await launcher.stop(n) }
-            print("stopped the cluster in \(directory)")
-        } else {
-            print("the cluster keeps running in \(directory); stop it with: flotilla down --dir \(directory)")
-        }
+        await ConsoleApp(control: control, options: options).run { stop.requested }
         await client.shutdown()
-    }
-
-    func draw(_ view: ClusterSnapshot, events: [NodeEvent], directory: String) {
-        let leader = view.leader
-        let header = "flotilla · \(view.headline)"
-        var out = "\u{1B}[H\u{1B}[2J\u{1B}[?25l"
-        out += header + "\n\n" + view.table() + "\n\n"
-        if !events.isEmpty {
-            out += "events (\(leader?.id ?? "-")):\n"
-            for e in events { out += "  \(formatUptime(e.atMs)) [\(e.kind)] \(e.message)\n" }
-            out += "\n"
+        guard let launcher, let spec = started else { return }
+        if keep {
+            print("the cluster keeps running in \(launcher.directory); stop it with: flotilla down --dir \(launcher.directory)")
+            return
         }
-        out += "cluster: \(directory)   Ctrl-C quits\n"
-        FileHandle.standardOutput.write(Data(out.utf8))
+        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        if dir == nil {
+            try? FileManager.default.removeItem(atPath: launcher.directory)
+            print("stopped the cluster")
+        } else {
+            print("stopped the cluster in \(launcher.directory)")
+        }
     }
 }
 

@@ -1,0 +1,13 @@
+#ifndef FLOTILLA_CSPAWN_SHIM_H
+#define FLOTILLA_CSPAWN_SHIM_H
+#include <spawn.h>
+
+// glibc declares this only under _GNU_SOURCE, which Swift's Glibc module is built without
+// (and defining it here would clash with that module's types). It makes the spawned process
+// close every descriptor from `from` up.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+static inline int flotilla_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+#endif

@@ -1,0 +1,133 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+
+/// What a key asks for. The console runs each through `ClusterControl`.
+public enum ConsoleAction: Sendable, Equatable {
+    case select(Int)
+    case kill(String)
+    case restart(String)
+    /// Pause a running node, resume a paused one.
+    case togglePause(String)
+    case isolate(String)
+    case heal
+    case transfer(String)
+    case scaleUp
+    case scaleDown(String)
+    case approve(String)
+    case submit(String)
+    case toggleLoad
+    case cycleRecovery
+    case openPrompt(PromptKind)
+    /// A `:` command line, as the CLI would take it.
+    case command(String)
+    case filter(String)
+    case help
+    case close
+    case quit
+}
+
+/// A key the terminal sent.
+public enum Key: Equatable, Sendable {
+    case char(Character)
+    case up, down, escape, enter, backspace, tab, resize
+}
+
+/// The key map: one place that says which key does what, used by the handler, the key bar and `?`.
+public struct KeyMap: Sendable {
+    public struct Binding: Sendable {
+        public var key: String
+        public var label: String
+        public var help: String
+        /// Changes the cluster (off in --readonly).
+        public var mutates: Bool
+        /// Needs local processes (off with --connect to remote nodes).
+        public var needsLocal: Bool
+    }
+
+    public init() {}
+
+    public let bindings: [Binding] = [
+        Binding(key: "k", label: "kill", help: "kill the selected node (SIGKILL)", mutates: true, needsLocal: true),
+        Binding(key: "r", label: "restart", help: "restart the selected node on its data", mutates: true, needsLocal: true),
+        Binding(key: "z", label: "pause", help: "pause (SIGSTOP) or resume the selected node", mutates: true, needsLocal: true),
+        Binding(key: "p", label: "partition", help: "isolate the selected node (:partition n1,n2|n3 for groups)", mutates: true, needsLocal: false),
+        Binding(key: "h", label: "heal", help: "clear every fault and verify", mutates: true, needsLocal: false),
+        Binding(key: "t", label: "transfer", help: "make the selected node the leader", mutates: true, needsLocal: false),
+        Binding(key: "+", label: "add", help: "add a node (join, catch up, promote)", mutates: true, needsLocal: true),
+        Binding(key: "-", label: "remove", help: "remove the selected node", mutates: true, needsLocal: true),
+        Binding(key: "a", label: "approve", help: "approve the pending join", mutates: true, needsLocal: false),
+        Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
+        Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
+        Binding(key: "R", label: "recovery", help: "cycle recovery: off, advise, auto", mutates: true, needsLocal: false),
+        Binding(key: "/", label: "filter", help: "filter the events", mutates: false, needsLocal: false),
+        Binding(key: ":", label: "command", help: "a command line: kill n2, partition n1|n2,n3, scale +1, …", mutates: false, needsLocal: false),
+        Binding(key: "?", label: "help", help: "this help", mutates: false, needsLocal: false),
+        Binding(key: "q", label: "quit", help: "quit (Esc closes overlays)", mutates: false, needsLocal: false),
+    ]
+
+    /// Whether a binding can be used now, and if not, why.
+    public func unavailable(_ b: Binding, readonly: Bool, local: Bool) -> String? {
+        if b.mutates && readonly { return "read-only console (--readonly)" }
+        if b.needsLocal && !local { return "the nodes are not local processes (--connect)" }
+        return nil
+    }
+
+    public func bar(readonly: Bool, local: Bool) -> [Binding] {
+        bindings.filter { unavailable($0, readonly: readonly, local: local) == nil && !["/", ":"].contains($0.key) }
+    }
+
+    /// The `?` screen, built from the bindings.
+    public func help(readonly: Bool, local: Bool) -> [String] {
+        ["j/k or arrows  select a node"] + bindings.map { b in
+            let why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
+            return "\(b.key.padding(toLength: 13, withPad: " ", startingAt: 0))  \(b.help)\(why)"
+        }
+    }
+
+    /// The action for a key with no overlay open; nil when the key means nothing or is unavailable
+    /// (the returned string says why).
+    public func action(for key: Key, model m: ConsoleModel) -> (ConsoleAction?, String?) {
+        let node = m.selectedNode
+        switch key {
+        case .up: return (.select(-1), nil)
+        case .down: return (.select(1), nil)
+        case .escape: return (.close, nil)
+        case .char("j"): return (.select(1), nil)
+        case .char(let ch):
+            guard let b = bindings.first(where: { $0.key == String(ch) }) else { return (nil, nil) }
+            if let why = unavailable(b, readonly: m.readonly, local: m.local) { return (nil, "\(b.label): \(why)") }
+            switch b.key {
+            case "k": return (node.map(ConsoleAction.kill), nil)
+            case "r": return (node.map(ConsoleAction.restart), nil)
+            case "z": return (node.map(ConsoleAction.togglePause), nil)
+            case "p": return (node.map(ConsoleAction.isolate), nil)
+            case "h": return (.heal, nil)
+            case "t": return (node.map(ConsoleAction.transfer), nil)
+            case "+": return (.scaleUp, nil)
+            case "-": return (node.map(ConsoleAction.scaleDown), nil)
+            case "a":
+                guard let pending = m.snapshot.pending.first?.id else { return (nil, "no join is pending") }
+                return (.approve(pending), nil)
+            case "s": return (.openPrompt(.submit), nil)
+            case "l": return (.toggleLoad, nil)
+            case "R": return (.cycleRecovery, nil)
+            case "/": return (.openPrompt(.filter), nil)
+            case ":": return (.openPrompt(.command), nil)
+            case "?": return (.help, nil)
+            case "q": return (.quit, nil)
+            default: return (nil, nil)
+            }
+        default: return (nil, nil)
+        }
+    }
+
+    /// Kill and remove ask first (unless --no-confirm).
+    public func needsConfirmation(_ a: ConsoleAction) -> String? {
+        switch a {
+        case .kill(let n): "kill \(n)?"
+        case .scaleDown(let n): "remove \(n) from the cluster?"
+        default: nil
+        }
+    }
+}

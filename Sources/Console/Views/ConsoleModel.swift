@@ -1,0 +1,56 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+
+/// Everything the console shows: a snapshot of the cluster plus the operator's state.
+/// Views are functions of this model.
+public struct ConsoleModel: Sendable {
+    public var snapshot: ClusterSnapshot
+    /// Newest last.
+    public var events: [ControlEvent] = []
+    public var tasks: [TaskView] = []
+    public var selected = 0
+    public var overlay: Overlay?
+    /// Shown events contain this text (`/`).
+    public var eventFilter = ""
+    public var taskNode: String?
+    public var taskState: String?
+    public var recovery: RecoveryMode = .advise
+    public var loadOn = false
+    public var recording = false
+    /// Committed entries per second, oldest first (the header's sparkline).
+    public var opsHistory: [Double] = []
+    public var readonly = false
+    /// Whether the nodes are local processes (kill, restart, pause and scale need that).
+    public var local = true
+    public var now = Date()
+
+    public init(snapshot: ClusterSnapshot) { self.snapshot = snapshot }
+
+    public var selectedNode: String? {
+        snapshot.nodes.indices.contains(selected) ? snapshot.nodes[selected].id : nil
+    }
+
+    public var visibleEvents: [ControlEvent] {
+        eventFilter.isEmpty ? events : events.filter { $0.line.localizedCaseInsensitiveContains(eventFilter) }
+    }
+
+    public var visibleTasks: [TaskView] {
+        tasks.filter { t in (taskNode.map { t.node == $0 } ?? true) && (taskState.map { t.state == $0 } ?? true) }
+    }
+}
+
+/// What covers part of the screen and takes the keys until Esc.
+public enum Overlay: Sendable, Equatable {
+    case help
+    /// A line of input: a `:` command, a `/` filter, or a submit prompt.
+    case prompt(kind: PromptKind, text: String)
+    /// A one-key confirmation of a destructive action.
+    case confirm(String, ConsoleAction)
+}
+
+public enum PromptKind: String, Sendable, Equatable {
+    case command = ":"
+    case filter = "/"
+    case submit = "submit: "
+}
