@@ -12,6 +12,8 @@ static inline int flotilla_a_reverse(void) { return A_REVERSE; }
 static inline int flotilla_key_resize(void) { return KEY_RESIZE; }
 static inline int flotilla_key_up(void) { return KEY_UP; }
 static inline int flotilla_key_down(void) { return KEY_DOWN; }
+static inline int flotilla_key_left(void) { return KEY_LEFT; }
+static inline int flotilla_key_right(void) { return KEY_RIGHT; }
 static inline int flotilla_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int flotilla_key_enter(void) { return KEY_ENTER; }
 static inline WINDOW *flotilla_stdscr(void) { return stdscr; }

@@ -14,6 +14,10 @@ public final class ConsoleApp: Sendable {
         public var recovery: RecoveryMode = .advise
         public var color = true
         public var theme = Theme.fallback
+        /// Writes the session's transcript (`--record`).
+        public var recorder: TranscriptRecorder?
+        /// Writes the screen as asciicast v2 (`--record-cast`).
+        public var castPath: String?
         public init() {}
     }
 
@@ -44,8 +48,19 @@ public final class ConsoleApp: Sendable {
         shared = Mutex(Shared(recovery: options.recovery))
     }
 
+    /// The first screen the console draws: the operator's settings, no cluster seen yet.
+    func initialModel() -> ConsoleModel {
+        var model = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: Date(), nodes: []))
+        model.readonly = options.readonly
+        model.local = control.client.launcher != nil
+        model.recovery = options.recovery
+        model.recording = options.recorder != nil || options.castPath != nil
+        return model
+    }
+
     /// Runs until the operator quits or `stopRequested` turns true; the terminal is restored on every way out.
     public func run(stopRequested: @escaping @Sendable () -> Bool) async {
+        if let recorder = options.recorder { await load.onOperation { recorder.record($0) } }
         let poller = Task { await self.poll() }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread {
@@ -69,6 +84,7 @@ public final class ConsoleApp: Sendable {
         for await s in control.client.snapshots(every: options.refresh) {
             if Task.isCancelled { break }
             for e in observer.observe(s) { control.events.emit(e) }
+            options.recorder?.observe(s)
             await monitor.observe(s)
             await recovery.step(s)
             var rate: Double?
@@ -77,7 +93,10 @@ public final class ConsoleApp: Sendable {
                 lastCommit = (l.commit, s.takenAt)
             }
             var tasks: [TaskView]?
-            if rounds % 5 == 0 { tasks = (try? await control.tasks(limit: 200))?.tasks }
+            if rounds % 5 == 0 {
+                tasks = (try? await control.tasks(limit: 200))?.tasks
+                if let tasks { options.recorder?.observe(tasks: tasks) }
+            }
             if rounds % 25 == 24 { await monitor.probeHashes(s) }
             rounds += 1
             let mode = await recovery.effectiveMode
@@ -95,18 +114,7 @@ public final class ConsoleApp: Sendable {
     // MARK: - UI thread
 
     func uiLoop(stopRequested: @Sendable () -> Bool) {
-        let backend = TerminalBackend(theme: options.color ? options.theme : .mono, color: options.color)
-        defer { backend.close() }
-        var model = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: Date(), nodes: []))
-        model.readonly = options.readonly
-        model.local = control.client.launcher != nil
-        model.recovery = options.recovery
-        var lastFrame: Canvas?
-        while !stopRequested() && !shared.withLock({ $0.quit }) {
-            if let key = backend.readKey() {
-                if key == .resize { lastFrame = nil }
-                if handle(key, &model) { break }
-            }
+        ScreenLoop(options: options, keys: keys).run(initialModel(), stop: { stopRequested() || shared.withLock { $0.quit } }, refresh: { model in
             shared.withLock { sh in
                 if let s = sh.snapshot { model.snapshot = s }
                 model.tasks = sh.tasks
@@ -116,14 +124,7 @@ public final class ConsoleApp: Sendable {
             }
             model.events = control.events.recent
             model.now = Date()
-            model.selected = min(max(0, model.selected), max(0, model.snapshot.nodes.count - 1))
-            let (w, h) = backend.size
-            let frame = ConsoleView.render(model, width: w, height: h, ascii: backend.ascii, keys: keys)
-            if frame != lastFrame {
-                backend.present(frame)
-                lastFrame = frame
-            }
-        }
+        }, handle: handle)
     }
 
     /// Applies one key; true means quit.
@@ -134,7 +135,7 @@ public final class ConsoleApp: Sendable {
             return false
         case .confirm(_, let action)?:
             m.overlay = nil
-            if key == .char("y") || key == .char("Y") { return perform(action, &m) }
+            if key == .char("y") || key == .char("Y") { return perform(action, &m, origin: origin(of: action)) }
             control.events.emit(.action, "cancelled", reason: "operator")
             return false
         case .prompt(let kind, let text)?:
@@ -143,13 +144,16 @@ public final class ConsoleApp: Sendable {
             case .enter:
                 m.overlay = nil
                 switch kind {
-                case .command: return perform(.command(text), &m)
+                case .command: return perform(.command(text), &m, origin: "command")
                 case .filter: m.eventFilter = text
-                case .submit: return perform(.submit(text), &m)
+                case .submit: return perform(.submit(text), &m, origin: "key s")
                 }
-            case .backspace: m.overlay = .prompt(kind: kind, text: String(text.dropLast()))
-            case .tab: m.overlay = .prompt(kind: kind, text: complete(text, m))
-            case .char(let ch): m.overlay = .prompt(kind: kind, text: text + String(ch))
+            case .backspace: m.overlay = .prompt(kind: kind, text: String(text.dropLast())); m.completions = []
+            case .tab:
+                let (completed, candidates) = CommandLineParser.complete(text, model: m)
+                m.overlay = .prompt(kind: kind, text: completed)
+                m.completions = candidates
+            case .char(let ch): m.overlay = .prompt(kind: kind, text: text + String(ch)); m.completions = []
             default: break
             }
             return false
@@ -157,29 +161,49 @@ public final class ConsoleApp: Sendable {
             let (action, why) = keys.action(for: key, model: m)
             if let why { control.events.emit(.action, why, reason: "operator", ok: false) }
             guard let action else { return false }
+            if action == .quit, m.recording {
+                m.overlay = .confirm("a recording runs; stop it and quit?", .quit)
+                return false
+            }
             if options.confirm, let question = keys.needsConfirmation(action) {
                 m.overlay = .confirm(question, action)
                 return false
             }
-            return perform(action, &m)
+            return perform(action, &m, origin: origin(of: action))
         }
     }
 
-    /// Completes the last word of a command line with a node id.
-    func complete(_ text: String, _ m: ConsoleModel) -> String {
-        let words = text.split(separator: " ", omittingEmptySubsequences: false)
-        guard let last = words.last, !last.isEmpty else { return text }
-        let ids = m.snapshot.nodes.map(\.id).filter { $0.hasPrefix(last) }
-        guard ids.count == 1 else { return text }
-        return (words.dropLast().map(String.init) + [ids[0]]).joined(separator: " ") + " "
+    /// Who asked, for the transcript: the key bound to the action.
+    func origin(of action: ConsoleAction) -> String {
+        let key: String? = switch action {
+        case .kill: "k"
+        case .restart: "r"
+        case .togglePause: "z"
+        case .isolate: "p"
+        case .heal: "h"
+        case .transfer: "t"
+        case .scaleUp: "+"
+        case .scaleDown: "-"
+        case .approve: "a"
+        case .toggleLoad: "l"
+        case .cycleRecovery: "R"
+        default: nil
+        }
+        return key.map { "key \($0)" } ?? "key"
     }
 
     /// Runs an action: view changes at once, cluster operations as tasks that report through events.
-    func perform(_ action: ConsoleAction, _ m: inout ConsoleModel) -> Bool {
+    func perform(_ action: ConsoleAction, _ m: inout ConsoleModel, origin: String) -> Bool {
+        if action.mutates, m.readonly {
+            control.events.emit(.action, "read-only console (--readonly)", reason: "operator", ok: false)
+            return false
+        }
         let c = control
+        let load = load
+        let recovery = recovery
         func async(_ body: @escaping @Sendable () async throws -> Void) {
             Task {
-                do { try await body() } catch {
+                do { try await ActionOrigin.$current.withValue(origin) { try await body() } } catch {
                     // Operations already reported their failure; anything else is reported here.
                     if !(error is OrchestratorError) && !(error is APIError) { c.events.emit(.action, "\(error)", reason: "operator", ok: false) }
                 }
@@ -190,19 +214,35 @@ public final class ConsoleApp: Sendable {
         case .help: m.overlay = .help
         case .close: m.overlay = nil
         case .quit: return true
-        case .openPrompt(let kind): m.overlay = .prompt(kind: kind, text: kind == .submit ? "sleep ms=200" : kind == .filter ? m.eventFilter : "")
+        case .openPrompt(let kind):
+            m.completions = []
+            m.overlay = .prompt(kind: kind, text: kind == .submit ? "sleep ms=200" : kind == .filter ? m.eventFilter : "")
         case .filter(let text): m.eventFilter = text
+        case .taskFilter(let node, let state): m.taskNode = node; m.taskState = state
+        case .command(let line):
+            switch CommandLineParser.parse(line, model: m) {
+            case .success(let parsed): return perform(parsed, &m, origin: origin)
+            case .failure(let e): control.events.emit(.action, e.description, reason: "operator", ok: false)
+            }
         case .kill(let n): async { try await c.kill(n) }
         case .restart(let n): async { try await c.restart(n) }
         case .togglePause(let n):
             let paused = m.snapshot.node(n)?.process == .paused
             async { paused ? try await c.resume(n) : try await c.pause(n) }
+        case .pause(let n): async { try await c.pause(n) }
+        case .resume(let n): async { try await c.resume(n) }
         case .isolate(let n): async { _ = try await c.isolate(n) }
+        case .partition(let spec): async { _ = try await c.partition(spec) }
         case .heal: async { _ = await c.heal() }
+        case .panic: async { _ = await c.panic(load: load) }
         case .transfer(let n): async { _ = try await c.transfer(to: n) }
+        case .transferAny: async { _ = try await c.transfer() }
         case .scaleUp: async { _ = try await c.scaleUp() }
         case .scaleDown(let n): async { _ = try await c.scaleDown(n) }
+        case .scaleTo(let size): async { _ = try await c.scale(to: size) }
         case .approve(let n): async { try await c.approve(n) }
+        case .deny(let n): async { try await c.approve(n, deny: true) }
+        case .cancel(let id): async { try await c.cancel(id) }
         case .submit(let text):
             let words = text.split(separator: " ").map(String.init)
             guard let kind = words.first else { return false }
@@ -214,77 +254,17 @@ public final class ConsoleApp: Sendable {
             let submission = TaskSubmission(kind: kind, args: args)
             async { _ = try await c.submit(submission) }
         case .toggleLoad:
-            let load = load
             async { if await load.active { await load.stop() } else { await load.start() } }
+        case .setLoad(let on):
+            async { if on { await load.start() } else { await load.stop() } }
         case .cycleRecovery:
             let next: RecoveryMode = switch m.recovery { case .off: .advise; case .advise: .auto; case .auto: .off }
             m.recovery = next
-            let recovery = recovery
             async { await recovery.setMode(next) }
-        case .command(let line):
-            return command(line, &m)
+        case .setRecovery(let mode):
+            m.recovery = mode
+            async { await recovery.setMode(mode) }
         }
         return false
-    }
-
-    /// The `:` command line: every CLI operation by name.
-    func command(_ line: String, _ m: inout ConsoleModel) -> Bool {
-        let words = line.split(separator: " ").map(String.init)
-        guard let verb = words.first else { return false }
-        let arg = words.dropFirst().joined(separator: " ")
-        let one = words.count > 1 ? words[1] : nil
-        let mutating = !["filter", "tasks", "help", "quit", "q"].contains(verb)
-        if mutating, options.readonly {
-            control.events.emit(.action, "\(verb): read-only console (--readonly)", reason: "operator", ok: false)
-            return false
-        }
-        let c = control
-        let action: ConsoleAction?
-        switch (verb, one) {
-        case ("kill", let n?): action = .kill(n)
-        case ("restart", let n?): action = .restart(n)
-        case ("pause", let n?), ("resume", let n?): action = .togglePause(n)
-        case ("isolate", let n?): action = .isolate(n)
-        case ("transfer", let n?): action = .transfer(n)
-        case ("approve", let n?): action = .approve(n)
-        case ("heal", _): action = .heal
-        case ("submit", _): action = .submit(arg.isEmpty ? "sleep ms=200" : arg)
-        case ("filter", _): action = .filter(arg)
-        case ("help", _): action = .help
-        case ("quit", _), ("q", _): action = .quit
-        case ("partition", _):
-            Task { _ = try? await c.partition(arg) }
-            action = nil
-        case ("panic", _):
-            let load = load
-            Task { _ = await c.panic(load: load) }
-            action = nil
-        case ("transfer", nil):
-            Task { _ = try? await c.transfer() }
-            action = nil
-        case ("scale", let n?):
-            if n == "+1" { action = .scaleUp } else if n == "-1" || n == "-" { action = words.count > 2 ? .scaleDown(words[2]) : m.selectedNode.map(ConsoleAction.scaleDown) } else if let size = Int(n) {
-                Task { _ = try? await c.scale(to: size) }
-                action = nil
-            } else { action = nil; control.events.emit(.action, "scale takes +1, -1 [node] or a size", reason: "operator", ok: false) }
-        case ("load", let s?): action = (s == "on") != m.loadOn ? .toggleLoad : nil
-        case ("recover", let mode?):
-            guard let r = RecoveryMode(rawValue: mode) else {
-                control.events.emit(.action, "recover takes off, advise or auto", reason: "operator", ok: false)
-                return false
-            }
-            m.recovery = r
-            let recovery = recovery
-            Task { await recovery.setMode(r) }
-            action = nil
-        case ("tasks", let f):
-            if let f, m.snapshot.node(f) != nil { m.taskNode = f } else if let f, f != "all" { m.taskState = f } else { m.taskNode = nil; m.taskState = nil }
-            action = nil
-        default:
-            control.events.emit(.action, "unknown command \"\(line)\": try kill, restart, pause, resume, partition, isolate, heal, panic, transfer, scale, approve, submit, load, recover, tasks, filter, quit",
-                                reason: "operator", ok: false)
-            action = nil
-        }
-        return action.map { perform($0, &m) } ?? false
     }
 }

@@ -115,6 +115,19 @@ struct RecoveryAnalyzerTests {
         #expect(found[0].message.contains("down: n2, n3"))
     }
 
+    @Test func votersStillStartingAreNotReportedDeadUntilTheStartupWindowPasses() {
+        var a = RecoveryAnalyzer(electionMs: 100)  // a 0.6 s window
+        let t0 = Date()
+        func s(_ dt: Double) -> ClusterSnapshot {
+            var snap = snapshot([status("n1")], down: ["n2", "n3"], at: t0.addingTimeInterval(dt))
+            for i in snap.nodes.indices where snap.nodes[i].id != "n1" { snap.nodes[i].process = .running }
+            return snap
+        }
+        #expect(a.analyze(s(0), intents: OperatorIntents()).isEmpty)
+        #expect(a.analyze(s(0.3), intents: OperatorIntents()).isEmpty)
+        #expect(a.analyze(s(0.7), intents: OperatorIntents()).map(\.key) == ["quorum-lost:n2,n3"])
+    }
+
     @Test func aNodeThatDiedOnItsOwnIsRestartedButNotOneTheOperatorKilled() {
         var a = RecoveryAnalyzer()
         let s = snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"])

@@ -94,6 +94,8 @@ public final class TerminalBackend {
         case flotilla_key_resize(): previous = nil; return .resize
         case flotilla_key_up(): return .up
         case flotilla_key_down(): return .down
+        case flotilla_key_left(): return .left
+        case flotilla_key_right(): return .right
         case 27: return .escape
         case 10, 13, flotilla_key_enter(): return .enter
         case 127, 8, flotilla_key_backspace(): return .backspace

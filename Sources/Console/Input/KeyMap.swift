@@ -2,35 +2,58 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 
-/// What a key asks for. The console runs each through `ClusterControl`.
+/// What a key or a command line asks for. The console runs each through `ClusterControl`.
 public enum ConsoleAction: Sendable, Equatable {
     case select(Int)
     case kill(String)
     case restart(String)
-    /// Pause a running node, resume a paused one.
+    /// Pause a running node, resume a paused one (the `z` key).
     case togglePause(String)
+    case pause(String)
+    case resume(String)
+    /// Cut one node (or "leader") off from the rest.
     case isolate(String)
+    /// A partition spec as the CLI takes it: `n1,n2|n3`, `n1->n2`, `minority`, …
+    case partition(String)
     case heal
+    case panic
     case transfer(String)
+    /// To the most caught-up voter.
+    case transferAny
     case scaleUp
     case scaleDown(String)
+    case scaleTo(Int)
     case approve(String)
+    case deny(String)
+    /// `KIND k=v …`
     case submit(String)
+    case cancel(String)
     case toggleLoad
+    case setLoad(Bool)
     case cycleRecovery
+    case setRecovery(RecoveryMode)
+    case taskFilter(node: String?, state: String?)
     case openPrompt(PromptKind)
-    /// A `:` command line, as the CLI would take it.
+    /// A `:` command line, parsed by `CommandLineParser` when it runs.
     case command(String)
     case filter(String)
     case help
     case close
     case quit
+
+    /// Whether it changes the cluster (and so is refused in --readonly and recorded in transcripts).
+    public var mutates: Bool {
+        switch self {
+        case .select, .openPrompt, .command, .filter, .help, .close, .quit, .taskFilter: false
+        default: true
+        }
+    }
 }
 
 /// A key the terminal sent.
 public enum Key: Equatable, Sendable {
     case char(Character)
-    case up, down, escape, enter, backspace, tab, resize
+    case up, down, left, right, escape, enter, backspace, tab, resize
 }
 
 /// The key map: one place that says which key does what, used by the handler, the key bar and `?`.
@@ -79,11 +102,28 @@ public struct KeyMap: Sendable {
 
     /// The `?` screen, built from the bindings.
     public func help(readonly: Bool, local: Bool) -> [String] {
-        ["j/k or arrows  select a node"] + bindings.map { b in
+        let pad = { (s: String) in s.padding(toLength: 13, withPad: " ", startingAt: 0) }
+        let keys = ["\(pad("up/down, j"))  select a node (k is kill, as in htop)"] + bindings.map { b in
             let why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
-            return "\(b.key.padding(toLength: 13, withPad: " ", startingAt: 0))  \(b.help)\(why)"
+            return "\(pad(b.key))  \(b.help)\(why)"
         }
+        let commands = CommandLineParser.verbs.map { v in
+            ":" + v.usage.padding(toLength: 26, withPad: " ", startingAt: 0) + v.help + (v.mutates && readonly ? "  [read-only]" : "")
+        }
+        return keys + ["", "Command line (: then Tab completes):"] + commands
     }
+
+    /// The `?` screen during playback.
+    public static let playbackHelp = [
+        "space          pause / play (at the end: from the start)",
+        "left / right   step to the previous / next event",
+        "[ / ]          jump to the previous / next operator action",
+        "< / >          half / double the speed",
+        "up/down, j     select a node",
+        "q              quit (Esc closes this)",
+        "",
+        "Fault keys are off: this is a recording, not a cluster.",
+    ]
 
     /// The action for a key with no overlay open; nil when the key means nothing or is unavailable
     /// (the returned string says why).

@@ -13,6 +13,8 @@ public struct ConsoleModel: Sendable {
     public var overlay: Overlay?
     /// Shown events contain this text (`/`).
     public var eventFilter = ""
+    /// What Tab found when the word under the cursor has several completions.
+    public var completions: [String] = []
     public var taskNode: String?
     public var taskState: String?
     public var recovery: RecoveryMode = .advise
@@ -24,6 +26,8 @@ public struct ConsoleModel: Sendable {
     /// Whether the nodes are local processes (kill, restart, pause and scale need that).
     public var local = true
     public var now = Date()
+    /// Set while a recorded session plays back: the time bar.
+    public var playback: PlaybackBar?
 
     public init(snapshot: ClusterSnapshot) { self.snapshot = snapshot }
 

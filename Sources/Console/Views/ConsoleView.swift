@@ -57,6 +57,7 @@ public enum ConsoleView {
         let rate = m.opsHistory.last ?? 0
         parts.append("\(compact(rate)) ops/s \(sparkline(m.opsHistory.suffix(12), ascii: c.ascii))")
         parts.append("recovery \(m.recovery.rawValue)")
+        if m.playback != nil { parts.append("PLAYBACK") }
         if m.loadOn { parts.append("load on") }
         if m.readonly { parts.append("read-only") }
         let dot = c.ascii ? "*" : "●"
@@ -195,24 +196,61 @@ public enum ConsoleView {
         let y = c.height - 1
         let text: String
         switch m.overlay {
-        case .prompt(let kind, let input)?: text = "\(kind.rawValue)\(input)_"
+        case .prompt(let kind, let input)?:
+            text = "\(kind.rawValue)\(input)_" + (m.completions.isEmpty ? "" : "    (\(m.completions.joined(separator: " ")))")
         case .confirm(let question, _)?: text = "\(question) [y/N]"
         default:
+            if let bar = m.playback {
+                timebar(&c, bar, y: y)
+                return
+            }
             text = " " + keys.bar(readonly: m.readonly, local: m.local).map { "\($0.key) \($0.label)" }.joined(separator: "  ")
         }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
         c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: c.width)
     }
 
+    /// The playback line: state, position, a bar with the position, actions so far, keys.
+    static func timebar(_ c: inout Canvas, _ b: PlaybackBar, y: Int) {
+        let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "⏸")
+        let speed = b.speed == 1 ? "" : String(format: " x%g", b.speed)
+        let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
+        let right = "  action \(b.actions)/\(b.totalActions)  space play  ←/→ event  [ ] action  ? help  q quit"
+        let room = max(10, c.width - left.count - right.count)
+        let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
+        let bar = (0..<room).map { i -> String in
+            i == filled ? (c.ascii ? "O" : "●") : i < filled ? (c.ascii ? "=" : "━") : (c.ascii ? "-" : "─")
+        }.joined()
+        c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
+        c.put(left + bar + right, x: 0, y: y, role: .keybar, maxWidth: c.width)
+    }
+
+    /// 1:05.3 on the session's clock.
+    static func clockSpan(_ t: Double) -> String {
+        String(format: "%d:%04.1f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60))
+    }
+
     static func draw(_ overlay: Overlay, _ c: inout Canvas, _ m: ConsoleModel, keys: KeyMap) {
         guard case .help = overlay else { return }
-        let lines = keys.help(readonly: m.readonly, local: m.local)
-        let w = min(c.width - 4, (lines.map(\.count).max() ?? 20) + 4)
-        let h = min(c.height - 2, lines.count + 2)
+        let lines = m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local)
+        // One column when it fits; else keys and commands side by side.
+        var columns = [lines]
+        if lines.count + 2 > c.height, let split = lines.firstIndex(of: "") {
+            columns = [Array(lines[..<split]), Array(lines[(split + 1)...])]
+        }
+        let widths = columns.map { ($0.map(\.count).max() ?? 20) + 2 }
+        let w = min(c.width - 2, widths.reduce(0, +) + 2)
+        let h = min(c.height - 2, (columns.map(\.count).max() ?? 0) + 2)
         let x = (c.width - w) / 2, y = (c.height - h) / 2
         for j in y..<(y + h) { c.put(String(repeating: " ", count: w), x: x, y: j, role: .text) }
         c.box(x: x, y: y, width: w, height: h, title: "Help (Esc closes)")
-        for (i, line) in lines.prefix(h - 2).enumerated() { c.put(line, x: x + 2, y: y + 1 + i, maxWidth: w - 4) }
+        var cx = x + 2
+        for (i, column) in columns.enumerated() {
+            for (row, line) in column.prefix(h - 2).enumerated() {
+                c.put(line, x: cx, y: y + 1 + row, role: line.hasSuffix(":") ? .title : .text, maxWidth: max(0, x + w - 1 - cx))
+            }
+            cx += widths[i]
+        }
     }
 
     // MARK: - Formatting

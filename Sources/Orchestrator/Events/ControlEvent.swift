@@ -26,14 +26,24 @@ public struct ControlEvent: Sendable, Codable, Equatable {
     public var reason: String?
     /// False when an action failed.
     public var ok: Bool
+    /// What sort of change: election, leader-lost, term, node-up, node-down, membership, join, task, … (transcripts and replay read it).
+    public var category: String?
+    /// How long it took, where that is the point (an election: from losing the leader to the new one).
+    public var durationMs: Int?
+    /// The operator action this event reports the outcome of, in a form a replay can run again.
+    public var action: OperatorAction?
 
-    public init(_ kind: Kind, node: String? = nil, _ message: String, reason: String? = nil, ok: Bool = true, at: Date = Date()) {
+    public init(_ kind: Kind, node: String? = nil, _ message: String, reason: String? = nil, ok: Bool = true, at: Date = Date(),
+                category: String? = nil, durationMs: Int? = nil, action: OperatorAction? = nil) {
         self.at = at
         self.kind = kind
         self.node = node
         self.message = message
         self.reason = reason
         self.ok = ok
+        self.category = category
+        self.durationMs = durationMs
+        self.action = action
     }
 
     public var line: String {
@@ -64,8 +74,9 @@ public final class EventSink: Sendable {
         for f in subscribers { f(event) }
     }
 
-    public func emit(_ kind: ControlEvent.Kind, node: String? = nil, _ message: String, reason: String? = nil, ok: Bool = true) {
-        emit(ControlEvent(kind, node: node, message, reason: reason, ok: ok))
+    public func emit(_ kind: ControlEvent.Kind, node: String? = nil, _ message: String, reason: String? = nil, ok: Bool = true,
+                     category: String? = nil, action: OperatorAction? = nil) {
+        emit(ControlEvent(kind, node: node, message, reason: reason, ok: ok, category: category, action: action))
     }
 
     @discardableResult

@@ -69,6 +69,6 @@ public actor MonitorRun {
     }
 
     func emit(_ found: [Violation]) {
-        for v in found { control.events.emit(.invariant, node: v.node, "VIOLATION \(v.invariant): \(v.detail)", reason: "invariant monitor", ok: false) }
+        for v in found { control.events.emit(.invariant, node: v.node, "VIOLATION \(v.invariant): \(v.detail)", reason: "invariant monitor", ok: false, category: "invariant") }
     }
 }

@@ -6,14 +6,14 @@ extension ClusterControl {
     /// then promotes it to voter. Returns its id.
     @discardableResult
     public func scaleUp(timeout: Duration = .seconds(60)) async throws -> String {
-        guard let launcher = client.launcher else {
-            throw OrchestratorError("scaling up needs a local cluster (--dir): it starts a node process here")
-        }
-        let s = await snapshot()
-        guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
-        let (spec, node) = try launcher.addNode()
-        await client.track(node.id, admin: node.adminAddress)
-        return try await act("scale up", node: node.id) {
+        try await act("scale up", OperatorAction(verb: "scale-up")) {
+            guard let launcher = client.launcher else {
+                throw OrchestratorError("scaling up needs a local cluster (--dir): it starts a node process here")
+            }
+            let s = await snapshot()
+            guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
+            let (spec, node) = try launcher.addNode()
+            await client.track(node.id, admin: node.adminAddress)
             let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
             events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id)", reason: "scale up")
             // Joined as a learner and caught up with the leader's commit.
@@ -49,23 +49,23 @@ extension ClusterControl {
     /// membership, stops its process and keeps its data dir unless `purge`.
     @discardableResult
     public func scaleDown(_ id: String? = nil, purge: Bool = false) async throws -> String {
-        let s = await snapshot()
-        let members = s.members
-        guard members.count > 1 else { throw OrchestratorError("cannot scale below one node") }
-        let victim: String
-        if let id {
-            _ = try member(id, in: s)
-            guard members.contains(where: { $0.id == id }) else { throw OrchestratorError("\(id) is not a member of the cluster") }
-            victim = id
-        } else {
-            // A learner first, then the newest follower; never the leader unless it is all that is left.
-            let learners = members.filter { !$0.voter }.map(\.id)
-            let followers = members.filter { $0.voter && $0.id != s.leader?.id }.map(\.id)
-            guard let pick = learners.last ?? followers.sorted(by: idOrder).last else { throw OrchestratorError("no node to remove") }
-            victim = pick
-        }
-        if s.voters == [victim] { throw OrchestratorError("cannot remove \(victim): it is the last voter") }
-        return try await act("scale down", node: victim) {
+        try await act("scale down", OperatorAction(verb: "scale-down", target: id)) {
+            let s = await snapshot()
+            let members = s.members
+            guard members.count > 1 else { throw OrchestratorError("cannot scale below one node") }
+            let victim: String
+            if let id {
+                _ = try member(id, in: s)
+                guard members.contains(where: { $0.id == id }) else { throw OrchestratorError("\(id) is not a member of the cluster") }
+                victim = id
+            } else {
+                // A learner first, then the newest follower; never the leader unless it is all that is left.
+                let learners = members.filter { !$0.voter }.map(\.id)
+                let followers = members.filter { $0.voter && $0.id != s.leader?.id }.map(\.id)
+                guard let pick = learners.last ?? followers.sorted(by: idOrder).last else { throw OrchestratorError("no node to remove") }
+                victim = pick
+            }
+            if s.voters == [victim] { throw OrchestratorError("cannot remove \(victim): it is the last voter") }
             if s.leader?.id == victim {
                 events.emit(.action, node: victim, "\(victim) leads; transferring leadership away first", reason: "scale down")
                 try await transfer()
@@ -98,11 +98,11 @@ extension ClusterControl {
     /// An operator's decision on a join held by a cluster started with --approve-joins.
     public func approve(_ id: String, deny: Bool = false) async throws {
         let s = await snapshot()
-        guard s.pending.contains(where: { $0.id == id }) else {
-            let waiting = s.pending.map(\.id)
-            throw OrchestratorError("no join from \(id) is pending" + (waiting.isEmpty ? " (none is)" : "; pending: \(waiting.joined(separator: ", "))"))
-        }
-        try await act(deny ? "deny \(id)" : "approve \(id)", node: id) {
+        try await act(deny ? "deny \(id)" : "approve \(id)", node: id, OperatorAction(verb: deny ? "deny" : "approve", target: id)) {
+            guard s.pending.contains(where: { $0.id == id }) else {
+                let waiting = s.pending.map(\.id)
+                throw OrchestratorError("no join from \(id) is pending" + (waiting.isEmpty ? " (none is)" : "; pending: \(waiting.joined(separator: ", "))"))
+            }
             let r: OperationResult = try await admin.call("POST", try writeAddress(s), "/v1/members/\(id)/\(deny ? "deny" : "approve")")
             return ((), r.message)
         }

@@ -51,15 +51,17 @@ public final class ClusterControl: Sendable {
         throw OrchestratorError("no node answers")
     }
 
-    /// Runs `body` and records its outcome as an action event.
+    /// Runs `body` and records its outcome as an action event carrying `action`, so a
+    /// transcript can run it again.
     @discardableResult
-    func act<T>(_ what: String, node: String? = nil, _ body: () async throws -> (T, String)) async throws -> T {
+    func act<T>(_ what: String, node: String? = nil, _ action: OperatorAction, _ body: () async throws -> (T, String)) async throws -> T {
         do {
-            let (value, outcome) = try await body()
-            events.emit(.action, node: node, "\(what): \(outcome)", reason: "operator")
+            // What this action does on the way (scale down's transfer) is marked as part of it, so a replay runs it once.
+            let (value, outcome) = try await ActionOrigin.$current.withValue("\(action.by) via \(action.verb)") { try await body() }
+            events.emit(.action, node: node, "\(what): \(outcome)", reason: "operator", category: action.verb, action: action)
             return value
         } catch {
-            events.emit(.action, node: node, "\(what) failed: \(error)", reason: "operator", ok: false)
+            events.emit(.action, node: node, "\(what) failed: \(error)", reason: "operator", ok: false, category: action.verb, action: action)
             throw error
         }
     }
@@ -68,8 +70,8 @@ public final class ClusterControl: Sendable {
 
     /// SIGKILL. Recovery will not restart a node the operator killed.
     public func kill(_ id: String) async throws {
-        let (launcher, node) = try localNode(id)
-        try await act("kill \(id)", node: id) {
+        try await act("kill \(id)", node: id, OperatorAction(verb: "kill", target: id)) {
+            let (launcher, node) = try localNode(id)
             guard let pid = launcher.pid(of: node) else { throw OrchestratorError("\(id) is not running") }
             intents.update { $0.stopped.insert(id); $0.paused.remove(id) }
             launcher.signal(node, SIGKILL)
@@ -80,8 +82,8 @@ public final class ClusterControl: Sendable {
 
     /// Stops the node if it runs (SIGTERM), then starts it again on the same data dir.
     public func restart(_ id: String) async throws {
-        let (launcher, node) = try localNode(id)
-        try await act("restart \(id)", node: id) {
+        try await act("restart \(id)", node: id, OperatorAction(verb: "restart", target: id)) {
+            let (launcher, node) = try localNode(id)
             let spec = try launcher.load()
             if launcher.pid(of: node) != nil, !(await launcher.stop(node)) { throw OrchestratorError("\(id) did not stop") }
             intents.update { $0.stopped.remove(id); $0.paused.remove(id) }
@@ -98,8 +100,8 @@ public final class ClusterControl: Sendable {
 
     /// SIGSTOP: the process freezes, its sockets stay open.
     public func pause(_ id: String) async throws {
-        let (launcher, node) = try localNode(id)
-        try await act("pause \(id)", node: id) {
+        try await act("pause \(id)", node: id, OperatorAction(verb: "pause", target: id)) {
+            let (launcher, node) = try localNode(id)
             guard launcher.signal(node, SIGSTOP) else { throw OrchestratorError("\(id) is not running") }
             intents.update { $0.paused.insert(id) }
             return ((), "paused (SIGSTOP)")
@@ -108,8 +110,8 @@ public final class ClusterControl: Sendable {
 
     /// SIGCONT.
     public func resume(_ id: String) async throws {
-        let (launcher, node) = try localNode(id)
-        try await act("resume \(id)", node: id) {
+        try await act("resume \(id)", node: id, OperatorAction(verb: "resume", target: id)) {
+            let (launcher, node) = try localNode(id)
             guard launcher.signal(node, SIGCONT) else { throw OrchestratorError("\(id) is not running") }
             intents.update { $0.paused.remove(id) }
             return ((), "resumed (SIGCONT)")
@@ -125,10 +127,11 @@ public final class ClusterControl: Sendable {
     }
 
     /// Applies a plan: every node gets its rules, and every node the plan leaves out is healed.
+    /// `action` is what the operator asked for (`partition minority`, `isolate leader`).
     @discardableResult
-    public func partition(_ plan: PartitionPlan) async throws -> PartitionPlan {
+    public func partition(_ plan: PartitionPlan, as action: OperatorAction? = nil) async throws -> PartitionPlan {
         let s = await snapshot()
-        return try await act("partition \(plan.description)") {
+        return try await act("partition \(plan.description)", action ?? OperatorAction(verb: "partition", target: plan.description)) {
             var failed: [String] = []
             var set: [String] = []
             // A node that is down starts clean when it returns; the others drop its traffic anyway.
@@ -147,21 +150,41 @@ public final class ClusterControl: Sendable {
         }
     }
 
-    public func partition(_ spec: String) async throws -> PartitionPlan { try await partition(try await plan(spec)) }
+    public func partition(_ spec: String) async throws -> PartitionPlan {
+        let action = OperatorAction(verb: "partition", target: spec)
+        do {
+            return try await partition(try await plan(spec), as: action)
+        } catch let e as OrchestratorError {
+            events.emit(.action, "partition \(spec) failed: \(e)", reason: "operator", ok: false, category: "partition", action: action)
+            throw e
+        }
+    }
 
     /// Cuts one node (or the leader) off from every other.
     public func isolate(_ id: String) async throws -> PartitionPlan {
         let s = await snapshot()
-        if id != "leader" { _ = try member(id, in: s) }
-        return try await partition(try PartitionPlan.parse(id, members: s.nodes.map(\.id), leader: s.leader?.id))
+        let action = OperatorAction(verb: "isolate", target: id)
+        do {
+            if id != "leader" { _ = try member(id, in: s) }
+            return try await partition(try PartitionPlan.parse(id, members: s.nodes.map(\.id), leader: s.leader?.id), as: action)
+        } catch let e as OrchestratorError {
+            events.emit(.action, "isolate \(id) failed: \(e)", reason: "operator", ok: false, category: "isolate", action: action)
+            throw e
+        }
     }
 
     /// Clears every node's rules, then verifies: each node's rules read back clean and the
     /// leader hears from every peer. Incomplete until both hold (or `timeout` passes).
     public func heal(timeout: Duration = .seconds(5)) async -> HealReport {
+        let action = OperatorAction(verb: "heal")
         let s = await snapshot()
         var report = HealReport()
         for o in s.nodes {
+            // A stopped process holds no rules: the node starts clean when it comes back.
+            if o.process == .stopped {
+                report.down.insert(o.id)
+                continue
+            }
             do {
                 let _: FaultSpec = try await admin.call("DELETE", o.adminAddress, "/v1/faults", timeout: .seconds(2))
             } catch {
@@ -173,12 +196,12 @@ public final class ClusterControl: Sendable {
             report.dirty = []
             report.unconfirmedLinks = []
             let now = await snapshot()
-            for o in now.nodes where !report.unreachable.contains(o.id) {
+            for o in now.nodes where !report.unreachable.contains(o.id) && !report.down.contains(o.id) {
                 let rules: FaultSpec? = try? await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(1))
                 if rules?.isClean != true { report.dirty.insert(o.id) }
             }
             if let leader = now.leader {
-                for p in leader.peers where p.status != "healthy" && !report.unreachable.contains(p.id) {
+                for p in leader.peers where p.status != "healthy" && !report.unreachable.contains(p.id) && !report.down.contains(p.id) {
                     report.unconfirmedLinks.insert("\(leader.id)-\(p.id)")
                 }
             } else {
@@ -187,13 +210,14 @@ public final class ClusterControl: Sendable {
             if report.complete || ContinuousClock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        events.emit(.action, "heal: \(report.summary)", reason: "operator", ok: report.complete)
+        events.emit(.action, "heal: \(report.summary)", reason: "operator", ok: report.complete, category: "heal", action: action)
         return report
     }
 
     /// Emergency stop: heal everything, resume every paused node, stop the load, recovery to advise.
     public func panic(load: LoadGenerator? = nil) async -> HealReport {
-        events.emit(.action, "PANIC: healing, resuming, stopping load, recovery set to advise", reason: "operator")
+        events.emit(.action, "PANIC: healing, resuming, stopping load, recovery set to advise", reason: "operator",
+                    category: "panic", action: OperatorAction(verb: "panic"))
         await load?.stop()
         intents.update { $0.recover = RecoveryMode.advise.rawValue }
         if let launcher = client.launcher, let spec = try? launcher.load() {
@@ -208,7 +232,7 @@ public final class ClusterControl: Sendable {
                 events.emit(.action, "stopped the load (pid \(p))", reason: "panic")
             }
         }
-        return await heal()
+        return await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { await heal() }
     }
 
     // MARK: - Leadership
@@ -217,31 +241,35 @@ public final class ClusterControl: Sendable {
     @discardableResult
     public func transfer(to: String? = nil, timeout: Duration = .seconds(10)) async throws -> String {
         let s = await snapshot()
-        if let to {
-            let o = try member(to, in: s)
-            guard s.voters.contains(o.id) else { throw OrchestratorError("\(to) is not a voter; only voters can lead") }
-        }
-        guard let old = s.leader else { throw OrchestratorError("there is no leader to transfer from") }
-        if to == old.id { throw OrchestratorError("\(old.id) already leads") }
-        return try await act("transfer leadership from \(old.id)" + (to.map { " to \($0)" } ?? "")) {
+        return try await act("transfer leadership" + (to.map { " to \($0)" } ?? ""), OperatorAction(verb: "transfer", target: to)) {
+            if let to {
+                let o = try member(to, in: s)
+                guard s.voters.contains(o.id) else { throw OrchestratorError("\(to) is not a voter; only voters can lead") }
+            }
+            guard let old = s.leader else { throw OrchestratorError("there is no leader to transfer from") }
+            if to == old.id { throw OrchestratorError("\(old.id) already leads") }
             let answer: OperationResult = try await admin.call("POST", old.adminAddress, "/v1/leader", body: TransferRequest(to: to))
             let (after, ok) = await client.wait(for: timeout) { s in
                 guard let l = s.leader else { return false }
                 return to.map { l.id == $0 } ?? (l.id != old.id)
             }
             guard ok, let l = after.leader else { throw OrchestratorError("\(answer.message), but no new leader within \(timeout)") }
-            return (l.id, "\(l.id) leads in term \(l.term)")
+            return (l.id, "from \(old.id); \(l.id) leads in term \(l.term)")
         }
     }
 
     // MARK: - Tasks
 
     public func submit(_ submission: TaskSubmission, count: Int = 1) async throws -> [SubmitResult] {
-        guard count >= 1 else { throw OrchestratorError("--count must be at least 1") }
         let s = await snapshot()
-        if let target = submission.target { _ = try member(target, in: s) }
-        let address = try writeAddress(s)
-        return try await act("submit \(count) \(submission.kind) task\(count == 1 ? "" : "s")") {
+        var args = submission.args ?? [:]
+        args["kind"] = submission.kind
+        if count > 1 { args["count"] = "\(count)" }
+        if let target = submission.target { args["target"] = target }
+        return try await act("submit \(count) \(submission.kind) task\(count == 1 ? "" : "s")", OperatorAction(verb: "submit", args: args)) {
+            guard count >= 1 else { throw OrchestratorError("--count must be at least 1") }
+            if let target = submission.target { _ = try member(target, in: s) }
+            let address = try writeAddress(s)
             var results: [SubmitResult] = []
             for i in 0..<count {
                 var one = submission
@@ -263,7 +291,7 @@ public final class ClusterControl: Sendable {
 
     public func cancel(_ id: String) async throws {
         let s = await snapshot()
-        try await act("cancel \(id)") {
+        try await act("cancel \(id)", OperatorAction(verb: "cancel", target: id)) {
             let r: OperationResult = try await admin.call("POST", try writeAddress(s), "/v1/tasks/\(id)/cancel")
             return ((), r.message)
         }
@@ -278,15 +306,18 @@ public struct HealReport: Sendable, Equatable, Codable {
     public var dirty: Set<String> = []
     /// Leader-to-peer links not yet carrying traffic.
     public var unconfirmedLinks: Set<String> = []
+    /// Nodes whose process is stopped: they hold no rules and start clean.
+    public var down: Set<String> = []
 
     public var complete: Bool { unreachable.isEmpty && dirty.isEmpty && unconfirmedLinks.isEmpty }
 
     public var summary: String {
-        if complete { return "complete: every node's rules read back clean and every link carries traffic" }
+        let stopped = down.isEmpty ? "" : " (\(down.sorted().joined(separator: ", ")) stopped: \(down.count == 1 ? "it starts" : "they start") with no rules)"
+        if complete { return "complete: every node's rules read back clean and every link carries traffic" + stopped }
         var parts: [String] = []
         if !unreachable.isEmpty { parts.append("not answering: \(unreachable.sorted().joined(separator: ", "))") }
         if !dirty.isEmpty { parts.append("rules not clean: \(dirty.sorted().joined(separator: ", "))") }
         if !unconfirmedLinks.isEmpty { parts.append("links not confirmed: \(unconfirmedLinks.sorted().joined(separator: ", "))") }
-        return "INCOMPLETE: " + parts.joined(separator: "; ")
+        return "INCOMPLETE: " + parts.joined(separator: "; ") + stopped
     }
 }

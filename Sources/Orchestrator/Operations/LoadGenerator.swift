@@ -54,7 +54,12 @@ public actor LoadGenerator {
     /// Starts submitting; stops by itself after `duration` when one is given.
     public func start(duration: Duration? = nil) {
         guard runner == nil, rate > 0 else { return }
-        control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator")
+        var args = submission.args ?? [:]
+        args["kind"] = submission.kind
+        args["rate"] = "\(rate)"
+        if let duration { args["duration"] = "\(duration.components.seconds)s" }
+        control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
+                            category: "load", action: OperatorAction(verb: "load", target: "on", args: args))
         let interval = Duration.seconds(1 / rate)
         active = true
         runner = Task {
@@ -89,7 +94,8 @@ public actor LoadGenerator {
         self.runner = nil
         active = false
         let s = summary
-        control.events.emit(.load, "load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown", reason: "operator")
+        control.events.emit(.load, "load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown", reason: "operator",
+                            category: "load", action: OperatorAction(verb: "load", target: "off"))
     }
 
     /// Waits until a load with a duration ends by itself.

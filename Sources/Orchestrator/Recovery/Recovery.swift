@@ -26,7 +26,8 @@ public actor Recovery {
     public func setMode(_ m: RecoveryMode) {
         mode = m
         control.intents.update { $0.recover = m.rawValue }
-        control.events.emit(.recovery, "recovery mode: \(m.rawValue)", reason: "operator")
+        control.events.emit(.recovery, "recovery mode: \(m.rawValue)", reason: "operator", category: "recover",
+                            action: OperatorAction(verb: "recover", target: m.rawValue))
     }
 
     /// Analyzes one snapshot and acts on what is new.
@@ -37,12 +38,12 @@ public actor Recovery {
         let findings = analyzer.analyze(s, intents: intents)
         let keys = Set(findings.map(\.key))
         for gone in active.subtracting(keys).sorted() where !gone.hasPrefix("learner:") {
-            control.events.emit(.recovery, "resolved: \(gone)", reason: "recovery")
+            control.events.emit(.recovery, "resolved: \(gone)", reason: "recovery", category: "recovery-resolved")
         }
         let new = findings.filter { !active.contains($0.key) }
         active = keys
         for f in new {
-            control.events.emit(.recovery, node: f.node, f.message, reason: "detected")
+            control.events.emit(.recovery, node: f.node, f.message, reason: "detected", category: "recovery-detected")
             guard let action = f.action else { continue }
             if mode == .advise {
                 control.events.emit(.recovery, node: f.node, "advice: \(describe(action)) (recovery is in advise mode)", reason: f.key)
@@ -76,7 +77,8 @@ public actor Recovery {
                 try await control.bootstrap(reason: "recovery: uninitialized cluster")
             case .restart(let id):
                 let pid = try control.start(id)
-                control.events.emit(.recovery, node: id, "restarted \(id) (pid \(pid))", reason: finding.message)
+                control.events.emit(.recovery, node: id, "restarted \(id) (pid \(pid))", reason: finding.message, category: "recovery-action",
+                                    action: OperatorAction(verb: "restart", target: id, by: "recovery"))
             }
             if let node = finding.node {
                 control.intents.update { $0.automaticActions[node, default: []] = ($0.automaticActions[node] ?? []).filter { now.timeIntervalSince($0) < 3600 } + [now] }

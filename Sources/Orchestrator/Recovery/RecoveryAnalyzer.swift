@@ -33,6 +33,10 @@ public struct RecoveryAnalyzer: Sendable {
 
     var leaderlessSince: Date?
     var downSince: [String: Date] = [:]
+    /// When the first snapshot came, and which nodes have answered since: nodes still starting
+    /// are not reported dead.
+    var firstSnapshotAt: Date?
+    var everSeen = Set<String>()
 
     public init(electionMs: Int = 300, replaceAfter: Double? = nil) {
         // An election waits up to twice the base timeout.
@@ -43,6 +47,10 @@ public struct RecoveryAnalyzer: Sendable {
     public mutating func analyze(_ s: ClusterSnapshot, intents: OperatorIntents) -> [RecoveryFinding] {
         let now = s.takenAt
         var found: [RecoveryFinding] = []
+        let started = firstSnapshotAt ?? now
+        firstSnapshotAt = started
+        for o in s.nodes where o.up { everSeen.insert(o.id) }
+        let starting = now.timeIntervalSince(started) < leaderlessAfter
         if s.uninitialized, s.nodes.allSatisfy(\.up) {
             found.append(RecoveryFinding(key: "uninitialized", node: nil,
                                          message: "the cluster is uninitialized: no node has a membership; bootstrap it with every node as a voter",
@@ -57,15 +65,19 @@ public struct RecoveryAnalyzer: Sendable {
             leaderlessSince = since
             let waited = now.timeIntervalSince(since)
             if waited > leaderlessAfter {
+                let cut = s.live.filter { !$0.faults.drop.isEmpty }.map(\.id)
+                let faults = cut.isEmpty ? "" : "; fault rules are set on \(cut.joined(separator: ", ")) (h heals)"
                 found.append(RecoveryFinding(key: "no-leader", node: nil,
-                                             message: String(format: "no leader for %.1fs although a quorum (%@) is up", waited, s.votersUp.joined(separator: ",")),
+                                             message: String(format: "no leader for %.1fs although a quorum (%@) is up", waited, s.votersUp.joined(separator: ",")) + faults,
                                              action: nil))
             }
         } else {
             leaderlessSince = nil
         }
-        if !s.voters.isEmpty, !s.hasQuorum {
-            let dead = s.voters.filter { !s.votersUp.contains($0) }
+        let dead = s.voters.filter { !s.votersUp.contains($0) }
+        // A process that runs but has never answered is still starting, for a while.
+        let stillStarting = dead.contains { id in !everSeen.contains(id) && s.node(id)?.process != .stopped }
+        if !s.voters.isEmpty, !s.hasQuorum, !(starting && stillStarting) {
             found.append(RecoveryFinding(key: "quorum-lost:\(dead.joined(separator: ","))", node: nil,
                                          message: "QUORUM LOST: \(s.votersUp.count) of \(s.voters.count) voters up (need \(s.quorum)); down: \(dead.joined(separator: ", "))",
                                          action: nil))

@@ -109,7 +109,7 @@ struct BenchFailover: AsyncParsableCommand {
             }
         }
         for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await control.client.shutdown()
+        await finish(control)
         guard ok else { throw fail("no leader within 20 s") }
         if let failure { throw fail("\(failure)") }
         print(result!.line)

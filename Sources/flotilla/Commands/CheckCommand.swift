@@ -24,7 +24,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let violations = await run.violations
         let verdict = await run.verdict
-        await control.client.shutdown()
+        await finish(control)
         struct Report: Encodable { var ok: Bool; var checks: Int; var violations: [Violation] }
         cluster.print(Report(ok: violations.isEmpty, checks: await run.checks, violations: violations)) { verdict }
         if !violations.isEmpty { throw ExitCode(1) }

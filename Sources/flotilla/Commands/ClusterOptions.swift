@@ -2,6 +2,7 @@ import ArgumentParser
 import FlotillaAPI
 import Foundation
 import Orchestrator
+import Synchronization
 
 /// How a command finds its cluster (a local cluster directory or running nodes' addresses)
 /// and how it prints (`-o table|json`).
@@ -9,6 +10,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Local cluster directory (default ./flotilla-cluster).") var dir: String?
     @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
     @Option(name: [.customShort("o"), .long], help: "Output: table or json.") var output: OutputFormat = .table
+    @Option(help: "Append what this command does and sees to a transcript (JSON Lines; created if missing).") var record: String?
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 
@@ -43,6 +45,21 @@ struct ClusterOptions: ParsableArguments {
             let where_ = connect ?? directory
             throw fail("no node of the cluster at \(where_) answers" + (connect == nil ? " (is it running? `flotilla up --dir \(directory)`)" : ""))
         }
+        if let record {
+            do {
+                let writer = try TranscriptWriter.append(record) {
+                    let cluster = (try? client.launcher?.load()).map { TranscriptHeader.Cluster($0) }
+                        ?? TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id))
+                    return TranscriptHeader(started: Date(), cluster: cluster, source: "cli")
+                }
+                let recorder = TranscriptRecorder(writer: writer, events: control.events)
+                recorder.observe(s)
+                Recording.current.withLock { $0 = recorder }
+            } catch {
+                await client.shutdown()
+                throw fail("\(error)")
+            }
+        }
         return control
     }
 
@@ -62,18 +79,34 @@ func jsonText<T: Encodable>(_ value: T) -> String {
     return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
 }
 
+/// The transcript a command appends to (`--record`), if any.
+enum Recording {
+    static let current = Mutex<TranscriptRecorder?>(nil)
+    static var recorder: TranscriptRecorder? { current.withLock { $0 } }
+}
+
+/// Ends a command: records the cluster as it is now (with --record) and closes the client.
+func finish(_ control: ClusterControl) async {
+    if let recorder = Recording.recorder {
+        recorder.observe(await control.client.poll())
+        recorder.stop()
+        if let failure = recorder.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
+    }
+    await finish(control)
+}
+
 /// Runs one operation of the control plane: prints its outcome, turns its error into one line and exit 1.
 func perform<T: Encodable>(_ options: ClusterOptions, _ body: (ClusterControl) async throws -> T, table: (T) -> String) async throws {
     let control = try await options.control()
     do {
         let value = try await body(control)
-        await control.client.shutdown()
+        await finish(control)
         options.print(value) { table(value) }
     } catch let e as ExitCode {
-        await control.client.shutdown()
+        await finish(control)
         throw e
     } catch {
-        await control.client.shutdown()
+        await finish(control)
         throw fail("\(error)")
     }
 }

@@ -28,12 +28,18 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Flag(help: "No colours (also with NO_COLOR set).") var noColor = false
     @Flag(help: "Kill and remove without asking.") var noConfirm = false
     @Flag(help: "Leave the cluster running on exit.") var keep = false
+    @Option(help: "Record the session's transcript to FILE (JSON Lines).") var record: String?
+    @Option(help: "Record the screen to FILE as asciicast v2 (asciinema play FILE).") var recordCast: String?
+    @Option(help: "Play a recorded transcript back (no cluster is started; fault keys are off).") var replay: String?
 
     func run() async throws {
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             throw fail("the console needs a terminal; for scripts use `flotilla status --watch`")
         }
         if dir != nil, connect != nil { throw fail("use either --dir or --connect, not both") }
+        if replay != nil, dir != nil || connect != nil || record != nil {
+            throw fail("--replay plays a file back without a cluster: it takes no --dir, --connect or --record")
+        }
         let (loaded, warning) = Theme.load(theme)
         var options = ConsoleApp.Options()
         options.refresh = .milliseconds(max(50, refresh))
@@ -42,9 +48,21 @@ struct ConsoleCommand: AsyncParsableCommand {
         options.recovery = recover
         options.color = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false
         options.theme = loaded
+        options.castPath = recordCast
+
+        if let replay {
+            let transcript: Transcript
+            do { transcript = try Transcript.read(replay) } catch { throw fail("\(error)") }
+            var playback = options
+            playback.readonly = true
+            let stop = StopSignal()
+            PlaybackApp(transcript: transcript, options: playback, warning: warning).run { stop.requested }
+            return
+        }
 
         var launcher: Launcher?
         var started: ClusterSpec?
+        var attached = false
         let client: ClusterClient
         do {
             if let connect {
@@ -54,6 +72,8 @@ struct ConsoleCommand: AsyncParsableCommand {
                 let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-console-\(UUID().uuidString.prefix(8))").path
                 let l = Launcher(directory: directory)
                 let spec = l.exists ? try l.load() : try l.create(nodes: nodes, nodeArgs: ["--slots", "2"])
+                // A cluster that already runs (`flotilla up`) is only attached to: quitting leaves it running.
+                attached = spec.nodes.contains { l.pid(of: $0) != nil }
                 for n in spec.nodes { try l.start(n, spec: spec) }
                 launcher = l
                 started = spec
@@ -64,10 +84,34 @@ struct ConsoleCommand: AsyncParsableCommand {
         }
         let control = ClusterControl(client: client)
         if let warning { control.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
+        if let record {
+            do {
+                let first = await client.poll()
+                let cluster = started.map { TranscriptHeader.Cluster($0) } ?? TranscriptHeader.Cluster(nodes: first.nodes.count, ids: first.nodes.map(\.id))
+                let size = terminalSize()
+                let header = TranscriptHeader(started: Date(), cluster: cluster, recover: recover.rawValue,
+                                              terminal: .init(width: size.width, height: size.height), source: "console")
+                options.recorder = TranscriptRecorder(writer: try TranscriptWriter.create(record, header: header), events: control.events)
+            } catch {
+                await client.shutdown()
+                if let launcher, !attached { for n in started?.nodes ?? [] { _ = await launcher.stop(n) } }
+                throw fail("\(error)")
+            }
+        }
         let stop = StopSignal()
         await ConsoleApp(control: control, options: options).run { stop.requested }
         await client.shutdown()
+        if let recorder = options.recorder {
+            recorder.stop()
+            recorder.writer.sync()
+            print("transcript: \(recorder.writer.linesWritten) lines in \(recorder.writer.path)" + (recorder.writer.failure.map { " (lines lost: \($0))" } ?? ""))
+        }
+        if let recordCast { print("screen recording: \(recordCast) (asciinema play \(recordCast))") }
         guard let launcher, let spec = started else { return }
+        if attached {
+            print("the cluster in \(launcher.directory) was running before the console: it keeps running")
+            return
+        }
         if keep {
             print("the cluster keeps running in \(launcher.directory); stop it with: flotilla down --dir \(launcher.directory)")
             return
@@ -80,6 +124,13 @@ struct ConsoleCommand: AsyncParsableCommand {
             print("stopped the cluster in \(launcher.directory)")
         }
     }
+}
+
+/// The terminal's size, for the transcript header.
+func terminalSize() -> (width: Int, height: Int) {
+    var w = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0 else { return (80, 24) }
+    return (Int(w.ws_col), Int(w.ws_row))
 }
 
 /// Set once SIGINT or SIGTERM arrives.

@@ -52,7 +52,7 @@ struct HealCommand: AsyncParsableCommand {
         let wait = try parseDuration(timeout, "--timeout")
         let control = try await cluster.control()
         let report = await control.heal(timeout: wait)
-        await control.client.shutdown()
+        await finish(control)
         cluster.print(report) { "heal " + report.summary }
         if !report.complete { throw ExitCode(1) }
     }
@@ -66,7 +66,7 @@ struct PanicCommand: AsyncParsableCommand {
     func run() async throws {
         let control = try await cluster.control()
         let report = await control.panic()
-        await control.client.shutdown()
+        await finish(control)
         cluster.print(report) { "panic: heal " + report.summary + "; recovery is now advise" }
         if !report.complete { throw ExitCode(1) }
     }

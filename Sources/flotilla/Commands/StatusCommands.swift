@@ -14,7 +14,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
         let control = try await cluster.control()
-        defer { Task { await control.client.shutdown() } }
+        defer { Task { await finish(control) } }
         if watch {
             let stop = StopSignal()
             for await s in control.client.snapshots(every: every) {

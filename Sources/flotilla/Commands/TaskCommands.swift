@@ -46,7 +46,7 @@ struct TasksCommand: AsyncParsableCommand {
         let states = ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"]
         if let state, !states.contains(state) { throw ValidationError("--state must be one of \(states.joined(separator: ", "))") }
         let control = try await cluster.control()
-        defer { Task { await control.client.shutdown() } }
+        defer { Task { await finish(control) } }
         let stop = StopSignal()
         repeat {
             let list: TaskList
@@ -96,6 +96,7 @@ struct LoadCommand: AsyncParsableCommand {
         let control = try await cluster.control()
         let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
         let load = LoadGenerator(control: control, rate: rate, submission: TaskSubmission(kind: kind, args: args))
+        if let recorder = Recording.recorder { await load.onOperation { recorder.record($0) } }
         let pidFile = control.client.launcher.map { "\($0.directory)/load.pid" }
         if let pidFile { try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
         defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
@@ -112,7 +113,7 @@ struct LoadCommand: AsyncParsableCommand {
         await monitor.probeHashes(await control.client.poll())
         let verdict = await monitor.verdict
         let ok = await monitor.violations.isEmpty
-        await control.client.shutdown()
+        await finish(control)
         struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation] }
         cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations)) {
             "load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown\n\(verdict)"

@@ -1,0 +1,241 @@
+import FlotillaAPI
+import Foundation
+
+/// Runs a transcript's operator actions again against a fresh local cluster started with the
+/// header's spec, at their recorded offsets (scaled by `speed`, or as fast as is safe), while
+/// the invariant monitor watches and recovery runs in the recorded mode. What it reproduces
+/// is the operator's side: which actions, in which order, how far apart. It cannot reproduce
+/// the interleaving of messages inside the cluster, so leaders and election times may differ.
+public struct ReplayRun: Sendable {
+    public enum Speed: Sendable, Equatable {
+        /// Recorded offsets divided by this factor.
+        case factor(Double)
+        /// Each action as soon as the previous one is done and the cluster has a leader (or 5 s passed).
+        case max
+    }
+
+    public let transcript: Transcript
+    public let speed: Speed
+    public let launcher: Launcher
+
+    public init(transcript: Transcript, speed: Speed, launcher: Launcher) {
+        self.transcript = transcript
+        self.speed = speed
+        self.launcher = launcher
+    }
+
+    /// Starts the cluster, replays, checks, stops the cluster. `progress` gets a line per action.
+    public func run(recorder makeRecorder: (@Sendable (ClusterControl) -> TranscriptRecorder?)? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplayReport {
+        let h = transcript.header
+        let spec = try launcher.create(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs)
+        for n in spec.nodes { try launcher.start(n, spec: spec) }
+        let control = ClusterControl(client: try ClusterClient.local(launcher))
+        let recorder = makeRecorder?(control)
+        defer { Task { [control] in await control.client.shutdown() } }
+        let stopAll = { [launcher] in
+            for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        }
+        let (_, ready) = await control.client.wait(for: .seconds(30)) { $0.leader != nil }
+        guard ready else {
+            await stopAll()
+            throw OrchestratorError("the replayed cluster elected no leader within 30 s; see the node logs in \(launcher.directory)")
+        }
+
+        let monitor = MonitorRun(control: control)
+        let mode = h.recover.flatMap(RecoveryMode.init(rawValue:)) ?? .advise
+        let recovery = Recovery(control: control, mode: mode, analyzer: RecoveryAnalyzer(electionMs: h.cluster.electionMs))
+        let watcher = Task {
+            var observer = ChangeObserver()
+            var rounds = 0
+            var elections: [ControlEvent] = []
+            for await s in control.client.snapshots(every: .milliseconds(200)) {
+                if Task.isCancelled { break }
+                for e in observer.observe(s) {
+                    control.events.emit(e)
+                    if e.category == "election" || e.category == "leader" { elections.append(e) }
+                }
+                recorder?.observe(s)
+                await monitor.observe(s)
+                await recovery.step(s)
+                rounds += 1
+                if rounds % 25 == 0 { await monitor.probeHashes(s) }
+            }
+            return elections
+        }
+
+        let actions = transcript.actions.filter(\.isOperators).sorted { $0.t < $1.t }
+        let firstLeaderT = transcript.events.first { $0.category == "election" || $0.category == "leader" }?.t ?? 0
+        var load: LoadGenerator?
+        var loads: [LoadGenerator] = []
+        var replayed: [ReplayReport.Step] = []
+        let clock = ContinuousClock()
+        let start = clock.now
+        for a in actions {
+            switch speed {
+            case .factor(let f):
+                let due = start + .milliseconds(Int(max(0, a.t - firstLeaderT) / f * 1000))
+                if due > clock.now { try? await Task.sleep(until: due) }
+            case .max:
+                _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
+            }
+            var outcome = "ok"
+            var ok = true
+            do {
+                try await ActionOrigin.$current.withValue("replay") {
+                    try await perform(a, control, &load, &loads)
+                }
+            } catch {
+                ok = false
+                outcome = "\(error)"
+            }
+            let step = ReplayReport.Step(at: (clock.now - start).seconds, verb: a.verb, summary: a.summary, ok: ok, outcome: outcome,
+                                         recordedOk: a.ok, recordedAt: a.t)
+            progress(step.line)
+            replayed.append(step)
+        }
+        for l in loads { await l.stop() }
+        // Settle: faults healed by the actions or not, the monitor gets a last look.
+        _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
+        watcher.cancel()
+        let elections = await watcher.value
+        let final = await control.client.poll()
+        await monitor.observe(final)
+        await monitor.probeHashes(final)
+        var acknowledged: [String: String] = [:]
+        for l in loads { acknowledged.merge(await l.acknowledged) { a, _ in a } }
+        var historyError: String?
+        do { try await monitor.checkTasks(acknowledged: acknowledged) } catch { historyError = "\(error)" }
+
+        var report = ReplayReport(file: h.source, steps: replayed)
+        report.leadersByTerm = elections.compactMap { e in e.node.map { ($0, e.message) } }.compactMap { node, message -> (UInt64, String)? in
+            guard let r = message.range(of: "term "), let term = UInt64(message[r.upperBound...].prefix { $0.isNumber }) else { return nil }
+            return (term, node)
+        }.map { ReplayReport.TermLeader(term: $0.0, leader: $0.1) }
+        report.electionMs = elections.filter { $0.category == "election" }.compactMap(\.durationMs)
+        report.recordedElectionMs = transcript.events.filter { $0.category == "election" }.compactMap(\.durationMs)
+        report.violations = await monitor.violations.map { "\($0)" }
+        report.checks = await monitor.checks
+        report.acknowledged = acknowledged.count
+        report.historyError = historyError
+        recorder?.stop()
+        await stopAll()
+        return report
+    }
+
+    /// Runs one recorded action through the control plane.
+    func perform(_ a: ActionLine, _ c: ClusterControl, _ load: inout LoadGenerator?, _ loads: inout [LoadGenerator]) async throws {
+        func target() throws -> String {
+            guard let t = a.target, !t.isEmpty else { throw OrchestratorError("\(a.verb) was recorded without a target") }
+            return t
+        }
+        switch a.verb {
+        case "kill": try await c.kill(try target())
+        case "restart": try await c.restart(try target())
+        case "pause": try await c.pause(try target())
+        case "resume": try await c.resume(try target())
+        case "partition": _ = try await c.partition(try target())
+        case "isolate": _ = try await c.isolate(try target())
+        case "heal":
+            let r = await c.heal()
+            if !r.complete { throw OrchestratorError("heal: \(r.summary)") }
+        case "panic": _ = await c.panic(load: load)
+        case "transfer": _ = try await c.transfer(to: a.target)
+        case "scale-up": _ = try await c.scaleUp()
+        case "scale-down": _ = try await c.scaleDown(a.target)
+        case "approve": try await c.approve(try target())
+        case "deny": try await c.approve(try target(), deny: true)
+        case "cancel": try await c.cancel(try target())
+        case "submit":
+            var args = a.args ?? [:]
+            let kind = args.removeValue(forKey: "kind") ?? "echo"
+            let count = args.removeValue(forKey: "count").flatMap(Int.init) ?? 1
+            let target = args.removeValue(forKey: "target")
+            _ = try await c.submit(TaskSubmission(kind: kind, args: args, target: target), count: count)
+        case "load":
+            if a.target == "off" {
+                await load?.stop()
+                load = nil
+            } else {
+                var args = a.args ?? [:]
+                let kind = args.removeValue(forKey: "kind") ?? "echo"
+                let rate = args.removeValue(forKey: "rate").flatMap(Double.init) ?? 20
+                let duration = args.removeValue(forKey: "duration").flatMap { Int($0.dropLast()) }.map { Duration.seconds($0) }
+                await load?.stop()
+                let l = LoadGenerator(control: c, rate: rate, submission: TaskSubmission(kind: kind, args: args))
+                await l.start(duration: duration)
+                load = l
+                loads.append(l)
+            }
+        case "recover":
+            guard let mode = a.target.flatMap(RecoveryMode.init(rawValue:)) else { throw OrchestratorError("recover was recorded without a mode") }
+            c.intents.update { $0.recover = mode.rawValue }
+        default:
+            throw OrchestratorError("unknown action \"\(a.verb)\" (recorded by a newer flotilla?)")
+        }
+    }
+}
+
+/// What a replay did and found.
+public struct ReplayReport: Sendable, Codable, Equatable {
+    public struct Step: Sendable, Codable, Equatable {
+        /// Seconds into the replay.
+        public var at: Double
+        public var verb: String
+        public var summary: String
+        public var ok: Bool
+        public var outcome: String
+        public var recordedOk: Bool
+        public var recordedAt: Double
+
+        /// Ok now but not then, or the other way round.
+        public var diverged: Bool { ok != recordedOk }
+
+        var line: String {
+            let then = recordedOk ? "ok" : "failed"
+            let what = summary.count >= 30 ? summary : summary.padding(toLength: 30, withPad: " ", startingAt: 0)
+            return String(format: "  %7.1fs  ", at) + what + " " + (ok ? "ok" : "FAILED") + String(format: " (recorded at %.1fs: ", recordedAt) + then + ")"
+                + (ok ? "" : ": \(outcome)")
+        }
+    }
+
+    public struct TermLeader: Sendable, Codable, Equatable {
+        public var term: UInt64
+        public var leader: String
+    }
+
+    public var file: String
+    public var steps: [Step]
+    public var leadersByTerm: [TermLeader] = []
+    public var electionMs: [Int] = []
+    public var recordedElectionMs: [Int] = []
+    public var violations: [String] = []
+    public var checks = 0
+    public var acknowledged = 0
+    public var historyError: String?
+
+    public init(file: String, steps: [Step]) {
+        self.file = file
+        self.steps = steps
+    }
+
+    public var ok: Bool { violations.isEmpty && historyError == nil }
+
+    /// The report's text; its last line is the verdict.
+    public var text: String {
+        func ms(_ v: [Int]) -> String { v.isEmpty ? "none" : v.map { String(format: "%.2fs", Double($0) / 1000) }.joined(separator: " ") }
+        var lines = ["actions replayed: \(steps.count) (\(steps.filter(\.ok).count) ok, \(steps.filter { !$0.ok }.count) failed, \(steps.filter(\.diverged).count) differ from the recording)"]
+        lines += steps.map(\.line)
+        lines.append("leaders by term: " + (leadersByTerm.isEmpty ? "none elected" : leadersByTerm.map { "\($0.term):\($0.leader)" }.joined(separator: " ")))
+        lines.append("elections (replayed): \(ms(electionMs))")
+        lines.append("elections (recorded): \(ms(recordedElectionMs))")
+        lines.append("history: \(acknowledged) acknowledged submits" + (historyError.map { "; could not check: \($0)" } ?? " checked"))
+        lines.append(violations.isEmpty ? "invariants: ok (\(checks) checks)" : "invariants: \(violations.count) VIOLATION(S)\n" + violations.map { "  - \($0)" }.joined(separator: "\n"))
+        lines.append("replay: actions=\(steps.count) failed=\(steps.filter { !$0.ok }.count) diverged=\(steps.filter(\.diverged).count) violations=\(violations.count) elections=\(electionMs.count) recorded_elections=\(recordedElectionMs.count)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
