@@ -129,6 +129,8 @@ public final class ConsoleApp: Sendable {
 
     /// Applies one key; true means quit.
     func handle(_ key: Key, _ m: inout ConsoleModel) -> Bool {
+        // A resize is not an answer: it must not cancel a question or edit a prompt.
+        if key == .resize { return false }
         switch m.overlay {
         case .help?:
             if key == .escape || key == .char("?") || key == .char("q") { m.overlay = nil }

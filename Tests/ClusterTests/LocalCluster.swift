@@ -1,5 +1,6 @@
 import FlotillaAPI
 import AsyncHTTPClient
+import CSpawn
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -169,4 +170,26 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
+
+/// Starts `argv` with stdin and stderr on /dev/null and stdout to `stdout` (or /dev/null), none of
+/// this process's other descriptors inherited (a tmux server forked from it would keep our sockets
+/// open), and waits for it. Foundation's `Process` can miss the exit of a client whose child
+/// daemonizes, so this reaps by hand. Returns the exit status.
+func spawnAndWait(_ argv: [String], stdout: String? = nil) throws -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    flotilla_spawn_closefrom(&actions, 3)
+    let args = argv.map { strdup($0) } + [nil]
+    defer { for a in args { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], &actions, nil, args, environ)
+    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status >> 8) & 0xff
 }

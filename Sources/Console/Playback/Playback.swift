@@ -16,7 +16,7 @@ public struct Playback: Sendable {
 
     let snapshots: [(t: Double, snapshot: ClusterSnapshot)]
     let events: [(t: Double, event: ControlEvent)]
-    /// When each operator action was given.
+    /// When each operator action's outcome appeared (where `[` and `]` land, so it is on screen).
     let actionTimes: [Double]
     let taskChanges: [(t: Double, line: EventLine)]
 
@@ -47,7 +47,7 @@ public struct Playback: Sendable {
         }
         self.events = events.sorted { $0.0 < $1.0 }.map { (t: $0.0, event: $0.1) }
         taskChanges = changes.sorted { $0.0 < $1.0 }.map { (t: $0.0, line: $0.1) }
-        actionTimes = transcript.actions.filter(\.isOperators).map(\.t).sorted()
+        actionTimes = transcript.actions.filter(\.isOperators).map { $0.t + Double($0.tookMs) / 1000 }.sorted()
         duration = transcript.lines.map { line -> Double in
             if case .action(let a) = line { return a.t + Double(a.tookMs) / 1000 }
             if case .op(let o) = line { return o.returnedT }
@@ -66,7 +66,7 @@ public struct Playback: Sendable {
 
     /// The times a step lands on: every event (`←`/`→`) or every operator action (`[`/`]`).
     func marks(actionsOnly: Bool) -> [Double] {
-        actionsOnly ? actionTimes : Array(Set(events.map(\.t) + snapshots.map(\.t))).sorted()
+        actionsOnly ? actionTimes : Array(Set(events.map(\.t) + snapshots.map(\.t) + actionTimes + taskChanges.map(\.t))).sorted()
     }
 
     /// Jumps to the next (or previous) mark, pausing there.

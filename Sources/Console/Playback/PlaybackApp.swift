@@ -41,6 +41,7 @@ public final class PlaybackApp: Sendable {
 
     /// Applies one key in playback; true means quit.
     static func handle(_ key: Key, _ m: inout ConsoleModel, _ p: inout Playback, keys: KeyMap) -> Bool {
+        if key == .resize { return false }
         if m.overlay != nil {
             if key == .escape || key == .char("?") || key == .char("q") { m.overlay = nil }
             return false

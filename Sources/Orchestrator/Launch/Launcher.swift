@@ -103,7 +103,7 @@ public struct Launcher: Sendable {
         // Reap it if it is our own child that died, or it would linger as a zombie that looks alive.
         var status: Int32 = 0
         _ = waitpid(pid, &status, WNOHANG)
-        return Glibc.kill(pid, 0) == 0 ? pid : nil
+        return isAlive(pid) ? pid : nil
     }
 
     /// How a node starts when its data dir is empty.

@@ -38,11 +38,21 @@ enum Spawn {
         while ContinuousClock.now < deadline {
             var status: Int32 = 0
             _ = waitpid(pid, &status, WNOHANG)
-            if kill(pid, 0) != 0 { return true }
+            if !isAlive(pid) { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }
+}
+
+/// Whether `pid` is a live process. A zombie (dead, not yet reaped by a parent that is not us,
+/// such as a console that started the node) counts as dead.
+func isAlive(_ pid: pid_t) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex else { return true }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
 }
 
 /// Free TCP ports on 127.0.0.1, found by binding port 0.

@@ -10,7 +10,8 @@ public struct ReplayRun: Sendable {
     public enum Speed: Sendable, Equatable {
         /// Recorded offsets divided by this factor.
         case factor(Double)
-        /// Each action as soon as the previous one is done and the cluster has a leader (or 5 s passed).
+        /// Long pauses cut to a second: each action once the previous is done, at most 1 s after its
+        /// recorded gap would have it, and once the cluster has a leader (or 5 s passed).
         case max
     }
 
@@ -70,14 +71,18 @@ public struct ReplayRun: Sendable {
         var replayed: [ReplayReport.Step] = []
         let clock = ContinuousClock()
         let start = clock.now
+        var previousT = firstLeaderT
         for a in actions {
             switch speed {
             case .factor(let f):
                 let due = start + .milliseconds(Int(max(0, a.t - firstLeaderT) / f * 1000))
                 if due > clock.now { try? await Task.sleep(until: due) }
             case .max:
+                let gap = min(1, max(0, a.t - previousT))
+                try? await Task.sleep(for: .milliseconds(Int(gap * 1000)))
                 _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
             }
+            previousT = a.t
             var outcome = "ok"
             var ok = true
             do {

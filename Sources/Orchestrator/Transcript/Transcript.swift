@@ -11,6 +11,12 @@ public struct Transcript: Sendable, Equatable {
     /// The last line was cut off mid-write (the recorder was killed): it was left out.
     public var truncatedLastLine = false
 
+    public init(header: TranscriptHeader, lines: [TranscriptLine], truncatedLastLine: Bool = false) {
+        self.header = header
+        self.lines = lines
+        self.truncatedLastLine = truncatedLastLine
+    }
+
     public var actions: [ActionLine] { lines.compactMap { if case .action(let a) = $0 { a } else { nil } } }
     public var events: [EventLine] { lines.compactMap { if case .event(let e) = $0 { e } else { nil } } }
     public var operations: [OperationLine] { lines.compactMap { if case .op(let o) = $0 { o } else { nil } } }

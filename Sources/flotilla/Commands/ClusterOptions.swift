@@ -92,7 +92,7 @@ func finish(_ control: ClusterControl) async {
         recorder.stop()
         if let failure = recorder.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
     }
-    await finish(control)
+    await control.client.shutdown()
 }
 
 /// Runs one operation of the control plane: prints its outcome, turns its error into one line and exit 1.

@@ -1,0 +1,155 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+@testable import Console
+
+/// A short recorded session: n1 leads, the operator kills it at t=2, n2 is elected at t=2.5,
+/// the operator heals at t=4.
+func recordedSession() -> Transcript {
+    let header = TranscriptHeader(started: t0, cluster: .init(nodes: 3, ids: ["n1", "n2", "n3"]), recover: "advise", source: "test")
+    let ids = ["n1", "n2", "n3"]
+    let before = ClusterSnapshot(seq: 0, takenAt: t0.addingTimeInterval(1), nodes: ids.map { id in
+        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n1" ? "leader" : "follower", term: 3, leader: "n1", ids: ids),
+                        up: true, lastSeen: t0.addingTimeInterval(1))
+    })
+    var after = ClusterSnapshot(seq: 1, takenAt: t0.addingTimeInterval(2.5), nodes: ids.map { id in
+        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n2" ? "leader" : "follower", term: 4, leader: "n2", ids: ids),
+                        up: id != "n1", lastSeen: t0.addingTimeInterval(id == "n1" ? 1 : 2.5), process: id == "n1" ? .stopped : .running)
+    })
+    after.nodes[0].status?.role = "leader"
+    return Transcript(header: header, lines: [
+        .status(StatusLine(before, t: 1)),
+        .action(ActionLine(t: 2, verb: "kill", target: "n1", by: "key k", ok: true, result: "kill n1: killed pid 9", tookMs: 20)),
+        .event(EventLine(t: 2.1, kind: "observed", category: "node-down", node: "n1", message: "n1 is down (not answering)", ok: false)),
+        .event(EventLine(t: 2.5, kind: "observed", category: "election", node: "n2", message: "n2 elected leader, term 4 (0.40 s)", durationMs: 400)),
+        .status(StatusLine(after, t: 2.5)),
+        .event(EventLine(t: 3, kind: "observed", category: "task", node: "n2", message: "t-1 running on n2", task: "t-1", state: "running", taskKind: "sleep", attempts: 1)),
+        .action(ActionLine(t: 4, verb: "heal", by: "key h", ok: true, result: "heal: complete", tookMs: 300)),
+    ])
+}
+
+@Suite("Playback")
+struct PlaybackTests {
+    func frame(_ p: Playback) -> [String] {
+        var base = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: []))
+        base.readonly = true
+        return ConsoleView.render(p.model(base: base), width: 160, height: 30).lines
+    }
+
+    func row(_ lines: [String], _ id: String) -> String { lines.first { $0.contains("│ \(id) ") || $0.contains("│▶\(id) ") } ?? "" }
+
+    @Test func stepsBetweenEventsAndActionsAndDrawsEachMoment() {
+        var p = Playback(recordedSession())
+        #expect(p.duration == 4.3)
+        p.playing = false
+        var f = frame(p)
+        #expect(f[0].contains("PLAYBACK") && f.last!.contains("0:00.0 / 0:04.3") && f.last!.contains("action 0/2"))
+
+        p.step(forward: true, actionsOnly: false)  // the first status
+        f = frame(p)
+        #expect(p.position == 1 && row(f, "n1").contains("★ LEADER"))
+
+        p.step(forward: true, actionsOnly: true)  // the kill's outcome, 20 ms after it was given
+        #expect(p.position == 2.02 && frame(p).contains { $0.contains("kill n1: killed pid 9 (you)") })
+        p.step(forward: true, actionsOnly: false)  // n1 goes down
+        f = frame(p)
+        #expect(p.position == 2.1)
+        #expect(f.contains { $0.contains("n1 is down (not answering)") } && f.contains { $0.contains("kill n1: killed pid 9 (you)") })
+        #expect(row(f, "n1").contains("★ LEADER"), "the next status has not come yet")
+
+        p.step(forward: true, actionsOnly: false)  // election and the new status
+        f = frame(p)
+        #expect(f[0].contains("leader n2 · term 4") && row(f, "n1").contains("✕ DOWN") && f.contains { $0.contains("n2 elected leader") })
+
+        p.step(forward: true, actionsOnly: false)
+        #expect(frame(p).contains { $0.contains("t-1") && $0.contains("running") }, "tasks come from task events")
+
+        p.step(forward: true, actionsOnly: true)
+        #expect(p.position == 4.3 && frame(p).last!.contains("action 2/2"))
+        p.step(forward: false, actionsOnly: true)
+        #expect(p.position == 2.02)
+        p.step(forward: false, actionsOnly: false)
+        #expect(p.position == 1)
+    }
+
+    @Test func playingAdvancesWithTheClockAndStopsAtTheEnd() {
+        var p = Playback(recordedSession())
+        p.advance(by: 1.5)
+        #expect(p.position == 1.5 && p.playing)
+        p.speed = 4
+        p.advance(by: 1)
+        #expect(p.position == 4.3 && !p.playing)
+    }
+
+    @Test func theKeysDriveThePlaybackAndFaultKeysDoNothing() {
+        var p = Playback(recordedSession())
+        var m = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: []))
+        let keys = KeyMap()
+        #expect(!PlaybackApp.handle(.char(" "), &m, &p, keys: keys) && !p.playing)
+        _ = PlaybackApp.handle(.char("]"), &m, &p, keys: keys)
+        #expect(p.position == 2.02)
+        _ = PlaybackApp.handle(.right, &m, &p, keys: keys)
+        #expect(p.position == 2.1)
+        _ = PlaybackApp.handle(.left, &m, &p, keys: keys)
+        #expect(p.position == 2.02)
+        for key in ["k", "p", "h", "+", "-"] { _ = PlaybackApp.handle(.char(Character(key)), &m, &p, keys: keys) }
+        #expect(p.position == 2.02 && m.overlay == nil, "fault keys are off")
+        _ = PlaybackApp.handle(.char("?"), &m, &p, keys: keys)
+        #expect(m.overlay == .help)
+        #expect(PlaybackApp.handle(.char("q"), &m, &p, keys: keys) == false, "q first closes the help")
+        #expect(PlaybackApp.handle(.char("q"), &m, &p, keys: keys))
+    }
+}
+
+@Suite("Command line")
+struct CommandLineTests {
+    var m: ConsoleModel {
+        var m = model(mixedSnapshot())
+        m.selected = 1
+        return m
+    }
+
+    func parse(_ line: String) -> ConsoleAction? { try? CommandLineParser.parse(line, model: m).get() }
+    func error(_ line: String) -> String {
+        if case .failure(let e) = CommandLineParser.parse(line, model: m) { return e.description }
+        return "accepted"
+    }
+
+    @Test func everyVerbBecomesTheOperationTheCLIWouldRun() {
+        let cases: [(String, ConsoleAction)] = [
+            ("kill n3", .kill("n3")), ("restart n3", .restart("n3")), ("pause n2", .pause("n2")), ("resume n2", .resume("n2")),
+            ("partition n1,n2 | n3", .partition("n1,n2 | n3")), ("partition minority", .partition("minority")),
+            ("isolate leader", .isolate("leader")), ("isolate n4", .isolate("n4")), ("heal", .heal), ("panic", .panic),
+            ("transfer", .transferAny), ("transfer n2", .transfer("n2")), ("scale +1", .scaleUp), ("scale -1", .scaleDown("n2")),
+            ("scale -1 n4", .scaleDown("n4")), ("scale 5", .scaleTo(5)), ("approve n6", .approve("n6")), ("deny n6", .deny("n6")),
+            ("submit", .submit("sleep ms=200")), ("submit echo text=hi", .submit("echo text=hi")), ("cancel t-4", .cancel("t-4")),
+            ("load on", .setLoad(true)), ("load off", .setLoad(false)), ("recover auto", .setRecovery(.auto)),
+            ("tasks n2", .taskFilter(node: "n2", state: nil)), ("tasks running", .taskFilter(node: nil, state: "running")),
+            ("tasks all", .taskFilter(node: nil, state: nil)), ("filter elected", .filter("elected")), ("help", .help), ("q", .quit),
+        ]
+        for (line, action) in cases { #expect(parse(line) == action, "\(line)") }
+    }
+
+    @Test func badLinesSayWhatIsWrong() {
+        #expect(error("kill n9").contains("unknown node n9; the nodes are n1, n2, n3, n4, n5"))
+        #expect(error("kill") == "usage: kill N")
+        #expect(error("scale 0") == "cannot scale below one node")
+        #expect(error("recover sometimes") == "usage: recover off|advise|auto")
+        #expect(error("tasks nope").contains("neither a node nor a state"))
+        #expect(error("frobnicate").hasPrefix("unknown command \"frobnicate\""))
+        var ro = m
+        ro.readonly = true
+        if case .failure(let e) = CommandLineParser.parse("heal", model: ro) { #expect(e.description.contains("read-only")) } else { Issue.record("heal ran read-only") }
+        #expect((try? CommandLineParser.parse("tasks n1", model: ro).get()) == .taskFilter(node: "n1", state: nil), "views still work read-only")
+    }
+
+    @Test func tabCompletesVerbsAndNodeIds() {
+        #expect(CommandLineParser.complete("part", model: m).text == "partition ")
+        #expect(CommandLineParser.complete("kill n", model: m) == (text: "kill n", candidates: ["n1", "n2", "n3", "n4", "n5"]))
+        #expect(CommandLineParser.complete("kill n4", model: m).text == "kill n4 ")
+        #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "resume", "recover"]))
+        #expect(CommandLineParser.complete("isolate l", model: m).text == "isolate leader ")
+        #expect(CommandLineParser.complete("recover a", model: m) == (text: "recover a", candidates: ["advise", "auto"]))
+    }
+}
