@@ -101,3 +101,44 @@ struct ViewTests {
         #expect(b.diff(from: nil).count == 120 * 30)
     }
 }
+
+@Suite("Screen recording output")
+struct AnsiTests {
+    @Test func theMonoThemeUsesNoColourOnlyBoldAndReverse() throws {
+        var m = model(mixedSnapshot())
+        m.selected = 1  // not the leader's row, so the leader keeps its own colour
+        let frame = ConsoleView.render(m, width: 120, height: 30)
+        let mono = AnsiRenderer(theme: .mono, color: false).render(frame, from: nil)
+        let sgr = try Regex(#"\u{1B}\[([0-9;]*)m"#)
+        let codes = Set(mono.matches(of: sgr).flatMap { String($0.output[1].substring ?? "").split(separator: ";").map(String.init) })
+        #expect(codes.isSubset(of: ["0", "1", "7"]), "no colour codes: \(codes.sorted())")
+        #expect(codes.contains("7"), "the selection is shown in reverse")
+        let coloured = AnsiRenderer(theme: .fallback, color: true).render(frame, from: nil)
+        let leaderInYellow = coloured.contains("\u{1B}[0;1;33m")
+        #expect(leaderInYellow, "the default theme draws the leader bold yellow")
+    }
+
+    @Test func anUnchangedFrameWritesNothingAndAChangeWritesOnlyItself() {
+        var m = model(mixedSnapshot())
+        let a = ConsoleView.render(m, width: 120, height: 30)
+        let r = AnsiRenderer(theme: .fallback, color: true)
+        #expect(r.render(a, from: a).isEmpty)
+        m.selected = 2
+        let b = ConsoleView.render(m, width: 120, height: 30)
+        let delta = r.render(b, from: a)
+        #expect(!delta.isEmpty && delta.count < r.render(b, from: nil).count / 5)
+        #expect(!delta.contains("\u{1B}[2J"), "a delta does not clear the screen")
+    }
+
+    @Test func theInMemoryBackendCountsWhatChanged() {
+        var m = model(mixedSnapshot())
+        let backend = MemoryBackend(width: 120, height: 30)
+        backend.present(ConsoleView.render(m, width: 120, height: 30))
+        #expect(backend.lines == ConsoleView.render(m, width: 120, height: 30).lines)
+        backend.present(ConsoleView.render(m, width: 120, height: 30))
+        #expect(backend.lastChanged == 0)
+        m.selected = 1
+        backend.present(ConsoleView.render(m, width: 120, height: 30))
+        #expect(backend.lastChanged > 0 && backend.lastChanged < 400 && backend.frames == 3)
+    }
+}

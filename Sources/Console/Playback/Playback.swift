@@ -83,7 +83,13 @@ public struct Playback: Sendable {
         var m = base
         let upTo = position + 0.0005
         let empty = ClusterSnapshot(seq: 0, takenAt: startedAt, nodes: transcript.header.cluster.ids.map { NodeObservation(id: $0, adminAddress: "-") })
-        m.snapshot = snapshots.last(where: { $0.t <= upTo })?.snapshot ?? empty
+        let seen = snapshots.prefix { $0.t <= upTo }
+        m.snapshot = seen.last?.snapshot ?? empty
+        // The sparkline: committed entries per second between the statuses seen so far.
+        m.opsHistory = zip(seen.dropLast().suffix(30), seen.dropFirst().suffix(30)).compactMap { a, b in
+            guard b.t > a.t, let ca = a.snapshot.leader?.commit, let cb = b.snapshot.leader?.commit, cb >= ca else { return nil }
+            return Double(cb - ca) / (b.t - a.t)
+        }
         m.events = events.prefix { $0.t <= upTo }.map(\.event).suffix(500)
         m.now = startedAt.addingTimeInterval(position)
         var tasks: [String: TaskView] = [:]

@@ -215,7 +215,8 @@ public enum ConsoleView {
         let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "⏸")
         let speed = b.speed == 1 ? "" : String(format: " x%g", b.speed)
         let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
-        let right = "  action \(b.actions)/\(b.totalActions)  space play  ←/→ event  [ ] action  ? help  q quit"
+        let keys = c.width >= 130 ? "  space play  ←/→ event  [ ] action  ? help  q quit" : "  ? keys  q quit"
+        let right = "  action \(b.actions)/\(b.totalActions)" + keys
         let room = max(10, c.width - left.count - right.count)
         let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
         let bar = (0..<room).map { i -> String in

@@ -2,13 +2,14 @@ import ArgumentParser
 import FlotillaAPI
 import Foundation
 import Orchestrator
+import Console
 
 /// `flotilla bench`: measurements that print numbers (never asserted in tests).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Flotilla: replicated write throughput and latency, leader failover.",
-        subcommands: [BenchWrite.self, BenchFailover.self]
+        abstract: "Measure Flotilla: replicated write throughput and latency, leader failover, console frame time.",
+        subcommands: [BenchWrite.self, BenchFailover.self, BenchConsole.self]
     )
 }
 
@@ -114,5 +115,25 @@ struct BenchFailover: AsyncParsableCommand {
         if let failure { throw fail("\(failure)") }
         print(result!.line)
         if result!.failed > 0 { throw fail("\(result!.failed) trial(s) saw no write committed within 10 s") }
+    }
+}
+
+struct BenchConsole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Time building and diffing one console frame on the in-memory backend.",
+        discussion: "A busy synthetic cluster: a leader under load, a learner catching up, a node down, one partitioned. Prints: bench console: frames=N p50=Xus p99=Yus"
+    )
+
+    @Option(help: "Nodes in the synthetic cluster.") var nodes = 9
+    @Option(help: "Frames to draw.") var frames = 2000
+    @Option(help: "Terminal width.") var width = 160
+    @Option(help: "Terminal height.") var height = 45
+
+    func run() async throws {
+        guard nodes >= 3, nodes <= 64, frames >= 1, width >= 20, height >= 5 else {
+            throw ValidationError("--nodes 3 to 64, --frames 1 or more, --width 20+, --height 5+")
+        }
+        print(ConsoleBenchmark(nodes: nodes, frames: frames, width: width, height: height).run().line)
     }
 }
