@@ -112,7 +112,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "FlotillaAPI"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Orchestrator", "FlotillaAPI"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",

@@ -1,3 +1,4 @@
+import BinaryCoding
 import FlotillaAPI
 import Foundation
 @testable import Orchestrator
@@ -119,7 +120,7 @@ struct TranscriptTests {
         ]
         // A header and one line of each kind: short inputs keep 100,000 of them quick.
         for l in lines { seeds.append([UInt8](h) + [10] + [UInt8](try JSONEncoder().encode(l)) + [10]) }
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var parsed = 0, refused = 0
         for i in 0..<100_000 {
             var input = seeds[Int(rng.next() % UInt64(seeds.count))]
@@ -147,18 +148,5 @@ struct TranscriptTests {
         }
         #expect(parsed + refused == 100_000)
         #expect(parsed > 1000 && refused > 1000, "the mutations hit both sides: \(parsed) parsed, \(refused) refused")
-    }
-}
-
-/// A small seeded generator for the fuzz loops.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

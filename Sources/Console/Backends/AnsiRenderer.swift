@@ -25,7 +25,7 @@ public struct AnsiRenderer: Sendable {
                 out += sgr
                 current = sgr
             }
-            out.append(cell.char)
+            out.unicodeScalars.append(cell.char)
             cursor = (x + 1, y)
         }
         if current != nil { out += "\u{1B}[0m" }

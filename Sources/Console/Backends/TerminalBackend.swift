@@ -79,7 +79,7 @@ public final class TerminalBackend {
             // The last cell of the screen would scroll it on some terminals.
             if x == canvas.width - 1, y == canvas.height - 1 { continue }
             attrset(attribute(for: cell))
-            mvaddstr(Int32(y), Int32(x), String(cell.char))
+            mvaddstr(Int32(y), Int32(x), String(Character(cell.char)))
         }
         attrset(0)
         refresh()

@@ -8,9 +8,10 @@ public enum Role: Hashable, Sendable {
     case term(UInt64)
 }
 
-/// One character cell.
+/// One character cell. A scalar, not a `Character`: cells are plain values a frame copies,
+/// compares and diffs by the thousand without reference counting.
 public struct Cell: Equatable, Sendable {
-    public var char: Character
+    public var char: Unicode.Scalar
     public var role: Role
     public var bold: Bool
 
@@ -43,9 +44,9 @@ public struct Canvas: Equatable, Sendable {
         guard y >= 0, y < height else { return 0 }
         let limit = min(width - x, maxWidth ?? Int.max)
         var col = 0
-        for ch in text {
+        for ch in text.unicodeScalars {
             if col >= limit { break }
-            let c = ascii && !ch.isASCII ? "?" : ch
+            let c: Unicode.Scalar = ascii && !ch.isASCII ? "?" : ch
             self[x + col, y] = Cell(char: c, role: role, bold: bold)
             col += 1
         }
@@ -64,7 +65,7 @@ public struct Canvas: Equatable, Sendable {
     /// A box with a title on its top edge.
     public mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String) {
         guard w >= 2, h >= 2 else { return }
-        let (tl, tr, bl, br, hz, vt): (Character, Character, Character, Character, Character, Character) =
+        let (tl, tr, bl, br, hz, vt): (Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar) =
             ascii ? ("+", "+", "+", "+", "-", "|") : ("┌", "┐", "└", "┘", "─", "│")
         for i in 1..<(w - 1) {
             self[x + i, y] = Cell(char: hz, role: .border, bold: false)
@@ -84,7 +85,8 @@ public struct Canvas: Equatable, Sendable {
     /// The text of each row, trailing blanks removed: what tests compare.
     public var lines: [String] {
         (0..<height).map { y in
-            var s = String((0..<width).map { self[$0, y].char })
+            var s = ""
+            s.unicodeScalars.append(contentsOf: (0..<width).map { self[$0, y].char })
             while s.last == " " { s.removeLast() }
             return s
         }

@@ -71,8 +71,8 @@ public enum ConsoleView {
     static let nodeHeader = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", "TASKS", "UPTIME"]
 
     /// The row of one node, with the role word and status made plain without colour.
-    static func nodeRow(_ o: NodeObservation, _ s: ClusterSnapshot, ascii: Bool) -> [String] {
-        var row = s.row(o)
+    static func nodeRow(_ o: NodeObservation, _ s: ClusterSnapshot, leader: NodeStatus?, ascii: Bool) -> [String] {
+        var row = s.row(o, leader: leader)
         if o.live == nil {
             let what = o.process == .paused ? (ascii ? "|| PAUSED" : "‖ PAUSED") : (ascii ? "x DOWN" : "✕ DOWN")
             row[2] = what
@@ -104,7 +104,8 @@ public enum ConsoleView {
     static func nodes(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
         let s = m.snapshot
         c.box(x: x, y: y, width: w, height: h, title: "Nodes")
-        let rows = s.nodes.map { nodeRow($0, s, ascii: c.ascii) }
+        let leader = s.leader
+        let rows = s.nodes.map { nodeRow($0, s, leader: leader, ascii: c.ascii) }
         let widths = nodeHeader.indices.map { i in ([nodeHeader] + rows).map { $0[i].count }.max() ?? 0 }
         func draw(_ cells: [String], at row: Int, roles: [Role], bold: Bool) {
             var col = x + 2
@@ -162,7 +163,7 @@ public enum ConsoleView {
         let rows = m.visibleTasks.prefix(max(0, h - 3)).map { t in
             [t.id, t.kind, t.node ?? "-", t.state, "\(t.attempts)", formatAge(Double(nowMs > t.submittedAt ? nowMs - t.submittedAt : 0) / 1000)]
         }
-        let table = TextTable.render(header, Array(rows)).split(separator: "\n", omittingEmptySubsequences: false)
+        let table = TextTable.lines(header, Array(rows))
         for (i, line) in table.enumerated() where i < h - 2 {
             let role: Role = i == 0 ? .dim : rows[i - 1][3] == "failed" ? .unreachable : rows[i - 1][3] == "running" ? .catchingUp : .text
             c.put(String(line), x: x + 1, y: y + 1 + i, role: role, bold: i == 0, maxWidth: w - 2)
@@ -258,8 +259,11 @@ public enum ConsoleView {
 
     /// HH:MM:SS on a 24-hour clock, local time.
     static func clockTime(_ d: Date) -> String {
-        let c = Calendar.current.dateComponents([.hour, .minute, .second], from: d)
-        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        var t = time_t(d.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 
     static func grouped(_ n: UInt64) -> String {
@@ -273,7 +277,7 @@ public enum ConsoleView {
     }
 
     static func compact(_ v: Double) -> String {
-        v >= 1000 ? String(format: "%.1fk", v / 1000) : String(format: "%.0f", v)
+        v >= 1000 ? "\(Int(v / 100) / 10).\(Int(v / 100) % 10)k" : "\(Int(v.rounded()))"
     }
 
     static func sparkline<S: Sequence>(_ values: S, ascii: Bool) -> String where S.Element == Double {

@@ -5,12 +5,25 @@ import Foundation
 public enum TextTable {
     /// Left-aligned columns separated by two spaces.
     public static func render(_ header: [String], _ rows: [[String]]) -> String {
-        let lines = [header] + rows
-        let widths = header.indices.map { i in lines.map { $0.indices.contains(i) ? $0[i].count : 0 }.max() ?? 0 }
-        return lines.map { row in
-            row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n")
+        lines(header, rows).joined(separator: "\n")
+    }
+
+    /// The table's lines, trailing blanks removed. Plain Swift (no Foundation padding): the
+    /// console draws one every frame.
+    public static func lines(_ header: [String], _ rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            var line = ""
+            for (i, cell) in row.enumerated() {
+                if i > 0 { line += "  " }
+                line += cell
+                if i < widths.count, i < row.count - 1 { line += String(repeating: " ", count: widths[i] - cell.count) }
+            }
+            while line.last == " " { line.removeLast() }
+            return line
+        }
     }
 }
 
@@ -18,25 +31,30 @@ extension ClusterSnapshot {
     /// One row per node: ID, ADDRESS, ROLE, TERM, LEADER, COMMIT, APPLIED, LAG, STATUS, TASKS, UPTIME.
     public func table() -> String {
         let header = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", "TASKS", "UPTIME"]
-        return TextTable.render(header, nodes.map(row))
+        let leader = leader
+        return TextTable.render(header, nodes.map { row($0, leader: leader) })
     }
 
-    public func row(_ o: NodeObservation) -> [String] {
+    public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
+
+    /// The row, with the leader found once by the caller (a table of many nodes).
+    public func row(_ o: NodeObservation, leader: NodeStatus?) -> [String] {
         guard let s = o.live else {
             let seen = o.staleness(at: takenAt).map { "last seen \(formatAge($0)) ago" } ?? "not answering"
             let what = o.process == .paused ? "paused" : o.process == .stopped ? "stopped" : "down"
             return [o.id, o.adminAddress, "-", o.status.map { "\($0.term)" } ?? "-", "-", "-", "-", "-", "\(what), \(seen)", "-", "-"]
         }
-        let leader = leader
         let lag = s.role == "leader" ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
         let running = s.tasks.byState["running", default: 0] + s.tasks.byState["assigned", default: 0]
         let done = s.tasks.byState["succeeded", default: 0]
         return [s.id, s.adminAddress, s.role, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)", lag,
-                health(of: s), "\(s.tasks.queued)/\(running)/\(done)", formatUptime(s.uptimeMs)]
+                health(of: s, leader: leader), "\(s.tasks.queued)/\(running)/\(done)", formatUptime(s.uptimeMs)]
     }
 
     /// healthy / catching-up / unreachable as the leader sees the node, or why that is unknown.
-    public func health(of s: NodeStatus) -> String {
+    public func health(of s: NodeStatus) -> String { health(of: s, leader: leader) }
+
+    func health(of s: NodeStatus, leader: NodeStatus?) -> String {
         if s.members.isEmpty { return "uninitialized" }
         if s.role == "leader" { return "healthy" }
         guard let leader else { return "no-leader" }
@@ -58,7 +76,10 @@ public func formatUptime(_ ms: UInt64) -> String {
 
 /// 0.4s, 12s, 3m.
 public func formatAge(_ seconds: Double) -> String {
-    if seconds < 10 { return String(format: "%.1fs", seconds) }
+    if seconds < 10 {
+        let tenths = Int((max(0, seconds) * 10).rounded())
+        return tenths >= 100 ? "10s" : "\(tenths / 10).\(tenths % 10)s"
+    }
     if seconds < 120 { return "\(Int(seconds))s" }
     return "\(Int(seconds) / 60)m"
 }
