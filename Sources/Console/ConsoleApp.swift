@@ -94,7 +94,7 @@ public final class ConsoleApp: Sendable {
             }
             var tasks: [TaskView]?
             if rounds % 5 == 0 {
-                tasks = (try? await control.tasks(limit: 200))?.tasks
+                tasks = (try? await control.tasks(limit: 60, in: s))?.tasks
                 if let tasks { options.recorder?.observe(tasks: tasks) }
             }
             if rounds % 25 == 24 { await monitor.probeHashes(s) }

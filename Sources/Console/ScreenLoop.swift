@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 import Orchestrator
 
@@ -21,6 +22,7 @@ struct ScreenLoop {
         }
         var model = initial
         var lastFrame: Canvas?
+        var lastInputs: FrameInputs?
         var markedUpTo = Date()
         while !stop() {
             if let key = backend.readKey() {
@@ -30,6 +32,10 @@ struct ScreenLoop {
             refresh(&model)
             model.selected = min(max(0, model.selected), max(0, model.snapshot.nodes.count - 1))
             let (w, h) = backend.size
+            // Draw only when something the frame shows may have changed: nothing new means nothing to do.
+            let inputs = FrameInputs(model, width: w, height: h)
+            if inputs == lastInputs, lastFrame != nil { continue }
+            lastInputs = inputs
             let frame = ConsoleView.render(model, width: w, height: h, ascii: backend.ascii, keys: keys)
             if frame != lastFrame {
                 backend.present(frame)
@@ -44,5 +50,34 @@ struct ScreenLoop {
                 markedUpTo = newest
             }
         }
+    }
+}
+
+/// What a frame is drawn from, cheaply compared: when none of it changed, neither did the frame.
+struct FrameInputs: Equatable {
+    var width: Int
+    var height: Int
+    var seq: UInt64
+    var takenAt: Date
+    var second: Int
+    var events: Int
+    var lastEvent: Date?
+    var tasks: [TaskView]
+    var ops: Double?
+    var ui: [String]
+
+    init(_ m: ConsoleModel, width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        seq = m.snapshot.seq
+        takenAt = m.snapshot.takenAt
+        second = Int(m.now.timeIntervalSince1970)
+        events = m.events.count
+        lastEvent = m.events.last?.at
+        tasks = m.tasks
+        ops = m.opsHistory.last
+        // The operator's side: selection, overlays, filters, modes, playback position.
+        ui = ["\(m.selected)", "\(String(describing: m.overlay))", m.eventFilter, m.completions.joined(separator: " "), m.taskNode ?? "",
+              m.taskState ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))"]
     }
 }

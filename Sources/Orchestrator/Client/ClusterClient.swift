@@ -11,6 +11,8 @@ public actor ClusterClient {
     private var known: [(id: String, admin: String)]
     private var last: [String: NodeObservation] = [:]
     private var seq: UInt64 = 0
+    /// Pending joins as the leader last listed them.
+    private var pendingSeen: [JoinRequest]?
     /// How long one status call may take before the node counts as down this round.
     public var pollTimeout: Duration = .milliseconds(800)
 
@@ -91,9 +93,13 @@ public actor ClusterClient {
         for m in snapshot.members where !known.contains(where: { $0.id == m.id }) {
             known.append((m.id, m.adminAddress))
         }
-        if let leader = snapshot.leader,
-           let list: MemberList = try? await admin.call("GET", leader.adminAddress, "/v1/members", timeout: timeout) {
-            snapshot.pending = list.pending ?? []
+        // Joins waiting for approval change rarely: ask the leader every few rounds, and keep the answer between.
+        if let leader = snapshot.leader {
+            if seq % 5 == 1 || pendingSeen == nil,
+               let list: MemberList = try? await admin.call("GET", leader.adminAddress, "/v1/members", timeout: timeout) {
+                pendingSeen = list.pending ?? []
+            }
+            snapshot.pending = pendingSeen ?? []
         }
         return snapshot
     }

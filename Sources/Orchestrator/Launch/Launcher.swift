@@ -162,13 +162,9 @@ public struct Launcher: Sendable {
     /// Whether a node's process runs, is stopped by SIGSTOP, or is gone.
     public func processState(_ node: ClusterSpec.NodeSpec) -> ProcessState {
         guard let pid = pid(of: node) else { return .stopped }
-        // /proc/PID/stat: "pid (comm) S …"; T means stopped by a signal.
-        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex {
-            let state = stat[stat.index(close, offsetBy: 2)]
-            if state == "T" || state == "t" { return .paused }
-        }
-        return .running
+        // T (stopped by a signal) is a paused node.
+        let state = Spawn.state(of: pid)
+        return state == "T" || state == "t" ? .paused : .running
     }
 
     /// Drops a node from cluster.json; its directory stays unless `purge`.

@@ -49,10 +49,21 @@ enum Spawn {
 /// such as a console that started the node) counts as dead.
 func isAlive(_ pid: pid_t) -> Bool {
     guard kill(pid, 0) == 0 else { return false }
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex else { return true }
-    let state = stat[stat.index(close, offsetBy: 2)]
+    let state = Spawn.state(of: pid)
     return state != "Z" && state != "X"
+}
+
+extension Spawn {
+    /// The state letter of /proc/PID/stat ("pid (comm) S …"): R, S, T (stopped), Z (zombie), …; nil if unreadable.
+    static func state(of pid: pid_t) -> Character? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0, let close = buffer[..<n].lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return nil }
+        return Character(Unicode.Scalar(buffer[close + 2]))
+    }
 }
 
 /// Free TCP ports on 127.0.0.1, found by binding port 0.

@@ -99,8 +99,11 @@ extension ClusterControl {
     public func approve(_ id: String, deny: Bool = false) async throws {
         let s = await snapshot()
         try await act(deny ? "deny \(id)" : "approve \(id)", node: id, OperatorAction(verb: deny ? "deny" : "approve", target: id)) {
-            guard s.pending.contains(where: { $0.id == id }) else {
-                let waiting = s.pending.map(\.id)
+            // Ask the leader now: a snapshot's list of pending joins may be a moment old.
+            let list: MemberList = try await admin.call("GET", try writeAddress(s), "/v1/members")
+            let pending = list.pending ?? []
+            guard pending.contains(where: { $0.id == id }) else {
+                let waiting = pending.map(\.id)
                 throw OrchestratorError("no join from \(id) is pending" + (waiting.isEmpty ? " (none is)" : "; pending: \(waiting.joined(separator: ", "))"))
             }
             let r: OperationResult = try await admin.call("POST", try writeAddress(s), "/v1/members/\(id)/\(deny ? "deny" : "approve")")

@@ -280,9 +280,10 @@ public final class ClusterControl: Sendable {
         }
     }
 
-    /// Tasks as the leader (else any node) knows them.
-    public func tasks(state: String? = nil, node: String? = nil, limit: Int = 100) async throws -> TaskList {
-        let s = await snapshot()
+    /// Tasks as the leader (else any node) knows them; `in` saves a poll when the caller has a fresh snapshot.
+    public func tasks(state: String? = nil, node: String? = nil, limit: Int = 100, in snapshot: ClusterSnapshot? = nil) async throws -> TaskList {
+        let s: ClusterSnapshot
+        if let snapshot { s = snapshot } else { s = await self.snapshot() }
         var query = ["limit=\(limit)"]
         if let state { query.append("state=\(state)") }
         if let node { query.append("node=\(node)") }
