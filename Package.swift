@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Pure, dependency-free cores: no I/O, no clock, no threads.
@@ -52,7 +51,7 @@ let package = Package(
         .target(
             name: "FlotillaNode",
             dependencies: [
-                "RaftCore", "TaskQueue", "FlotillaAPI", "NodeStorage", "PeerTransport",
+                "RaftCore", "TaskQueue", "FlotillaAPI", "NodeStorage", "PeerTransport", "CSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,7 +71,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "FlotillaAPI", "CSpawn",
+                "FlotillaAPI", "CSpawn", "BinaryCoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,7 +84,7 @@ let package = Package(
         // The operator console: a cell canvas, views, key map, themes and backends (ncurses, in-memory).
         .target(
             name: "Console",
-            dependencies: ["Orchestrator", "FlotillaAPI", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["Orchestrator", "FlotillaAPI", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -96,15 +95,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "BinaryCodingTests", dependencies: ["BinaryCoding"], swiftSettings: strict),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"], swiftSettings: strict),
-        .testTarget(name: "TaskQueueTests", dependencies: ["TaskQueue"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
-        .testTarget(name: "NodeStorageTests", dependencies: ["NodeStorage"], swiftSettings: strict),
+        // Helpers every test target shares: waiting with a deadline, running heavy bodies off the shared pool.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "BinaryCodingTests", dependencies: ["TestSupport", "BinaryCoding"], swiftSettings: strict),
+        .testTarget(name: "RaftCoreTests", dependencies: ["TestSupport", "RaftCore"], swiftSettings: strict),
+        .testTarget(name: "TaskQueueTests", dependencies: ["TestSupport", "TaskQueue"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation"], swiftSettings: strict),
+        .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
         .testTarget(
             name: "PeerTransportTests",
             dependencies: [
-                "PeerTransport", "BinaryCoding",
+                "TestSupport", "PeerTransport", "BinaryCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -112,12 +113,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Orchestrator", "FlotillaAPI"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["TestSupport", "Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["TestSupport", "Console", "Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "Orchestrator", "FlotillaAPI", "CSpawn",
+                "TestSupport", "Orchestrator", "FlotillaAPI", "CSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "FlotillaNode",
+                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

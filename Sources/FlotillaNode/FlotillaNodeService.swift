@@ -84,6 +84,8 @@ public enum FlotillaNodeService {
             // Joining finishes; the node goes on.
             services.append(.init(service: joiner, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
+        // Last in, so first to hear of a shutdown: waiting writes are answered before the API stops.
+        services.append(.init(service: DrainService(api: api, logger: logger)))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -133,6 +135,19 @@ struct DriverService: Service {
         } onGracefulShutdown: {
             driver.stop()
         }
+    }
+}
+
+/// Waits for the graceful shutdown, then answers every write still waiting for an outcome
+/// (503, "shutting down") and refuses new requests while the admin API drains.
+struct DrainService: Service {
+    let api: NodeAPI
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("shutting down: answering waiting writes and refusing new requests")
+        api.shutdown.begin()
     }
 }
 

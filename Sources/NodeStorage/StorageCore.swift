@@ -40,6 +40,18 @@ struct StorageCore {
 
     // MARK: - Opening
 
+    /// flock, retried for half a second when held: a process another thread of ours is
+    /// spawning shares our descriptors until its exec closes them, and may briefly hold the
+    /// lock of a storage we just closed. A node that really holds it keeps it far longer.
+    static func takeLock(_ fd: Int32) -> Bool {
+        for attempt in 0..<50 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            guard errno == EWOULDBLOCK, attempt < 49 else { return false }
+            usleep(10_000)
+        }
+        return false
+    }
+
     static func open(directory: String, options: StorageOptions, logger: Logger) throws(StorageError) -> (StorageCore, PersistentState) {
         if let problem = options.problem { throw .invalid("invalid storage options: \(problem)") }
         var directory = directory
@@ -50,7 +62,7 @@ struct StorageCore {
         try DurableFile.makeDirectory(walDirectory)
         try DurableFile.makeDirectory(snapDirectory)
         var lock = try DurableFile(path: directory + "/LOCK", flags: O_RDWR | O_CREAT, faults: nil)
-        guard flock(lock.fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard takeLock(lock.fd) else {
             let e = errno
             lock.close()
             if e == EWOULDBLOCK {
@@ -117,7 +129,7 @@ struct StorageCore {
         var snapshotIndexes = Set(candidates.map(\.index))
         for (path, error) in recovery.skipped {
             logger.error(
-                "snapshot \(path) is damaged (\(error)); recovered from an older snapshot and the WAL, and renamed it to \(path).corrupt",
+                "snapshot \(path) is damaged (\(error.summary)); recovered from an older snapshot and the WAL, and renamed it to \(path).corrupt",
                 metadata: ["file": "\(path)"])
             try DurableFile.rename(path, to: path + ".corrupt")
             if let index = SnapshotFile.index(fromName: String(path.split(separator: "/").last ?? "")) {

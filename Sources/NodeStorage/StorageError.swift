@@ -22,6 +22,12 @@ public enum StorageError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// What is wrong, without the advice `description` adds (for damage recovery worked around).
+    public var summary: String {
+        if case let .corrupt(file, offset, reason) = self { return "\(file) is corrupt at offset \(offset): \(reason)" }
+        return description
+    }
+
     /// True for errors a node can survive by retrying later (no space, quota, file too large).
     public var isRetryable: Bool {
         if case let .io(_, _, e) = self { return e == ENOSPC || e == EDQUOT || e == EFBIG }

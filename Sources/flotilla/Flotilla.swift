@@ -11,7 +11,7 @@ struct Flotilla: AsyncParsableCommand {
             PartitionCommand.self, IsolateCommand.self, HealCommand.self, PanicCommand.self,
             TransferCommand.self, ScaleCommand.self, ApproveCommand.self,
             SubmitCommand.self, TasksCommand.self, CancelCommand.self, LoadCommand.self, CheckCommand.self,
-            SuperviseCommand.self, ReplayCommand.self, NodeCommand.self, SimCommand.self, BenchCommand.self,
+            SuperviseCommand.self, ReplayCommand.self, NodeCommand.self, SimCommand.self, ChaosCommand.self, BenchCommand.self,
         ]
     )
 }

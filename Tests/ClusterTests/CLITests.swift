@@ -2,6 +2,7 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 import Testing
+import TestSupport
 
 /// Runs the `flotilla` binary; returns its exit status, stdout and stderr. It waits on a thread
 /// of its own, never on one of the few threads the concurrent tests share.

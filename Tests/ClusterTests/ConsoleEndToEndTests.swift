@@ -2,6 +2,7 @@ import CSpawn
 import Foundation
 import Orchestrator
 import Testing
+import TestSupport
 
 /// A tmux server of its own, for driving the console like a person at a terminal.
 struct Tmux {
@@ -52,9 +53,14 @@ func headerLeader(_ screen: String) -> String? {
     return String(line[line.index(r.upperBound, offsetBy: -1)...].prefix { $0.isLetter || $0.isNumber })
 }
 
-@Suite("The console in a terminal", .serialized, .timeLimit(.minutes(3)))
+@Suite("The console in a terminal", .serialized, .timeLimit(.minutes(10)))
 struct ConsoleEndToEndTests {
     @Test func killALeaderPartitionHealAndQuitInTmux() async throws {
+        // The console starts a cluster of its own: it takes a cluster slot like every other test.
+        try await withClusterSlot { try await killALeaderPartitionHealAndQuit() }
+    }
+
+    func killALeaderPartitionHealAndQuit() async throws {
         let tmux = Tmux()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-console-test-\(UUID().uuidString.prefix(8))").path
         defer {
@@ -68,6 +74,12 @@ struct ConsoleEndToEndTests {
 
         let first = try await tmux.waitFor("a leader to show") { headerLeader($0) != nil }
         let leader = try #require(headerLeader(first))
+        // The console made the cluster, with a random token of its own that only its owner can read.
+        let tokenFile = try Launcher(directory: dir).load().tokenFile
+        let mode = (try FileManager.default.attributesOfItem(atPath: tokenFile)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600, "\(tokenFile) is mode \(String(mode ?? 0, radix: 8))")
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
+        #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
         // Select the leader's row, then kill it with k.
         let rows = first.split(separator: "\n").filter { $0.hasPrefix("│ n") || $0.hasPrefix("│▶n") }
         let index = try #require(rows.firstIndex { $0.dropFirst(2).hasPrefix("\(leader) ") })
@@ -95,6 +107,10 @@ struct ConsoleEndToEndTests {
     }
 
     @Test func aRecordedSessionWritesATranscriptAndAPlayableCastAndPlaysBack() async throws {
+        try await withClusterSlot { try await recordACastAndPlayItBack() }
+    }
+
+    func recordACastAndPlayItBack() async throws {
         let tmux = Tmux()
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-rec-\(UUID().uuidString.prefix(8))").path
         let dir = "\(base)/cluster", transcript = "\(base)/s.jsonl", cast = "\(base)/s.cast"

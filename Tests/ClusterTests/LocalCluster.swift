@@ -85,9 +85,52 @@ final class LocalCluster: @unchecked Sendable {
     }
 }
 
-/// Runs `body` with a fresh cluster and always tears it down.
+/// How many test clusters run at once. Every process-level suite runs beside the others, and a
+/// dozen clusters on a two-core machine leave none of them the CPU to elect a leader in time;
+/// a test waits here (without holding a thread) until a slot is free.
+actor ClusterSlots {
+    static let shared = ClusterSlots(limit: 2)
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { free = limit }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Runs `body` holding one of the cluster slots, released however it ends.
+func withClusterSlot<T>(_ body: () async throws -> T) async throws -> T {
+    await ClusterSlots.shared.acquire()
+    do {
+        let value = try await body()
+        await ClusterSlots.shared.release()
+        return value
+    } catch {
+        await ClusterSlots.shared.release()
+        throw error
+    }
+}
+
+/// Runs `body` with a fresh cluster (once a cluster slot is free) and always tears it down.
 func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
                  _ body: (LocalCluster) async throws -> Void) async throws {
+    try await withClusterSlot {
+        try await runCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, body)
+    }
+}
+
+private func runCluster(nodes: Int, nodeArgs: [String], mode: Launcher.StartMode,
+                        _ body: (LocalCluster) async throws -> Void) async throws {
     let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode)
     do {
         try await body(cluster)
@@ -116,6 +159,29 @@ func rawRequest(_ method: String, _ url: String, body: Data? = nil, token: Strin
     var headers: [String: String] = [:]
     for h in response.headers { headers[h.name.lowercased()] = h.value }
     return (Int(response.status.code), headers, Data(buffer.readableBytesView))
+}
+
+/// A POST whose body of `bytes` bytes is streamed without a length (chunked transfer encoding).
+func chunkedRequest(_ url: String, bytes: Int, token: String?) async throws -> (status: Int, body: Data) {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    defer { _ = http.shutdown() }
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    let chunk = 64 * 1024
+    let chunks = AsyncStream<ByteBuffer> { continuation in
+        var left = bytes
+        while left > 0 {
+            continuation.yield(ByteBuffer(repeating: 0x20, count: min(chunk, left)))
+            left -= chunk
+        }
+        continuation.finish()
+    }
+    request.body = .stream(chunks, length: .unknown)
+    let response = try await http.execute(request, timeout: .seconds(10))
+    let buffer = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), Data(buffer.readableBytesView))
 }
 
 /// Watches a cluster's invariants in the background for a whole scenario; `verdict` ends it.
@@ -152,24 +218,10 @@ final class InvariantWatch: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !(await condition()) {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting for \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
-
-/// Runs blocking work (waiting for a process, reading its pipes) on a thread of its own, so it
-/// never holds one of the cooperative pool's threads that every concurrent test shares.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
+/// Starts `executable args…` with stdout and stderr appended to `log` and none of the test
+/// process's descriptors (an inherited socket would outlive the test's own close of it).
+func spawnProcess(_ executable: String, _ args: [String], log: String) throws -> pid_t {
+    try spawn([executable] + args, stdout: log, append: true, stderrToo: true)
 }
 
 /// Starts `argv` with stdin and stderr on /dev/null and stdout to `stdout` (or /dev/null), none of
@@ -177,19 +229,42 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 /// open), and waits for it. Foundation's `Process` can miss the exit of a client whose child
 /// daemonizes, so this reaps by hand. Returns the exit status.
 func spawnAndWait(_ argv: [String], stdout: String? = nil) throws -> Int32 {
+    let pid = try spawn(argv, stdout: stdout, append: false, stderrToo: false)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status >> 8) & 0xff
+}
+
+private func spawn(_ argv: [String], stdout: String?, append: Bool, stderrToo: Bool) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o600)
+    if stderrToo {
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    }
     flotilla_spawn_closefrom(&actions, 3)
     let args = argv.map { strdup($0) } + [nil]
     defer { for a in args { free(a) } }
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, argv[0], &actions, nil, args, environ)
-    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status >> 8) & 0xff
+    guard rc == 0 else { throw OrchestratorError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+    return pid
+}
+
+/// Polls until our child `pid` has exited and is reaped; its exit status, or nil if it still runs after `within`.
+@discardableResult
+func reapProcess(_ pid: pid_t, within: Duration) async -> Int32? {
+    let deadline = ContinuousClock.now + within
+    while ContinuousClock.now < deadline {
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { return status }
+        if r < 0 { return -1 }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return nil
 }

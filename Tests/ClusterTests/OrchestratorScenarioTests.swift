@@ -2,6 +2,7 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 import Testing
+import TestSupport
 
 /// The scenarios operators care about, driven through the control plane's operations
 /// (as the CLI and console drive them), each ending with the invariant monitor's verdict.
@@ -195,10 +196,17 @@ struct OrchestratorScenarioTests {
             let watch = InvariantWatch(c)
             _ = try await c.waitForLeader()
             _ = try await c.control.submit(TaskSubmission(kind: "echo", key: "before"), count: 100)
+            // The founders drop every frame to and from the newcomer, so it joins (the admin API is
+            // never filtered) but cannot catch up: it is a learner, deterministically, when it dies.
+            for m in c.members {
+                let _: FaultSpec = try await c.client.call("PUT", m.admin, "/v1/faults", body: FaultSpec(drop: ["n4"]))
+            }
             let scaling = Task { try await c.control.scaleUp(timeout: .seconds(8)) }
             try await c.waitFor("n4 to join as a learner") { $0.learners.contains("n4") }
             try await c.control.kill("n4")
             await #expect(throws: (any Error).self) { try await scaling.value }
+            let healed = await c.control.heal()
+            #expect(healed.dirty.isEmpty && healed.unreachable.isEmpty, "\(healed.summary)")
             let s = try await c.waitFor("a leader") { $0.leader != nil }
             #expect(s.voters.sorted() == ["n1", "n2", "n3"], "the dead learner never became a voter")
             _ = try await c.control.submit(TaskSubmission(kind: "echo", key: "after"))

@@ -36,7 +36,7 @@ struct TranscriptScenarioTests {
         #expect(recorded.actions.allSatisfy { $0.ok && $0.by == "cli" })
         #expect(recorded.statuses.count >= 2, "a status before and after the commands")
 
-        let replay = try await flotilla(["replay", file, "--speed", "max", "-o", "json"])
+        let replay = try await withClusterSlot { try await flotilla(["replay", file, "--speed", "max", "-o", "json"]) }
         #expect(replay.code == 0, "\(replay.err)")
         let report = try JSONDecoder().decode(ReplayReport.self, from: Data(replay.out.utf8))
         #expect(report.steps.map(\.verb) == recorded.actions.map(\.verb))
@@ -48,7 +48,7 @@ struct TranscriptScenarioTests {
     @Test(arguments: fixtureFiles)
     func aRecordedFixtureReplaysClean(_ file: String) async throws {
         let recorded = try Transcript.read(file)
-        let r = try await flotilla(["replay", file, "--speed", "max"])
+        let r = try await withClusterSlot { try await flotilla(["replay", file, "--speed", "max"]) }
         #expect(r.code == 0, "\(r.out)\n\(r.err)")
         let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.hasPrefix("replay: actions=\(recorded.actions.filter(\.isOperators).count) ") && last.contains(" violations=0 "), "\(r.out)")

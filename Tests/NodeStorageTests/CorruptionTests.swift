@@ -128,6 +128,11 @@ struct CorruptionTests {
                 Disk.flipBit(snap, byte: byte, bit: 3)
                 let found = expectCorrupt { _ = try reopen(dir, options) }
                 #expect(found?.file == snap, "byte \(byte)")
+                if let found {
+                    // Named by file and offset: the checksum's offset, where the damage shows.
+                    #expect(found.offset == original.count - 4, "byte \(byte)")
+                    #expect("\(found.error)".contains("\(snap) is corrupt at offset \(found.offset)"))
+                }
                 if let error = found?.error {
                     #expect("\(error)".contains("checksum mismatch"))
                     #expect("\(error)".contains("restore this node's data from a peer"))

@@ -2,6 +2,7 @@ import BinaryCoding
 import Foundation
 import RaftCore
 import Testing
+import TestSupport
 @testable import NodeStorage
 
 @Suite("Round trip")
@@ -122,23 +123,25 @@ struct RoundTripTests {
         }
     }
 
-    @Test func randomBatchesWithSnapshotsAcrossManyReopens() throws {
-        for seed: UInt64 in 10..<16 {
-            try withTestDirectory { dir in
-                let options = StorageOptions.with(segmentSize: 300, fsync: seed % 2 == 0)
-                var gen = BatchGenerator(seed: seed)
-                var model = Model()
-                for _ in 0..<8 {
-                    try withStorage(dir, options) { storage, state in
-                        #expect(Model(state) == model, "seed \(seed)")
-                        for _ in 0..<20 {
-                            let b = gen.batch(for: model, snapshotChance: 0.15)
-                            try storage.save(b)
-                            model.apply(b)
+    @Test func randomBatchesWithSnapshotsAcrossManyReopens() async throws {
+        try await heavy { () async throws in
+            for seed: UInt64 in 10..<16 {
+                try withTestDirectory { dir in
+                    let options = StorageOptions.with(segmentSize: 300, fsync: seed % 2 == 0)
+                    var gen = BatchGenerator(seed: seed)
+                    var model = Model()
+                    for _ in 0..<8 {
+                        try withStorage(dir, options) { storage, state in
+                            #expect(Model(state) == model, "seed \(seed)")
+                            for _ in 0..<20 {
+                                let b = gen.batch(for: model, snapshotChance: 0.15)
+                                try storage.save(b)
+                                model.apply(b)
+                            }
                         }
                     }
+                    #expect(try reopen(dir, options) == model, "seed \(seed)")
                 }
-                #expect(try reopen(dir, options) == model, "seed \(seed)")
             }
         }
     }

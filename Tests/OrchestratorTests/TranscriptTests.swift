@@ -3,6 +3,7 @@ import FlotillaAPI
 import Foundation
 @testable import Orchestrator
 import Testing
+import TestSupport
 
 @Suite("Transcripts")
 struct TranscriptTests {
@@ -109,44 +110,46 @@ struct TranscriptTests {
     }
 
     /// Random and mutated transcripts: the reader returns or throws, never traps.
-    @Test func theReaderTakesOneHundredThousandMutatedInputs() throws {
-        var seeds: [[UInt8]] = []
-        let h = try JSONEncoder().encode(TranscriptLine.header(header()))
-        let lines: [TranscriptLine] = [
-            .action(ActionLine(t: 1, verb: "partition", target: "n1,n2|n3", args: ["a": "b"], by: "command", ok: true, result: "r", tookMs: 3)),
-            .event(EventLine(t: 2, kind: "observed", category: "election", node: "n1", message: "m", durationMs: 5, task: "t-1", state: "running")),
-            .op(OperationLine(t: 3, returnedT: 4, key: "k", outcome: "unknown", error: "timeout")),
-            .status(StatusLine(snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"]), t: 5)),
-        ]
-        // A header and one line of each kind: short inputs keep 100,000 of them quick.
-        for l in lines { seeds.append([UInt8](h) + [10] + [UInt8](try JSONEncoder().encode(l)) + [10]) }
-        var rng = SplitMix64(seed: 42)
-        var parsed = 0, refused = 0
-        for i in 0..<100_000 {
-            var input = seeds[Int(rng.next() % UInt64(seeds.count))]
-            if i % 10 == 0 {
-                input = (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            } else {
-                for _ in 0..<(1 + Int(rng.next() % 4)) where !input.isEmpty {
-                    let at = Int(rng.next() % UInt64(input.count))
-                    switch rng.next() % 4 {
-                    case 0: input[at] = UInt8(truncatingIfNeeded: rng.next())
-                    case 1: input.remove(at: at)
-                    case 2:
-                        let alphabet = Array("{}[]\",:0-9en\n".utf8)
-                        input.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
-                    default: input = Array(input[..<at])
+    @Test func theReaderTakesOneHundredThousandMutatedInputs() async throws {
+        try await heavy { () async throws in
+            var seeds: [[UInt8]] = []
+            let h = try JSONEncoder().encode(TranscriptLine.header(header()))
+            let lines: [TranscriptLine] = [
+                .action(ActionLine(t: 1, verb: "partition", target: "n1,n2|n3", args: ["a": "b"], by: "command", ok: true, result: "r", tookMs: 3)),
+                .event(EventLine(t: 2, kind: "observed", category: "election", node: "n1", message: "m", durationMs: 5, task: "t-1", state: "running")),
+                .op(OperationLine(t: 3, returnedT: 4, key: "k", outcome: "unknown", error: "timeout")),
+                .status(StatusLine(snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"]), t: 5)),
+            ]
+            // A header and one line of each kind: short inputs keep 100,000 of them quick.
+            for l in lines { seeds.append([UInt8](h) + [10] + [UInt8](try JSONEncoder().encode(l)) + [10]) }
+            var rng = SplitMix64(seed: 42)
+            var parsed = 0, refused = 0
+            for i in 0..<100_000 {
+                var input = seeds[Int(rng.next() % UInt64(seeds.count))]
+                if i % 10 == 0 {
+                    input = (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                } else {
+                    for _ in 0..<(1 + Int(rng.next() % 4)) where !input.isEmpty {
+                        let at = Int(rng.next() % UInt64(input.count))
+                        switch rng.next() % 4 {
+                        case 0: input[at] = UInt8(truncatingIfNeeded: rng.next())
+                        case 1: input.remove(at: at)
+                        case 2:
+                            let alphabet = Array("{}[]\",:0-9en\n".utf8)
+                            input.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                        default: input = Array(input[..<at])
+                        }
                     }
                 }
+                do {
+                    _ = try Transcript.parse(Data(input))
+                    parsed += 1
+                } catch is TranscriptError {
+                    refused += 1
+                }
             }
-            do {
-                _ = try Transcript.parse(Data(input))
-                parsed += 1
-            } catch is TranscriptError {
-                refused += 1
-            }
+            #expect(parsed + refused == 100_000)
+            #expect(parsed > 1000 && refused > 1000, "the mutations hit both sides: \(parsed) parsed, \(refused) refused")
         }
-        #expect(parsed + refused == 100_000)
-        #expect(parsed > 1000 && refused > 1000, "the mutations hit both sides: \(parsed) parsed, \(refused) refused")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 @testable import PeerTransport
 import RaftCore
 import Testing
+import TestSupport
 
 @Suite struct FaultFilterTests {
     @Test func dropOutStopsOnlyOurOutboundTraffic() async throws {

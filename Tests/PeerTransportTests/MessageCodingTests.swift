@@ -1,6 +1,7 @@
 import BinaryCoding
 import RaftCore
 import Testing
+import TestSupport
 
 /// One message of every body kind, with non-trivial field values.
 func sampleMessages() -> [Message] {
@@ -111,23 +112,25 @@ func sampleMessages() -> [Message] {
     }
 
     /// Mutated encodings never trap; whatever does decode re-encodes to an equal message.
-    @Test func seededMutationFuzzNeverTraps() throws {
-        var rng = SplitMix64(seed: 0xF17_0715)
-        let seeds = sampleMessages().map { $0.encode() }
-        var decoded = 0
-        for _ in 0..<100_000 {
-            var bytes: [UInt8]
-            if rng.chance(0.1) {
-                bytes = (0..<rng.below(48)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            } else {
-                bytes = seeds[rng.below(seeds.count)]
-                for _ in 0...rng.below(4) { mutate(&bytes, &rng) }
+    @Test func seededMutationFuzzNeverTraps() async throws {
+        try await heavy { () async throws in
+            var rng = SplitMix64(seed: 0xF17_0715)
+            let seeds = sampleMessages().map { $0.encode() }
+            var decoded = 0
+            for _ in 0..<100_000 {
+                var bytes: [UInt8]
+                if rng.chance(0.1) {
+                    bytes = (0..<rng.below(48)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                } else {
+                    bytes = seeds[rng.below(seeds.count)]
+                    for _ in 0...rng.below(4) { mutate(&bytes, &rng) }
+                }
+                guard let m = try? Message.decode(bytes) else { continue }
+                decoded += 1
+                #expect(try Message.decode(m.encode()) == m)
             }
-            guard let m = try? Message.decode(bytes) else { continue }
-            decoded += 1
-            #expect(try Message.decode(m.encode()) == m)
+            #expect(decoded > 0)
         }
-        #expect(decoded > 0)
     }
 }
 

@@ -5,6 +5,7 @@ import NIOPosix
 @testable import PeerTransport
 import RaftCore
 import Testing
+import TestSupport
 
 @Suite struct PeerTransportTests {
     @Test func threeNodesExchangeMessagesInOrder() async throws {
@@ -132,9 +133,17 @@ import Testing
         var testDescription: String { self == .clusterID ? "cluster id" : "protocol version" }
     }
 
+    /// Tests that speak the wire protocol by hand give the server's handshake timer far more
+    /// than a loaded machine needs between connecting and writing, so only what the test
+    /// sends can close the connection.
+    let rawClientPatience: Duration = .seconds(120)
+
     @Test func anOversizedFrameClosesTheConnectionWithoutBufferingIt() async throws {
         let logs = LogCapture()
-        try await withNodes(["n1"], logs: logs, configure: { _, c in c.maxFrameSize = 1024 }) { nodes, group in
+        try await withNodes(["n1"], logs: logs, configure: { _, c in
+            c.maxFrameSize = 1024
+            c.handshakeTimeout = rawClientPatience
+        }) { nodes, group in
             let n1 = nodes[0]
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
             var header = ByteBuffer()
@@ -147,7 +156,7 @@ import Testing
 
     @Test func aBadHandshakeClosesTheConnection() async throws {
         let logs = LogCapture()
-        try await withNodes(["n1"], logs: logs) { nodes, group in
+        try await withNodes(["n1"], logs: logs, configure: { _, c in c.handshakeTimeout = rawClientPatience }) { nodes, group in
             let n1 = nodes[0]
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
             var frame = ByteBuffer()
@@ -161,7 +170,7 @@ import Testing
 
     @Test func aMessageForAnotherNodeOrFromAnImpostorIsDropped() async throws {
         let logs = LogCapture()
-        try await withNodes(["n1"], logs: logs) { nodes, group in
+        try await withNodes(["n1"], logs: logs, configure: { _, c in c.handshakeTimeout = rawClientPatience }) { nodes, group in
             let n1 = nodes[0]
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
             var out = ByteBuffer()

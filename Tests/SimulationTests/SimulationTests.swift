@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Simulation
 
 @Suite("Seeded cluster simulations")
@@ -7,7 +8,10 @@ struct SimulationTests {
     @Test func twoHundredSeedsKeepEveryInvariant() async {
         var template = SimulationConfig(seed: 1)
         template.steps = 800
-        let summary = await SeedRunner.run(seeds: Array(1...200), template: template, parallelism: 2)
+        // On threads of their own, not the shared pool every other test needs.
+        let summary = await heavy {
+            await SeedRunner.run(seeds: Array(1...200), template: template, parallelism: 2)
+        }
         let report = summary.failures.map { f in
             "seed \(f.config.seed): \(f.violations.prefix(3)) \(f.livenessFailure ?? "") — \(f.config.reproduceCommand)"
         }
@@ -75,7 +79,9 @@ struct SimulationTests {
         template.injectedBug = bug
         template.faultRate = 0.1
         template.faultTicks = 5...40
-        let summary = await SeedRunner.run(seeds: Array(1...30), template: template, parallelism: 2)
+        let summary = await heavy {
+            await SeedRunner.run(seeds: Array(1...30), template: template, parallelism: 2)
+        }
         #expect(summary.violations > 0, "\(bug) went unnoticed in 30 seeds")
         let failed = summary.failures.first
         #expect(failed?.config.reproduceCommand.contains("--inject-bug \(bug.rawValue)") == true)

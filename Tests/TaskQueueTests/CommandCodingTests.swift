@@ -1,5 +1,6 @@
 import BinaryCoding
 import Testing
+import TestSupport
 import TaskQueue
 
 @Suite("Command binary encoding")
@@ -105,25 +106,27 @@ struct CommandCodingTests {
         #expect(a == b)
     }
 
-    @Test func randomCommandsRoundTripAndEveryTruncationThrows() throws {
-        var generator = CommandGenerator(seed: 99)
-        var state = TaskQueueState()
-        var checked = 0
-        for _ in 0..<2_000 {
-            for command in generator.next(for: state) {
-                if case let .submit(_, spec, _) = command, spec.maxAttempts < 1 {
-                    #expect(throws: DecodingError.self) { try Command.decode(command.encode()) }
-                } else {
-                    let bytes = command.encode()
-                    #expect(try Command.decode(bytes) == command)
-                    for length in 0..<bytes.count {
-                        #expect(throws: DecodingError.self) { try Command.decode(Array(bytes.prefix(length))) }
+    @Test func randomCommandsRoundTripAndEveryTruncationThrows() async throws {
+        try await heavy { () async throws in
+            var generator = CommandGenerator(seed: 99)
+            var state = TaskQueueState()
+            var checked = 0
+            for _ in 0..<2_000 {
+                for command in generator.next(for: state) {
+                    if case let .submit(_, spec, _) = command, spec.maxAttempts < 1 {
+                        #expect(throws: DecodingError.self) { try Command.decode(command.encode()) }
+                    } else {
+                        let bytes = command.encode()
+                        #expect(try Command.decode(bytes) == command)
+                        for length in 0..<bytes.count {
+                            #expect(throws: DecodingError.self) { try Command.decode(Array(bytes.prefix(length))) }
+                        }
                     }
+                    _ = state.apply(command)
+                    checked += 1
                 }
-                _ = state.apply(command)
-                checked += 1
             }
+            #expect(checked >= 2_000)
         }
-        #expect(checked >= 2_000)
     }
 }

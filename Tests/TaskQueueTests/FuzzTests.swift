@@ -1,5 +1,6 @@
 import BinaryCoding
 import Testing
+import TestSupport
 import TaskQueue
 
 /// Seeded mutation fuzzing: decoders must throw on garbage, never trap, and whatever they
@@ -39,72 +40,76 @@ struct FuzzTests {
         (0..<rng.below(maxLength + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
 
-    @Test func commandDecoderSurvivesMutations() {
-        var rng = SplitMix64(seed: 0xC0FFEE)
-        var corpus = Fixtures.everyCase.map { $0.encode() }
-        var generator = CommandGenerator(seed: 7)
-        var state = TaskQueueState()
-        while corpus.count < 300 {
-            for command in generator.next(for: state) {
-                corpus.append(command.encode())
-                _ = state.apply(command)
+    @Test func commandDecoderSurvivesMutations() async throws {
+        try await heavy { () async throws in
+            var rng = SplitMix64(seed: 0xC0FFEE)
+            var corpus = Fixtures.everyCase.map { $0.encode() }
+            var generator = CommandGenerator(seed: 7)
+            var state = TaskQueueState()
+            while corpus.count < 300 {
+                for command in generator.next(for: state) {
+                    corpus.append(command.encode())
+                    _ = state.apply(command)
+                }
             }
-        }
-        var accepted = 0
-        var rejected = 0
-        for i in 0..<30_000 {
-            let input = i % 10 == 0
-                ? Self.randomBytes(&rng, maxLength: 48)
-                : Self.mutate(corpus[rng.below(corpus.count)], &rng)
-            do {
-                let command = try Command.decode(input)
-                accepted += 1
-                // Accepted input is a real command: it re-encodes and decodes to itself...
-                #expect(try Command.decode(command.encode()) == command)
-                // ...and any state machine can apply it without trapping.
-                var copy = state
-                _ = copy.apply(command)
-            } catch {
-                rejected += 1
+            var accepted = 0
+            var rejected = 0
+            for i in 0..<30_000 {
+                let input = i % 10 == 0
+                    ? Self.randomBytes(&rng, maxLength: 48)
+                    : Self.mutate(corpus[rng.below(corpus.count)], &rng)
+                do {
+                    let command = try Command.decode(input)
+                    accepted += 1
+                    // Accepted input is a real command: it re-encodes and decodes to itself...
+                    #expect(try Command.decode(command.encode()) == command)
+                    // ...and any state machine can apply it without trapping.
+                    var copy = state
+                    _ = copy.apply(command)
+                } catch {
+                    rejected += 1
+                }
             }
+            #expect(accepted + rejected == 30_000)
+            // Both outcomes are exercised: the fuzz is neither all garbage nor all no-ops.
+            #expect(accepted > 1_000)
+            #expect(rejected > 1_000)
         }
-        #expect(accepted + rejected == 30_000)
-        // Both outcomes are exercised: the fuzz is neither all garbage nor all no-ops.
-        #expect(accepted > 1_000)
-        #expect(rejected > 1_000)
     }
 
-    @Test func snapshotDecoderSurvivesMutations() throws {
-        var rng = SplitMix64(seed: 0xBADC0DE)
-        let corpus = (0..<8).map { CommandGenerator.randomState(seed: UInt64($0) + 40, steps: 5 + $0 * 12).snapshot() }
-        var accepted = 0
-        var rejected = 0
-        for i in 0..<24_000 {
-            let input = i % 10 == 0
-                ? Self.randomBytes(&rng, maxLength: 64)
-                : Self.mutate(corpus[rng.below(corpus.count)], &rng)
-            let restored: TaskQueueState
-            do {
-                restored = try TaskQueueState(snapshot: input)
-            } catch {
-                rejected += 1
-                continue
-            }
-            accepted += 1
-            // Whatever was accepted is a consistent state: it round-trips and keeps working.
-            let bytes = restored.snapshot()
-            #expect(try TaskQueueState(snapshot: bytes) == restored)
-            if accepted % 20 == 0 {
-                var copy = restored
-                var generator = CommandGenerator(seed: UInt64(i))
-                for _ in 0..<20 {
-                    for command in generator.next(for: copy) { _ = copy.apply(command) }
+    @Test func snapshotDecoderSurvivesMutations() async throws {
+        try await heavy { () async throws in
+            var rng = SplitMix64(seed: 0xBADC0DE)
+            let corpus = (0..<8).map { CommandGenerator.randomState(seed: UInt64($0) + 40, steps: 5 + $0 * 12).snapshot() }
+            var accepted = 0
+            var rejected = 0
+            for i in 0..<24_000 {
+                let input = i % 10 == 0
+                    ? Self.randomBytes(&rng, maxLength: 64)
+                    : Self.mutate(corpus[rng.below(corpus.count)], &rng)
+                let restored: TaskQueueState
+                do {
+                    restored = try TaskQueueState(snapshot: input)
+                } catch {
+                    rejected += 1
+                    continue
                 }
-                #expect(Invariants.violations(of: copy).isEmpty)
+                accepted += 1
+                // Whatever was accepted is a consistent state: it round-trips and keeps working.
+                let bytes = restored.snapshot()
+                #expect(try TaskQueueState(snapshot: bytes) == restored)
+                if accepted % 20 == 0 {
+                    var copy = restored
+                    var generator = CommandGenerator(seed: UInt64(i))
+                    for _ in 0..<20 {
+                        for command in generator.next(for: copy) { _ = copy.apply(command) }
+                    }
+                    #expect(Invariants.violations(of: copy).isEmpty)
+                }
             }
+            #expect(accepted + rejected == 24_000)
+            #expect(accepted > 500)
+            #expect(rejected > 1_000)
         }
-        #expect(accepted + rejected == 24_000)
-        #expect(accepted > 500)
-        #expect(rejected > 1_000)
     }
 }

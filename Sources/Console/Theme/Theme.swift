@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// A terminal colour: the terminal's default, or an xterm-256 index (0-7 are the basic colours).
 public enum TermColor: Equatable, Sendable {
@@ -120,11 +119,11 @@ public struct Theme: Equatable, Sendable {
 
     /// Parses a theme file; errors name the file and the key. Keys it leaves out come from the fallback.
     public static func parse(_ text: String, file: String) throws -> Theme {
-        let table: TOMLTable
+        let table: ThemeValue
         do {
-            table = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw ThemeError("\(file):\(e.source.begin.line): \(e.description)")
+            table = try ThemeFileParser.parse(text)
+        } catch {
+            throw ThemeError("\(file):\(error.line): \(error.message)")
         }
         var theme = fallback
         theme.name = table["name"]?.string ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -133,11 +132,11 @@ public struct Theme: Equatable, Sendable {
         }
         if let ui = table["ui"] {
             guard let ui = ui.table else { throw ThemeError("\(file): \"ui\" must be a table") }
-            for key in ui.keys {
+            for (key, value) in ui {
                 guard keys.contains(key) else {
                     throw ThemeError("\(file): unknown key \"ui.\(key)\"; the keys are \(keys.joined(separator: ", "))")
                 }
-                theme.styles[key] = try style(ui[key]!, key: "ui.\(key)", file: file)
+                theme.styles[key] = try style(value, key: "ui.\(key)", file: file)
             }
         }
         if let palette = table["term-palette"] {
@@ -147,22 +146,22 @@ public struct Theme: Equatable, Sendable {
         return theme
     }
 
-    static func color(_ v: any TOMLValueConvertible, key: String, file: String) throws -> TermColor {
+    static func color(_ v: ThemeValue, key: String, file: String) throws -> TermColor {
         if let s = v.string, let c = TermColor(s) { return c }
         if let n = v.int, let c = TermColor("\(n)") { return c }
         throw ThemeError("\(file): \"\(key)\" is not a colour (use default, a name like cyan or bright-red, #rrggbb, or 0-255)")
     }
 
-    static func style(_ v: any TOMLValueConvertible, key: String, file: String) throws -> Style {
+    static func style(_ v: ThemeValue, key: String, file: String) throws -> Style {
         if v.string != nil || v.int != nil { return Style(fg: try color(v, key: key, file: file)) }
         guard let t = v.table else { throw ThemeError("\(file): \"\(key)\" must be a colour or a table {fg, bg, bold, reverse}") }
         var s = Style()
-        for k in t.keys {
+        for (k, value) in t {
             switch k {
-            case "fg": s.fg = try color(t[k]!, key: "\(key).fg", file: file)
-            case "bg": s.bg = try color(t[k]!, key: "\(key).bg", file: file)
+            case "fg": s.fg = try color(value, key: "\(key).fg", file: file)
+            case "bg": s.bg = try color(value, key: "\(key).bg", file: file)
             case "bold", "reverse":
-                guard let b = t[k]!.bool else { throw ThemeError("\(file): \"\(key).\(k)\" must be true or false") }
+                guard let b = value.bool else { throw ThemeError("\(file): \"\(key).\(k)\" must be true or false") }
                 if k == "bold" { s.bold = b } else { s.reverse = b }
             default: throw ThemeError("\(file): unknown key \"\(key).\(k)\" (expected fg, bg, bold, reverse)")
             }

@@ -15,6 +15,8 @@ struct AdminServer {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // First, so it wraps every route and the not-found answer.
+        router.add(middleware: JSONErrorMiddleware())
         router.get("/v1/health") { _, _ in json(OperationResult(message: "ok")) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -78,8 +80,7 @@ struct AdminServer {
         router.get("/v1/tasks") { request, _ in
             try await guarded(request, write: false) {
                 let q = request.uri.queryParameters
-                let limit = q["limit"].flatMap { Int(String($0)) } ?? 100
-                guard (1...10_000).contains(limit) else { throw APIError("limit must be between 1 and 10000", code: APIErrorCode.badRequest) }
+                let limit = try intParameter(q["limit"].map(String.init), "limit", default: 100, in: 1...10_000)
                 return json(await api.tasks(state: q["state"].map(String.init), node: q["node"].map(String.init), limit: limit))
             }
         }
@@ -100,6 +101,11 @@ struct AdminServer {
         router.post("/v1/tasks/:id/cancel") { request, context in
             try await guarded(request, write: true) {
                 let id = try param(context, "id")
+                // Refused here rather than committed as a rejection: bad input stays out of the log.
+                guard let task = await api.task(id) else { throw APIError("no task \(id)", code: APIErrorCode.notFound) }
+                if ["succeeded", "failed", "cancelled", "timed-out"].contains(task.state) {
+                    throw APIError("cannot cancel \(id): it already \(task.state == "cancelled" ? "was cancelled" : "finished (\(task.state))")", code: APIErrorCode.conflict)
+                }
                 let effects = try await api.propose(.cancel(task: id, at: wallClockMs()))
                 if case .rejected(let why)? = effects.first { throw APIError("cannot cancel \(id): \(why)", code: APIErrorCode.conflict) }
                 return json(OperationResult(message: "\(id) cancelled"))
@@ -109,7 +115,9 @@ struct AdminServer {
             try await guarded(request, write: true) {
                 let id = try param(context, "id")
                 let report = try await decode(TaskReport.self, request)
-                let effects = try await api.propose(report.command(task: id, at: wallClockMs()))
+                let command = try report.command(task: id, at: wallClockMs())
+                guard await api.task(id) != nil else { throw APIError("no task \(id)", code: APIErrorCode.notFound) }
+                let effects = try await api.propose(command)
                 if case .rejected(let why)? = effects.first { throw APIError("report for \(id) rejected: \(why)", code: APIErrorCode.conflict) }
                 return json(OperationResult(message: "recorded"))
             }
@@ -147,8 +155,10 @@ struct AdminServer {
             }
         }
         router.get("/v1/events/recent") { request, _ in
-            let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50
-            return json(Array(api.events.recentEvents().suffix(max(1, min(limit, 1000)))))
+            try await guarded(request, write: false) {
+                let limit = try intParameter(request.uri.queryParameters["limit"].map(String.init), "limit", default: 50, in: 1...1000)
+                return json(Array(api.events.recentEvents().suffix(limit)))
+            }
         }
         router.get("/v1/events") { request, _ in
             let stream = api.events.subscribe()
@@ -168,6 +178,7 @@ struct AdminServer {
     /// for mutations and redirects writes to the leader.
     func guarded(_ request: Request, write: Bool, leaderOnly: Bool = true, _ body: () async throws -> Response) async throws -> Response {
         do {
+            if api.shutdown.draining { throw api.shuttingDown }
             if write, let token = api.config.token {
                 let given = request.headers[.authorization] ?? ""
                 guard given == "Bearer \(token)" else {
@@ -222,6 +233,15 @@ struct AdminServer {
             throw APIError("a JSON body is required", code: APIErrorCode.badRequest)
         }
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// An integer query parameter: absent gives `default`; anything but an integer in `range` is a 400.
+    func intParameter(_ raw: String?, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let raw else { return value }
+        guard let n = Int(raw), range.contains(n) else {
+            throw APIError("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(raw.prefix(40))\")", code: APIErrorCode.badRequest)
+        }
+        return n
     }
 
     func param(_ context: BasicRequestContext, _ name: String) throws -> String {

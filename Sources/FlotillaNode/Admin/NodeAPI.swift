@@ -16,6 +16,14 @@ struct NodeAPI: Sendable {
     var proposalTimeout: Duration = .seconds(5)
     /// Joins held for an operator's decision (with --approve-joins).
     let pendingJoins = PendingJoins()
+    /// Set when the node begins to shut down: waiting writes are answered and new ones refused.
+    let shutdown = ShutdownState()
+
+    /// The answer to a write the shutdown cut short.
+    var shuttingDown: APIError {
+        APIError("node \(config.id) is shutting down; a write in flight may or may not have committed — retry on another node with the same key",
+                 code: APIErrorCode.unavailable)
+    }
 
     var status: NodeStatus { driver.published.withLock { $0.status } }
 
@@ -37,6 +45,9 @@ struct NodeAPI: Sendable {
 
     private func wait(_ enqueue: (Proposal) -> Void) async throws(APIError) -> [Effect] {
         let box = Once<Result<[Effect], APIError>>()
+        let refusal = shuttingDown
+        guard let registration = shutdown.register({ box.resume(.failure(refusal)) }) else { throw refusal }
+        defer { shutdown.unregister(registration) }
         let result: Result<[Effect], APIError> = await withCheckedContinuation { c in
             box.set(c)
             enqueue(Proposal { r in box.resume(r) })
@@ -52,6 +63,7 @@ struct NodeAPI: Sendable {
         if s.kind == "shell", !config.allowShell {
             throw APIError("shell tasks are disabled: start the nodes with --allow-shell to run them", code: APIErrorCode.badRequest)
         }
+        if let problem = RequestValidation.problem(s) { throw APIError(problem, code: APIErrorCode.badRequest) }
         guard TaskKinds.all.contains(s.kind) else {
             throw APIError("unknown task kind \"\(s.kind)\"; known kinds: \(TaskKinds.all.sorted().joined(separator: ", "))", code: APIErrorCode.badRequest)
         }
@@ -80,6 +92,9 @@ struct NodeAPI: Sendable {
 
     /// Adds a joining node as a learner, or holds it for approval; true when it was added.
     func join(_ join: JoinRequest, approved: Bool = false) async throws(APIError) -> Bool {
+        if let problem = RequestValidation.problem(id: join.id, raftAddress: join.raftAddress, adminAddress: join.adminAddress, slots: join.slots) {
+            throw APIError(problem, code: APIErrorCode.badRequest)
+        }
         if status.members.contains(where: { $0.id == join.id }) {
             throw APIError("\(join.id) is already a member", code: APIErrorCode.badRequest)
         }
@@ -111,6 +126,11 @@ struct NodeAPI: Sendable {
 
     /// Founds the cluster on this uninitialized node.
     func bootstrap(_ request: BootstrapRequest) async throws(APIError) {
+        for m in request.members {
+            if let problem = RequestValidation.problem(id: m.id, raftAddress: m.raftAddress, adminAddress: m.adminAddress, slots: nil) {
+                throw APIError(problem, code: APIErrorCode.badRequest)
+            }
+        }
         guard request.members.contains(where: { $0.id == config.id }) else {
             throw APIError("the founders must include this node (\(config.id))", code: APIErrorCode.badRequest)
         }

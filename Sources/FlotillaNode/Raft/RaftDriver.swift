@@ -174,7 +174,10 @@ actor RaftDriver {
                 return APIError("this node is not the leader; the leader is \(leader) at \(addr)", code: APIErrorCode.notLeader, leader: addr)
             }
             return APIError("there is no leader right now; retry shortly", code: APIErrorCode.noLeader)
-        case .transferInProgress, .configChangePending:
+        case .transferInProgress:
+            // Refused before anything was appended, and over in an election timeout: retry.
+            return APIError("\(error.description); retry shortly", code: APIErrorCode.noLeader)
+        case .configChangePending:
             return APIError(error.description, code: APIErrorCode.conflict)
         case .unknownNode:
             return APIError(error.description, code: APIErrorCode.notFound)
@@ -243,6 +246,15 @@ actor RaftDriver {
     func restoreSnapshot(_ snap: Snapshot) {
         do {
             queue = try TaskQueueState(snapshot: snap.data)
+            // Assignments that arrived inside the snapshot were never applied here one by one:
+            // start them now (after a restart, the replay's resume does it instead).
+            if resumedOwnTasks {
+                let mine = queue.tasks.filter { $0.node == config.id && ($0.state == .assigned || $0.state == .running) }
+                if !mine.isEmpty {
+                    logger.info("starting \(mine.count) task(s) assigned to this node in the installed snapshot")
+                    onAssigned?(mine)
+                }
+            }
         } catch {
             logger.critical("snapshot at \(snap.metadata.index) from the leader does not decode: \(error)")
             events.record("invariant", term: raft.term, "snapshot at \(snap.metadata.index) does not decode: \(error)")
@@ -282,6 +294,7 @@ actor RaftDriver {
             updatePeers()
             events.record("membership", term: raft.term, "\(change): voters \(m.voters.joined(separator: ",")) learners \(m.learners.joined(separator: ","))")
         case let .snapshotInstalled(index, _):
+            logger.info("installed snapshot at \(index) from the leader")
             events.record("snapshot", term: raft.term, "installed snapshot at \(index)")
         case let .transferStarted(to):
             events.record("leader", term: raft.term, "transferring leadership to \(to)")

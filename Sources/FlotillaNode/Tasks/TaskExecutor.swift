@@ -69,15 +69,19 @@ final class TaskExecutor: Sendable {
 
     var count: Int { running.withLock { $0.count } }
 
+    /// Reports until the leader records or refuses it for good, or the job is cancelled (the
+    /// task moved on). Never gives up by itself: a task whose report is lost stays assigned
+    /// here, and nothing else would ever finish it.
     private func deliver(_ task: String, _ body: TaskReport) async {
         var delay = 50
-        for _ in 0..<20 {
-            if Task.isCancelled { return }
+        var attempts = 0
+        while !Task.isCancelled {
             if await report(task, body) { return }
+            attempts += 1
+            if attempts == 20 { logger.warning("could not report \(body.outcome) of \(task) to the leader yet; still trying") }
             try? await Task.sleep(for: .milliseconds(delay))
             delay = min(delay * 2, 1000)
         }
-        logger.warning("could not report \(body.outcome) of \(task) to the leader; the leader will time it out or requeue it")
     }
 
     struct Failure: Error { var message: String }
@@ -112,29 +116,30 @@ final class TaskExecutor: Sendable {
         }
     }
 
-    private func runShell(_ command: String) async -> Result<String, Failure> {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
+    /// The most of a shell task's output that is kept; the rest is read and dropped.
+    static let shellOutputLimit = 4096
+
+    /// Runs `/bin/sh -c command`, reading its output while it runs (a child blocked on a full
+    /// pipe would never exit) and keeping the first `shellOutputLimit` bytes.
+    func runShell(_ command: String) async -> Result<String, Failure> {
+        if Task.isCancelled { return .failure(Failure(message: "cancelled")) }
+        let shell: ShellProcess
         do {
-            try p.run()
+            shell = try ShellProcess.start(command)
         } catch {
             return .failure(Failure(message: "could not start /bin/sh: \(error)"))
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { c in
-                DispatchQueue.global().async {
-                    p.waitUntilExit()
-                    let data = out.fileHandleForReading.readDataToEndOfFile().prefix(4096)
+                // The blocking reads and the wait run on a thread of their own, not on the shared pool.
+                Thread {
+                    let (status, data) = shell.finish(keep: TaskExecutor.shellOutputLimit)
                     let text = String(decoding: data, as: UTF8.self)
-                    c.resume(returning: p.terminationStatus == 0 ? .success(text) : .failure(Failure(message: "exit \(p.terminationStatus): \(text)")))
-                }
+                    c.resume(returning: status == 0 ? .success(text) : .failure(Failure(message: "exit \(status): \(text)")))
+                }.start()
             }
         } onCancel: {
-            p.terminate()
+            shell.kill()
         }
     }
 }

@@ -20,6 +20,15 @@ public actor LoadGenerator {
         public var outcome: Outcome
         public var taskID: String?
         public var error: String?
+
+        public init(key: String, invokedAt: Date, returnedAt: Date, outcome: Outcome, taskID: String? = nil, error: String? = nil) {
+            self.key = key
+            self.invokedAt = invokedAt
+            self.returnedAt = returnedAt
+            self.outcome = outcome
+            self.taskID = taskID
+            self.error = error
+        }
     }
 
     let control: ClusterControl
@@ -27,6 +36,9 @@ public actor LoadGenerator {
     let submission: TaskSubmission
     let session: String
     let maxInFlight: Int
+    /// Attempts per submit (all with the same key) and the pause between them.
+    let maxAttempts: Int
+    let retryDelay: Duration
     private(set) public var history: [Operation] = []
     private var runner: Task<Void, Never>?
     private var counter = 0
@@ -35,11 +47,13 @@ public actor LoadGenerator {
     private var observer: (@Sendable (Operation) -> Void)?
 
     public init(control: ClusterControl, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
-                maxInFlight: Int = 64) {
+                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200)) {
         self.control = control
         self.rate = rate
         self.submission = submission
         self.maxInFlight = maxInFlight
+        self.maxAttempts = max(1, maxAttempts)
+        self.retryDelay = retryDelay
         self.session = String(UUID().uuidString.prefix(8)).lowercased()
     }
 
@@ -113,29 +127,47 @@ public actor LoadGenerator {
         let invoked = Date()
         var one = submission
         one.key = key
-        var outcome = Operation.Outcome.unknown
+        var acknowledged = false
+        var errors: [any Error] = []
         var id: String?
-        var lastError: String?
-        for attempt in 0..<3 {
+        for attempt in 0..<maxAttempts {
+            let address: String
             do {
-                let address = try await address(refresh: attempt > 0)
+                address = try await self.address(refresh: attempt > 0)
+            } catch {
+                // Nothing answered, so nothing was sent: a refusal.
+                errors.append(APIError("not sent: \(error)", code: APIErrorCode.noLeader))
+                try? await Task.sleep(for: retryDelay)
+                continue
+            }
+            do {
                 let r: SubmitResult = try await control.admin.call("POST", address, "/v1/tasks", body: one, timeout: .seconds(6))
-                outcome = .ok
+                acknowledged = true
                 id = r.id
                 break
-            } catch let e as APIError {
-                lastError = e.error
-                // Refused before proposing: nothing committed; anything else may have.
-                let refused = [APIErrorCode.noLeader, APIErrorCode.badRequest, APIErrorCode.unauthorized, APIErrorCode.tooLarge].contains(e.code)
-                outcome = refused && outcome != .unknown ? .fail : .unknown
-                if e.code == APIErrorCode.badRequest || e.code == APIErrorCode.unauthorized { break }
-                try? await Task.sleep(for: .milliseconds(200))
             } catch {
-                lastError = "\(error)"
-                try? await Task.sleep(for: .milliseconds(200))
+                errors.append(error)
+                // A request the node can never accept is not retried.
+                if let e = error as? APIError, e.code == APIErrorCode.badRequest || e.code == APIErrorCode.unauthorized { break }
+                try? await Task.sleep(for: retryDelay)
             }
         }
+        let outcome = LoadGenerator.outcome(acknowledged: acknowledged, errors: errors)
+        let lastError = errors.last.map { ($0 as? APIError)?.error ?? "\($0)" }
         record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, taskID: id, error: outcome == .ok ? nil : lastError))
+    }
+
+    /// Whether a failed attempt was refused before anything was proposed, so it cannot have committed.
+    public static func refusedBeforeProposing(_ error: any Error) -> Bool {
+        guard let e = error as? APIError else { return false }
+        return [APIErrorCode.noLeader, APIErrorCode.badRequest, APIErrorCode.unauthorized, APIErrorCode.tooLarge].contains(e.code)
+    }
+
+    /// A submit's outcome from its attempts: `.ok` once acknowledged; `.fail` only when every
+    /// attempt was refused before proposing; `.unknown` when any attempt may have committed.
+    public static func outcome(acknowledged: Bool, errors: [any Error]) -> Operation.Outcome {
+        if acknowledged { return .ok }
+        return !errors.isEmpty && errors.allSatisfy(refusedBeforeProposing) ? .fail : .unknown
     }
 
     private func record(_ op: Operation) {

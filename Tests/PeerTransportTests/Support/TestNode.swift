@@ -5,6 +5,7 @@ import NIOPosix
 import RaftCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Values appended from the transport's event loop and read by the test.
 final class Recorder<Value: Sendable>: Sendable {
@@ -52,25 +53,6 @@ final class TestNode: Sendable {
     func send(to peer: String, _ markers: some Sequence<UInt64>) {
         transport.send(markers.map { beat(to: peer, $0) })
     }
-}
-
-/// Polls `condition` every 10 ms until it holds; records an issue and throws after `timeout`.
-func eventually(_ what: String, timeout: Duration = .seconds(15),
-                sourceLocation: SourceLocation = #_sourceLocation,
-                _ condition: () async throws -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while try await !condition() {
-        guard clock.now < deadline else {
-            Issue.record("timed out after \(timeout) waiting for: \(what)", sourceLocation: sourceLocation)
-            throw TimedOut(what: what)
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
-
-struct TimedOut: Error {
-    var what: String
 }
 
 /// Starts transports with the given ids, introduces them to each other, runs `body`, and
