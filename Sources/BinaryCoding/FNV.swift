@@ -21,7 +21,16 @@ public struct FNV1a: Sendable {
     }
 
     public mutating func combine<C: Collection>(bytes: C) where C.Element == UInt8 {
-        for b in bytes { combine(b) }
+        // One pass over contiguous storage (every [UInt8]): across the module boundary the
+        // generic loop would otherwise call the iterator's witness once per byte.
+        var h = value
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for b in buffer { h = (h ^ UInt64(b)) &* FNV1a.prime }
+        }
+        if done == nil {
+            for b in bytes { h = (h ^ UInt64(b)) &* FNV1a.prime }
+        }
+        value = h
     }
 
     public mutating func combine(_ s: String) {

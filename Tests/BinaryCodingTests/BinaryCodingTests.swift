@@ -76,6 +76,19 @@ struct BinaryCodingTests {
         #expect(counts.allSatisfy { $0 > 850 && $0 < 1150 })
     }
 
+    /// The published FNV-1a 64-bit vectors, through contiguous and non-contiguous collections alike.
+    @Test func fnvMatchesTheReferenceVectors() {
+        for (text, expected) in [("", 0xcbf2_9ce4_8422_2325), ("a", 0xaf63_dc4c_8601_ec8c), ("foobar", 0x8594_4171_f739_67e8)] as [(String, UInt64)] {
+            var contiguous = FNV1a(), lazy = FNV1a(), bytewise = FNV1a()
+            contiguous.combine(bytes: Array(text.utf8))
+            lazy.combine(bytes: text.utf8.lazy.map { $0 })
+            for b in text.utf8 { bytewise.combine(b) }
+            #expect(contiguous.value == expected, "\(text)")
+            #expect(lazy.value == expected, "\(text)")
+            #expect(bytewise.value == expected, "\(text)")
+        }
+    }
+
     @Test func fnvDistinguishesOrderAndContent() {
         var h1 = FNV1a(), h2 = FNV1a(), h3 = FNV1a()
         h1.combine(bytes: [1, 2])
