@@ -1,3 +1,4 @@
+import DequeModule
 import FlotillaAPI
 import Synchronization
 
@@ -5,7 +6,9 @@ import Synchronization
 final class EventLog: Sendable {
     private struct State {
         var seq: UInt64 = 0
-        var recent: [NodeEvent] = []
+        /// The newest `capacity` events: a deque, so dropping the oldest costs nothing (an
+        /// array moved every kept event once per new one, a quarter of a restart's replay).
+        var recent = Deque<NodeEvent>()
         var subscribers: [Int: AsyncStream<NodeEvent>.Continuation] = [:]
         var nextSubscriber = 0
     }
@@ -33,7 +36,7 @@ final class EventLog: Sendable {
             s.seq += 1
             let e = NodeEvent(seq: s.seq, atMs: at, node: node, kind: kind, term: term, message: message)
             s.recent.append(e)
-            if s.recent.count > capacity { s.recent.removeFirst(s.recent.count - capacity) }
+            if s.recent.count > capacity { s.recent.removeFirst() }
             return (e, Array(s.subscribers.values))
         }
         for c in subscribers { c.yield(event) }
