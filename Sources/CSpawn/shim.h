@@ -1,6 +1,7 @@
 #ifndef FLOTILLA_CSPAWN_SHIM_H
 #define FLOTILLA_CSPAWN_SHIM_H
 #include <spawn.h>
+#include <malloc.h>
 
 // glibc declares this only under _GNU_SOURCE, which Swift's Glibc module is built without
 // (and defining it here would clash with that module's types). It makes the spawned process
@@ -9,5 +10,10 @@ extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 
 static inline int flotilla_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+// Swift's Glibc module leaves out <malloc.h>: the node returns freed heap pages to the OS
+// after large releases (startup replay, compaction, snapshot install).
+static inline int flotilla_malloc_trim(void) {
+    return malloc_trim(0);
 }
 #endif

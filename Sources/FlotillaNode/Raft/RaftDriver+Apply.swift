@@ -46,6 +46,7 @@ extension RaftDriver {
     func resumeOwnTasksAfterReplay() {
         guard !resumedOwnTasks, raft.appliedIndex >= startupIndex else { return }
         resumedOwnTasks = true
+        HeapRelease.soon()
         let mine = queue.tasks.filter { $0.node == config.id && ($0.state == .assigned || $0.state == .running) }
         if !mine.isEmpty {
             logger.info("resuming \(mine.count) task(s) assigned to this node before it restarted")

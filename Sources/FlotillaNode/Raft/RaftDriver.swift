@@ -246,6 +246,7 @@ actor RaftDriver {
     func restoreSnapshot(_ snap: Snapshot) {
         do {
             queue = try TaskQueueState(snapshot: snap.data)
+            HeapRelease.soon()
             // Assignments that arrived inside the snapshot were never applied here one by one:
             // start them now (after a restart, the replay's resume does it instead).
             if resumedOwnTasks {
@@ -269,6 +270,7 @@ actor RaftDriver {
             try raft.compact(index: applied, snapshotData: queue.snapshot())
             if let snap = raft.latestSnapshot { try storage.saveSnapshot(snap) }
             events.record("snapshot", term: raft.term, "snapshot at \(applied); log compacted")
+            HeapRelease.soon()
         } catch {
             logger.error("snapshot at \(applied) failed: \(error)")
         }
