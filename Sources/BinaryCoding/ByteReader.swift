@@ -111,9 +111,21 @@ public struct ByteReader: Sendable {
 
     public mutating func readString() throws(DecodingError) -> String {
         let start = offset
-        let raw = try readBytes()
-        guard let s = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8(offset: start) }
-        return s
+        let n = try readCount()
+        guard remaining >= n else { throw .truncated(offset: offset, needed: n - remaining) }
+        let at = offset
+        let decoded: String? = bytes.withUnsafeBufferPointer { all in
+            let raw = UnsafeBufferPointer(rebasing: all[at..<(at + n)])
+            // Nearly every string here is ASCII, which is valid UTF-8 as it stands: check that
+            // in one tight loop and skip the general (unspecialised, costly) validation.
+            var high: UInt8 = 0
+            for b in raw { high |= b }
+            if high < 0x80 { return String(decoding: raw, as: UTF8.self) }
+            return String(validating: raw, as: UTF8.self)
+        }
+        guard let decoded else { throw .invalidUTF8(offset: start) }
+        offset += n
+        return decoded
     }
 
     public mutating func readOptionalString() throws(DecodingError) -> String? {

@@ -87,6 +87,29 @@ struct Progress: Sendable {
         return updated
     }
 
+    /// An append up to `index` succeeded: records it and leaves probe (or snapshot) state once
+    /// the peer has caught up. True when the match index moved.
+    mutating func acknowledge(_ index: UInt64, leaderLastIndex: UInt64) -> Bool {
+        let updated = maybeUpdate(index)
+        switch state {
+        case .probe:
+            if updated || match == leaderLastIndex { becomeReplicate() }
+        case .snapshot(let snapIndex):
+            if match >= snapIndex { becomeReplicate() }
+        case .replicate:
+            break
+        }
+        return updated
+    }
+
+    /// The peer answered a heartbeat: it is alive, so unblock a probe, free one in-flight
+    /// slot of a full pipeline, and let a stalled snapshot chunk be resent.
+    mutating func heartbeatAnswered(maxInflight: Int) {
+        probeSent = false
+        if case .replicate = state, inflightFull(max: maxInflight) { inflight.removeFirst() }
+        if case .snapshot = state { snapshotChunkOutstanding = false }
+    }
+
     /// Handles a rejected append of `rejected` (its prevIndex); `hint` is where to probe next.
     /// False when the rejection is stale.
     mutating func maybeDecrease(rejected: UInt64, hint: UInt64) -> Bool {

@@ -1,9 +1,10 @@
 extension RaftNode {
     mutating func stepLeader(_ m: Message) {
-        guard var pr = progress[m.from] else { return }
-        pr.recentActive = true
-        pr.lastContactTick = ticks
-        progress[m.from] = pr
+        // Progress is updated in place through its dictionary slot: one hash of the id, and
+        // no copy-on-write of the in-flight list (a copied `Progress` shares its buffer).
+        guard let slot = progress.index(forKey: m.from) else { return }
+        progress.values[slot].recentActive = true
+        progress.values[slot].lastContactTick = ticks
 
         switch m.body {
         case let .appendResponse(success, index, hintIndex, hintTerm):
@@ -12,18 +13,16 @@ extension RaftNode {
             } else {
                 var hint = hintIndex
                 if hintTerm > 0 { hint = log.findConflict(byTerm: hintTerm, atOrBelow: hintIndex) }
-                if progress[m.from]!.maybeDecrease(rejected: index, hint: hint) {
-                    if progress[m.from]!.state == .replicate { progress[m.from]!.becomeProbe() }
+                if progress.values[slot].maybeDecrease(rejected: index, hint: hint) {
+                    if progress.values[slot].state == .replicate { progress.values[slot].becomeProbe() }
                     sendAppend(to: m.from)
                 }
             }
         case .heartbeatResponse(let context):
-            var p = progress[m.from]!
-            p.probeSent = false
-            if case .replicate = p.state, p.inflightFull(max: config.maxInflight) { p.inflight.removeFirst() }
-            if case .snapshot = p.state { p.snapshotChunkOutstanding = false }
-            progress[m.from] = p
-            if p.match < log.lastIndex || p.state != .replicate { sendAppend(to: m.from) }
+            progress.values[slot].heartbeatAnswered(maxInflight: config.maxInflight)
+            if progress.values[slot].match < log.lastIndex || progress.values[slot].state != .replicate {
+                sendAppend(to: m.from)
+            }
             if context != 0 { ackRead(context: context, from: m.from) }
         case let .snapshotResponse(index, received):
             handleSnapshotResponse(from: m.from, index: index, received: received)
@@ -36,17 +35,8 @@ extension RaftNode {
     }
 
     mutating func handleAppendSuccess(from peer: NodeID, index: UInt64) {
-        guard var pr = progress[peer] else { return }
-        let updated = pr.maybeUpdate(index)
-        switch pr.state {
-        case .probe:
-            if updated || pr.match == log.lastIndex { pr.becomeReplicate() }
-        case .snapshot(let snapIndex):
-            if pr.match >= snapIndex { pr.becomeReplicate() }
-        case .replicate:
-            break
-        }
-        progress[peer] = pr
+        guard let slot = progress.index(forKey: peer) else { return }
+        let updated = progress.values[slot].acknowledge(index, leaderLastIndex: log.lastIndex)
         if updated, maybeCommit() {
             broadcastAppend()
         } else {
@@ -88,32 +78,33 @@ extension RaftNode {
 
     /// Sends the next append (or snapshot chunk) the peer's progress allows.
     mutating func sendAppend(to peer: NodeID, evenIfEmpty: Bool = true) {
-        guard var pr = progress[peer] else { return }
-        if case .snapshot = pr.state {
+        guard let slot = progress.index(forKey: peer) else { return }
+        let state = progress.values[slot].state
+        if case .snapshot = state {
             sendSnapshotChunk(to: peer)
             return
         }
-        if pr.isPaused || (pr.state == .replicate && pr.inflightFull(max: config.maxInflight)) { return }
-        let prevIndex = pr.next - 1
+        let next = progress.values[slot].next
+        if progress.values[slot].isPaused || (state == .replicate && progress.values[slot].inflightFull(max: config.maxInflight)) { return }
+        let prevIndex = next - 1
         guard let prevTerm = log.term(at: prevIndex),
-              let entries = log.entries(from: pr.next, maxCount: config.maxEntriesPerAppend, maxBytes: config.maxBytesPerAppend)
+              let entries = log.entries(from: next, maxCount: config.maxEntriesPerAppend, maxBytes: config.maxBytesPerAppend)
         else {
             startSnapshot(to: peer)
             return
         }
         if entries.isEmpty && !evenIfEmpty { return }
         emit(peer, .append(prevIndex: prevIndex, prevTerm: prevTerm, entries: entries, commit: log.committed))
-        switch pr.state {
+        switch state {
         case .replicate:
             if let last = entries.last {
-                pr.next = last.index + 1
-                pr.inflight.append(last.index)
+                progress.values[slot].next = last.index + 1
+                progress.values[slot].inflight.append(last.index)
             }
         case .probe:
-            pr.probeSent = true
+            progress.values[slot].probeSent = true
         case .snapshot:
             break
         }
-        progress[peer] = pr
     }
 }

@@ -120,6 +120,11 @@ public struct RaftNode: Sendable {
             || log.committed > log.applied || needsBroadcast
     }
 
+    /// `takeReady()` when there is something to take, else nil; a drain loop's one call per
+    /// batch. (Being mutating, it also spares callers holding the node in an array or a class
+    /// the copy of the whole node that reading `hasReady` from there costs.)
+    public mutating func nextReady() -> Ready? { hasReady ? takeReady() : nil }
+
     /// Collects everything produced since the last call. The caller must persist, then
     /// send, then apply, in that order (see `Ready`).
     public mutating func takeReady() -> Ready {

@@ -103,7 +103,7 @@ extension ClusterSimulation {
     }
 
     mutating func cut(_ links: [(NodeID, NodeID)], _ what: String) {
-        for (a, b) in links { network.cut.insert(SimNetwork.Link(from: a, to: b)) }
+        for (a, b) in links { network.cut(from: endpoint(a), to: endpoint(b)) }
         note("partition: \(what)")
     }
 

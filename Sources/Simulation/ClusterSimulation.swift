@@ -11,7 +11,7 @@ public struct ClusterSimulation: Sendable {
     var network: SimNetwork
     var nodes = NodeTable()
     /// Every id that ever existed, in creation order (iteration order must not depend on hashing).
-    var order: [NodeID] = []
+    var order: [NodeID] { nodes.all.map(\.id) }
     var spares: [NodeID] = []
     var removed: Set<NodeID> = []
     var now: UInt64 = 0
@@ -54,15 +54,20 @@ public struct ClusterSimulation: Sendable {
 
     mutating func addNode(_ id: NodeID, bootstrap: Membership?) {
         nodes.insert(SimNode(id: id, config: raftConfig(id), bootstrap: bootstrap))
-        order.append(id)
     }
 
-    var upNodes: [NodeID] { order.filter { nodes[$0].up } }
+    /// Slots of the nodes that are up, in creation order.
+    var upSlots: [Int] { nodes.all.indices.filter { nodes.all[$0].up } }
+
+    var upNodes: [NodeID] { upSlots.map { nodes.all[$0].id } }
 
     /// The leader with the highest term among nodes that are up.
     var currentLeader: NodeID? {
         upNodes.filter { nodes[$0].raft.role == .leader }.max { nodes[$0].raft.term < nodes[$1].raft.term }
     }
+
+    /// Where messages to `id` go on the network.
+    func endpoint(_ id: NodeID) -> Endpoint { nodes.slot(of: id) ?? SimNetwork.nowhere }
 
     mutating func note(_ line: @autoclosure () -> String) {
         if config.keepTrace { traceLines.append("\(now) \(line())") }
@@ -88,58 +93,65 @@ public struct ClusterSimulation: Sendable {
                                 stats: stats)
     }
 
+    // The per-tick paths below address nodes by slot (`nodes.all[i]`), never by id.
+
     /// One tick of simulated time.
     mutating func step() {
         now += 1
         checker.tick = now
         // Writes deferred last tick reach the disk now; a crash just before lost them.
         if config.injectedBug != .lazyFsync || now % 50 == 0 {
-            for id in upNodes { sync(id) }
+            for i in upSlots { sync(i) }
         }
         for packet in network.due(now: now) { deliver(packet) }
-        for id in upNodes {
-            nodes[id].raft.tick()
-            workerTick(id)
-            if nodes[id].raft.role == .leader { leaderHousekeeping(id) }
+        for i in upSlots {
+            nodes.all[i].raft.tick()
+            workerTick(i)
+            if nodes.all[i].raft.role == .leader { leaderHousekeeping(i) }
         }
         clientTick()
-        for id in upNodes { drain(id) }
+        for i in upSlots { drain(i) }
         observe()
     }
 
+    /// Sends what a node's Ready batch carries.
+    mutating func send(_ i: Int, _ messages: [Message]) {
+        let boots = nodes.all[i].boots
+        for m in messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
+    }
+
     /// Takes the node's Ready; most batches sync at once, some wait for the next tick.
-    mutating func drain(_ id: NodeID) {
-        while nodes[id].raft.hasReady {
-            var ready = nodes[id].raft.takeReady()
+    mutating func drain(_ i: Int) {
+        while var ready = nodes.all[i].raft.nextReady() {
             if config.injectedBug == .lazyFsync {
-                for m in ready.messages { network.send(from: id, epoch: nodes[id].boots, to: m.to, now: now, .raft(m)) }
+                send(i, ready.messages)
                 ready.messages = []
-                nodes[id].unsynced.append(ready)
+                nodes.all[i].unsynced.append(ready)
                 continue
             }
-            nodes[id].unsynced.append(ready)
-            if !(ready.needsSync && rng.chance(0.3)) { sync(id) }
+            nodes.all[i].unsynced.append(ready)
+            if !(ready.needsSync && rng.chance(0.3)) { sync(i) }
         }
     }
 
     /// Makes the node's pending writes durable, then sends and applies, in Ready's order.
-    mutating func sync(_ id: NodeID) {
-        while nodes[id].up, !nodes[id].unsynced.isEmpty {
-            let ready = nodes[id].unsynced.removeFirst()
-            nodes[id].persist(ready)
-            let hs = nodes[id].durable.hardState
+    mutating func sync(_ i: Int) {
+        let id = nodes.all[i].id
+        while nodes.all[i].up, !nodes.all[i].unsynced.isEmpty {
+            let ready = nodes.all[i].unsynced.removeFirst()
+            nodes.all[i].persist(ready)
+            let hs = nodes.all[i].durable.hardState
             checker.observeDurable(id, term: hs.term, commit: hs.commit)
-            for m in ready.messages { network.send(from: id, epoch: nodes[id].boots, to: m.to, now: now, .raft(m)) }
-            if let s = ready.snapshot { installSnapshot(id, s) }
+            send(i, ready.messages)
+            if let s = ready.snapshot { installSnapshot(i, s) }
             if config.injectedBug == .applyUncommitted {
-                for e in ready.entries where e.index > nodes[id].applied { apply(id, e) }
+                for e in ready.entries where e.index > nodes.all[i].applied { apply(i, e) }
             }
-            for e in ready.committed where e.index > nodes[id].applied { apply(id, e) }
+            for e in ready.committed where e.index > nodes.all[i].applied { apply(i, e) }
             for event in ready.events { record(id, event) }
-            nodes[id].maybeCompact(every: config.compactEvery, appliedIndex: nodes[id].applied)
+            nodes.all[i].maybeCompact(every: config.compactEvery, appliedIndex: nodes.all[i].applied)
         }
     }
-
     mutating func record(_ id: NodeID, _ event: RaftEvent) {
         switch event {
         case let .roleChanged(_, to, term):
@@ -160,15 +172,15 @@ public struct ClusterSimulation: Sendable {
         }
     }
 
-    mutating func installSnapshot(_ id: NodeID, _ s: Snapshot) {
+    mutating func installSnapshot(_ i: Int, _ s: Snapshot) {
         do {
-            nodes[id].queue = try TaskQueueState(snapshot: s.data)
-            nodes[id].applied = s.metadata.index
+            nodes.all[i].queue = try TaskQueueState(snapshot: s.data)
+            nodes.all[i].applied = s.metadata.index
         } catch {
-            checker.observeRuntimeViolation("\(id) could not restore a snapshot: \(error)")
+            checker.observeRuntimeViolation("\(nodes.all[i].id) could not restore a snapshot: \(error)")
         }
-        nodes[id].incarnation += 1
-        nodes[id].running = [:]
+        nodes.all[i].incarnation += 1
+        nodes.all[i].running = [:]
     }
 
     // MARK: - Delivery
@@ -181,15 +193,15 @@ public struct ClusterSimulation: Sendable {
             }
             return
         }
-        guard nodes.contains(p.to), nodes[p.to].up, !network.isCut(p.from, p.to) else { return }
-        if nodes.contains(p.from), !nodes[p.from].up || nodes[p.from].boots != p.epoch { return }
+        guard p.to >= 0, nodes.all[p.to].up, !network.isCut(p.from, p.to) else { return }
+        if p.from >= 0, !nodes.all[p.from].up || nodes.all[p.from].boots != p.epoch { return }
         switch p.payload {
         case .raft(let m):
             trace.combine(m.from)
             trace.combine(m.to)
             trace.combine(m.term)
             trace.combine(m.body.tag)
-            nodes[p.to].raft.step(m)
+            nodes.all[p.to].raft.step(m)
         case let .forward(command, request):
             propose(at: p.to, command, request: request, replyTo: p.from)
         case let .clientSubmit(key, request):
@@ -201,26 +213,27 @@ public struct ClusterSimulation: Sendable {
     }
 
     /// A node receiving a command: the leader proposes it, others redirect clients and drop the rest.
-    mutating func propose(at id: NodeID, _ command: Command, request: UInt64?, replyTo: NodeID) {
+    mutating func propose(at i: Int, _ command: Command, request: UInt64?, replyTo: Endpoint) {
         do {
-            let at = try nodes[id].raft.propose(command.encode())
-            if let request { nodes[id].pendingClient[at.index] = (at.term, request) }
+            let at = try nodes.all[i].raft.propose(command.encode())
+            if let request { nodes.all[i].pendingClient[at.index] = (at.term, request) }
         } catch {
             if let request {
-                network.send(from: id, epoch: nodes[id].boots, to: replyTo, now: now,
-                             .clientReply(request: request, outcome: .notLeader(hint: nodes[id].raft.leader)))
+                network.send(from: i, epoch: nodes.all[i].boots, to: replyTo, now: now,
+                             .clientReply(request: request, outcome: .notLeader(hint: nodes.all[i].raft.leader)))
             }
         }
     }
 
     // MARK: - Applying
 
-    mutating func apply(_ id: NodeID, _ e: Entry) {
+    mutating func apply(_ i: Int, _ e: Entry) {
+        let id = nodes.all[i].id
         checker.observeApplied(id, index: e.index, hash: e.hash)
-        nodes[id].applied = e.index
-        let pending = nodes[id].pendingClient.removeValue(forKey: e.index)
+        nodes.all[i].applied = e.index
+        let pending = nodes.all[i].pendingClient.removeValue(forKey: e.index)
         guard e.kind == .normal else {
-            if let pending { replyNotLeader(id, pending.request) }
+            if let pending { replyNotLeader(i, pending.request) }
             if let (target, at) = pendingRemoval, at.index == e.index {
                 pendingRemoval = nil
                 if at.term == e.term { retire(target) }
@@ -231,82 +244,85 @@ public struct ClusterSimulation: Sendable {
             checker.observeRuntimeViolation("\(id) applied entry \(e.index) that does not decode")
             return
         }
-        let effects = nodes[id].queue.apply(command)
+        let effects = nodes.all[i].queue.apply(command)
         var reply: ClientOutcome?
         for effect in effects {
             switch effect {
             case .created(let task, _), .duplicate(let task, _):
                 reply = .acknowledged(task)
             case let .assigned(task, node, epoch) where node == id:
-                startTask(id, task, epoch: epoch)
+                startTask(i, task, epoch: epoch)
             case let .succeeded(task, _, _):
-                checker.observeCompletion(id, incarnation: nodes[id].incarnation, task: task)
-                nodes[id].reports[task] = nil
+                checker.observeCompletion(id, incarnation: nodes.all[i].incarnation, task: task)
+                nodes.all[i].reports[task] = nil
             case .failed(let task), .timedOut(let task), .cancelled(let task), .requeued(let task, _), .retried(let task, _):
-                nodes[id].reports[task] = nil
-                nodes[id].running[task] = nil
+                nodes.all[i].reports[task] = nil
+                nodes.all[i].running[task] = nil
             case .rejected(let why):
-                if let task = why.task { nodes[id].reports[task] = nil }
+                if let task = why.task { nodes.all[i].reports[task] = nil }
             default:
                 break
             }
         }
         if let pending {
             if pending.term == e.term, let reply {
-                network.send(from: id, epoch: nodes[id].boots, to: SimNetwork.client, now: now, .clientReply(request: pending.request, outcome: reply))
+                network.send(from: i, epoch: nodes.all[i].boots, to: SimNetwork.client, now: now,
+                             .clientReply(request: pending.request, outcome: reply))
             } else {
-                replyNotLeader(id, pending.request)
+                replyNotLeader(i, pending.request)
             }
         }
     }
 
-    mutating func replyNotLeader(_ id: NodeID, _ request: UInt64) {
-        network.send(from: id, epoch: nodes[id].boots, to: SimNetwork.client, now: now,
-                     .clientReply(request: request, outcome: .notLeader(hint: nodes[id].raft.leader)))
+    mutating func replyNotLeader(_ i: Int, _ request: UInt64) {
+        network.send(from: i, epoch: nodes.all[i].boots, to: SimNetwork.client, now: now,
+                     .clientReply(request: request, outcome: .notLeader(hint: nodes.all[i].raft.leader)))
     }
 
     // MARK: - Workers
 
-    mutating func startTask(_ id: NodeID, _ task: TaskID, epoch: UInt64) {
-        guard nodes[id].running[task] == nil else { return }
+    mutating func startTask(_ i: Int, _ task: TaskID, epoch: UInt64) {
+        guard nodes.all[i].running[task] == nil else { return }
         let duration = UInt64(5 + rng.below(40))
-        nodes[id].running[task] = (epoch, now + duration)
-        sendToLeader(from: id, .start(task: task, node: id, epoch: epoch, at: now * 10))
+        nodes.all[i].running[task] = (epoch, now + duration)
+        sendToLeader(from: i, .start(task: task, node: nodes.all[i].id, epoch: epoch, at: now * 10))
     }
 
-    mutating func workerTick(_ id: NodeID) {
-        guard !nodes[id].running.isEmpty || !nodes[id].reports.isEmpty else { return }
-        let finished = nodes[id].running.filter { $0.value.finishAt <= now }.keys.sorted()
+    mutating func workerTick(_ i: Int) {
+        guard !nodes.all[i].running.isEmpty || !nodes.all[i].reports.isEmpty else { return }
+        let id = nodes.all[i].id
+        let finished = nodes.all[i].running.filter { $0.value.finishAt <= now }.keys.sorted()
         for task in finished {
-            let epoch = nodes[id].running.removeValue(forKey: task)!.epoch
+            let epoch = nodes.all[i].running.removeValue(forKey: task)!.epoch
             let command: Command = rng.chance(0.1)
                 ? .fail(task: task, node: id, epoch: epoch, message: "simulated failure", at: now * 10)
                 : .complete(task: task, node: id, epoch: epoch, result: "ok", at: now * 10)
-            nodes[id].reports[task] = (command, now)
-            sendToLeader(from: id, command)
+            nodes.all[i].reports[task] = (command, now)
+            sendToLeader(from: i, command)
         }
         // Resend reports the leader may have lost.
-        for (task, report) in nodes[id].reports.sorted(by: { $0.key < $1.key }) where report.sentAt + 40 <= now {
-            nodes[id].reports[task]!.sentAt = now
-            sendToLeader(from: id, report.command)
+        for (task, report) in nodes.all[i].reports.sorted(by: { $0.key < $1.key }) where report.sentAt + 40 <= now {
+            nodes.all[i].reports[task]!.sentAt = now
+            sendToLeader(from: i, report.command)
         }
     }
 
-    mutating func sendToLeader(from id: NodeID, _ command: Command) {
-        if nodes[id].raft.role == .leader {
-            propose(at: id, command, request: nil, replyTo: id)
-        } else if let leader = nodes[id].raft.leader {
-            network.send(from: id, epoch: nodes[id].boots, to: leader, now: now, .forward(command, request: nil))
+    mutating func sendToLeader(from i: Int, _ command: Command) {
+        if nodes.all[i].raft.role == .leader {
+            propose(at: i, command, request: nil, replyTo: i)
+        } else if let leader = nodes.all[i].raft.leader {
+            network.send(from: i, epoch: nodes.all[i].boots, to: endpoint(leader), now: now, .forward(command, request: nil))
         }
     }
 
     // MARK: - Leader housekeeping
 
     /// The leader's scheduler, requeue of unreachable nodes and task timeouts.
-    mutating func leaderHousekeeping(_ id: NodeID) {
+    mutating func leaderHousekeeping(_ i: Int) {
         guard now % 10 == 0 else { return }
-        let raft = nodes[id].raft
-        guard raft.term(at: raft.commitIndex) == raft.term, raft.appliedIndex >= nodes[id].housekeepingIndex else { return }
+        let id = nodes.all[i].id
+        let raft = nodes.all[i].raft
+        guard raft.term(at: raft.commitIndex) == raft.term, raft.appliedIndex >= nodes.all[i].housekeepingIndex else { return }
         let status = raft.status
         let nowMs = now * 10
         var commands: [Command] = []
@@ -319,8 +335,8 @@ public struct ClusterSimulation: Sendable {
                 unreachable.append(peer.id)
             }
         }
-        commands += nodes[id].queue.schedule(capacity: capacity, at: nowMs, limit: 16)
-        let queue = nodes[id].queue
+        commands += nodes.all[i].queue.schedule(capacity: capacity, at: nowMs, limit: 16)
+        let queue = nodes.all[i].queue
         for node in unreachable where queue.load(on: node) > 0 {
             commands.append(.requeue(node: node, at: nowMs))
         }
@@ -335,8 +351,8 @@ public struct ClusterSimulation: Sendable {
             }
         }
         for c in commands {
-            guard let at = try? nodes[id].raft.propose(c.encode()) else { break }
-            nodes[id].housekeepingIndex = at.index
+            guard let at = try? nodes.all[i].raft.propose(c.encode()) else { break }
+            nodes.all[i].housekeepingIndex = at.index
         }
     }
 
@@ -344,7 +360,8 @@ public struct ClusterSimulation: Sendable {
 
     mutating func clientTick() {
         for send in client.tick(now: now, nodes: upNodes.filter { !removed.contains($0) }) {
-            network.send(from: SimNetwork.client, to: send.to, now: now, .clientSubmit(key: send.key, request: send.request))
+            network.send(from: SimNetwork.client, to: endpoint(send.to), now: now,
+                         .clientSubmit(key: send.key, request: send.request))
         }
     }
 
@@ -352,16 +369,18 @@ public struct ClusterSimulation: Sendable {
 
     /// Feeds the checker with every node's state after the tick.
     mutating func observe() {
-        for id in upNodes {
-            let raft = nodes[id].raft
-            checker.observeCommit(id, term: raft.term, commit: raft.commitIndex, hash: raft.commitHash)
-            if raft.role == .leader { checker.observeLeader(id, term: raft.term, log: raft) }
-        }
+        for i in upSlots { Self.observe(nodes.all[i].id, &nodes.all[i].raft, into: &checker) }
         if now % 500 == 0 {
-            for id in upNodes {
-                checker.checkSubmits(id, keysInState: nodes[id].queue.tasks.map(\.key), acknowledged: [])
+            for i in upSlots {
+                checker.checkSubmits(nodes.all[i].id, keysInState: nodes.all[i].queue.tasks.map(\.key), acknowledged: [])
             }
         }
+    }
+
+    /// Takes `raft` inout only so that reading it in place spares a copy of the whole node.
+    static func observe(_ id: NodeID, _ raft: inout RaftNode, into checker: inout InvariantChecker) {
+        checker.observeCommit(id, term: raft.term, commit: raft.commitIndex, hash: raft.commitHash)
+        if raft.role == .leader { checker.observeLeader(id, term: raft.term, log: raft) }
     }
 
     /// Stops a node once its removal has committed, as an operator's scale-down would.

@@ -113,11 +113,16 @@ public struct InvariantChecker: Sendable {
 
     /// `node`'s durable hard state; term and commit never move back, restarts included.
     public mutating func observeDurable(_ node: NodeID, term: UInt64, commit: UInt64) {
-        if let last = durable[node] {
-            if term < last.term { fail(.termRegression, "\(node) term went back from \(last.term) to \(term)") }
-            if commit < last.commit { fail(.commitRegression, "\(node) commit went back from \(last.commit) to \(commit)") }
+        // One lookup per call: this runs on every sync of every node. A node not seen yet
+        // starts at (0, 0), which no term or commit can go below.
+        func advance(_ last: inout (term: UInt64, commit: UInt64)) -> (term: UInt64, commit: UInt64) {
+            let before = last
+            last = (max(term, last.term), max(commit, last.commit))
+            return before
         }
-        durable[node] = (max(term, durable[node]?.term ?? 0), max(commit, durable[node]?.commit ?? 0))
+        let last = advance(&durable[node, default: (0, 0)])
+        if term < last.term { fail(.termRegression, "\(node) term went back from \(last.term) to \(term)") }
+        if commit < last.commit { fail(.commitRegression, "\(node) commit went back from \(last.commit) to \(commit)") }
     }
 
     /// A node accepted a completion of `task`; `incarnation` changes each time the node
@@ -133,9 +138,12 @@ public struct InvariantChecker: Sendable {
     /// every acknowledged key present exactly once, no key twice.
     public mutating func checkSubmits(_ node: NodeID, keysInState: [String], acknowledged: some Sequence<String>) {
         var seen: [String: Int] = [:]
+        seen.reserveCapacity(keysInState.count)
         for k in keysInState { seen[k, default: 0] += 1 }
-        for (k, n) in seen.sorted(by: { $0.key < $1.key }) where n > 1 {
-            fail(.duplicateSubmit, "\(node) holds \(n) tasks for idempotency key \(k)")
+        if seen.count < keysInState.count {
+            for (k, n) in seen.filter({ $0.value > 1 }).sorted(by: { $0.key < $1.key }) {
+                fail(.duplicateSubmit, "\(node) holds \(n) tasks for idempotency key \(k)")
+            }
         }
         for k in acknowledged where seen[k] == nil {
             fail(.lostSubmit, "\(node) has no task for acknowledged key \(k)")

@@ -18,11 +18,15 @@ enum ClientOutcome: Sendable, Equatable {
     case notLeader(hint: NodeID?)
 }
 
+/// Where a packet comes from or goes: a node's slot in the simulation's `NodeTable`,
+/// `SimNetwork.client`, or `SimNetwork.nowhere` (an id no node has; never delivered).
+typealias Endpoint = Int
+
 struct Packet: Sendable {
-    var from: NodeID
+    var from: Endpoint
     /// The sender's process incarnation: a crash resets its connections, and with them what was in flight.
     var epoch: Int
-    var to: NodeID
+    var to: Endpoint
     var deliverAt: UInt64
     var seq: UInt64
     var payload: Payload
@@ -31,28 +35,29 @@ struct Packet: Sendable {
 /// A seeded network: per-message delay, loss, duplication and reordering, plus the
 /// directed links a partition cuts. The client is reachable from every node.
 struct SimNetwork: Sendable {
-    static let client: NodeID = "client"
+    static let client: Endpoint = -1
+    static let nowhere: Endpoint = -2
 
     var rng: SplitMix64
     var queue = PacketQueue()
     var seq: UInt64 = 0
     /// Directed links that drop everything: (from, to).
-    var cut: Set<Link> = []
+    private(set) var cut: Set<Link> = []
     var lossy = true
     var dropRate: Double
     var duplicateRate: Double
     var maxDelay: Int
 
     struct Link: Hashable, Sendable {
-        var from: NodeID
-        var to: NodeID
+        var from: Endpoint
+        var to: Endpoint
     }
 
-    func isCut(_ from: NodeID, _ to: NodeID) -> Bool {
-        cut.contains(Link(from: from, to: to))
+    func isCut(_ from: Endpoint, _ to: Endpoint) -> Bool {
+        !cut.isEmpty && cut.contains(Link(from: from, to: to))
     }
 
-    mutating func send(from: NodeID, epoch: Int = 0, to: NodeID, now: UInt64, _ payload: Payload) {
+    mutating func send(from: Endpoint, epoch: Int = 0, to: Endpoint, now: UInt64, _ payload: Payload) {
         if isCut(from, to) { return }
         let involvesClient = from == SimNetwork.client || to == SimNetwork.client
         if lossy, !involvesClient, rng.chance(dropRate) { return }
@@ -69,10 +74,8 @@ struct SimNetwork: Sendable {
 
     mutating func heal() { cut = [] }
 
-    mutating func cutBoth(_ a: NodeID, _ b: NodeID) {
-        cut.insert(Link(from: a, to: b))
-        cut.insert(Link(from: b, to: a))
-    }
+    /// Drops everything `from` sends to `to` until the next heal.
+    mutating func cut(from: Endpoint, to: Endpoint) { cut.insert(Link(from: from, to: to)) }
 }
 
 /// Packets bucketed by delivery tick in a small ring (delays are a few ticks), each bucket

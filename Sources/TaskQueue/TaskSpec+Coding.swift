@@ -5,9 +5,15 @@ extension TaskSpec {
     func encode(into w: inout ByteWriter) {
         w.write(kind)
         w.write(varint: args.count)
-        for key in args.keys.sorted() {
+        if args.count == 1, let (key, value) = args.first {
+            // The common case needs no sorted copy of the keys.
             w.write(key)
-            w.write(args[key] ?? "")
+            w.write(value)
+        } else {
+            for (key, value) in args.sorted(by: { $0.key < $1.key }) {
+                w.write(key)
+                w.write(value)
+            }
         }
         w.write(optional: target)
         // A spec built in code may carry maxAttempts < 1; it encodes as 0, which decode rejects.

@@ -43,6 +43,30 @@ struct BinaryCodingTests {
         #expect(throws: DecodingError.trailingBytes(offset: 0, count: 1)) { try trailing.expectEnd() }
     }
 
+    /// `readString` takes a shortcut for ASCII; it must accept and reject exactly what the
+    /// standard library's UTF-8 validation does, wherever the odd byte sits.
+    @Test func stringsDecodeExactlyWhenValidUTF8() throws {
+        var rng = SplitMix64(seed: 8)
+        let alphabet: [[UInt8]] = [[0x61], [0x7f], [0x00], [0xc3, 0xa9], [0xe2, 0x9c, 0x95], [0xf0, 0x9f, 0x9a, 0xa2],
+                                   [0x80], [0xc3], [0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]
+        var valid = 0, invalid = 0
+        for _ in 0..<5_000 {
+            let raw = (0..<rng.below(12)).flatMap { _ in alphabet[rng.below(rng.chance(0.8) ? 6 : alphabet.count)] }
+            var w = ByteWriter()
+            w.write(bytes: raw)
+            var r = ByteReader(w.bytes)
+            if let expected = String(validating: raw, as: UTF8.self) {
+                #expect(try r.readString() == expected)
+                try r.expectEnd()
+                valid += 1
+            } else {
+                #expect(throws: DecodingError.invalidUTF8(offset: 0)) { try r.readString() }
+                invalid += 1
+            }
+        }
+        #expect(valid > 1000 && invalid > 1000)
+    }
+
     /// Random bytes never trap the reader, whatever they claim to be.
     @Test func randomInputNeverTraps() {
         var rng = SplitMix64(seed: 99)

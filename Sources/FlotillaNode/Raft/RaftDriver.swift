@@ -188,8 +188,7 @@ actor RaftDriver {
 
     /// Drains the core's output: persist, then send, then apply.
     func process() {
-        while raft.hasReady {
-            let ready = raft.takeReady()
+        while let ready = raft.nextReady() {
             if ready.needsSync {
                 do {
                     let started = ContinuousClock.now
