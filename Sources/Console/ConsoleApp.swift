@@ -81,6 +81,7 @@ public final class ConsoleApp: Sendable {
         var observer = ChangeObserver()
         var lastCommit: (UInt64, Date)?
         var rounds = 0
+        var tasksMark: String?
         for await s in control.client.snapshots(every: options.refresh) {
             if Task.isCancelled { break }
             for e in observer.observe(s) { control.events.emit(e) }
@@ -92,10 +93,16 @@ public final class ConsoleApp: Sendable {
                 if let (c, t) = lastCommit, s.takenAt > t { rate = Double(l.commit >= c ? l.commit - c : 0) / s.takenAt.timeIntervalSince(t) }
                 lastCommit = (l.commit, s.takenAt)
             }
+            // Tasks change only through the log: ask again (at most once a second) when the
+            // leader's commit moved, and every 5 s regardless.
             var tasks: [TaskView]?
-            if rounds % 5 == 0 {
+            let mark = s.leader.map { "\($0.id)/\($0.commit)" }
+            if rounds % 5 == 0, mark != tasksMark || rounds % 25 == 0 {
                 tasks = (try? await control.tasks(limit: 60, in: s))?.tasks
-                if let tasks { options.recorder?.observe(tasks: tasks) }
+                if let tasks {
+                    options.recorder?.observe(tasks: tasks)
+                    tasksMark = mark
+                }
             }
             if rounds % 25 == 24 { await monitor.probeHashes(s) }
             rounds += 1

@@ -148,6 +148,7 @@ struct DrainService: Service {
         try? await gracefulShutdown()
         logger.info("shutting down: answering waiting writes and refusing new requests")
         api.shutdown.begin()
+        api.driver.board.releaseWatchers()
     }
 }
 

@@ -12,6 +12,8 @@ import TaskQueue
 struct AdminServer {
     let api: NodeAPI
     static let maxBody = 1 << 20
+    /// The longest a status long-poll may wait.
+    static let maxStatusWaitMs = 10_000
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -22,7 +24,30 @@ struct AdminServer {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: api.metrics.text())))
         }
-        router.get("/v1/status") { _, _ in json(api.status) }
+        // A conditional GET: with `If-None-Match` naming the current tag the answer is 304, and
+        // `?wait=MS` holds it until the status changes or MS pass. Watchers long-poll this way.
+        // Readable while the node drains, like every GET of its state.
+        router.get("/v1/status") { request, _ in
+            let wait: Int
+            do {
+                wait = try intParameter(request.uri.queryParameters["wait"].map(String.init), "wait", default: 0,
+                                        in: 0...AdminServer.maxStatusWaitMs)
+            } catch let e as APIError {
+                return json(e, status: .badRequest)
+            }
+            let board = api.driver.board
+            var (status, tag) = board.tagged
+            if let known = request.headers[.ifNoneMatch], known == tag {
+                guard wait > 0, !api.shutdown.draining,
+                      await board.waitForChange(from: tag, timeout: .milliseconds(wait)) else {
+                    return Response(status: .notModified, headers: [.eTag: tag])
+                }
+                (status, tag) = board.tagged
+            }
+            var response = json(status)
+            response.headers[.eTag] = tag
+            return response
+        }
         router.get("/v1/members") { _, _ in
             let s = api.status
             return json(MemberList(members: s.members, leader: s.leader, pending: s.role == "leader" ? api.pendingJoins.all : nil))

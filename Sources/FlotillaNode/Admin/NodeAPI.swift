@@ -25,7 +25,7 @@ struct NodeAPI: Sendable {
                  code: APIErrorCode.unavailable)
     }
 
-    var status: NodeStatus { driver.published.withLock { $0.status } }
+    var status: NodeStatus { driver.board.status }
 
     /// The leader's admin address when this node is a follower that knows one.
     var redirectTarget: String? {

@@ -126,7 +126,7 @@ extension RaftDriver {
         metrics.applied.set(Double(raft.appliedIndex))
         metrics.lastIndex.set(Double(raft.lastIndex))
         for (state, n) in queue.counts() { metrics.tasks[state.rawValue]?.set(Double(n)) }
-        published.withLock { $0 = PublishedState(status: status) }
+        board.publish(status)
     }
 
     static func makeStatus(raft: RaftNode, queue: TaskQueueState, config: NodeConfig, faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {

@@ -23,7 +23,7 @@ actor RaftDriver {
     let events: EventLog
     let metrics: NodeMetrics
     let inbox: Inbox<DriverInput>
-    nonisolated let published: Mutex<PublishedState>
+    nonisolated let board: StatusBoard
 
     var raft: RaftNode
     var queue = TaskQueueState()
@@ -74,7 +74,7 @@ actor RaftDriver {
             try raft.bootstrap(Membership(members))
         }
         self.raft = raft
-        self.published = Mutex(PublishedState(status: RaftDriver.makeStatus(raft: raft, queue: queue, config: config, faults: FaultSpec(), uptimeMs: 0)))
+        self.board = StatusBoard(RaftDriver.makeStatus(raft: raft, queue: queue, config: config, faults: FaultSpec(), uptimeMs: 0))
     }
 
     // MARK: - The loop
@@ -309,11 +309,4 @@ actor RaftDriver {
             events.record("invariant", term: raft.term, what)
         }
     }
-}
-
-/// What the driver publishes after every batch for lock-protected, non-blocking reads.
-/// Deliberately not the task queue: a published copy would make the next mutation of the
-/// driver's queue copy every task (copy-on-write), once per batch.
-struct PublishedState: Sendable {
-    var status: NodeStatus
 }

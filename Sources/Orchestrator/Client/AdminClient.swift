@@ -47,8 +47,41 @@ public final class AdminClient: Sendable {
 
     func once<R: Decodable>(_ method: String, _ address: String, _ path: String, body: (any Encodable)?,
                             timeout: Duration) async throws -> R {
+        let (response, data) = try await send(method, address, path, body: body, timeout: timeout)
+        if response.status.code == 307, let location = response.headers.first(name: "Location"),
+           let url = URL(string: location), let host = url.host, let port = url.port {
+            throw Redirect(address: "\(host):\(port)")
+        }
+        return try decode(response, data, from: address)
+    }
+
+    /// What a conditional status request found.
+    public enum StatusAnswer: Sendable {
+        /// The status, and the tag that names it (to send back next time).
+        case changed(NodeStatus, tag: String?)
+        /// Still the status `tag` named.
+        case unchanged
+    }
+
+    /// Watches a node's status: answers at once if it differs from the one `tag` names, else
+    /// when it changes or `wait` passes (then `.unchanged`). An idle node costs one small
+    /// answer per `wait` instead of a full status per poll. `timeout` bounds the whole call.
+    public func status(_ address: String, changedFrom tag: String?, wait: Duration, timeout: Duration) async throws -> StatusAnswer {
+        var headers = HTTPHeaders()
+        if let tag { headers.add(name: "If-None-Match", value: tag) }
+        let ms = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        let (response, data) = try await send("GET", address, "/v1/status?wait=\(ms)", headers: headers, timeout: timeout)
+        if response.status == .notModified { return .unchanged }
+        let status: NodeStatus = try decode(response, data, from: address)
+        return .changed(status, tag: response.headers.first(name: "ETag"))
+    }
+
+    /// Sends one request and collects the whole answer; a node that does not answer is an `APIError`.
+    func send(_ method: String, _ address: String, _ path: String, body: (any Encodable)? = nil, headers: HTTPHeaders = [:],
+              timeout: Duration) async throws -> (HTTPClientResponse, Data) {
         var request = HTTPClientRequest(url: "http://\(address)\(path)")
         request.method = HTTPMethod(rawValue: method)
+        request.headers = headers
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -61,11 +94,11 @@ public final class AdminClient: Sendable {
             throw APIError("\(address) does not answer (\(error))", code: APIErrorCode.unavailable)
         }
         let buffer = try await response.body.collect(upTo: 16 << 20)
-        let data = Data(buffer.readableBytesView)
-        if response.status.code == 307, let location = response.headers.first(name: "Location"),
-           let url = URL(string: location), let host = url.host, let port = url.port {
-            throw Redirect(address: "\(host):\(port)")
-        }
+        return (response, Data(buffer.readableBytesView))
+    }
+
+    /// A 2xx answer's JSON as `R`; any other answer as the node's `APIError`.
+    func decode<R: Decodable>(_ response: HTTPClientResponse, _ data: Data, from address: String) throws -> R {
         guard (200..<300).contains(Int(response.status.code)) else {
             if let e = try? JSONDecoder().decode(APIError.self, from: data) { throw e }
             throw APIError("\(address) answered \(response.status.code)", code: APIErrorCode.internal)

@@ -39,6 +39,13 @@ public struct Launcher: Sendable {
         }
     }
 
+    /// When cluster.json last changed (nil: it cannot be read), to reload it only then.
+    public func specVersion() -> Int? {
+        var st = stat()
+        guard stat(specPath, &st) == 0 else { return nil }
+        return Int(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(st.st_mtim.tv_nsec) &+ Int(st.st_size) &* 31
+    }
+
     public func token() throws -> String {
         let spec = try load()
         guard let t = try? String(contentsOfFile: spec.tokenFile, encoding: .utf8) else {
@@ -98,12 +105,19 @@ public struct Launcher: Sendable {
 
     /// The pid written in `file` if that process is alive.
     func livePid(in file: String) -> pid_t? {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
-        // Reap it if it is our own child that died, or it would linger as a zombie that looks alive.
+        guard let pid = reapedPid(in: file) else { return nil }
+        return isAlive(pid) ? pid : nil
+    }
+
+    /// The pid written in `file`, after reaping it if it is our own child that died (or it
+    /// would linger as a zombie that looks alive).
+    private func reapedPid(in file: String) -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: file),
+              let word = data.split(whereSeparator: { $0 == 0x20 || $0 == 0x0a || $0 == 0x09 || $0 == 0x0d }).first,
+              let pid = pid_t(String(decoding: word, as: UTF8.self)), pid > 0 else { return nil }
         var status: Int32 = 0
         _ = waitpid(pid, &status, WNOHANG)
-        return isAlive(pid) ? pid : nil
+        return pid
     }
 
     /// How a node starts when its data dir is empty.
@@ -160,11 +174,14 @@ public struct Launcher: Sendable {
     }
 
     /// Whether a node's process runs, is stopped by SIGSTOP, or is gone.
+    /// Read several times a second by watchers: one look at /proc per call.
     public func processState(_ node: ClusterSpec.NodeSpec) -> ProcessState {
-        guard let pid = pid(of: node) else { return .stopped }
-        // T (stopped by a signal) is a paused node.
-        let state = Spawn.state(of: pid)
-        return state == "T" || state == "t" ? .paused : .running
+        guard let pid = reapedPid(in: node.pidFile) else { return .stopped }
+        switch Spawn.state(of: pid) {
+        case nil, "Z", "X": return .stopped
+        case "T", "t": return .paused  // stopped by a signal
+        default: return .running
+        }
     }
 
     /// Drops a node from cluster.json; its directory stays unless `purge`.

@@ -1,0 +1,87 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+import TestSupport
+
+/// The newest snapshot a stream produced.
+actor LatestSnapshot {
+    var value: ClusterSnapshot?
+    func set(_ s: ClusterSnapshot) { value = s }
+}
+
+@Suite("Watching node status by long-poll", .serialized)
+struct StatusWatchTests {
+    /// `GET /v1/status` is a conditional GET: an ETag names the status, `If-None-Match` with it
+    /// answers 304, and `?wait=MS` holds the answer until the status changes.
+    @Test func statusAnswersCarryTagsAndWaitForChanges() async throws {
+        try await withCluster(nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let admin = leader.adminAddress
+            // Once the cluster is idle the same tag holds: a watcher's wait runs out with "unchanged".
+            var tag: String?
+            try await eventually("an idle status") {
+                guard case let .changed(_, t) = try await c.client.status(admin, changedFrom: nil, wait: .zero, timeout: .seconds(5)),
+                      t != nil else { return false }
+                tag = t
+                if case .unchanged = try await c.client.status(admin, changedFrom: t, wait: .milliseconds(300), timeout: .seconds(5)) {
+                    return true
+                }
+                return false
+            }
+            // A write while a watcher waits: the answer is the new status under a new tag.
+            let watcher = Task { [tag] in
+                try await c.client.status(admin, changedFrom: tag, wait: .seconds(8), timeout: .seconds(15))
+            }
+            let before = try await c.client.status(admin)
+            _ = try await c.control.submit(TaskSubmission(kind: "echo", key: "wake-the-watcher"))
+            guard case let .changed(after, newTag) = try await watcher.value else {
+                Issue.record("the write did not wake the watcher")
+                return
+            }
+            #expect(newTag != nil && newTag != tag)
+            #expect(after.lastIndex > before.lastIndex, "the answer shows the write's entry")
+            for bad in ["abc", "-1", "10001"] {
+                let r = try await rawRequest("GET", "http://\(admin)/v1/status?wait=\(bad)")
+                #expect(r.status == 400)
+                #expect(String(decoding: r.body, as: UTF8.self).contains("wait must be an integer"))
+            }
+        }
+    }
+
+    /// A snapshot stream long-polls: an idle cluster answers with 304s (the uptime still moves),
+    /// and a node that stops answering shows down, then up again when it resumes.
+    @Test func aWatchedNodeThatStopsAnsweringShowsDownAndComesBack() async throws {
+        try await withCluster(nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            // No launcher: only what the nodes answer counts, as with `--connect`.
+            let client = ClusterClient(members: c.members, admin: c.client)
+            await client.configureWatch(wait: .milliseconds(300), grace: .milliseconds(300))
+            let latest = LatestSnapshot()
+            let stream = Task { for await s in client.snapshots(every: .milliseconds(100)) { await latest.set(s) } }
+            defer { stream.cancel() }
+            try await eventually("every node up") {
+                guard let s = await latest.value else { return false }
+                return s.nodes.count == 3 && s.nodes.allSatisfy(\.up)
+            }
+            let uptime = await latest.value?.node(leader.id)?.status?.uptimeMs ?? 0
+            try await eventually("unchanged answers") { await client.watchAnswers.unchanged >= 6 }
+            try await eventually("the uptime to move on") {
+                (await latest.value?.node(leader.id)?.status?.uptimeMs ?? 0) > uptime + 500
+            }
+
+            let follower = c.spec.nodes.first { $0.id != leader.id }!
+            let pid = try #require(c.launcher.pid(of: follower))
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            try await eventually("\(follower.id) to show down", timeout: .seconds(15)) {
+                await latest.value?.node(follower.id)?.up == false
+            }
+            kill(pid, SIGCONT)
+            try await eventually("\(follower.id) to show up again", timeout: .seconds(15)) {
+                await latest.value?.node(follower.id)?.up == true
+            }
+            #expect(await client.watchAnswers.failed >= 1)
+        }
+    }
+}
