@@ -84,4 +84,14 @@ struct StatusWatchTests {
             #expect(await client.watchAnswers.failed >= 1)
         }
     }
+
+    /// A watcher waits `watchWait` at the node, then `watchGrace` more before calling it down; with
+    /// the console's default 200 ms refresh on top, a silent node must show within one second.
+    @Test func defaultsShowASilentNodeWithinOneSecond() async {
+        let admin = AdminClient(token: nil)
+        let client = ClusterClient(members: [], admin: admin)
+        let bound = await client.watchWait + client.watchGrace + .milliseconds(200)
+        #expect(bound <= .seconds(1), "a paused node could look healthy for \(bound)")
+        await client.shutdown()
+    }
 }
