@@ -24,6 +24,8 @@ public struct NodeConfig: Sendable {
     public var snapshotEvery: Int = 10_000
     /// Keep this many entries after a snapshot, so peers a little behind catch up from the log.
     public var snapshotTrailing: Int = 1_000
+    /// How long a write waits for its entry to apply before answering "outcome unknown".
+    public var proposalTimeoutMs: Int = 5_000
 
     public init(id: String, raftPort: Int, adminPort: Int, dataDir: String) {
         self.id = id
@@ -43,6 +45,7 @@ public struct NodeConfig: Sendable {
         if heartbeatMs < tickMs { return "the heartbeat (\(heartbeatMs) ms) must be at least one tick (\(tickMs) ms)" }
         if electionMs <= heartbeatMs { return "the election timeout (\(electionMs) ms) must exceed the heartbeat (\(heartbeatMs) ms)" }
         if slots < 0 { return "--slots must be 0 or more" }
+        if proposalTimeoutMs < 1 { return "--proposal-timeout-ms must be at least 1" }
         if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
             return "--peers must include this node (\(id))"
         }

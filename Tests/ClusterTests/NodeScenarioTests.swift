@@ -139,26 +139,23 @@ struct NodeScenarioTests {
     }
 
     /// A write waiting for its commit when the node gets SIGTERM is answered at once: 503 JSON, "shutting down".
+    /// Writes here wait a minute for an outcome, so only the shutdown can answer this one in time.
     @Test func aWriteInFlightWhenTheNodeShutsDownGetsA503JSONError() async throws {
-        try await withCluster { c in
+        try await withCluster(nodeArgs: ["--slots", "2", "--proposal-timeout-ms", "60000"]) { c in
             let leader = try await c.waitForLeader()
             // Cut the leader off so its write can never commit, and send one.
             _ = try await c.control.isolate(leader.id)
             let body = Data(#"{"kind":"echo","key":"in-flight"}"#.utf8)
-            let started = ContinuousClock.now
             let write = Task { try await rawRequest("POST", "http://\(leader.adminAddress)/v1/tasks", body: body, token: c.token) }
             try await eventually("the write to be appended and waiting", timeout: .seconds(5)) {
                 guard let s = try? await c.client.status(leader.adminAddress) else { return false }
                 return s.lastIndex > s.commit
             }
-            let waited = ContinuousClock.now - started
             #expect(c.launcher.signal(c.node(leader.id), SIGTERM))
             let r = try await write.value
-            let answered = ContinuousClock.now - started
             let e = try? JSONDecoder().decode(APIError.self, from: r.body)
             #expect(r.status == 503 && e?.code == "unavailable" && e?.error.contains("shutting down") == true,
                     "\(r.status) \(String(decoding: r.body, as: UTF8.self))")
-            #expect(answered < waited + .seconds(4), "answered at the shutdown, not at the 5 s proposal timeout")
             #expect(await c.launcher.stop(c.node(leader.id), grace: .seconds(10)), "the node exits")
             // The others go on.
             _ = await c.control.heal(timeout: .seconds(2))

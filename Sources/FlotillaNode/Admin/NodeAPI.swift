@@ -13,7 +13,7 @@ struct NodeAPI: Sendable {
     let events: EventLog
     let metrics: NodeMetrics
     /// How long a write waits for its entry to apply before answering "unknown".
-    var proposalTimeout: Duration = .seconds(5)
+    var proposalTimeout: Duration { .milliseconds(config.proposalTimeoutMs) }
     /// Joins held for an operator's decision (with --approve-joins).
     let pendingJoins = PendingJoins()
     /// Set when the node begins to shut down: waiting writes are answered and new ones refused.

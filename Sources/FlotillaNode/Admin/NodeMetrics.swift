@@ -15,24 +15,29 @@ final class NodeMetrics: Sendable {
     let tasks: [String: Gauge]
 
     init() {
-        term = registry.makeGauge(name: "flotilla_term", help: "Current Raft term")
-        isLeader = registry.makeGauge(name: "flotilla_is_leader", help: "1 when this node is the leader")
-        commit = registry.makeGauge(name: "flotilla_commit_index", help: "Commit index")
-        applied = registry.makeGauge(name: "flotilla_applied_index", help: "Applied index")
-        lastIndex = registry.makeGauge(name: "flotilla_last_index", help: "Last log index")
-        proposals = registry.makeCounter(name: "flotilla_proposals_total", help: "Proposals accepted by this node as leader")
-        proposalsFailed = registry.makeCounter(name: "flotilla_proposals_failed_total", help: "Proposals refused or lost")
+        term = registry.makeGauge(descriptor: Self.name("term", help: "Current Raft term"))
+        isLeader = registry.makeGauge(descriptor: Self.name("is_leader", help: "1 when this node is the leader"))
+        commit = registry.makeGauge(descriptor: Self.name("commit_index", help: "Commit index"))
+        applied = registry.makeGauge(descriptor: Self.name("applied_index", help: "Applied index"))
+        lastIndex = registry.makeGauge(descriptor: Self.name("last_index", help: "Last log index"))
+        proposals = registry.makeCounter(descriptor: Self.name("proposals", unit: "total", help: "Proposals accepted by this node as leader"))
+        proposalsFailed = registry.makeCounter(descriptor: Self.name("proposals_failed", unit: "total", help: "Proposals refused or lost"))
         fsync = registry.makeDurationHistogram(
-            name: "flotilla_fsync_seconds",
+            descriptor: Self.name("fsync", unit: "seconds", help: "Time to persist and fsync one batch"),
             buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500)],
-            help: "Time to persist and fsync one batch")
-        invariantViolations = registry.makeCounter(name: "flotilla_invariant_violations_total", help: "Runtime invariant violations detected")
+                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500)])
+        invariantViolations = registry.makeCounter(
+            descriptor: Self.name("invariant_violations", unit: "total", help: "Runtime invariant violations detected"))
         var tasks: [String: Gauge] = [:]
         for state in ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"] {
-            tasks[state] = registry.makeGauge(name: "flotilla_tasks", labels: [("state", state)], help: "Tasks by state")
+            tasks[state] = registry.makeGauge(descriptor: Self.name("tasks", help: "Tasks by state"), labels: [("state", state)])
         }
         self.tasks = tasks
+    }
+
+    /// `flotilla_<metric>[_<unit>]`.
+    static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "flotilla", metricName: metric, unitName: unit, helpText: help)
     }
 
     func text() -> String { registry.emitToString() }

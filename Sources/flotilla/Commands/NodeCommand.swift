@@ -31,6 +31,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Heartbeat interval in ms.") var heartbeatMs = 50
     @Option(help: "Base election timeout in ms (each election waits a random time in [T, 2T)).") var electionMs = 300
     @Option(help: "Applied entries between automatic snapshots.") var snapshotEvery = 10_000
+    @Option(help: "How long a write waits for its entry to apply before answering that its outcome is unknown, in ms.")
+    var proposalTimeoutMs = 5_000
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -45,6 +47,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.heartbeatMs = heartbeatMs
         config.electionMs = electionMs
         config.snapshotEvery = snapshotEvery
+        config.proposalTimeoutMs = proposalTimeoutMs
         config.allowShell = allowShell
         config.approveJoins = approveJoins
         config.join = join
