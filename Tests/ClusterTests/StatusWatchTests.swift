@@ -85,6 +85,33 @@ struct StatusWatchTests {
         }
     }
 
+    /// Under a stream of writes every status differs from the last, yet a node answers each
+    /// watcher at most once per pace (the snapshot interval): watching a busy cluster costs no
+    /// more requests than polling it.
+    @Test func aBusyNodeAnswersAWatcherAtMostOncePerPace() async throws {
+        try await withCluster(nodeArgs: ["--slots", "0"]) { c in
+            _ = try await c.waitForLeader()
+            let client = ClusterClient(members: c.members, admin: c.client)
+            let latest = LatestSnapshot()
+            let stream = Task { for await s in client.snapshots(every: .milliseconds(250)) { await latest.set(s) } }
+            defer { stream.cancel() }
+            try await eventually("every node up") { await latest.value?.nodes.filter(\.up).count == 3 }
+            let before = await client.watchAnswers.changed
+            let started = ContinuousClock.now
+            var writes = 0
+            while ContinuousClock.now - started < .seconds(2) {
+                _ = try await c.control.submit(TaskSubmission(kind: "echo", key: "busy-\(writes)"))
+                writes += 1
+            }
+            let elapsed = ContinuousClock.now - started
+            let answers = await client.watchAnswers.changed - before
+            let perNode = Int(elapsed / .milliseconds(250)) + 2
+            #expect(writes >= 10, "the cluster was busy")
+            #expect(answers <= 3 * perNode, "\(answers) answers to 3 watchers in \(elapsed) for \(writes) writes")
+            #expect(answers >= 3, "the watchers saw the writes")
+        }
+    }
+
     /// A watcher waits `watchWait` at the node, then `watchGrace` more before calling it down; with
     /// the console's default 200 ms refresh on top, a silent node must show within one second.
     @Test func defaultsShowASilentNodeWithinOneSecond() async {

@@ -25,24 +25,33 @@ struct AdminServer {
                      body: .init(byteBuffer: ByteBuffer(string: api.metrics.text())))
         }
         // A conditional GET: with `If-None-Match` naming the current tag the answer is 304, and
-        // `?wait=MS` holds it until the status changes or MS pass. Watchers long-poll this way.
-        // Readable while the node drains, like every GET of its state.
+        // `?wait=MS` holds it until the status changes or MS pass. Watchers long-poll this way;
+        // `&pace=MS` holds even a changed status that long, so a busy node answers a watcher
+        // at most once per pace. Readable while the node drains, like every GET of its state.
         router.get("/v1/status") { request, _ in
-            let wait: Int
+            let wait: Int, pace: Int
             do {
-                wait = try intParameter(request.uri.queryParameters["wait"].map(String.init), "wait", default: 0,
-                                        in: 0...AdminServer.maxStatusWaitMs)
+                let query = request.uri.queryParameters
+                wait = try intParameter(query["wait"].map(String.init), "wait", default: 0, in: 0...AdminServer.maxStatusWaitMs)
+                pace = try intParameter(query["pace"].map(String.init), "pace", default: 0, in: 0...AdminServer.maxStatusWaitMs)
             } catch let e as APIError {
                 return json(e, status: .badRequest)
             }
             let board = api.driver.board
             var (status, tag) = board.tagged
-            if let known = request.headers[.ifNoneMatch], known == tag {
-                guard wait > 0, !api.shutdown.draining,
-                      await board.waitForChange(from: tag, timeout: .milliseconds(wait)) else {
-                    return Response(status: .notModified, headers: [.eTag: tag])
+            if let known = request.headers[.ifNoneMatch] {
+                let held = min(pace, wait)
+                if held > 0, !api.shutdown.draining {
+                    try? await Task.sleep(for: .milliseconds(held))
+                    (status, tag) = board.tagged
                 }
-                (status, tag) = board.tagged
+                if known == tag {
+                    guard wait > held, !api.shutdown.draining,
+                          await board.waitForChange(from: tag, timeout: .milliseconds(wait - held)) else {
+                        return Response(status: .notModified, headers: [.eTag: tag])
+                    }
+                    (status, tag) = board.tagged
+                }
             }
             var response = json(status)
             response.headers[.eTag] = tag

@@ -63,14 +63,17 @@ public final class AdminClient: Sendable {
         case unchanged
     }
 
-    /// Watches a node's status: answers at once if it differs from the one `tag` names, else
-    /// when it changes or `wait` passes (then `.unchanged`). An idle node costs one small
-    /// answer per `wait` instead of a full status per poll. `timeout` bounds the whole call.
-    public func status(_ address: String, changedFrom tag: String?, wait: Duration, timeout: Duration) async throws -> StatusAnswer {
+    /// Watches a node's status: answers when it differs from the one `tag` names, else when it
+    /// changes or `wait` passes (then `.unchanged`); never sooner than `pace`, so a busy node
+    /// answers at most once per pace. An idle node costs one small answer per `wait` instead
+    /// of a full status per poll. `timeout` bounds the whole call.
+    public func status(_ address: String, changedFrom tag: String?, wait: Duration, pace: Duration = .zero,
+                       timeout: Duration) async throws -> StatusAnswer {
         var headers = HTTPHeaders()
         if let tag { headers.add(name: "If-None-Match", value: tag) }
-        let ms = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
-        let (response, data) = try await send("GET", address, "/v1/status?wait=\(ms)", headers: headers, timeout: timeout)
+        func ms(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
+        let (response, data) = try await send("GET", address, "/v1/status?wait=\(ms(wait))&pace=\(ms(pace))", headers: headers,
+                                              timeout: timeout)
         if response.status == .notModified { return .unchanged }
         let status: NodeStatus = try decode(response, data, from: address)
         return .changed(status, tag: response.headers.first(name: "ETag"))

@@ -188,8 +188,10 @@ public actor ClusterClient {
     // MARK: - Watching
 
     /// Starts a watcher for `m`: it long-polls the member's status, so an idle node answers
-    /// once per `watchWait` (a small 304) instead of sending its whole status every round.
-    /// A node that stops answering is down once `watchWait + watchGrace` pass in silence.
+    /// once per `watchWait` (a small 304) instead of sending its whole status every round, and
+    /// a busy one once per snapshot interval (the node holds a change that long). A request
+    /// is always outstanding, so a node that stops answering is down once
+    /// `watchWait + watchGrace` pass in silence.
     private func watch(_ m: (id: String, admin: String)) {
         guard watchers[m.id] == nil, let interval = watchInterval else { return }
         let (admin, wait, timeout) = (admin, watchWait, watchWait + watchGrace)
@@ -198,10 +200,13 @@ public actor ClusterClient {
             while !Task.isCancelled {
                 let started = ContinuousClock.now
                 do {
-                    switch try await admin.status(m.admin, changedFrom: tag, wait: wait, timeout: timeout) {
+                    switch try await admin.status(m.admin, changedFrom: tag, wait: wait, pace: interval, timeout: timeout) {
                     case let .changed(status, newTag):
                         tag = newTag
                         await self?.watched(m, .changed(status))
+                        // A node that names no status (an older version) answers at once: pace it here.
+                        let spent = ContinuousClock.now - started
+                        if newTag == nil, spent < interval { try? await Task.sleep(for: interval - spent) }
                     case .unchanged:
                         await self?.watched(m, .unchanged)
                     }
