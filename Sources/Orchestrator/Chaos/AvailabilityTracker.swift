@@ -30,7 +30,7 @@ public struct AvailabilityTracker: Sendable, Equatable {
 
     /// `maxUnavailable` in whole milliseconds, as the report prints it.
     public var maxUnavailableMs: Int {
-        Int(maxUnavailable.components.seconds * 1000 + maxUnavailable.components.attoseconds / 1_000_000_000_000_000)
+        maxUnavailable.milliseconds
     }
 
     /// A leader that answers, leads the highest term seen, and hears from enough voters to commit.

@@ -27,7 +27,7 @@ public struct ChaosConfig: Sendable, Equatable {
         self.settleTimeout = settleTimeout
     }
 
-    var durationMs: Int { Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000) }
+    var durationMs: Int { duration.milliseconds }
 
     /// The schedule this configuration gives a cluster of these nodes.
     public func nemesis(nodes: [String]) -> Nemesis {

@@ -81,7 +81,7 @@ public struct ChaosRun: Sendable {
             if !healed.isEmpty { log("    heal: \(healed)") }
             if let ms = await leaderAfter(healStart, sampler: sampler) {
                 report.leaderAfterHealMs.append(ms)
-                if ms > milliseconds(config.livenessBound) {
+                if ms > config.livenessBound.milliseconds {
                     extraViolations.append(Violation("liveness", "no leader until \(ms) ms after healing \(step.fault) \(step.target) (bound \(config.livenessBound))"))
                 }
             } else {
@@ -90,7 +90,7 @@ public struct ChaosRun: Sendable {
         }
 
         await load.stop()
-        let took = String(format: "%.1f", Double(milliseconds(ContinuousClock.now - start)) / 1000)
+        let took = String(format: "%.1f", Double((ContinuousClock.now - start).milliseconds) / 1000)
         log("faults done after \(took) s; healing everything and waiting for the cluster to settle")
         await healAll(original: original, monitor: monitor)
         let (settled, ok) = await control.client.wait(for: config.settleTimeout, every: .milliseconds(200)) { s in
@@ -244,7 +244,7 @@ public struct ChaosRun: Sendable {
     func leaderAfter(_ t: ContinuousClock.Instant, sampler: ChaosSampler) async -> Int? {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if let seen = await sampler.firstLeader(atOrAfter: t) { return milliseconds(seen - t) }
+            if let seen = await sampler.firstLeader(atOrAfter: t) { return (seen - t).milliseconds }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return nil
@@ -302,10 +302,6 @@ public struct ChaosRun: Sendable {
             if ContinuousClock.now >= deadline { return last }
             try? await Task.sleep(for: .milliseconds(300))
         }
-    }
-
-    func milliseconds(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
     // MARK: - A cluster of its own

@@ -71,9 +71,8 @@ public final class AdminClient: Sendable {
                        timeout: Duration) async throws -> StatusAnswer {
         var headers = HTTPHeaders()
         if let tag { headers.add(name: "If-None-Match", value: tag) }
-        func ms(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
-        let (response, data) = try await send("GET", address, "/v1/status?wait=\(ms(wait))&pace=\(ms(pace))", headers: headers,
-                                              timeout: timeout)
+        let (response, data) = try await send("GET", address, "/v1/status?wait=\(wait.milliseconds)&pace=\(pace.milliseconds)",
+                                              headers: headers, timeout: timeout)
         if response.status == .notModified { return .unchanged }
         let status: NodeStatus = try decode(response, data, from: address)
         return .changed(status, tag: response.headers.first(name: "ETag"))

@@ -204,9 +204,6 @@ public actor ClusterClient {
                     case let .changed(status, newTag):
                         tag = newTag
                         await self?.watched(m, .changed(status))
-                        // A node that names no status (an older version) answers at once: pace it here.
-                        let spent = ContinuousClock.now - started
-                        if newTag == nil, spent < interval { try? await Task.sleep(for: interval - spent) }
                     case .unchanged:
                         await self?.watched(m, .unchanged)
                     }
@@ -214,10 +211,11 @@ public actor ClusterClient {
                     tag = nil
                     if Task.isCancelled { break }
                     await self?.watched(m, .failed("\(error)"))
-                    // A silent node is asked again at the polling pace, not in a tight loop.
-                    let spent = ContinuousClock.now - started
-                    if spent < interval { try? await Task.sleep(for: interval - spent) }
                 }
+                // The node paces answers to a tag it gave. Without one (it failed, or predates
+                // tags) the next request would leave at once: pace it here instead of spinning.
+                let spent = ContinuousClock.now - started
+                if tag == nil, spent < interval { try? await Task.sleep(for: interval - spent) }
             }
         }
     }

@@ -239,8 +239,3 @@ public struct ReplayReport: Sendable, Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
