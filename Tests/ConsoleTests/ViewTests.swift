@@ -26,6 +26,17 @@ struct ViewTests {
         #expect(row(c, "n1").hasPrefix("│▶n1"), "the selection is marked")
     }
 
+    /// A local node's paused process reads as paused at once, before its last answer goes stale.
+    @Test func aPausedNodeThatAnsweredAMomentAgoReadsPaused() {
+        var s = mixedSnapshot()
+        let i = s.nodes.firstIndex { $0.id == "n2" }!
+        #expect(s.nodes[i].up)
+        s.nodes[i].process = .paused
+        let c = ConsoleView.render(model(s), width: 160, height: 30)
+        #expect(row(c, "n2").contains("‖ PAUSED"), "\(row(c, "n2"))")
+        #expect(!row(c, "n2").contains("follower"))
+    }
+
     @Test func theReachabilityMatrixShowsThePartitionAtAGlance() {
         let c = ConsoleView.render(model(mixedSnapshot()), width: 160, height: 30)
         let matrix = c.lines.compactMap { line -> String? in

@@ -73,7 +73,8 @@ public enum ConsoleView {
     /// The row of one node, with the role word and status made plain without colour.
     static func nodeRow(_ o: NodeObservation, _ s: ClusterSnapshot, leader: NodeStatus?, ascii: Bool) -> [String] {
         var row = s.row(o, leader: leader)
-        if o.live == nil {
+        // A local node's paused process is known before its last answer goes stale.
+        if o.live == nil || o.process == .paused {
             let what = o.process == .paused ? (ascii ? "|| PAUSED" : "‖ PAUSED") : (ascii ? "x DOWN" : "✕ DOWN")
             row[2] = what
             row[8] = o.staleness(at: s.takenAt).map { "stale \(formatAge($0))" } ?? "not answering"
@@ -85,7 +86,7 @@ public enum ConsoleView {
     }
 
     static func role(for o: NodeObservation) -> Role {
-        guard let st = o.live else { return .down }
+        guard let st = o.live, o.process != .paused else { return .down }
         switch st.role {
         case "leader": return .leader
         case "candidate", "pre-candidate": return .candidate

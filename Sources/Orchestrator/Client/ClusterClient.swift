@@ -42,7 +42,7 @@ public actor ClusterClient {
     /// Running `snapshots` streams.
     private var streams = 0
     /// cluster.json as last read, and its version then.
-    private var spec: (spec: ClusterSpec, version: Int?)?
+    private var spec: (spec: ClusterSpec, version: Launcher.SpecVersion?)?
 
     public init(members: [(id: String, admin: String)], admin: AdminClient, launcher: Launcher? = nil) {
         self.known = members

@@ -39,11 +39,18 @@ public struct Launcher: Sendable {
         }
     }
 
-    /// When cluster.json last changed (nil: it cannot be read), to reload it only then.
-    public func specVersion() -> Int? {
+    /// Which cluster.json is on disk (nil: none can be read), to reload it only when it changed.
+    /// `save` writes a new file and renames it into place, so every save gives a new inode,
+    /// even two saves within one tick of the file system's clock.
+    public func specVersion() -> SpecVersion? {
         var st = stat()
         guard stat(specPath, &st) == 0 else { return nil }
-        return Int(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(st.st_mtim.tv_nsec) &+ Int(st.st_size) &* 31
+        return SpecVersion(inode: UInt64(st.st_ino), modifiedNs: Int(st.st_mtim.tv_sec) * 1_000_000_000 + Int(st.st_mtim.tv_nsec))
+    }
+
+    public struct SpecVersion: Equatable, Sendable {
+        var inode: UInt64
+        var modifiedNs: Int
     }
 
     public func token() throws -> String {
