@@ -106,7 +106,7 @@ struct AdminServer {
         }
         router.post("/v1/leader") { request, _ in
             try await guarded(request, write: true) {
-                let body = try await decode(TransferRequest.self, request, allowEmpty: true) ?? TransferRequest()
+                let body = try await decodeIfPresent(TransferRequest.self, request) ?? TransferRequest()
                 let target = try await api.transfer(to: body.to)
                 return json(OperationResult(message: "transferring leadership to \(target)"), status: .accepted)
             }
@@ -253,11 +253,16 @@ struct AdminServer {
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool = false) async throws -> T {
-        try await decode(type, request, allowEmpty: true)!
+    /// The body decoded as `T`; an empty body is a 400, like a malformed one.
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        guard let value = try await decodeIfPresent(type, request, allowEmpty: false) else {
+            throw APIError("a JSON body is required", code: APIErrorCode.badRequest)
+        }
+        return value
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool) async throws -> T? {
+    /// The body decoded as `T`, or nil when it is empty (and `allowEmpty`).
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool = true) async throws -> T? {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > AdminServer.maxBody {
             throw NIOTooManyBytesError(maxBytes: AdminServer.maxBody)
         }
