@@ -28,13 +28,16 @@ let package = Package(
         .target(name: "BinaryCoding", swiftSettings: strict),
         .target(name: "RaftCore", dependencies: ["BinaryCoding"], swiftSettings: strict),
         .target(name: "TaskQueue", dependencies: ["BinaryCoding"], swiftSettings: strict),
-        .target(name: "Simulation", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
+        // One node's logic (persist -> send -> apply, proposals, the leader's task duties, worker
+        // reports), driven alike by the node runtime and the simulator. Pure: the disk is a protocol.
+        .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
+        .target(name: "Simulation", dependencies: ["RaftCore", "TaskQueue", "NodeCore"], swiftSettings: strict),
         // The admin API's wire types, shared by the node and every client.
         .target(name: "FlotillaAPI", swiftSettings: strict),
         // A node's disk: write-ahead log segments, snapshots, recovery.
         .target(
             name: "NodeStorage",
-            dependencies: ["RaftCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RaftCore", "NodeCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Raft messages between nodes: framed TCP, handshake, reconnect, the fault filter.
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "FlotillaNode",
             dependencies: [
-                "RaftCore", "TaskQueue", "FlotillaAPI", "NodeStorage", "PeerTransport", "CSpawn",
+                "RaftCore", "TaskQueue", "NodeCore", "FlotillaAPI", "NodeStorage", "PeerTransport", "CSpawn",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "BinaryCodingTests", dependencies: ["TestSupport", "BinaryCoding"], swiftSettings: strict),
         .testTarget(name: "RaftCoreTests", dependencies: ["TestSupport", "RaftCore"], swiftSettings: strict),
         .testTarget(name: "TaskQueueTests", dependencies: ["TestSupport", "TaskQueue"], swiftSettings: strict),
+        .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation"], swiftSettings: strict),
         .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
         .testTarget(

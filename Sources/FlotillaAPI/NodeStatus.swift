@@ -25,11 +25,15 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var adminAddress: String
     public var uptimeMs: UInt64
     public var version: String
+    /// Why this node's disk refuses writes, while it does (a full disk): the node still answers
+    /// reads, refuses writes with a `storage` error, and resumes by itself once space returns.
+    public var storageError: String?
 
     public init(id: String, clusterID: String, role: String, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
                 members: [MemberInfo], peers: [PeerInfo], tasks: TaskCounts, faults: FaultSpec,
-                raftAddress: String, adminAddress: String, uptimeMs: UInt64, version: String = flotillaVersion) {
+                raftAddress: String, adminAddress: String, uptimeMs: UInt64, version: String = flotillaVersion,
+                storageError: String? = nil) {
         self.id = id
         self.clusterID = clusterID
         self.role = role
@@ -49,6 +53,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.adminAddress = adminAddress
         self.uptimeMs = uptimeMs
         self.version = version
+        self.storageError = storageError
     }
 }
 

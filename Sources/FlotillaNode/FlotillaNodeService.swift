@@ -58,17 +58,17 @@ public enum FlotillaNodeService {
         }
         let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { task, report in
-            await deliver(report, task: task, api: api, http: http, token: config.token)
-        }
-        await driver.setHooks(
-            onAssigned: { executor.start($0) },
-            onQueue: { executor.reconcile(with: $0) },
-            onFatal: { message in
+        let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { inbox.push(.report($0)) }
+        let forwarder = ReportForwarder(http: http, token: config.token, logger: logger)
+        await driver.setHooks(RaftDriver.Hooks(
+            start: { executor.start($0) },
+            stop: { executor.stop($0) },
+            forward: { forwarder.send($0, to: $1) },
+            fatal: { message in
                 logger.critical("stopping: \(message)")
                 FileHandle.standardError.write(Data("flotilla node \(config.id): stopping: \(message)\n".utf8))
                 exit(3)
-            })
+            }))
 
         let app = Application(
             router: AdminServer(api: api).router(),
@@ -96,32 +96,6 @@ public enum FlotillaNodeService {
         events.finishAll()
         await transport.shutdown()
         try? await http.shutdown()
-    }
-
-    /// Reports a task outcome: to ourselves when we lead, else to the leader's admin API.
-    static func deliver(_ report: TaskReport, task: String, api: NodeAPI, http: HTTPClient, token: String?) async -> Bool {
-        let status = api.status
-        if status.role == "leader" {
-            do {
-                _ = try await api.propose(try report.command(task: task, at: wallClockMs()))
-                return true
-            } catch {
-                return error.code == APIErrorCode.conflict || error.code == APIErrorCode.badRequest
-            }
-        }
-        guard let leader = status.leader, let addr = status.members.first(where: { $0.id == leader })?.adminAddress else { return false }
-        var request = HTTPClientRequest(url: "http://\(addr)/v1/tasks/\(task)/report")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(encode(report))
-        do {
-            let response = try await http.execute(request, timeout: .seconds(5))
-            // 2xx recorded; 409 refused (stale epoch): either way, stop retrying.
-            return (200..<300).contains(Int(response.status.code)) || response.status.code == 409
-        } catch {
-            return false
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import BinaryCoding
+import NodeCore
 import RaftCore
 import TaskQueue
 
@@ -64,16 +65,16 @@ extension ClusterSimulation {
             bounces.append((id, now + UInt64(1 + rng.below(3))))
         case .transfer:
             guard let l = currentLeader else { return false }
-            let voters = nodes[l].raft.membership.voters.filter { $0 != l }
+            let voters = nodes[l].core.raft.membership.voters.filter { $0 != l }
             guard !voters.isEmpty else { return false }
             let target = voters[rng.below(voters.count)]
-            guard (try? nodes[l].raft.transferLeadership(to: target)) != nil else { return false }
+            guard (try? nodes[l].core.transferLeadership(to: target)) != nil else { return false }
             stats.transfers += 1
             note("transfer \(l) -> \(target)")
         case .addLearner:
             guard let l = currentLeader, !spares.isEmpty else { return false }
             let id = spares.removeFirst()
-            guard (try? nodes[l].raft.proposeConfChange(.addLearner(id, address: "sim://\(id)"))) != nil else {
+            guard (try? nodes[l].core.proposeConfChange(.addLearner(id, address: address(id)), token: nil)) != nil else {
                 spares.insert(id, at: 0)
                 return false
             }
@@ -82,20 +83,21 @@ extension ClusterSimulation {
             note("add learner \(id)")
         case .promote:
             guard let l = currentLeader else { return false }
-            let raft = nodes[l].raft
+            let raft = nodes[l].core.raft
             let ready = raft.status.peers.filter { !$0.isVoter && $0.match + 20 >= raft.commitIndex }
             guard let target = ready.first?.id,
-                  (try? nodes[l].raft.proposeConfChange(.promote(target))) != nil else { return false }
+                  (try? nodes[l].core.proposeConfChange(.promote(target), token: nil)) != nil else { return false }
             stats.membershipChanges += 1
             note("promote \(target)")
         case .remove:
             guard let l = currentLeader, pendingRemoval == nil else { return false }
-            let m = nodes[l].raft.membership
+            let m = nodes[l].core.raft.membership
             let candidates = m.voters.count > config.nodes - 1 && m.voters.count > 3 ? m.ids : m.learners
             guard !candidates.isEmpty else { return false }
             let target = candidates[rng.below(candidates.count)]
-            guard let at = try? nodes[l].raft.proposeConfChange(.remove(target)) else { return false }
-            pendingRemoval = (target, at)
+            nextRemovalToken += 1
+            guard (try? nodes[l].core.proposeConfChange(.remove(target), token: nextRemovalToken)) != nil else { return false }
+            pendingRemoval = (target, nextRemovalToken)
             stats.membershipChanges += 1
             note("remove \(target)")
         }
@@ -113,13 +115,18 @@ extension ClusterSimulation {
         stats.crashes += 1
         note("crash \(id)")
         // A crashed process closes its sockets: peers notice at once.
-        for peer in upNodes { nodes[peer].raft.peerDisconnected(id) }
+        for peer in upNodes { nodes[peer].core.peerDisconnected(id) }
     }
 
     mutating func restart(_ id: NodeID) {
-        nodes[id].restart(seed: rng.next())
+        let seed = rng.next()
+        do {
+            let recovered = try nodes[id].restart(seed: seed)
+            checker.observeDurable(id, term: recovered.hardState.term, commit: recovered.hardState.commit)
+        } catch {
+            checker.observeRuntimeViolation("\(id) could not restart from its disk: \(error)")
+        }
         crashed.remove(id)
-        checker.observeDurable(id, term: nodes[id].raft.term, commit: nodes[id].raft.commitIndex)
         note("restart \(id)")
     }
 
@@ -146,10 +153,10 @@ extension ClusterSimulation {
         while now < deadline {
             step()
             guard client.acknowledged[probeKey] != nil, let leader = currentLeader else { continue }
-            if target == nil { target = nodes[leader].raft.commitIndex }
+            if target == nil { target = nodes[leader].core.raft.commitIndex }
             let commit = target!
-            let members = nodes[leader].raft.membership.ids.filter { !removed.contains($0) }
-            if members.allSatisfy({ nodes.lookup($0)?.up == true && nodes[$0].applied >= commit }) {
+            let members = nodes[leader].core.raft.membership.ids.filter { !removed.contains($0) }
+            if members.allSatisfy({ nodes.lookup($0)?.up == true && nodes[$0].core.applied >= commit }) {
                 return nil
             }
         }
@@ -159,19 +166,23 @@ extension ClusterSimulation {
         if client.acknowledged[probeKey] == nil {
             return "leader \(leader) did not commit a submit within \(config.livenessTicks) ticks after the faults stopped"
         }
-        let commit = target ?? nodes[leader].raft.commitIndex
-        let behind = nodes[leader].raft.membership.ids.filter { (nodes.lookup($0)?.applied ?? 0) < commit }
-        let peers = nodes[leader].raft.status.peers.map { "\($0.id): match \($0.match) next \($0.next) \($0.state.name) applied \(nodes.lookup($0.id)?.applied ?? 0) up \(nodes.lookup($0.id)?.up ?? false) [\(nodes.lookup($0.id).map { "\($0.raft.role) t\($0.raft.term) l=\($0.raft.leader ?? "-") c\($0.raft.commitIndex) last\($0.raft.lastIndex) unsynced \($0.unsynced.count)" } ?? "")]" }
+        let commit = target ?? nodes[leader].core.raft.commitIndex
+        let behind = nodes[leader].core.raft.membership.ids.filter { (nodes.lookup($0)?.core.applied ?? 0) < commit }
+        let peers = nodes[leader].core.raft.status.peers.map { p in
+            let n = nodes.lookup(p.id)
+            let detail = n.map { "\($0.core.raft.role) t\($0.core.raft.term) l=\($0.core.raft.leader ?? "-") c\($0.core.raft.commitIndex) last\($0.core.raft.lastIndex) storage \($0.core.storageProblem ?? "ok")" } ?? ""
+            return "\(p.id): match \(p.match) next \(p.next) \(p.state.name) applied \(n?.core.applied ?? 0) up \(n?.up ?? false) [\(detail)]"
+        }
         return "nodes \(behind) did not catch up to commit \(commit) within \(config.livenessTicks) ticks; leader \(leader) sees \(peers)"
     }
 
     /// Every acknowledged submit is in every caught-up member's state exactly once.
     mutating func finalChecks() {
         guard let leader = currentLeader else { return }
-        let commit = nodes[leader].raft.commitIndex
+        let commit = nodes[leader].core.raft.commitIndex
         let acknowledged = client.acknowledged.keys.sorted()
-        for id in nodes[leader].raft.membership.ids where nodes.lookup(id)?.up == true && nodes[id].applied >= commit {
-            checker.checkSubmits(id, keysInState: nodes[id].queue.tasks.map(\.key), acknowledged: acknowledged)
+        for id in nodes[leader].core.raft.membership.ids where nodes.lookup(id)?.up == true && nodes[id].core.applied >= commit {
+            checker.checkSubmits(id, keysInState: nodes[id].core.queue.tasks.map(\.key), acknowledged: acknowledged)
         }
     }
 }

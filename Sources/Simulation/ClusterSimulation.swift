@@ -1,4 +1,5 @@
 import BinaryCoding
+import NodeCore
 import RaftCore
 import TaskQueue
 
@@ -26,8 +27,9 @@ public struct ClusterSimulation: Sendable {
     var crashed: Set<NodeID> = []
     /// Nodes crashed by a bounce and the tick each restarts at, in order.
     var bounces: [(NodeID, UInt64)] = []
-    /// A proposed removal; the node is stopped once that entry commits.
-    var pendingRemoval: (NodeID, EntryID)?
+    /// A proposed removal and its proposal's token; the node is stopped once that entry applies.
+    var pendingRemoval: (NodeID, token: UInt64)?
+    var nextRemovalToken: UInt64 = 1 << 62
 
     public init(config: SimulationConfig) {
         self.config = config
@@ -37,23 +39,31 @@ public struct ClusterSimulation: Sendable {
         client = SimClient(rng: rng.fork(), submitsPer100Ticks: config.submitsPer100Ticks)
         let founders = (1...config.nodes).map { "n\($0)" }
         spares = (0..<config.spareNodes).map { "n\(config.nodes + 1 + $0)" }
-        let membership = Membership(founders.map { Member(id: $0, isVoter: true, address: "sim://\($0)") })
+        let membership = Membership(founders.map { Member(id: $0, isVoter: true, address: MemberAddress(raft: "sim://\($0)", admin: "sim://\($0)", slots: config.slots).encoded) })
         self.rng = rng
         for id in founders { addNode(id, bootstrap: membership) }
     }
 
-    mutating func raftConfig(_ id: NodeID) -> RaftConfig {
+    mutating func coreConfig(_ id: NodeID) -> NodeCoreConfig {
         var c = RaftConfig(id: id)
         c.randomSeed = rng.next()
         c.trapOnInvariantViolation = false
         c.snapshotChunkSize = 4096
         c.maxEntriesPerAppend = 32
         c.maxInflight = 8
-        return c
+        var cc = NodeCoreConfig(raft: c)
+        cc.snapshotEvery = config.compactEvery
+        if config.injectedBug == .applyUncommitted { cc.plantedBug = .applyUncommitted }
+        return cc
+    }
+
+    /// What every member stores as its address: where to reach it and how many tasks it runs.
+    func address(_ id: NodeID) -> String {
+        MemberAddress(raft: "sim://\(id)", admin: "sim://\(id)", slots: config.slots).encoded
     }
 
     mutating func addNode(_ id: NodeID, bootstrap: Membership?) {
-        nodes.insert(SimNode(id: id, config: raftConfig(id), bootstrap: bootstrap))
+        nodes.insert(SimNode(id: id, config: coreConfig(id), bootstrap: bootstrap, lazyFsync: config.injectedBug == .lazyFsync))
     }
 
     /// Slots of the nodes that are up, in creation order.
@@ -63,7 +73,7 @@ public struct ClusterSimulation: Sendable {
 
     /// The leader with the highest term among nodes that are up.
     var currentLeader: NodeID? {
-        upNodes.filter { nodes[$0].raft.role == .leader }.max { nodes[$0].raft.term < nodes[$1].raft.term }
+        upNodes.filter { nodes[$0].core.isLeader }.max { nodes[$0].core.raft.term < nodes[$1].core.raft.term }
     }
 
     /// Where messages to `id` go on the network.
@@ -85,8 +95,8 @@ public struct ClusterSimulation: Sendable {
         finalChecks()
         stats.submitsAcknowledged = client.acknowledged.count
         if let l = currentLeader {
-            stats.finalCommit = nodes[l].raft.commitIndex
-            stats.tasksSucceeded = nodes[l].queue.counts()[.succeeded] ?? 0
+            stats.finalCommit = nodes[l].core.raft.commitIndex
+            stats.tasksSucceeded = nodes[l].core.queue.counts()[.succeeded] ?? 0
         }
         return SimulationResult(config: config, steps: Int(now), violations: checker.violations,
                                 livenessFailure: livenessFailure, traceHash: trace.value, trace: traceLines,
@@ -99,59 +109,67 @@ public struct ClusterSimulation: Sendable {
     mutating func step() {
         now += 1
         checker.tick = now
-        // Writes deferred last tick reach the disk now; a crash just before lost them.
-        if config.injectedBug != .lazyFsync || now % 50 == 0 {
-            for i in upSlots { sync(i) }
+        // Batches deferred last tick reach the disk now; a crash just before lost them.
+        for i in upSlots where nodes.all[i].deferred { process(i) }
+        if config.injectedBug == .lazyFsync, now % 50 == 0 {
+            for i in upSlots { nodes.all[i].disk.flush() }
         }
         for packet in network.due(now: now) { deliver(packet) }
         for i in upSlots {
-            nodes.all[i].raft.tick()
+            nodes.all[i].core.tick(nowMs: now * 10)
             workerTick(i)
-            if nodes.all[i].raft.role == .leader { leaderHousekeeping(i) }
         }
         clientTick()
-        for i in upSlots { drain(i) }
+        for i in upSlots {
+            // Most batches sync at once; some wait for the next tick.
+            if rng.chance(0.3) { nodes.all[i].deferred = true } else { process(i) }
+        }
         observe()
     }
 
-    /// Sends what a node's Ready batch carries.
-    mutating func send(_ i: Int, _ messages: [Message]) {
-        let boots = nodes.all[i].boots
-        for m in messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
-    }
-
-    /// Takes the node's Ready; most batches sync at once, some wait for the next tick.
-    mutating func drain(_ i: Int) {
-        while var ready = nodes.all[i].raft.nextReady() {
-            if config.injectedBug == .lazyFsync {
-                send(i, ready.messages)
-                ready.messages = []
-                nodes.all[i].unsynced.append(ready)
-                continue
-            }
-            nodes.all[i].unsynced.append(ready)
-            if !(ready.needsSync && rng.chance(0.3)) { sync(i) }
-        }
-    }
-
-    /// Makes the node's pending writes durable, then sends and applies, in Ready's order.
-    mutating func sync(_ i: Int) {
+    /// Lets the node's core persist, send and apply, then carries out what it handed back.
+    mutating func process(_ i: Int) {
+        nodes.all[i].deferred = false
+        let out = nodes.all[i].core.process()
         let id = nodes.all[i].id
-        while nodes.all[i].up, !nodes.all[i].unsynced.isEmpty {
-            let ready = nodes.all[i].unsynced.removeFirst()
-            nodes.all[i].persist(ready)
-            let hs = nodes.all[i].durable.hardState
-            checker.observeDurable(id, term: hs.term, commit: hs.commit)
-            send(i, ready.messages)
-            if let s = ready.snapshot { installSnapshot(i, s) }
-            if config.injectedBug == .applyUncommitted {
-                for e in ready.entries where e.index > nodes.all[i].applied { apply(i, e) }
+        if nodes.all[i].core.storageProblem == nil, out.fatal == nil {
+            checker.observeDurable(id, term: nodes.all[i].core.raft.term, commit: nodes.all[i].core.raft.commitIndex)
+        }
+        let boots = nodes.all[i].boots
+        for m in out.messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
+        if out.restoredSnapshot {
+            nodes.all[i].incarnation += 1
+            stats.snapshotsInstalled += 1
+        }
+        for a in out.applied {
+            checker.observeApplied(id, index: a.entry.index, hash: a.entry.hash)
+            for effect in a.effects {
+                if case .succeeded(let task, _, _) = effect {
+                    checker.observeCompletion(id, incarnation: nodes.all[i].incarnation, task: task)
+                }
             }
-            for e in ready.committed where e.index > nodes.all[i].applied { apply(i, e) }
-            for event in ready.events { record(id, event) }
-            nodes.all[i].maybeCompact(every: config.compactEvery, appliedIndex: nodes.all[i].applied)
+        }
+        for (token, result) in out.settled { settle(i, token, result) }
+        for task in out.stop { nodes.all[i].running[task] = nil }
+        for t in out.start { startTask(i, t.id, epoch: t.epoch) }
+        for (command, leader) in out.forward {
+            network.send(from: i, epoch: boots, to: endpoint(leader), now: now, .forward(command, request: nil))
+        }
+        for event in out.events { record(id, event) }
+        if let fatal = out.fatal { checker.observeRuntimeViolation("\(id) stopped: storage failed: \(fatal)") }
+    }
+
+    mutating func record(_ id: NodeID, _ event: CoreEvent) {
+        switch event {
+        case .raft(let e):
+            record(id, e)
+        case .invariant(let what):
+            checker.observeRuntimeViolation(what)
+        default:
+            break
         }
     }
+
     mutating func record(_ id: NodeID, _ event: RaftEvent) {
         switch event {
         case let .roleChanged(_, to, term):
@@ -163,7 +181,6 @@ public struct ClusterSimulation: Sendable {
         case .invariantViolation(let what):
             checker.observeRuntimeViolation(what)
         case .snapshotInstalled(let index, _):
-            stats.snapshotsInstalled += 1
             note("\(id) installed snapshot at \(index)")
         case let .membershipChanged(m, change):
             note("\(id) membership \(change): voters \(m.voters) learners \(m.learners)")
@@ -172,15 +189,30 @@ public struct ClusterSimulation: Sendable {
         }
     }
 
-    mutating func installSnapshot(_ i: Int, _ s: Snapshot) {
-        do {
-            nodes.all[i].queue = try TaskQueueState(snapshot: s.data)
-            nodes.all[i].applied = s.metadata.index
-        } catch {
-            checker.observeRuntimeViolation("\(nodes.all[i].id) could not restore a snapshot: \(error)")
+    /// A proposal's outcome: a client's submit is answered, a removal stops its node.
+    mutating func settle(_ i: Int, _ token: UInt64, _ result: Result<[Effect], NodeRefusal>) {
+        if let (target, removal) = pendingRemoval, removal == token {
+            pendingRemoval = nil
+            if case .success = result { retire(target) }
+            return
         }
-        nodes.all[i].incarnation += 1
-        nodes.all[i].running = [:]
+        guard let request = nodes.all[i].pendingClient.remove(token) else { return }
+        if case .success(let effects) = result {
+            for effect in effects {
+                switch effect {
+                case .created(let task, _), .duplicate(let task, _):
+                    return reply(i, request, .acknowledged(task))
+                default:
+                    continue
+                }
+            }
+        }
+        reply(i, request, .notLeader(hint: nodes.all[i].core.raft.leader))
+    }
+
+    mutating func reply(_ i: Int, _ request: UInt64, _ outcome: ClientOutcome) {
+        network.send(from: i, epoch: nodes.all[i].boots, to: SimNetwork.client, now: now,
+                     .clientReply(request: request, outcome: outcome))
     }
 
     // MARK: - Delivery
@@ -201,95 +233,40 @@ public struct ClusterSimulation: Sendable {
             trace.combine(m.to)
             trace.combine(m.term)
             trace.combine(m.body.tag)
-            nodes.all[p.to].raft.step(m)
+            nodes.all[p.to].core.receive(m)
         case let .forward(command, request):
-            propose(at: p.to, command, request: request, replyTo: p.from)
+            propose(at: p.to, command, request: request)
         case let .clientSubmit(key, request):
             let spec = TaskSpec(kind: "sleep", args: ["ms": "50"], maxAttempts: 3, timeoutMs: 2000)
-            propose(at: p.to, .submit(key: key, spec: spec, at: now * 10), request: request, replyTo: p.from)
+            propose(at: p.to, .submit(key: key, spec: spec, at: now * 10), request: request)
         case .clientReply:
             break
         }
     }
 
     /// A node receiving a command: the leader proposes it, others redirect clients and drop the rest.
-    mutating func propose(at i: Int, _ command: Command, request: UInt64?, replyTo: Endpoint) {
+    mutating func propose(at i: Int, _ command: Command, request: UInt64?) {
         do {
-            let at = try nodes.all[i].raft.propose(command.encode())
-            if let request { nodes.all[i].pendingClient[at.index] = (at.term, request) }
+            try nodes.all[i].core.propose(command, token: request)
+            if let request { nodes.all[i].pendingClient.insert(request) }
         } catch {
-            if let request {
-                network.send(from: i, epoch: nodes.all[i].boots, to: replyTo, now: now,
-                             .clientReply(request: request, outcome: .notLeader(hint: nodes.all[i].raft.leader)))
-            }
+            if let request { reply(i, request, .notLeader(hint: nodes.all[i].core.raft.leader)) }
         }
-    }
-
-    // MARK: - Applying
-
-    mutating func apply(_ i: Int, _ e: Entry) {
-        let id = nodes.all[i].id
-        checker.observeApplied(id, index: e.index, hash: e.hash)
-        nodes.all[i].applied = e.index
-        let pending = nodes.all[i].pendingClient.removeValue(forKey: e.index)
-        guard e.kind == .normal else {
-            if let pending { replyNotLeader(i, pending.request) }
-            if let (target, at) = pendingRemoval, at.index == e.index {
-                pendingRemoval = nil
-                if at.term == e.term { retire(target) }
-            }
-            return
-        }
-        guard let command = try? Command.decode(e.data) else {
-            checker.observeRuntimeViolation("\(id) applied entry \(e.index) that does not decode")
-            return
-        }
-        let effects = nodes.all[i].queue.apply(command)
-        var reply: ClientOutcome?
-        for effect in effects {
-            switch effect {
-            case .created(let task, _), .duplicate(let task, _):
-                reply = .acknowledged(task)
-            case let .assigned(task, node, epoch) where node == id:
-                startTask(i, task, epoch: epoch)
-            case let .succeeded(task, _, _):
-                checker.observeCompletion(id, incarnation: nodes.all[i].incarnation, task: task)
-                nodes.all[i].reports[task] = nil
-            case .failed(let task), .timedOut(let task), .cancelled(let task), .requeued(let task, _), .retried(let task, _):
-                nodes.all[i].reports[task] = nil
-                nodes.all[i].running[task] = nil
-            case .rejected(let why):
-                if let task = why.task { nodes.all[i].reports[task] = nil }
-            default:
-                break
-            }
-        }
-        if let pending {
-            if pending.term == e.term, let reply {
-                network.send(from: i, epoch: nodes.all[i].boots, to: SimNetwork.client, now: now,
-                             .clientReply(request: pending.request, outcome: reply))
-            } else {
-                replyNotLeader(i, pending.request)
-            }
-        }
-    }
-
-    mutating func replyNotLeader(_ i: Int, _ request: UInt64) {
-        network.send(from: i, epoch: nodes.all[i].boots, to: SimNetwork.client, now: now,
-                     .clientReply(request: request, outcome: .notLeader(hint: nodes.all[i].raft.leader)))
     }
 
     // MARK: - Workers
 
+    /// A task handed to this node's workers: it reports the start and runs for a while.
     mutating func startTask(_ i: Int, _ task: TaskID, epoch: UInt64) {
-        guard nodes.all[i].running[task] == nil else { return }
+        guard nodes.all[i].running[task]?.epoch != epoch else { return }
         let duration = UInt64(5 + rng.below(40))
         nodes.all[i].running[task] = (epoch, now + duration)
-        sendToLeader(from: i, .start(task: task, node: nodes.all[i].id, epoch: epoch, at: now * 10))
+        nodes.all[i].core.report(.start(task: task, node: nodes.all[i].id, epoch: epoch, at: now * 10))
     }
 
+    /// Tasks whose time is up report success (or, one in ten, failure) to the core.
     mutating func workerTick(_ i: Int) {
-        guard !nodes.all[i].running.isEmpty || !nodes.all[i].reports.isEmpty else { return }
+        guard !nodes.all[i].running.isEmpty else { return }
         let id = nodes.all[i].id
         let finished = nodes.all[i].running.filter { $0.value.finishAt <= now }.keys.sorted()
         for task in finished {
@@ -297,62 +274,7 @@ public struct ClusterSimulation: Sendable {
             let command: Command = rng.chance(0.1)
                 ? .fail(task: task, node: id, epoch: epoch, message: "simulated failure", at: now * 10)
                 : .complete(task: task, node: id, epoch: epoch, result: "ok", at: now * 10)
-            nodes.all[i].reports[task] = (command, now)
-            sendToLeader(from: i, command)
-        }
-        // Resend reports the leader may have lost.
-        for (task, report) in nodes.all[i].reports.sorted(by: { $0.key < $1.key }) where report.sentAt + 40 <= now {
-            nodes.all[i].reports[task]!.sentAt = now
-            sendToLeader(from: i, report.command)
-        }
-    }
-
-    mutating func sendToLeader(from i: Int, _ command: Command) {
-        if nodes.all[i].raft.role == .leader {
-            propose(at: i, command, request: nil, replyTo: i)
-        } else if let leader = nodes.all[i].raft.leader {
-            network.send(from: i, epoch: nodes.all[i].boots, to: endpoint(leader), now: now, .forward(command, request: nil))
-        }
-    }
-
-    // MARK: - Leader housekeeping
-
-    /// The leader's scheduler, requeue of unreachable nodes and task timeouts.
-    mutating func leaderHousekeeping(_ i: Int) {
-        guard now % 10 == 0 else { return }
-        let id = nodes.all[i].id
-        let raft = nodes.all[i].raft
-        guard raft.term(at: raft.commitIndex) == raft.term, raft.appliedIndex >= nodes.all[i].housekeepingIndex else { return }
-        let status = raft.status
-        let nowMs = now * 10
-        var commands: [Command] = []
-        var capacity: [String: Int] = [id: config.slots]
-        var unreachable: [NodeID] = []
-        for peer in status.peers {
-            if peer.ticksSinceContact < UInt64(raft.config.electionTicks) {
-                capacity[peer.id] = config.slots
-            } else if peer.ticksSinceContact > UInt64(raft.config.electionTicks * 4) {
-                unreachable.append(peer.id)
-            }
-        }
-        commands += nodes.all[i].queue.schedule(capacity: capacity, at: nowMs, limit: 16)
-        let queue = nodes.all[i].queue
-        for node in unreachable where queue.load(on: node) > 0 {
-            commands.append(.requeue(node: node, at: nowMs))
-        }
-        if now % 50 == 0 {
-            for t in queue.tasks where t.state == .assigned || t.state == .running {
-                if let timeout = t.spec.timeoutMs, nowMs > t.updatedAt, nowMs - t.updatedAt > timeout {
-                    commands.append(.timeout(task: t.id, epoch: t.epoch, at: nowMs))
-                }
-                if let node = t.node, !status.membership.contains(node) {
-                    commands.append(.requeue(node: node, at: nowMs))
-                }
-            }
-        }
-        for c in commands {
-            guard let at = try? nodes.all[i].raft.propose(c.encode()) else { break }
-            nodes.all[i].housekeepingIndex = at.index
+            nodes.all[i].core.report(command)
         }
     }
 
@@ -369,18 +291,18 @@ public struct ClusterSimulation: Sendable {
 
     /// Feeds the checker with every node's state after the tick.
     mutating func observe() {
-        for i in upSlots { Self.observe(nodes.all[i].id, &nodes.all[i].raft, into: &checker) }
+        for i in upSlots { Self.observe(nodes.all[i].id, nodes.all[i].core.raft, into: &checker) }
         if now % 500 == 0 {
             for i in upSlots {
-                checker.checkSubmits(nodes.all[i].id, keysInState: nodes.all[i].queue.tasks.map(\.key), acknowledged: [])
+                checker.checkSubmits(nodes.all[i].id, keysInState: nodes.all[i].core.queue.tasks.map(\.key), acknowledged: [])
             }
         }
     }
 
-    /// Takes `raft` inout only so that reading it in place spares a copy of the whole node.
-    static func observe(_ id: NodeID, _ raft: inout RaftNode, into checker: inout InvariantChecker) {
+    /// Takes `raft` borrowed, so that reading it in place spares a copy of the whole node.
+    static func observe(_ id: NodeID, _ raft: borrowing RaftNode, into checker: inout InvariantChecker) {
         checker.observeCommit(id, term: raft.term, commit: raft.commitIndex, hash: raft.commitHash)
-        if raft.role == .leader { checker.observeLeader(id, term: raft.term, log: raft) }
+        if raft.role == .leader { checker.observeLeader(id, term: raft.term, log: copy raft) }
     }
 
     /// Stops a node once its removal has committed, as an operator's scale-down would.

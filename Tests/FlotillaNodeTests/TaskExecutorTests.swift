@@ -9,7 +9,7 @@ import TestSupport
 @Suite("Task executor")
 struct TaskExecutorTests {
     func executor(allowShell: Bool) -> TaskExecutor {
-        TaskExecutor(node: "n1", allowShell: allowShell, logger: Logger(label: "test")) { _, _ in true }
+        TaskExecutor(node: "n1", allowShell: allowShell, logger: Logger(label: "test")) { _ in }
     }
 
     /// Runs `spec`, failing the test instead of hanging when it takes longer than `limit`

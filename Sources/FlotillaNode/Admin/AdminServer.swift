@@ -1,4 +1,5 @@
 import FlotillaAPI
+import NodeCore
 import Foundation
 import Hummingbird
 import NIOCore

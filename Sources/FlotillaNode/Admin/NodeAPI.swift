@@ -1,4 +1,5 @@
 import FlotillaAPI
+import NodeCore
 import PeerTransport
 import Synchronization
 import RaftCore

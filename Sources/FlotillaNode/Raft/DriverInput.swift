@@ -9,6 +9,8 @@ enum DriverInput: Sendable {
     case peerDown(NodeID)
     case propose(Command, Proposal)
     case confChange(ConfChange, Proposal)
+    /// One of this node's workers started, finished or failed a task.
+    case report(Command)
     case transfer(to: NodeID?, reply: @Sendable (Result<String, APIError>) -> Void)
     /// Raft addresses learned outside the log (a joining node asks its contact for the members),
     /// so it can answer the leader before it has replicated the membership itself.

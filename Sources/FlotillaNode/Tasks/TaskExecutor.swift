@@ -4,18 +4,19 @@ import Logging
 import Synchronization
 import TaskQueue
 
-/// Runs the tasks assigned to this node, up to its slots at once, and reports each
-/// outcome to the leader (fenced by the assignment's epoch, so a stale report is refused).
+/// Runs the tasks assigned to this node, up to its slots at once, and hands each outcome to
+/// `report` (the node's core, which proposes it or forwards it to the leader and resends it
+/// until it is applied; the assignment's epoch fences a stale one).
 final class TaskExecutor: Sendable {
     let node: String
     let allowShell: Bool
     let logger: Logger
-    /// Sends a report to the leader; retried until it is recorded or refused.
-    let report: @Sendable (_ task: String, _ body: TaskReport) async -> Bool
-    private let running = Mutex<[String: Task<Void, Never>]>([:])
+    /// Takes a `start`, `complete` or `fail` command for the core.
+    let report: @Sendable (Command) -> Void
+    /// Running jobs by task id, with the epoch they run for.
+    private let running = Mutex<[String: (epoch: UInt64, job: Task<Void, Never>)]>([:])
 
-    init(node: String, allowShell: Bool, logger: Logger,
-         report: @escaping @Sendable (_ task: String, _ body: TaskReport) async -> Bool) {
+    init(node: String, allowShell: Bool, logger: Logger, report: @escaping @Sendable (Command) -> Void) {
         self.node = node
         self.allowShell = allowShell
         self.logger = logger
@@ -24,65 +25,49 @@ final class TaskExecutor: Sendable {
 
     func start(_ tasks: [TaskRecord]) {
         for t in tasks where t.node == node {
-            let key = "\(t.id)#\(t.epoch)"
-            if running.withLock({ $0[key] != nil }) { continue }
-            let job = Task { [self] in
-                await deliver(t.id, TaskReport(node: node, epoch: t.epoch, outcome: "started"))
-                let outcome = await execute(t.spec)
-                if Task.isCancelled { return }
-                switch outcome {
-                case .success(let result):
-                    await deliver(t.id, TaskReport(node: node, epoch: t.epoch, outcome: "succeeded", result: result))
-                case .failure(let error):
-                    await deliver(t.id, TaskReport(node: node, epoch: t.epoch, outcome: "failed", error: error.message))
-                }
-                _ = running.withLock { $0.removeValue(forKey: key) }
+            // The job is made under the lock, so its own removal at the end waits for its entry.
+            let replaced = running.withLock { jobs -> Task<Void, Never>? in
+                if jobs[t.id]?.epoch == t.epoch { return nil }
+                let previous = jobs[t.id]?.job
+                jobs[t.id] = (t.epoch, run(t))
+                return previous
             }
-            running.withLock { $0[key] = job }
+            replaced?.cancel()
+        }
+    }
+
+    private func run(_ t: TaskRecord) -> Task<Void, Never> {
+        Task { [self] in
+            report(.start(task: t.id, node: node, epoch: t.epoch, at: wallClockMs()))
+            let outcome = await execute(t.spec)
+            if Task.isCancelled { return }
+            switch outcome {
+            case .success(let result):
+                report(.complete(task: t.id, node: node, epoch: t.epoch, result: result, at: wallClockMs()))
+            case .failure(let error):
+                report(.fail(task: t.id, node: node, epoch: t.epoch, message: error.message, at: wallClockMs()))
+            }
+            running.withLock { jobs in
+                if jobs[t.id]?.epoch == t.epoch { jobs[t.id] = nil }
+            }
         }
     }
 
     /// Stops tasks that were cancelled, timed out or moved elsewhere.
-    func reconcile(with queue: TaskQueueState) {
-        let stale = running.withLock { jobs -> [Task<Void, Never>] in
-            var out: [Task<Void, Never>] = []
-            for (key, job) in jobs {
-                let parts = key.split(separator: "#")
-                guard let t = queue.task(String(parts[0])) else { continue }
-                if t.state.isFinal || t.node != node || "\(t.epoch)" != parts[1] {
-                    out.append(job)
-                    jobs[key] = nil
-                }
-            }
-            return out
-        }
-        for job in stale { job.cancel() }
+    func stop(_ tasks: [TaskID]) {
+        let jobs = running.withLock { jobs in tasks.compactMap { jobs.removeValue(forKey: $0)?.job } }
+        for job in jobs { job.cancel() }
     }
 
     func stopAll() {
         let jobs = running.withLock { j -> [Task<Void, Never>] in
             defer { j = [:] }
-            return Array(j.values)
+            return j.values.map(\.job)
         }
         for job in jobs { job.cancel() }
     }
 
     var count: Int { running.withLock { $0.count } }
-
-    /// Reports until the leader records or refuses it for good, or the job is cancelled (the
-    /// task moved on). Never gives up by itself: a task whose report is lost stays assigned
-    /// here, and nothing else would ever finish it.
-    private func deliver(_ task: String, _ body: TaskReport) async {
-        var delay = 50
-        var attempts = 0
-        while !Task.isCancelled {
-            if await report(task, body) { return }
-            attempts += 1
-            if attempts == 20 { logger.warning("could not report \(body.outcome) of \(task) to the leader yet; still trying") }
-            try? await Task.sleep(for: .milliseconds(delay))
-            delay = min(delay * 2, 1000)
-        }
-    }
 
     struct Failure: Error { var message: String }
 

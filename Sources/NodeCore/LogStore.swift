@@ -1,0 +1,25 @@
+import RaftCore
+
+/// Where a node's Raft state becomes durable. `NodeCore` calls it for every batch that must
+/// reach the disk before its messages leave; the node runtime passes its write-ahead log, the
+/// simulator the same storage code over an in-memory disk.
+public protocol LogStore: AnyObject, Sendable {
+    /// Makes `snapshot`, then `entries` (replacing stored entries from the first one's index),
+    /// then `hardState` durable, returning only once they are synced. On failure nothing of
+    /// the batch may be taken as stored.
+    func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(LogStoreFailure)
+}
+
+/// Why a batch could not be stored, and whether retrying the same batch later can succeed
+/// (a full disk can; a failed fsync cannot: the disk no longer matches what the node believes).
+public struct LogStoreFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var retryable: Bool
+
+    public init(_ message: String, retryable: Bool) {
+        self.message = message
+        self.retryable = retryable
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,173 @@
+import RaftCore
+import TaskQueue
+
+extension NodeCore {
+    /// Drains Raft's output in the order `Ready` requires: store each batch (one sync), then
+    /// release its messages, then apply its committed entries; takes snapshots as due. A batch
+    /// the disk refuses is held (see `tick`); a failure the disk cannot recover from ends in
+    /// `NodeOutput.fatal`. Returns everything the host must act on since the last call.
+    public mutating func process() -> NodeOutput {
+        while stalled == nil, fatal == nil, let ready = raft.nextReady() {
+            guard persist(ready) else { break }
+            finish(ready)
+        }
+        defer { output = NodeOutput() }
+        return output
+    }
+
+    /// Stores a batch that needs it; false when it could not be (held or fatal).
+    mutating func persist(_ ready: Ready) -> Bool {
+        guard ready.needsSync else { return true }
+        if let hs = ready.hardState, hs.commit < highestCommit {
+            violation("commit would go back from \(highestCommit) to \(hs.commit) in the stored hard state")
+        }
+        do {
+            try store.persist(hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot)
+            return true
+        } catch where error.retryable {
+            stalled = ready
+            stalledSince = ticks
+            if storageProblem == nil { output.events.append(.storageStalled(error.message)) }
+            storageProblem = error.message
+        } catch {
+            failForGood(error.message)
+        }
+        return false
+    }
+
+    /// Tries the held batch again; on success the node goes on where it stopped.
+    mutating func retryStalled() {
+        guard let ready = stalled else { return }
+        stalled = nil
+        guard persist(ready) else { return }
+        let problem = storageProblem ?? ""
+        storageProblem = nil
+        output.events.append(.storageRecovered(after: problem))
+        finish(ready)
+    }
+
+    mutating func failForGood(_ message: String) {
+        fatal = message
+        output.fatal = message
+        for token in abandonWaiting() { output.settled.append((token, .failure(.storage(message)))) }
+    }
+
+    /// Releases a stored batch: its messages, its snapshot, its committed entries, its events.
+    mutating func finish(_ ready: Ready) {
+        output.messages.append(contentsOf: ready.messages)
+        if let snap = ready.snapshot { restore(snap) }
+        if config.plantedBug == .applyUncommitted {
+            for e in ready.entries where e.index > applied { apply(e) }
+        }
+        for e in ready.committed where e.index > applied { apply(e) }
+        for event in ready.events { output.events.append(.raft(event)) }
+        if raft.commitIndex < highestCommit {
+            violation("commit went back from \(highestCommit) to \(raft.commitIndex)")
+        }
+        highestCommit = max(highestCommit, raft.commitIndex)
+        if !ready.committed.isEmpty || ready.snapshot != nil {
+            settleReports()
+            resumeOwnTasksAfterReplay()
+        }
+        maybeCompact()
+    }
+
+    /// Applies one committed entry and settles the proposal waiting on its index.
+    mutating func apply(_ e: Entry) {
+        applied = e.index
+        var effects: [Effect] = []
+        if e.kind == .normal {
+            do {
+                effects = queue.apply(try Command.decode(e.data))
+            } catch {
+                violation("committed entry \(e.index) does not decode: \(error)")
+            }
+        }
+        if let w = waiting.removeValue(forKey: e.index) {
+            output.settled.append((w.token, w.term == e.term ? .success(effects) : .failure(.lost)))
+        }
+        for effect in effects { follow(effect, replaying: e.index <= startupIndex) }
+        output.applied.append(AppliedEntry(entry: e, effects: effects))
+    }
+
+    /// Keeps this node's workers in step with an applied effect.
+    mutating func follow(_ effect: Effect, replaying: Bool) {
+        switch effect {
+        case let .assigned(task, node, epoch) where node == id:
+            guard !replaying, let record = queue.task(task) else { return }
+            running[task] = epoch
+            output.start.append(record)
+        case .failed(let task), .timedOut(let task), .cancelled(let task), .requeued(let task, _), .retried(let task, _):
+            if running.removeValue(forKey: task) != nil { output.stop.append(task) }
+        case .succeeded(let task, _, _):
+            running[task] = nil
+        default:
+            break
+        }
+    }
+
+    /// Replaces the task queue with a snapshot the leader sent.
+    mutating func restore(_ snap: Snapshot) {
+        do {
+            queue = try TaskQueueState(snapshot: snap.data)
+        } catch {
+            violation("the snapshot at \(snap.metadata.index) from the leader does not decode: \(error)")
+            return
+        }
+        applied = snap.metadata.index
+        output.restoredSnapshot = true
+        // The snapshot replaced what this node's workers were told one entry at a time.
+        for (task, epoch) in running.sorted(by: { $0.key < $1.key }) where !holds(task, epoch: epoch) {
+            running[task] = nil
+            output.stop.append(task)
+        }
+        if resumedOwnTasks { startOwnTasks(why: "arrived in the snapshot at \(snap.metadata.index)") }
+    }
+
+    /// Once the log replayed after a restart, runs again the tasks still assigned here: the
+    /// process that ran them is gone, and nobody else will (their epoch fences a stale report).
+    mutating func resumeOwnTasksAfterReplay() {
+        guard !resumedOwnTasks, applied >= startupIndex else { return }
+        resumedOwnTasks = true
+        startOwnTasks(why: "were assigned to this node before it restarted")
+    }
+
+    mutating func startOwnTasks(why: String) {
+        let mine = queue.tasks.filter { t in
+            t.node == id && (t.state == .assigned || t.state == .running) && running[t.id] != t.epoch
+        }
+        guard !mine.isEmpty else { return }
+        for t in mine { running[t.id] = t.epoch }
+        output.start.append(contentsOf: mine)
+        output.events.append(.resumedTasks(count: mine.count, why: why))
+    }
+
+    /// Whether the queue still has `task` on this node at `epoch`, unfinished.
+    func holds(_ task: TaskID, epoch: UInt64) -> Bool {
+        guard let t = queue.task(task) else { return false }
+        return t.node == id && t.epoch == epoch && (t.state == .assigned || t.state == .running)
+    }
+
+    mutating func maybeCompact() {
+        guard applied >= raft.snapshotIndex + UInt64(config.snapshotEvery), applied <= raft.appliedIndex else { return }
+        let index = applied
+        do {
+            try raft.compact(index: index, snapshotData: queue.snapshot())
+        } catch {
+            output.events.append(.compactionFailed(index: index, reason: error.description))
+            return
+        }
+        guard let snap = raft.latestSnapshot else { return }
+        do {
+            try store.persist(hardState: nil, entries: [], snapshot: snap)
+            output.events.append(.compacted(index: index))
+        } catch {
+            // The log on disk still holds every entry; the next compaction writes a newer snapshot.
+            output.events.append(.compactionFailed(index: index, reason: error.message))
+        }
+    }
+
+    mutating func violation(_ what: String) {
+        output.events.append(.invariant("\(id): \(what)"))
+    }
+}

@@ -1,0 +1,28 @@
+import RaftCore
+
+/// How one node's core behaves: its Raft tunables and the leader's task-queue duties. Times
+/// are in ticks (the node runtime ticks every 10 ms, and so does the simulator's clock).
+public struct NodeCoreConfig: Sendable {
+    public var raft: RaftConfig
+    /// Applied entries between state-machine snapshots (the log is compacted at each).
+    public var snapshotEvery: Int = 10_000
+    /// How often the leader schedules queued tasks and requeues those of unreachable nodes.
+    public var housekeepingTicks: UInt64 = 10
+    /// How often the leader looks for overdue tasks and tasks held by removed members.
+    public var timeoutSweepTicks: UInt64 = 100
+    /// A node the leader has not heard from for this many election timeouts loses its tasks
+    /// (they are requeued with a higher epoch, which fences out the node's late reports).
+    public var requeueAfterElectionTimeouts: UInt64 = 5
+    /// Assignments the leader proposes per housekeeping round.
+    public var scheduleLimit: Int = 64
+    /// A worker's report not yet seen applied is sent again after this many ticks.
+    public var reportResendTicks: UInt64 = 40
+    /// While the disk refuses writes, the held batch is retried this often.
+    public var storageRetryTicks: UInt64 = 50
+    /// A deliberate bug, for tests of the checkers only.
+    public var plantedBug: PlantedBug?
+
+    public init(raft: RaftConfig) { self.raft = raft }
+
+    public var id: NodeID { raft.id }
+}

@@ -1,0 +1,38 @@
+import RaftCore
+import TaskQueue
+
+/// What one `NodeCore.process()` hands its host, already persisted: messages to send, entries
+/// applied, outcomes of proposals, tasks for the local workers, reports to forward to the leader.
+public struct NodeOutput: Sendable {
+    /// Raft messages, safe to send: everything they depend on is stored.
+    public var messages: [Message] = []
+    /// Entries applied to the task queue, in order, with what each did (empty for config entries).
+    public var applied: [AppliedEntry] = []
+    /// Proposals whose entry applied (or lost its index), by the host's token.
+    public var settled: [(token: UInt64, result: Result<[Effect], NodeRefusal>)] = []
+    /// Tasks this node's workers should run now.
+    public var start: [TaskRecord] = []
+    /// Tasks this node's workers should stop: cancelled, timed out or taken elsewhere.
+    public var stop: [TaskID] = []
+    /// Worker reports to send to the leader, which proposes them.
+    public var forward: [(command: Command, leader: NodeID)] = []
+    public var events: [CoreEvent] = []
+    /// Set when the task queue was replaced by a snapshot from the leader.
+    public var restoredSnapshot = false
+    /// A storage failure the node cannot survive: the host must stop the process (and
+    /// recover from disk on restart). Nothing after the failed batch was sent or applied.
+    public var fatal: String?
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        messages.isEmpty && applied.isEmpty && settled.isEmpty && start.isEmpty && stop.isEmpty
+            && forward.isEmpty && events.isEmpty && !restoredSnapshot && fatal == nil
+    }
+}
+
+/// One applied entry and its effects on the task queue.
+public struct AppliedEntry: Sendable {
+    public var entry: Entry
+    public var effects: [Effect]
+}

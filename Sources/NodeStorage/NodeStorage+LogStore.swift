@@ -1,0 +1,12 @@
+import NodeCore
+import RaftCore
+
+extension NodeStorage: LogStore {
+    public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(LogStoreFailure) {
+        do {
+            try save(hardState: hardState, entries: entries, snapshot: snapshot)
+        } catch {
+            throw LogStoreFailure(error.description, retryable: error.isRetryable)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import NodeCore
+import RaftCore
+import TaskQueue
+import Testing
+@testable import NodeCore
+
+@Suite("Node core: proposals, workers, the leader's duties")
+struct NodeCoreTests {
+    static let spec = TaskSpec(kind: "sleep", args: ["ms": "10"], maxAttempts: 3)
+
+    func submit(_ key: String, at: UInt64 = 1) -> Command { .submit(key: key, spec: Self.spec, at: at) }
+
+    func settled(_ c: CoreCluster, _ id: NodeID, _ token: UInt64) -> Result<[Effect], NodeRefusal>? {
+        for out in c.all(id) {
+            if let s = out.settled.first(where: { $0.token == token }) { return s.result }
+        }
+        return nil
+    }
+
+    @Test func aSubmitOnTheLeaderSettlesWithItsTaskOnceEveryNodeApplies() throws {
+        var c = CoreCluster(3)
+        let l = c.elect()
+        try c.cores[l]!.propose(submit("k1"), token: 7)
+        #expect(c.run(upTo: 50) { settled($0, l, 7) != nil })
+        guard case .success(let effects)? = settled(c, l, 7), case .created(let task, "k1")? = effects.first else {
+            Issue.record("the submit did not settle with a new task: \(String(describing: settled(c, l, 7)))")
+            return
+        }
+        #expect(c.run(upTo: 50) { c in c.ids.allSatisfy { c.cores[$0]!.queue.task(task) != nil } })
+    }
+
+    @Test func aFollowerRefusesAWriteNamingTheLeader() {
+        var c = CoreCluster(3)
+        let l = c.elect()
+        let f = c.ids.first { $0 != l }!
+        #expect(throws: NodeRefusal.notLeader(leader: l)) { try c.cores[f]!.propose(submit("k1"), token: 1) }
+    }
+
+    /// The scheduler hands the task to a node with free slots; that node's worker reports the
+    /// start and the completion, forwarded to the leader when it is a follower, and the task succeeds.
+    @Test func scheduledTasksRunAndTheirReportsReachTheLeader() throws {
+        var c = CoreCluster(3)
+        let l = c.elect()
+        try c.cores[l]!.propose(submit("k1"), token: 1)
+        var worker: NodeID?
+        var assigned: TaskRecord?
+        #expect(c.run(upTo: 100) { c in
+            for id in c.ids { if let t = c.all(id).flatMap(\.start).first { worker = id; assigned = t; return true } }
+            return false
+        })
+        guard let worker, let t = assigned else { return }
+        c.cores[worker]!.report(.start(task: t.id, node: worker, epoch: t.epoch, at: c.nowMs))
+        c.cores[worker]!.report(.complete(task: t.id, node: worker, epoch: t.epoch, result: "done", at: c.nowMs))
+        #expect(c.run(upTo: 50) { $0.cores[l]!.queue.task(t.id)?.state == .succeeded })
+        #expect(c.cores[l]!.queue.task(t.id)?.result == "done")
+        // Once applied, the report is not sent again.
+        let before = c.all(worker).flatMap(\.forward).count
+        _ = c.run(upTo: 100) { _ in false }
+        #expect(c.all(worker).flatMap(\.forward).count == before)
+        if worker != l { #expect(before >= 1, "a follower's report travels to the leader") }
+    }
+
+    /// A report lost on the way is sent again every `reportResendTicks` until its effect applies.
+    @Test func aLostReportIsSentAgainUntilItApplies() throws {
+        var c = CoreCluster(3) { $0.reportResendTicks = 5 }
+        let l = c.elect()
+        let f = c.ids.first { $0 != l }!
+        try c.cores[l]!.propose(.submit(key: "k1", spec: TaskSpec(kind: "echo", target: f, maxAttempts: 1), at: 1), token: 1)
+        var task: TaskRecord?
+        #expect(c.run(upTo: 100) { c in task = c.all(f).flatMap(\.start).first; return task != nil })
+        guard let t = task else { return }
+        c.isolated = [f]
+        c.cores[f]!.report(.complete(task: t.id, node: f, epoch: t.epoch, result: "ok", at: c.nowMs))
+        for _ in 0..<3 { c.round() }
+        #expect(c.cores[l]!.queue.task(t.id)?.state != .succeeded)
+        c.isolated = []
+        #expect(c.run(upTo: 50) { $0.cores[l]!.queue.task(t.id)?.state == .succeeded })
+        #expect(c.all(f).flatMap(\.forward).count >= 2)
+    }
+
+    /// A node the leader has not heard from for `requeueAfterElectionTimeouts` loses its tasks to
+    /// the queue with a higher epoch, and its late report of the old attempt is refused.
+    @Test func theTasksOfASilentNodeAreRequeuedAndItsLateReportFenced() throws {
+        var c = CoreCluster(3) { $0.requeueAfterElectionTimeouts = 3 }
+        let l = c.elect()
+        let f = c.ids.first { $0 != l }!
+        try c.cores[l]!.propose(.submit(key: "k1", spec: TaskSpec(kind: "echo", target: f, maxAttempts: 3), at: 1), token: 1)
+        var task: TaskRecord?
+        #expect(c.run(upTo: 100) { c in task = c.all(f).flatMap(\.start).first; return task != nil })
+        guard let t = task else { return }
+        c.isolated = [f]
+        #expect(c.run(upTo: 100) { c in let now = c.cores[l]!.queue.task(t.id)!; return now.state == .queued || now.epoch > t.epoch })
+        c.isolated = []
+        c.cores[f]!.report(.complete(task: t.id, node: f, epoch: t.epoch, result: "late", at: c.nowMs))
+        _ = c.run(upTo: 60) { _ in false }
+        let now = c.cores[l]!.queue.task(t.id)!
+        #expect(now.result != "late", "a report of a fenced-out attempt was accepted")
+        #expect(c.all(f).flatMap(\.stop).contains(t.id), "the silent node's worker is told to stop once it hears")
+    }
+
+    /// After a restart the replayed log starts no task; the tasks still assigned to the node
+    /// start once, after the replay.
+    @Test func aRestartedNodeResumesItsOwnTasksOnceAfterReplay() throws {
+        var c = CoreCluster(1, slots: 4)
+        let l = c.elect()
+        for k in 1...3 { try c.cores[l]!.propose(submit("k\(k)"), token: UInt64(k)) }
+        #expect(c.run(upTo: 100) { $0.cores[l]!.queue.load(on: l) == 3 })
+        let store = c.stores[l]!
+        var restarted = try NodeCore(config: c.cores[l]!.config, store: store, restoring: store.stored)
+        #expect(restarted.startupIndex > 0)
+        var started: [TaskID] = []
+        for _ in 0..<30 {
+            restarted.tick(nowMs: 2_000_000)
+            started += restarted.process().start.map(\.id)
+        }
+        #expect(started.sorted() == c.cores[l]!.queue.tasks.map(\.id).sorted())
+    }
+
+    @Test func sameInputsSameOutputs() throws {
+        func run() throws -> [String] {
+            var c = CoreCluster(3)
+            let l = c.elect()
+            for k in 1...5 { try c.cores[l]!.propose(submit("k\(k)"), token: UInt64(k)) }
+            _ = c.run(upTo: 100) { _ in false }
+            return c.ids.map { "\($0) \(c.cores[$0]!.raft.term) \(c.cores[$0]!.raft.commitHash) \(c.cores[$0]!.queue.tasks.map { "\($0.id)@\($0.node ?? "-")" })" }
+        }
+        #expect(try run() == run())
+    }
+
+    @Test func aCommitThatWouldGoBackIsReported() throws {
+        var c = CoreCluster(1)
+        let l = c.elect()
+        c.cores[l]!.highestCommit += 100
+        try c.cores[l]!.propose(submit("k1"), token: 1)
+        let out = c.cores[l]!.process()
+        #expect(out.events.contains { if case .invariant(let w) = $0 { w.contains("commit") } else { false } })
+    }
+}

@@ -1,0 +1,88 @@
+import NodeCore
+import RaftCore
+import TaskQueue
+
+/// A few `NodeCore`s wired by hand: the test ticks them, messages and forwarded reports
+/// reach their peers within the same round unless a link is cut, and every output is kept
+/// for the test to inspect. Deterministic: no clock, no threads.
+struct CoreCluster {
+    var cores: [NodeID: NodeCore] = [:]
+    var stores: [NodeID: FlakyStore] = [:]
+    let ids: [NodeID]
+    /// Nodes whose links are all cut.
+    var isolated: Set<NodeID> = []
+    /// What each node's `process()` returned, in order.
+    var outputs: [NodeID: [NodeOutput]] = [:]
+    var nowMs: UInt64 = 1_000_000
+    /// Ticks that ran.
+    var rounds = 0
+
+    init(_ count: Int, slots: Int = 2, configure: (inout NodeCoreConfig) -> Void = { _ in }) {
+        ids = (1...count).map { "n\($0)" }
+        let members = Membership(ids.map {
+            Member(id: $0, isVoter: true, address: MemberAddress(raft: "test://\($0)", admin: "admin://\($0)", slots: slots).encoded)
+        })
+        for (k, id) in ids.enumerated() {
+            var rc = RaftConfig(id: id)
+            rc.electionTicks = 10
+            rc.heartbeatTicks = 2
+            rc.randomSeed = UInt64(k + 1)
+            rc.trapOnInvariantViolation = false
+            var config = NodeCoreConfig(raft: rc)
+            config.housekeepingTicks = 2
+            config.timeoutSweepTicks = 10
+            configure(&config)
+            let store = FlakyStore()
+            stores[id] = store
+            cores[id] = try! NodeCore(config: config, store: store, restoring: PersistentState(hardState: HardState()), bootstrap: members)
+        }
+    }
+
+    var leader: NodeID? { ids.filter { cores[$0]!.isLeader && !isolated.contains($0) }.max { cores[$0]!.raft.term < cores[$1]!.raft.term } }
+
+    /// Every node's output since the test last looked, flattened.
+    func all(_ id: NodeID) -> [NodeOutput] { outputs[id] ?? [] }
+
+    /// One round: every node ticks and processes; whatever it sends is delivered before the next node runs.
+    mutating func round() {
+        rounds += 1
+        nowMs += 10
+        for id in ids { cores[id]!.tick(nowMs: nowMs) }
+        settle()
+    }
+
+    /// Processes every node until no message is left in flight.
+    mutating func settle() {
+        for _ in 0..<50 {
+            var moved = false
+            for id in ids {
+                let out = cores[id]!.process()
+                guard !out.isEmpty else { continue }
+                outputs[id, default: []].append(out)
+                for m in out.messages where !isolated.contains(id) && !isolated.contains(m.to) {
+                    cores[m.to]?.receive(m)
+                    moved = true
+                }
+                for (command, leader) in out.forward where !isolated.contains(id) && !isolated.contains(leader) {
+                    try? cores[leader]?.propose(command, token: nil)
+                    moved = true
+                }
+            }
+            if !moved { return }
+        }
+    }
+
+    /// Runs rounds until `condition` holds; false after `limit` rounds.
+    mutating func run(upTo limit: Int, until condition: (CoreCluster) -> Bool) -> Bool {
+        for _ in 0..<limit {
+            if condition(self) { return true }
+            round()
+        }
+        return condition(self)
+    }
+
+    mutating func elect() -> NodeID {
+        _ = run(upTo: 200) { $0.leader != nil }
+        return leader!
+    }
+}
