@@ -183,7 +183,7 @@ struct CorruptionTests {
                 try storage.save(hardState: hard, entries: entries(1...10), snapshot: nil)
             }
             let s = gen.snapshot(index: 6, term: matching ? 1 : 5)
-            _ = try SnapshotFile.write(s, directory: dir + "/snap", options: StorageOptions())
+            _ = try SnapshotFile.write(s, directory: dir + "/snap", disk: PosixDisk(), options: StorageOptions())
             try withStorage(dir, options) { storage, state in
                 #expect(state.snapshot == s)
                 #expect(state.entries == (matching ? entries(7...10) : []))
