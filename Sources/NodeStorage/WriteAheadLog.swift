@@ -27,8 +27,9 @@
 ///
 /// `NodeStorage.save` appends one batch (marker, entries, hard state) and fsyncs once: a
 /// group commit. A rollover fsyncs the finished segment first and the directory at the end.
-/// If anything fails the batch is undone: segments created for it are removed and the
-/// segment it started in is truncated back, so no partial record stays behind.
+/// If anything fails the batch is undone, durably: segments created for it are removed (and
+/// the directory fsynced), then the segment it started in is truncated back and fsynced, so
+/// no record of it stays behind, even after a power cut.
 ///
 /// # Replay
 ///
@@ -165,12 +166,18 @@ struct WriteAheadLog {
         if !created.isEmpty {
             file.close()
             for path in created.reversed() { try disk.removeIfPresent(path) }
+            // Gone for good before the segment they continued is cut back: a crash that kept
+            // them but not their removal would leave them after a gap in the log.
+            if options.fsync { try disk.syncDirectory(directory) }
             let last = saved.0[saved.0.count - 1]
             file = try disk.openFile(last.path)
         }
         segments = saved.0
         hasBody = saved.1
         try file.truncate(to: segments[segments.count - 1].size)
+        // Durably undone: a rollover may already have synced part of the batch, and a snapshot
+        // the caller removes next must not stay named by a marker that comes back.
+        try sync()
     }
 
     /// Deletes the oldest segments while every entry in them is at or below `index` (never the
