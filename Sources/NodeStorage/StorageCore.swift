@@ -193,8 +193,9 @@ struct StorageCore {
                 + "(\(poisoned)); restart the node to recover from what is on disk")
         }
 
-        // Work out the new state and the records that get there, without touching anything.
-        var next = (baseIndex: baseIndex, baseTerm: baseTerm, terms: terms, hardState: hardState)
+        // Work out the new state and the records that get there, without touching anything (nor
+        // copying `terms`: that would cost the length of the log on every save).
+        var next = (baseIndex: baseIndex, baseTerm: baseTerm, droppedTerms: 0, hardState: hardState)
         var records: [WALRecord] = []
         var newSnapshot: Snapshot?
         if let s = snapshot {
@@ -209,26 +210,27 @@ struct StorageCore {
                 }
             } else {
                 let keeps = m.index <= lastIndex && terms[Int(m.index - baseIndex - 1)] == m.term
-                if keeps { next.terms.removeFirst(Int(m.index - baseIndex)) } else { next.terms = [] }
+                next.droppedTerms = keeps ? Int(m.index - baseIndex) : terms.count
                 next.baseIndex = m.index
                 next.baseTerm = m.term
                 records.append(.snapshot(SnapshotMarker(index: m.index, term: m.term, keepsLaterEntries: keeps)))
                 newSnapshot = s
             }
         }
+        // Of the terms left after the snapshot, how many stay before the new entries.
+        var keptTerms: Int?
         if let first = entries.first {
             for k in entries.indices.dropFirst() where entries[k].index != entries[k - 1].index &+ 1 {
                 throw .invalid("entries to save are not consecutive: entry \(entries[k - 1].index) is followed by \(entries[k].index)")
             }
-            let nextLast = next.baseIndex + UInt64(next.terms.count)
+            let nextLast = next.baseIndex + UInt64(terms.count - next.droppedTerms)
             guard first.index > next.baseIndex else {
                 throw .invalid("entry \(first.index) is already covered by the snapshot at index \(next.baseIndex)")
             }
             guard first.index - 1 <= nextLast else {
                 throw .invalid("entry \(first.index) would leave a gap after the last stored entry \(nextLast)")
             }
-            next.terms.removeSubrange(Int(first.index - next.baseIndex - 1)...)
-            next.terms.append(contentsOf: entries.map(\.term))
+            keptTerms = Int(first.index - next.baseIndex - 1)
             records.append(contentsOf: entries.map { .entry($0) })
         }
         if let h = newHardState {
@@ -291,7 +293,11 @@ struct StorageCore {
 
         baseIndex = next.baseIndex
         baseTerm = next.baseTerm
-        terms = next.terms
+        terms.removeFirst(next.droppedTerms)
+        if let keptTerms {
+            terms.removeSubrange(keptTerms...)
+            terms.append(contentsOf: entries.map(\.term))
+        }
         hardState = next.hardState
         if let s = newSnapshot { compact(after: s.metadata.index) }
     }
