@@ -1,9 +1,7 @@
 /// A file open for writing on a `StorageDisk`. Owned by one writer at a time (`NodeStorage`
-/// serializes its calls); copies share the same open file.
+/// serializes its calls). It is a handle, like a descriptor: copies refer to the same open
+/// file, so only one of them may close it.
 public protocol DiskFile: Sendable {
-    /// The path it was opened by, for error messages.
-    var path: String { get }
-
     /// Writes all of `bytes` at `offset`, or throws after writing some prefix of them (as
     /// `pwrite` on a full disk does).
     func write(_ bytes: [UInt8], at offset: Int) throws(StorageError)
@@ -19,6 +17,7 @@ public protocol DiskFile: Sendable {
     /// The file's current size in bytes.
     func size() throws(StorageError) -> Int
 
-    /// Closes the file (releasing a lock taken with `StorageDisk.lock`); closing again does nothing.
+    /// Closes the file (releasing a lock taken with `StorageDisk.lock`); closing the same value
+    /// again does nothing.
     mutating func close()
 }
