@@ -1,9 +1,9 @@
-import Glibc
 import Synchronization
 
-/// Injected disk failures for tests: a disk that fills up, an fsync that fails. Shared by
-/// reference so a test can "free space" while the storage stays open.
-final class DiskFaults: Sendable {
+/// Injected disk failures: a disk that fills up, an fsync that fails. Works on either disk
+/// (`PosixDisk(faults:)`, `MemoryDisk.faults`) and is shared by reference, so a test or a
+/// simulator can fill or free the disk while the storage stays open.
+public final class DiskFaults: Sendable {
     private struct State {
         var spaceLeft: Int?
         var failFsync: Int32?
@@ -11,16 +11,18 @@ final class DiskFaults: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    /// Bytes that may still be written (across all files) before writes fail with ENOSPC; nil is unlimited.
-    var spaceLeft: Int? {
+    /// Bytes that may still be written (across all files) before writes fail with ENOSPC; nil
+    /// is unlimited. Every byte written uses it up (truncating does not give it back), so
+    /// raising it again is what lets writes succeed once more.
+    public var spaceLeft: Int? {
         get { state.withLock { $0.spaceLeft } }
         set { state.withLock { $0.spaceLeft = newValue } }
     }
 
-    /// When set, every fsync fails with this errno.
-    var failFsync: Int32? {
+    /// When set, every fsync (of a file or a directory) fails with this errno.
+    public var failFsync: Int32? {
         get { state.withLock { $0.failFsync } }
         set { state.withLock { $0.failFsync = newValue } }
     }

@@ -7,7 +7,9 @@ import Synchronization
 /// hard state with `save`, which returns only once they are fsynced; then it may send messages.
 ///
 /// Thread-safe: calls are serialized by a lock, and `stats` never waits behind an fsync.
-/// Only one process may have a data directory open (an flock on `LOCK`).
+/// Only one storage at a time may have a data directory open (a lock on `LOCK`: an flock on
+/// the real disk). Every file operation goes through a `StorageDisk`, so the same code runs on
+/// the real disk (`PosixDisk`) and on a simulator's `MemoryDisk`.
 public final class NodeStorage: Sendable {
     private let core: Mutex<StorageCore>
     private let counters: Mutex<StorageStats>
@@ -27,7 +29,15 @@ public final class NodeStorage: Sendable {
     public static func open(directory: String, options: StorageOptions = StorageOptions(), logger: Logger)
         throws(StorageError) -> (NodeStorage, PersistentState)
     {
-        let (core, state) = try StorageCore.open(directory: directory, options: options, logger: logger)
+        try open(directory: directory, disk: PosixDisk(), options: options, logger: logger)
+    }
+
+    /// Opens the data directory on `disk` and recovers it, as `open(directory:options:logger:)`
+    /// does on the real disk: a simulator passes a `MemoryDisk` and reopens on it after a crash.
+    public static func open(
+        directory: String, disk: any StorageDisk, options: StorageOptions = StorageOptions(), logger: Logger
+    ) throws(StorageError) -> (NodeStorage, PersistentState) {
+        let (core, state) = try StorageCore.open(directory: directory, disk: disk, options: options, logger: logger)
         return (NodeStorage(core: core), state)
     }
 

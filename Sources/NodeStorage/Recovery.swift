@@ -55,9 +55,11 @@ struct Recovery {
         let agrees = marker.map { $0.index == baseIndex && $0.term == baseTerm } ?? (base == nil)
         if !agrees {
             var keeps = true
+            // As `save` judges a snapshot: a log that stops short of it, or has another term at
+            // its index, is not kept (else a later replay would find a gap after the marker).
             if baseIndex >= marker?.index ?? 0, let first = entries.first, let last = entries.last,
-               baseIndex >= first.index, baseIndex <= last.index,
-               entries[Int(baseIndex - first.index)].term != baseTerm
+               baseIndex >= first.index,
+               baseIndex > last.index || entries[Int(baseIndex - first.index)].term != baseTerm
             {
                 keeps = false
                 entries = []

@@ -1,5 +1,4 @@
 import BinaryCoding
-import Glibc
 import RaftCore
 
 /// A snapshot on disk, `snap/snap-<index as %016llx>.bin`:
@@ -75,11 +74,11 @@ enum SnapshotFile {
         }
     }
 
-    /// Writes `s` atomically into `directory` and returns its path.
-    static func write(_ s: Snapshot, directory: String, options: StorageOptions) throws(StorageError) -> String {
+    /// Writes `s` atomically into `directory` on `disk` and returns its path.
+    static func write(_ s: Snapshot, directory: String, disk: any StorageDisk, options: StorageOptions) throws(StorageError) -> String {
         let path = directory + "/" + name(index: s.metadata.index)
         let temp = path + ".tmp"
-        var file = try DurableFile(path: temp, flags: O_WRONLY | O_CREAT | O_TRUNC, faults: options.faults)
+        var file = try disk.createFile(temp)
         var renamed = false
         do throws(StorageError) {
             let head = header(s)
@@ -93,13 +92,13 @@ enum SnapshotFile {
             try file.write(tail, at: head.count + s.data.count)
             if options.fsync { try file.sync() }
             file.close()
-            try DurableFile.rename(temp, to: path)
+            try disk.rename(temp, to: path)
             renamed = true
-            if options.fsync { try DurableFile.syncDirectory(directory, faults: options.faults) }
+            if options.fsync { try disk.syncDirectory(directory) }
             return path
         } catch {
             file.close()
-            _ = unlink(renamed ? path : temp)
+            try? disk.remove(renamed ? path : temp)
             throw error
         }
     }

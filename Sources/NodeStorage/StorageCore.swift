@@ -8,10 +8,11 @@ struct StorageCore {
     let directory: String
     let walDirectory: String
     let snapDirectory: String
+    let disk: any StorageDisk
     let options: StorageOptions
     let logger: Logger
     private var wal: WriteAheadLog
-    private var lock: DurableFile
+    private var lock: any DiskFile
     /// The snapshot in force (0 and 0 when none).
     private var baseIndex: UInt64
     private var baseTerm: UInt64
@@ -40,40 +41,30 @@ struct StorageCore {
 
     // MARK: - Opening
 
-    /// flock, retried for half a second when held: a process another thread of ours is
-    /// spawning shares our descriptors until its exec closes them, and may briefly hold the
-    /// lock of a storage we just closed. A node that really holds it keeps it far longer.
-    static func takeLock(_ fd: Int32) -> Bool {
-        for attempt in 0..<50 {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
-            guard errno == EWOULDBLOCK, attempt < 49 else { return false }
-            usleep(10_000)
-        }
-        return false
-    }
-
-    static func open(directory: String, options: StorageOptions, logger: Logger) throws(StorageError) -> (StorageCore, PersistentState) {
+    static func open(directory: String, disk: any StorageDisk, options: StorageOptions, logger: Logger)
+        throws(StorageError) -> (StorageCore, PersistentState)
+    {
         if let problem = options.problem { throw .invalid("invalid storage options: \(problem)") }
         var directory = directory
         while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
         let walDirectory = directory + "/wal"
         let snapDirectory = directory + "/snap"
-        try makeDirectories(directory)
-        try DurableFile.makeDirectory(walDirectory)
-        try DurableFile.makeDirectory(snapDirectory)
-        var lock = try DurableFile(path: directory + "/LOCK", flags: O_RDWR | O_CREAT, faults: nil)
-        guard takeLock(lock.fd) else {
-            let e = errno
-            lock.close()
-            if e == EWOULDBLOCK {
+        try makeDirectories(directory, on: disk)
+        try disk.makeDirectory(walDirectory)
+        try disk.makeDirectory(snapDirectory)
+        var lock: any DiskFile
+        do throws(StorageError) {
+            lock = try disk.lock(directory + "/LOCK")
+        } catch {
+            if case .io("lock", _, EWOULDBLOCK) = error {
                 throw .invalid("the data directory \(directory) is in use by another process (it holds \(directory)/LOCK); stop that node first")
             }
-            throw .io(operation: "lock", file: directory + "/LOCK", errno: e)
+            throw error
         }
         do throws(StorageError) {
-            if options.fsync { try DurableFile.syncDirectory(directory, faults: options.faults) }
+            if options.fsync { try disk.syncDirectory(directory) }
             return try recover(directory: directory, walDirectory: walDirectory, snapDirectory: snapDirectory,
-                               options: options, logger: logger, lock: lock)
+                               disk: disk, options: options, logger: logger, lock: lock)
         } catch {
             lock.close()
             throw error
@@ -82,15 +73,15 @@ struct StorageCore {
 
     private static func recover(
         directory: String, walDirectory: String, snapDirectory: String,
-        options: StorageOptions, logger: Logger, lock: DurableFile
+        disk: any StorageDisk, options: StorageOptions, logger: Logger, lock: any DiskFile
     ) throws(StorageError) -> (StorageCore, PersistentState) {
         // Read everything first; touch nothing on disk until recovery has succeeded.
         var segments: [WALReplay.Segment] = []
-        for name in try DurableFile.list(walDirectory) {
+        for name in try disk.list(walDirectory) {
             guard let sequence = WriteAheadLog.sequence(fromName: name) else { continue }
             let path = walDirectory + "/" + name
             let limit = options.maxSegmentFileSize
-            let (size, bytes) = try DurableFile.read(path, limit: limit)
+            let (size, bytes) = try disk.read(path, limit: limit)
             guard let bytes else {
                 throw .corrupt(file: path, offset: limit,
                                reason: "the segment is \(size) bytes, more than the \(limit) bytes a segment can reach with "
@@ -102,7 +93,7 @@ struct StorageCore {
 
         var candidates: [Recovery.SnapshotCandidate] = []
         var temporaries: [String] = []
-        for name in try DurableFile.list(snapDirectory) {
+        for name in try disk.list(snapDirectory) {
             if let index = SnapshotFile.index(fromName: name) {
                 candidates.append(Recovery.SnapshotCandidate(index: index, path: snapDirectory + "/" + name))
             } else if name.hasSuffix(".bin.tmp") {
@@ -111,7 +102,7 @@ struct StorageCore {
         }
         let recovery = try Recovery.recover(wal: replay, snapshots: candidates, snapshotDirectory: snapDirectory) {
             (c) throws(StorageError) -> Snapshot in
-            let (_, bytes) = try DurableFile.read(c.path, limit: Int.max)
+            let (_, bytes) = try disk.read(c.path, limit: Int.max)
             let snapshot = try SnapshotFile.decode(bytes ?? [], path: c.path)
             guard snapshot.metadata.index == c.index else {
                 throw .corrupt(file: c.path, offset: 0,
@@ -131,22 +122,22 @@ struct StorageCore {
             logger.error(
                 "snapshot \(path) is damaged (\(error.summary)); recovered from an older snapshot and the WAL, and renamed it to \(path).corrupt",
                 metadata: ["file": "\(path)"])
-            try DurableFile.rename(path, to: path + ".corrupt")
+            try disk.rename(path, to: path + ".corrupt")
             if let index = SnapshotFile.index(fromName: String(path.split(separator: "/").last ?? "")) {
                 snapshotIndexes.remove(index)
             }
         }
-        for path in temporaries { _ = unlink(path) }
+        for path in temporaries { try? disk.remove(path) }
         if options.fsync, !recovery.skipped.isEmpty || !temporaries.isEmpty {
-            try DurableFile.syncDirectory(snapDirectory, faults: options.faults)
+            try disk.syncDirectory(snapDirectory)
         }
 
         let state = recovery.state
         let base = state.snapshot?.metadata
         var core = StorageCore(
-            directory: directory, walDirectory: walDirectory, snapDirectory: snapDirectory, options: options,
-            logger: logger,
-            wal: try WriteAheadLog(directory: walDirectory, options: options, segments: replay.segments),
+            directory: directory, walDirectory: walDirectory, snapDirectory: snapDirectory, disk: disk,
+            options: options, logger: logger,
+            wal: try WriteAheadLog(directory: walDirectory, disk: disk, options: options, segments: replay.segments),
             lock: lock, baseIndex: base?.index ?? 0, baseTerm: base?.term ?? 0, terms: state.entries.map(\.term),
             hardState: replay.hardState, snapshotIndexes: snapshotIndexes)
 
@@ -172,11 +163,11 @@ struct StorageCore {
         return (core, state)
     }
 
-    private static func makeDirectories(_ path: String) throws(StorageError) {
+    private static func makeDirectories(_ path: String, on disk: any StorageDisk) throws(StorageError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            try DurableFile.makeDirectory(current)
+            try disk.makeDirectory(current)
         }
     }
 
@@ -202,8 +193,9 @@ struct StorageCore {
                 + "(\(poisoned)); restart the node to recover from what is on disk")
         }
 
-        // Work out the new state and the records that get there, without touching anything.
-        var next = (baseIndex: baseIndex, baseTerm: baseTerm, terms: terms, hardState: hardState)
+        // Work out the new state and the records that get there, without touching anything (nor
+        // copying `terms`: that would cost the length of the log on every save).
+        var next = (baseIndex: baseIndex, baseTerm: baseTerm, droppedTerms: 0, hardState: hardState)
         var records: [WALRecord] = []
         var newSnapshot: Snapshot?
         if let s = snapshot {
@@ -218,26 +210,27 @@ struct StorageCore {
                 }
             } else {
                 let keeps = m.index <= lastIndex && terms[Int(m.index - baseIndex - 1)] == m.term
-                if keeps { next.terms.removeFirst(Int(m.index - baseIndex)) } else { next.terms = [] }
+                next.droppedTerms = keeps ? Int(m.index - baseIndex) : terms.count
                 next.baseIndex = m.index
                 next.baseTerm = m.term
                 records.append(.snapshot(SnapshotMarker(index: m.index, term: m.term, keepsLaterEntries: keeps)))
                 newSnapshot = s
             }
         }
+        // Of the terms left after the snapshot, how many stay before the new entries.
+        var keptTerms: Int?
         if let first = entries.first {
             for k in entries.indices.dropFirst() where entries[k].index != entries[k - 1].index &+ 1 {
                 throw .invalid("entries to save are not consecutive: entry \(entries[k - 1].index) is followed by \(entries[k].index)")
             }
-            let nextLast = next.baseIndex + UInt64(next.terms.count)
+            let nextLast = next.baseIndex + UInt64(terms.count - next.droppedTerms)
             guard first.index > next.baseIndex else {
                 throw .invalid("entry \(first.index) is already covered by the snapshot at index \(next.baseIndex)")
             }
             guard first.index - 1 <= nextLast else {
                 throw .invalid("entry \(first.index) would leave a gap after the last stored entry \(nextLast)")
             }
-            next.terms.removeSubrange(Int(first.index - next.baseIndex - 1)...)
-            next.terms.append(contentsOf: entries.map(\.term))
+            keptTerms = Int(first.index - next.baseIndex - 1)
             records.append(contentsOf: entries.map { .entry($0) })
         }
         if let h = newHardState {
@@ -265,7 +258,7 @@ struct StorageCore {
 
         var snapshotPath: String?
         if let s = newSnapshot {
-            snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, options: options)
+            snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
         }
         do throws(WriteAheadLog.AppendFailure) {
             try wal.append(pending) { i in
@@ -282,9 +275,11 @@ struct StorageCore {
                 logger.error("could not undo a failed WAL write: \(undo)", metadata: ["directory": "\(directory)"])
             }
             if let snapshotPath {
-                if unlink(snapshotPath) != 0, errno != ENOENT { undone = false }
-                if options.fsync {
-                    do throws(StorageError) { try DurableFile.syncDirectory(snapDirectory, faults: nil) } catch { undone = false }
+                do throws(StorageError) {
+                    try disk.removeIfPresent(snapshotPath)
+                    if options.fsync { try disk.syncDirectory(snapDirectory) }
+                } catch {
+                    undone = false
                 }
             }
             if case .io("fsync", _, let e) = failure, !failure.isRetryable {
@@ -298,7 +293,11 @@ struct StorageCore {
 
         baseIndex = next.baseIndex
         baseTerm = next.baseTerm
-        terms = next.terms
+        terms.removeFirst(next.droppedTerms)
+        if let keptTerms {
+            terms.removeSubrange(keptTerms...)
+            terms.append(contentsOf: entries.map(\.term))
+        }
         hardState = next.hardState
         if let s = newSnapshot { compact(after: s.metadata.index) }
     }
@@ -313,16 +312,17 @@ struct StorageCore {
         var deleted = false
         for old in snapshotIndexes.sorted(by: >).dropFirst(2) {
             let path = snapDirectory + "/" + SnapshotFile.name(index: old)
-            if unlink(path) == 0 || errno == ENOENT {
+            do throws(StorageError) {
+                try disk.removeIfPresent(path)
                 snapshotIndexes.remove(old)
                 deleted = true
-            } else {
-                logger.warning("could not delete old snapshot: \(StorageError.io(operation: "remove", file: path, errno: errno))")
+            } catch {
+                logger.warning("could not delete old snapshot: \(error)")
             }
         }
         if deleted, options.fsync {
             do throws(StorageError) {
-                try DurableFile.syncDirectory(snapDirectory, faults: options.faults)
+                try disk.syncDirectory(snapDirectory)
             } catch {
                 logger.warning("could not sync \(snapDirectory): \(error)")
             }

@@ -5,8 +5,6 @@ public struct StorageOptions: Sendable {
     public var segmentSize: Int = 64 << 20
     /// Turn off only for throwaway test clusters: without fsync a crash can lose acknowledged writes.
     public var fsync: Bool = true
-    /// Fault injection for tests (see `DiskFaults`); nil in production.
-    var faults: DiskFaults?
 
     public init() {}
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// # On-disk format
 ///
 /// A node's data directory holds:
@@ -29,8 +27,9 @@ import Glibc
 ///
 /// `NodeStorage.save` appends one batch (marker, entries, hard state) and fsyncs once: a
 /// group commit. A rollover fsyncs the finished segment first and the directory at the end.
-/// If anything fails the batch is undone: segments created for it are removed and the
-/// segment it started in is truncated back, so no partial record stays behind.
+/// If anything fails the batch is undone, durably: segments created for it are removed (and
+/// the directory fsynced), then the segment it started in is truncated back and fsynced, so
+/// no record of it stays behind, even after a power cut.
 ///
 /// # Replay
 ///
@@ -47,10 +46,11 @@ struct WriteAheadLog {
     }
 
     let directory: String
+    let disk: any StorageDisk
     let options: StorageOptions
     /// Oldest first; the last one is open for appends.
     private(set) var segments: [WALReplay.SegmentSummary]
-    private var file: DurableFile
+    private var file: any DiskFile
     /// False while the current segment holds nothing but its header.
     private var hasBody: Bool
     private(set) var fsyncCount = 0
@@ -62,20 +62,22 @@ struct WriteAheadLog {
 
     /// Opens the last replayed segment for appends, cutting it back to its valid length (a
     /// torn tail), or creates segment 1 in an empty WAL.
-    init(directory: String, options: StorageOptions, segments replayed: [WALReplay.SegmentSummary]) throws(StorageError) {
+    init(directory: String, disk: any StorageDisk, options: StorageOptions,
+         segments replayed: [WALReplay.SegmentSummary]) throws(StorageError) {
         self.directory = directory
+        self.disk = disk
         self.options = options
         var segments = replayed
         if let last = segments.last {
-            file = try DurableFile(path: last.path, flags: O_WRONLY, faults: options.faults)
+            file = try disk.openFile(last.path)
             if try file.size() != last.size {
                 try file.truncate(to: last.size)
                 if options.fsync { try file.sync() }
             }
         } else {
             let path = directory + "/" + WriteAheadLog.name(sequence: 1)
-            file = try DurableFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, faults: options.faults)
-            if options.fsync { try DurableFile.syncDirectory(directory, faults: options.faults) }
+            file = try disk.createFile(path)
+            if options.fsync { try disk.syncDirectory(directory) }
             segments = [WALReplay.SegmentSummary(sequence: 1, path: path, size: 0, maxEntryIndex: 0)]
         }
         self.segments = segments
@@ -105,7 +107,7 @@ struct WriteAheadLog {
                     try sync()
                     let sequence = segments[segments.count - 1].sequence + 1
                     let path = directory + "/" + WriteAheadLog.name(sequence: sequence)
-                    let next = try DurableFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, faults: options.faults)
+                    let next = try disk.createFile(path)
                     created.append(path)
                     file.close()
                     file = next
@@ -118,7 +120,7 @@ struct WriteAheadLog {
             }
             try flush(&pending)
             try sync()
-            if !created.isEmpty, options.fsync { try DurableFile.syncDirectory(directory, faults: options.faults) }
+            if !created.isEmpty, options.fsync { try disk.syncDirectory(directory) }
         } catch {
             recordsWritten = savedCount
             do throws(StorageError) {
@@ -155,9 +157,7 @@ struct WriteAheadLog {
 
     private mutating func sync() throws(StorageError) {
         guard options.fsync else { return }
-        let start = ContinuousClock.now
-        try file.sync()
-        let elapsed = (ContinuousClock.now - start).components
+        let elapsed = try file.sync().components
         lastFsyncSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
         fsyncCount += 1
     }
@@ -165,33 +165,33 @@ struct WriteAheadLog {
     private mutating func undo(to saved: ([WALReplay.SegmentSummary], Bool), created: [String]) throws(StorageError) {
         if !created.isEmpty {
             file.close()
-            for path in created.reversed() where unlink(path) != 0 && errno != ENOENT {
-                throw .io(operation: "remove", file: path, errno: errno)
-            }
+            for path in created.reversed() { try disk.removeIfPresent(path) }
+            // Gone for good before the segment they continued is cut back: a crash that kept
+            // them but not their removal would leave them after a gap in the log.
+            if options.fsync { try disk.syncDirectory(directory) }
             let last = saved.0[saved.0.count - 1]
-            file = try DurableFile(path: last.path, flags: O_WRONLY, faults: options.faults)
+            file = try disk.openFile(last.path)
         }
         segments = saved.0
         hasBody = saved.1
         try file.truncate(to: segments[segments.count - 1].size)
+        // Durably undone: a rollover may already have synced part of the batch, and a snapshot
+        // the caller removes next must not stay named by a marker that comes back.
+        try sync()
     }
 
     /// Deletes the oldest segments while every entry in them is at or below `index` (never the
     /// current one). Returns the deleted paths, and the error that stopped it, if any.
     mutating func removeSegments(coveredBy index: UInt64) -> (removed: [String], failure: StorageError?) {
         var removed: [String] = []
-        while segments.count > 1, segments[0].maxEntryIndex <= index {
-            if unlink(segments[0].path) != 0 && errno != ENOENT {
-                return (removed, .io(operation: "remove", file: segments[0].path, errno: errno))
+        do throws(StorageError) {
+            while segments.count > 1, segments[0].maxEntryIndex <= index {
+                try disk.removeIfPresent(segments[0].path)
+                removed.append(segments.removeFirst().path)
             }
-            removed.append(segments.removeFirst().path)
-        }
-        if !removed.isEmpty, options.fsync {
-            do throws(StorageError) {
-                try DurableFile.syncDirectory(directory, faults: options.faults)
-            } catch {
-                return (removed, error)
-            }
+            if !removed.isEmpty, options.fsync { try disk.syncDirectory(directory) }
+        } catch {
+            return (removed, error)
         }
         return (removed, nil)
     }

@@ -183,7 +183,7 @@ struct CorruptionTests {
                 try storage.save(hardState: hard, entries: entries(1...10), snapshot: nil)
             }
             let s = gen.snapshot(index: 6, term: matching ? 1 : 5)
-            _ = try SnapshotFile.write(s, directory: dir + "/snap", options: StorageOptions())
+            _ = try SnapshotFile.write(s, directory: dir + "/snap", disk: PosixDisk(), options: StorageOptions())
             try withStorage(dir, options) { storage, state in
                 #expect(state.snapshot == s)
                 #expect(state.entries == (matching ? entries(7...10) : []))
@@ -200,6 +200,27 @@ struct CorruptionTests {
             #expect(m.snapshot == s2)
             #expect(m.entries.isEmpty)
             #expect(m.hardState == hard)
+        }
+    }
+
+    @Test func aSnapshotAheadOfTheLogWrittenJustBeforeACrashReplacesTheLog() throws {
+        // The marker recovery writes for it must drop the log, as `save` would have: kept, the
+        // entries before the snapshot would leave a gap before the next ones on the next replay.
+        try withTestDirectory { dir in
+            var gen = BatchGenerator(seed: 12)
+            try withStorage(dir) { storage, _ in
+                try storage.save(hardState: HardState(term: 1, vote: "n1", commit: 10), entries: entries(1...10), snapshot: nil)
+            }
+            let s = gen.snapshot(index: 12, term: 5)
+            _ = try SnapshotFile.write(s, directory: dir + "/snap", disk: PosixDisk(), options: StorageOptions())
+            try withStorage(dir) { storage, state in
+                #expect(state.snapshot == s)
+                #expect(state.entries.isEmpty)
+                try storage.save(hardState: nil, entries: entries(13...14, term: 5), snapshot: nil)
+            }
+            let m = try reopen(dir)
+            #expect(m.snapshot == s)
+            #expect(m.entries == entries(13...14, term: 5))
         }
     }
 

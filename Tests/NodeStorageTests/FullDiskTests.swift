@@ -5,9 +5,9 @@ import RaftCore
 import Testing
 @testable import NodeStorage
 
-/// A full disk is simulated with `DiskFaults`, which makes the storage's own `pwrite` write
-/// what fits and then fail with ENOSPC, as a real full disk does. (RLIMIT_FSIZE would be
-/// real but is process-wide, and every test target shares one test process.)
+/// A full disk is simulated with `DiskFaults` on the real disk, which makes the storage's own
+/// `pwrite` write what fits and then fail with ENOSPC, as a real full disk does. (RLIMIT_FSIZE
+/// would be real but is process-wide, and every test target shares one test process.)
 @Suite("Full disk")
 struct FullDiskTests {
     func isNoSpace(_ error: any Error, file: String? = nil) -> Bool {
@@ -19,10 +19,10 @@ struct FullDiskTests {
     @Test func aWriteThatDoesNotFitIsUndoneAndRetriedOnceSpaceReturns() throws {
         try withTestDirectory { dir in
             let faults = DiskFaults()
-            let options = StorageOptions.with(faults: faults)
+            let options = StorageOptions()
             var model = Model()
             let log = LogCapture()
-            try withStorage(dir, options) { storage, _ in
+            try withStorage(dir, options, on: PosixDisk(faults: faults)) { storage, _ in
                 let first = Batch(hardState: HardState(term: 1, vote: "n1", commit: 0), entries: entries(1...5))
                 try storage.save(first)
                 model.apply(first)
@@ -49,9 +49,9 @@ struct FullDiskTests {
     @Test func aFailedRolloverRemovesTheNewSegments() throws {
         try withTestDirectory { dir in
             let faults = DiskFaults()
-            let options = StorageOptions.with(segmentSize: 128, faults: faults)
+            let options = StorageOptions.with(segmentSize: 128)
             var model = Model()
-            try withStorage(dir, options) { storage, _ in
+            try withStorage(dir, options, on: PosixDisk(faults: faults)) { storage, _ in
                 let first = Batch(hardState: HardState(term: 1), entries: entries(1...3, size: 20))
                 try storage.save(first)
                 model.apply(first)
@@ -74,10 +74,10 @@ struct FullDiskTests {
     @Test func aSnapshotThatDoesNotFitLeavesNoFileBehind() throws {
         try withTestDirectory { dir in
             let faults = DiskFaults()
-            let options = StorageOptions.with(faults: faults)
+            let options = StorageOptions()
             var gen = BatchGenerator(seed: 11)
             var model = Model()
-            try withStorage(dir, options) { storage, _ in
+            try withStorage(dir, options, on: PosixDisk(faults: faults)) { storage, _ in
                 let first = Batch(hardState: HardState(term: 1, vote: nil, commit: 8), entries: entries(1...10))
                 try storage.save(first)
                 model.apply(first)
@@ -100,9 +100,9 @@ struct FullDiskTests {
     @Test func aFailedFsyncStopsWritesUntilRestart() throws {
         try withTestDirectory { dir in
             let faults = DiskFaults()
-            let options = StorageOptions.with(faults: faults)
+            let options = StorageOptions()
             var model = Model()
-            try withStorage(dir, options) { storage, _ in
+            try withStorage(dir, options, on: PosixDisk(faults: faults)) { storage, _ in
                 let first = Batch(hardState: HardState(term: 1), entries: entries(1...3))
                 try storage.save(first)
                 model.apply(first)

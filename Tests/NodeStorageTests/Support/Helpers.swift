@@ -9,11 +9,10 @@ extension NodeStorage {
 }
 
 extension StorageOptions {
-    static func with(segmentSize: Int = 64 << 20, fsync: Bool = true, faults: DiskFaults? = nil) -> StorageOptions {
+    static func with(segmentSize: Int = 64 << 20, fsync: Bool = true) -> StorageOptions {
         var o = StorageOptions()
         o.segmentSize = segmentSize
         o.fsync = fsync
-        o.faults = faults
         return o
     }
 }
@@ -21,20 +20,21 @@ extension StorageOptions {
 /// A logger that drops everything, for tests that don't look at logs.
 let quiet = Logger(label: "NodeStorageTests") { _ in SwiftLogNoOpLogHandler() }
 
-/// Opens, runs `body`, closes.
+/// Opens (on the real disk unless told otherwise), runs `body`, closes.
 @discardableResult
 func withStorage<R>(
-    _ dir: String, _ options: StorageOptions = StorageOptions(), logger: Logger = quiet,
-    _ body: (NodeStorage, PersistentState) throws -> R
+    _ dir: String, _ options: StorageOptions = StorageOptions(), on disk: any StorageDisk = PosixDisk(),
+    logger: Logger = quiet, _ body: (NodeStorage, PersistentState) throws -> R
 ) throws -> R {
-    let (storage, state) = try NodeStorage.open(directory: dir, options: options, logger: logger)
+    let (storage, state) = try NodeStorage.open(directory: dir, disk: disk, options: options, logger: logger)
     defer { storage.close() }
     return try body(storage, state)
 }
 
-/// Recovers what is on disk now.
-func reopen(_ dir: String, _ options: StorageOptions = StorageOptions(), logger: Logger = quiet) throws -> Model {
-    try withStorage(dir, options, logger: logger) { _, state in Model(state) }
+/// Recovers what is on the disk now.
+func reopen(_ dir: String, _ options: StorageOptions = StorageOptions(), on disk: any StorageDisk = PosixDisk(),
+            logger: Logger = quiet) throws -> Model {
+    try withStorage(dir, options, on: disk, logger: logger) { _, state in Model(state) }
 }
 
 func entries(_ range: ClosedRange<UInt64>, term: UInt64 = 1, size: Int = 8) -> [Entry] {
