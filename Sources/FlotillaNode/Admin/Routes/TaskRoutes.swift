@@ -32,14 +32,17 @@ struct TaskRoutes {
 
     func list(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let limit = try request.integer("limit", default: 100, in: 1...10_000)
-        var state: FlotillaAPI.TaskState?
-        if let raw = request.query("state") {
-            state = .named(raw)
-            guard state?.isKnown == true else {
-                throw APIError("state must be \(FlotillaAPI.TaskState.knownList) (got \"\(raw.prefix(40))\")", code: .badRequest)
-            }
-        }
+        let state = try request.query("state").map(Self.state)
         return .json(await api.tasks(state: state, node: request.query("node"), limit: limit))
+    }
+
+    /// The `state` filter: a state this version knows, else a 400 naming them.
+    static func state(_ raw: String) throws(APIError) -> FlotillaAPI.TaskState {
+        let state = FlotillaAPI.TaskState.named(raw)
+        guard state.isKnown else {
+            throw APIError("state must be \(FlotillaAPI.TaskState.knownList) (got \"\(raw.prefix(40))\")", code: .badRequest)
+        }
+        return state
     }
 
     /// Refused here rather than committed as a rejection: bad input stays out of the log.
