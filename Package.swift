@@ -134,7 +134,9 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI",
+                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

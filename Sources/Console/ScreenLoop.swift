@@ -78,6 +78,6 @@ struct FrameInputs: Equatable {
         ops = m.opsHistory.last
         // The operator's side: selection, overlays, filters, modes, playback position.
         ui = ["\(m.selected)", "\(String(describing: m.overlay))", m.eventFilter, m.completions.joined(separator: " "), m.taskNode ?? "",
-              m.taskState ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))"]
+              m.taskState?.rawValue ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))"]
     }
 }

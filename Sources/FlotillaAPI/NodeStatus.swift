@@ -5,8 +5,7 @@ public let flotillaVersion = "0.1.0"
 public struct NodeStatus: Codable, Sendable, Equatable {
     public var id: String
     public var clusterID: String
-    /// follower, pre-candidate, candidate, leader or learner.
-    public var role: String
+    public var role: NodeRole
     public var term: UInt64
     public var leader: String?
     public var vote: String?
@@ -29,7 +28,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// reads, refuses writes with a `storage` error, and resumes by itself once space returns.
     public var storageError: String?
 
-    public init(id: String, clusterID: String, role: String, term: UInt64, leader: String?, vote: String?,
+    public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
                 members: [MemberInfo], peers: [PeerInfo], tasks: TaskCounts, faults: FaultSpec,
                 raftAddress: String, adminAddress: String, uptimeMs: UInt64, version: String = flotillaVersion,
@@ -101,12 +100,12 @@ public struct PeerInfo: Codable, Sendable, Equatable {
 
 /// Task counts by state, and the load of each node.
 public struct TaskCounts: Codable, Sendable, Equatable {
-    public var byState: [String: Int]
+    public var byState: [TaskState: Int]
     public var queued: Int
     /// Tasks assigned or running, per node.
     public var perNode: [String: Int]
 
-    public init(byState: [String: Int] = [:], queued: Int = 0, perNode: [String: Int] = [:]) {
+    public init(byState: [TaskState: Int] = [:], queued: Int = 0, perNode: [String: Int] = [:]) {
         self.byState = byState
         self.queued = queued
         self.perNode = perNode
@@ -116,12 +115,11 @@ public struct TaskCounts: Codable, Sendable, Equatable {
 /// `PUT /v1/faults`: what this node drops or delays on its Raft links. The admin API is never filtered.
 public struct FaultSpec: Codable, Sendable, Equatable {
     public var drop: [String]
-    /// both, in or out.
-    public var direction: String
+    public var direction: FaultDirection
     public var delayMs: Int
     public var loss: Double
 
-    public init(drop: [String] = [], direction: String = "both", delayMs: Int = 0, loss: Double = 0) {
+    public init(drop: [String] = [], direction: FaultDirection = .both, delayMs: Int = 0, loss: Double = 0) {
         self.drop = drop
         self.direction = direction
         self.delayMs = delayMs
@@ -132,7 +130,7 @@ public struct FaultSpec: Codable, Sendable, Equatable {
 
     /// Why this spec cannot be applied, or nil.
     public var problem: String? {
-        if !["both", "in", "out"].contains(direction) { return "direction must be both, in or out (got \"\(direction)\")" }
+        if !direction.isKnown { return "direction must be \(FaultDirection.knownList) (got \"\(direction.rawValue.prefix(40))\")" }
         if delayMs < 0 || delayMs > 60_000 { return "delayMs must be between 0 and 60000" }
         if !(0...1).contains(loss) { return "loss must be between 0 and 1" }
         return nil

@@ -27,8 +27,7 @@ public struct TaskView: Codable, Sendable, Equatable {
     public var kind: String
     public var args: [String: String]
     public var target: String?
-    /// queued, assigned, running, succeeded, failed, cancelled or timed-out.
-    public var state: String
+    public var state: TaskState
     public var node: String?
     public var epoch: UInt64
     public var attempts: Int
@@ -38,7 +37,7 @@ public struct TaskView: Codable, Sendable, Equatable {
     public var result: String?
     public var error: String?
 
-    public init(id: String, key: String, kind: String, args: [String: String], target: String?, state: String,
+    public init(id: String, key: String, kind: String, args: [String: String], target: String?, state: TaskState,
                 node: String?, epoch: UInt64, attempts: Int, maxAttempts: Int, submittedAt: UInt64,
                 updatedAt: UInt64, result: String?, error: String?) {
         self.id = id

@@ -22,41 +22,8 @@ public struct NodeStartupError: Error, CustomStringConvertible {
 /// task executor and the admin API, and stops them in order on SIGTERM or SIGINT.
 public enum FlotillaNodeService {
     public static func run(_ config: NodeConfig, logger: Logger) async throws {
-        if let problem = config.problem { throw NodeStartupError(problem) }
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        let (storage, restored): (NodeStorage, PersistentState)
-        do {
-            (storage, restored) = try NodeStorage.open(directory: config.dataDir, options: StorageOptions(), logger: logger)
-        } catch {
-            throw NodeStartupError("cannot open the data directory \(config.dataDir): \(error)")
-        }
-        defer { storage.close() }
-        logger.info("recovered term \(restored.hardState.term), commit \(restored.hardState.commit), \(restored.entries.count) entries after snapshot \(restored.snapshot?.metadata.index ?? 0)")
-
-        let events = EventLog(node: config.id)
-        let metrics = NodeMetrics()
-        let inbox = Inbox<DriverInput>()
-        var tc = TransportConfig(clusterID: config.clusterID, nodeID: config.id, listenPort: config.raftPort)
-        tc.listenHost = config.raftHost
-        let transport = PeerTransport(
-            config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
-            onMessage: { inbox.push(.message($0)) },
-            onPeerDown: { inbox.push(.peerDown($0)) })
-        do {
-            try await transport.start()
-        } catch {
-            throw NodeStartupError("cannot listen for peers on \(config.raftAddress): \(error)")
-        }
-
-        let driver: RaftDriver
-        do {
-            driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
-                                    events: events, metrics: metrics, inbox: inbox, logger: logger)
-        } catch {
-            await transport.shutdown()
-            throw NodeStartupError("cannot start Raft: \(error)")
-        }
-        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics)
+        let node = try await NodeRuntime.open(config, logger: logger)
+        let (driver, api, inbox) = (node.driver, node.api, node.inbox)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { inbox.push(.report($0)) }
         let forwarder = ReportForwarder(http: http, token: config.token, logger: logger)
@@ -75,7 +42,7 @@ public enum FlotillaNodeService {
             configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
-        if let join = config.join, restored.hardState.term == 0, restored.entries.isEmpty {
+        if let join = config.join, node.startedEmpty {
             let joiner = JoinService(config: config, target: join, http: http, logger: logger) { members in
                 var hints: [String: String] = [:]
                 for m in members where !m.raftAddress.isEmpty { hints[m.id] = m.raftAddress }
@@ -93,9 +60,9 @@ public enum FlotillaNodeService {
             logger.error("stopped with an error: \(error)")
         }
         executor.stopAll()
-        events.finishAll()
-        await transport.shutdown()
+        api.events.finishAll()
         try? await http.shutdown()
+        await node.close()
     }
 }
 
@@ -152,7 +119,7 @@ struct JoinService: Service {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             if let token = config.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            request.body = .bytes(encode(join))
+            request.body = .bytes(.json(join))
             await fetchMembers(address)
             do {
                 let response = try await http.execute(request, timeout: .seconds(10))

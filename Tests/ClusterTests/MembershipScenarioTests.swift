@@ -17,7 +17,7 @@ struct MembershipScenarioTests {
             // Join through a follower: the join is redirected to the leader.
             try c.launcher.start(newNode, spec: spec, mode: .join(follower.adminAddress))
             let joined = try await pollStatus(c, newNode.adminAddress, "\(newNode.id) to join and catch up") { s in
-                s.role == "learner" && s.leader == leader.id && s.applied >= leader.commit + 10
+                s.role == .learner && s.leader == leader.id && s.applied >= leader.commit + 10
             }
             #expect(joined.members.first { $0.id == newNode.id }?.voter == false)
 

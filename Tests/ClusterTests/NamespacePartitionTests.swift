@@ -52,7 +52,7 @@ struct NamespacePartitionTests {
                 let during = await load.summary.ok
                 try await eventually("writes committed by the majority") { await load.summary.ok >= during + 20 }
                 // The old leader hears from nobody: check-quorum makes it step down, and it commits nothing.
-                let isolated = try await waitFor("\(first.id) to step down") { s in s.node(first.id)?.live.map { $0.role != "leader" } ?? false }
+                let isolated = try await waitFor("\(first.id) to step down") { s in s.node(first.id)?.live.map { $0.role != .leader } ?? false }
                 let stuckAt = try #require(isolated.node(first.id)?.live).commit
                 await #expect(throws: (any Error).self) {
                     let _: SubmitResult = try await client.admin.call("POST", first.adminAddress, "/v1/tasks",

@@ -13,7 +13,7 @@ struct NodeScenarioTests {
             let v = await c.view()
             let statuses = v.live
             #expect(statuses.count == 3)
-            #expect(statuses.filter { $0.role == "leader" }.count == 1)
+            #expect(statuses.filter { $0.role == .leader }.count == 1)
             #expect(Set(statuses.map(\.term)) == [leader.term])
             #expect(statuses.allSatisfy { $0.members.count == 3 && $0.clusterID == c.spec.clusterID })
         }
@@ -36,11 +36,11 @@ struct NodeScenarioTests {
             #expect(again == SubmitResult(id: result.id, duplicate: true))
             let deadline = ContinuousClock.now + .seconds(20)
             var task: TaskView = try await c.client.call("GET", leader.adminAddress, "/v1/tasks/\(result.id)")
-            while task.state != "succeeded", ContinuousClock.now < deadline {
+            while task.state != .succeeded, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
                 task = try await c.client.call("GET", leader.adminAddress, "/v1/tasks/\(result.id)")
             }
-            #expect(task.state == "succeeded", "\(task)\n\(c.logs())")
+            #expect(task.state == .succeeded, "\(task)\n\(c.logs())")
             #expect(task.result == "hi")
         }
     }
@@ -51,12 +51,12 @@ struct NodeScenarioTests {
             let base = "http://\(leader.adminAddress)"
             let noToken = try await rawRequest("POST", "\(base)/v1/tasks", body: Data("{\"kind\":\"echo\"}".utf8))
             #expect(noToken.status == 401)
-            #expect(try JSONDecoder().decode(APIError.self, from: noToken.body).code == "unauthorized")
+            #expect(try JSONDecoder().decode(APIError.self, from: noToken.body).code == .unauthorized)
             let wrongToken = try await rawRequest("POST", "\(base)/v1/tasks", body: Data("{\"kind\":\"echo\"}".utf8), token: "nope")
             #expect(wrongToken.status == 401)
             let malformed = try await rawRequest("POST", "\(base)/v1/tasks", body: Data("{\"kind\":".utf8), token: c.token)
             #expect(malformed.status == 400)
-            #expect(try JSONDecoder().decode(APIError.self, from: malformed.body).code == "bad-request")
+            #expect(try JSONDecoder().decode(APIError.self, from: malformed.body).code == .badRequest)
             let wrongType = try await rawRequest("POST", "\(base)/v1/tasks", body: Data("{\"kind\": 5}".utf8), token: c.token)
             #expect(wrongType.status == 400)
             let shell = try await rawRequest("POST", "\(base)/v1/tasks", body: Data("{\"kind\":\"shell\",\"args\":{\"command\":\"true\"}}".utf8), token: c.token)
@@ -82,7 +82,7 @@ struct NodeScenarioTests {
                 // method, path, body, with token, expected status, expected code
                 ("GET", "/v1/nope", nil, false, 404, "not-found"),
                 ("GET", "/", nil, false, 404, "not-found"),
-                ("DELETE", "/v1/status", nil, true, 404, "not-found"),
+                ("DELETE", "/v1/status", nil, true, 405, "method-not-allowed"),
                 ("POST", "/v1/tasks", #"{"kind":"echo","maxAttempts":0}"#, true, 400, "bad-request"),
                 ("POST", "/v1/tasks", #"{"kind":"echo","maxAttempts":-3}"#, true, 400, "bad-request"),
                 ("POST", "/v1/tasks", #"{"kind":"echo","maxAttempts":99999999999999999999}"#, true, 400, "bad-request"),
@@ -118,14 +118,14 @@ struct NodeScenarioTests {
                 let what = "\(method) \(path) \(body.map { String($0.prefix(60)) } ?? "")"
                 #expect(r.status == status, "\(what): \(r.status) \(String(decoding: r.body.prefix(300), as: UTF8.self))")
                 let e = try? JSONDecoder().decode(APIError.self, from: r.body)
-                #expect(e?.code == code && e?.error.isEmpty == false, "\(what): \(String(decoding: r.body.prefix(300), as: UTF8.self))")
+                #expect(e?.code.rawValue == code && e?.error.isEmpty == false, "\(what): \(String(decoding: r.body.prefix(300), as: UTF8.self))")
                 #expect(r.headers["content-type"]?.hasPrefix("application/json") == true, "\(what)")
             }
             // Invalid UTF-8, and a body over the limit sent without a length (chunked).
             let garbage = try await rawRequest("POST", "\(base)/v1/tasks", body: Data([0x7B, 0xFF, 0xFE, 0x22, 0xC0, 0x80, 0x7D]), token: c.token)
-            #expect(garbage.status == 400 && (try? JSONDecoder().decode(APIError.self, from: garbage.body))?.code == "bad-request")
+            #expect(garbage.status == 400 && (try? JSONDecoder().decode(APIError.self, from: garbage.body))?.code == .badRequest)
             let chunked = try await chunkedRequest("\(base)/v1/tasks", bytes: (1 << 20) + 4096, token: c.token)
-            #expect(chunked.status == 413 && (try? JSONDecoder().decode(APIError.self, from: chunked.body))?.code == "too-large",
+            #expect(chunked.status == 413 && (try? JSONDecoder().decode(APIError.self, from: chunked.body))?.code == .tooLarge,
                     "\(chunked.status) \(String(decoding: chunked.body.prefix(200), as: UTF8.self))")
             // The node still serves, and none of it reached the log.
             let health = try await rawRequest("GET", "\(base)/v1/health")
@@ -154,7 +154,7 @@ struct NodeScenarioTests {
             #expect(c.launcher.signal(c.node(leader.id), SIGTERM))
             let r = try await write.value
             let e = try? JSONDecoder().decode(APIError.self, from: r.body)
-            #expect(r.status == 503 && e?.code == "unavailable" && e?.error.contains("shutting down") == true,
+            #expect(r.status == 503 && e?.code == .unavailable && e?.error.contains("shutting down") == true,
                     "\(r.status) \(String(decoding: r.body, as: UTF8.self))")
             #expect(await c.launcher.stop(c.node(leader.id), grace: .seconds(10)), "the node exits")
             // The others go on.
@@ -188,15 +188,15 @@ struct NodeScenarioTests {
             // Every submit is there exactly once, and each runs to one recorded success.
             let deadline = ContinuousClock.now + .seconds(30)
             var tasks: TaskList = try await c.client.call("GET", second.adminAddress, "/v1/tasks?limit=100")
-            while tasks.tasks.contains(where: { $0.state != "succeeded" }), ContinuousClock.now < deadline {
+            while tasks.tasks.contains(where: { $0.state != .succeeded }), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 tasks = try await c.client.call("GET", second.adminAddress, "/v1/tasks?limit=100")
             }
             #expect(Set(tasks.tasks.map(\.key)) == Set((0..<5).map { "before-\($0)" } + (0..<5).map { "after-\($0)" }))
             #expect(tasks.total == 10)
-            #expect(tasks.tasks.allSatisfy { $0.state == "succeeded" }, "\(tasks.tasks.map { "\($0.id) \($0.state) \($0.node ?? "-")" })")
+            #expect(tasks.tasks.allSatisfy { $0.state == .succeeded }, "\(tasks.tasks.map { "\($0.id) \($0.state) \($0.node ?? "-")" })")
             let status = try await c.client.status(second.adminAddress)
-            #expect(status.tasks.byState["succeeded"] == 10)
+            #expect(status.tasks.byState[.succeeded] == 10)
         }
     }
 }

@@ -18,7 +18,7 @@ struct ObservabilityTests {
             #expect(text.contains("flotilla_fsync_seconds_bucket"))
 
             let follower = c.spec.nodes.first { $0.id != leader.id }!
-            let spec = FaultSpec(drop: [leader.id], direction: "both")
+            let spec = FaultSpec(drop: [leader.id], direction: .both)
             let set: FaultSpec = try await c.client.call("PUT", follower.adminAddress, "/v1/faults", body: spec)
             #expect(set.drop == [leader.id])
             let bad = try await rawRequest("PUT", "http://\(follower.adminAddress)/v1/faults",

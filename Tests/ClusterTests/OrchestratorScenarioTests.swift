@@ -14,7 +14,7 @@ struct OrchestratorScenarioTests {
             let leader = try await c.waitForLeader()
             let s = await c.view()
             #expect(s.live.count == 5)
-            #expect(s.live.filter { $0.role == "leader" }.map(\.id) == [leader.id])
+            #expect(s.live.filter { $0.role == .leader }.map(\.id) == [leader.id])
             #expect(s.voters.count == 5 && s.hasQuorum)
             try await watch.verdict()
         }
@@ -105,7 +105,7 @@ struct OrchestratorScenarioTests {
             }.leader!
             let r: SubmitResult = try await c.client.call("POST", new.adminAddress, "/v1/tasks", body: TaskSubmission(kind: "echo", key: "majority"))
             let isolated = try #require(await c.view().node(old.id)?.live)
-            #expect(isolated.commit < new.commit + 1 && isolated.role != "leader")
+            #expect(isolated.commit < new.commit + 1 && isolated.role != .leader)
             #expect(isolated.term == old.term, "pre-vote kept the isolated node's term")
             // Heal: the old leader follows without disturbing the new one.
             let report = await c.control.heal(timeout: .seconds(10))
@@ -144,15 +144,15 @@ struct OrchestratorScenarioTests {
             do {
                 try await eventually("every task to finish", timeout: .seconds(40)) {
                     guard let s = try? await c.control.tasks(limit: 10_000) else { return false }
-                    return s.tasks.allSatisfy { ["succeeded", "failed"].contains($0.state) }
+                    return s.tasks.allSatisfy { [.succeeded, .failed].contains($0.state) }
                 }
             } catch {
-                let open = try await c.control.tasks(limit: 10_000).tasks.filter { !["succeeded", "failed"].contains($0.state) }
+                let open = try await c.control.tasks(limit: 10_000).tasks.filter { ![.succeeded, .failed].contains($0.state) }
                 Issue.record("unfinished: \(open.prefix(5).map { "\($0.id) \($0.state) on \($0.node ?? "-") epoch \($0.epoch) attempts \($0.attempts)" })\n\(c.logs())")
                 throw error
             }
             let final = try await c.control.tasks(limit: 10_000)
-            #expect(final.tasks.filter { $0.state == "succeeded" }.count == final.total)
+            #expect(final.tasks.filter { $0.state == .succeeded }.count == final.total)
             try await watch.verdict(acknowledged: acked)
         }
     }
@@ -228,7 +228,7 @@ struct OrchestratorScenarioTests {
             try await c.control.resume(old.id)
             try await c.waitFor("\(old.id) to follow again") { s in
                 guard let o = s.node(old.id)?.live, let l = s.leader else { return false }
-                return o.role == "follower" && o.leader == l.id && o.applied >= l.commit
+                return o.role == .follower && o.leader == l.id && o.applied >= l.commit
             }
             #expect(await c.view().leader?.term ?? 0 >= new.term)
             try await watch.verdict(acknowledged: ["while-paused": r[0].id])

@@ -173,10 +173,10 @@ struct SecurityDefaultsTests {
                 kind: "shell", args: ["command": "printf start; head -c 200000 /dev/zero | tr '\\0' x"], key: "chatty"))
             try await eventually("the shell task to finish") {
                 let t: TaskView? = try? await c.client.call("GET", leader.adminAddress, "/v1/tasks/\(r.id)")
-                return t.map { ["succeeded", "failed"].contains($0.state) } ?? false
+                return t.map { [.succeeded, .failed].contains($0.state) } ?? false
             }
             let task: TaskView = try await c.client.call("GET", leader.adminAddress, "/v1/tasks/\(r.id)")
-            #expect(task.state == "succeeded", "\(task)")
+            #expect(task.state == .succeeded, "\(task)")
             #expect(task.result?.hasPrefix("startxxx") == true && task.result?.utf8.count == 4096)
         }
         // Without the flag (the default) the same submit is refused before it reaches the log.

@@ -33,7 +33,7 @@ struct StorageScenarioTests {
             }
             let caughtUp = try #require(v.node(lagging.id)?.live)
             #expect(caughtUp.snapshotIndex > 0, "it received a snapshot")
-            #expect(caughtUp.tasks.byState["queued"] == 150)
+            #expect(caughtUp.tasks.byState[.queued] == 150)
             let log = try String(contentsOfFile: lagging.logFile, encoding: .utf8)
             #expect(log.contains("installed snapshot at"), "the node says it installed the leader's snapshot")
             try await watch.verdict()

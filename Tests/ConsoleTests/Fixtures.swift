@@ -10,12 +10,12 @@ func member(_ id: String, voter: Bool = true) -> MemberInfo {
 }
 
 /// A node's status as a fixture: `ids` are the members, the first `voters` of them voters.
-func nodeStatus(_ id: String, role: String, term: UInt64 = 7, leader: String? = "n1", commit: UInt64 = 120, applied: UInt64? = nil,
+func nodeStatus(_ id: String, role: NodeRole, term: UInt64 = 7, leader: String? = "n1", commit: UInt64 = 120, applied: UInt64? = nil,
                 ids: [String], voters: Int? = nil, peers: [PeerInfo] = [], drop: [String] = []) -> NodeStatus {
     let v = voters ?? ids.count
     return NodeStatus(id: id, clusterID: "c", role: role, term: term, leader: leader, vote: nil, commit: commit, applied: applied ?? commit,
                       lastIndex: commit, snapshotIndex: 0, commitHash: "ab", members: ids.enumerated().map { member($1, voter: $0 < v) },
-                      peers: peers, tasks: TaskCounts(byState: ["succeeded": 4], queued: 1), faults: FaultSpec(drop: drop),
+                      peers: peers, tasks: TaskCounts(byState: [.succeeded: 4], queued: 1), faults: FaultSpec(drop: drop),
                       raftAddress: "127.0.0.1:71\(id.dropFirst())", adminAddress: "127.0.0.1:81\(id.dropFirst())", uptimeMs: 65_000)
 }
 
@@ -29,12 +29,12 @@ func mixedSnapshot() -> ClusterSnapshot {
         PeerInfo(id: "n5", match: 100, next: 101, progress: "probe", status: "unreachable", lastContactMs: 3000),
     ]
     let nodes = [
-        NodeObservation(id: "n1", adminAddress: "127.0.0.1:811", status: nodeStatus("n1", role: "leader", ids: ids, voters: 3, peers: peers, drop: ["n5"]), up: true, lastSeen: t0),
-        NodeObservation(id: "n2", adminAddress: "127.0.0.1:812", status: nodeStatus("n2", role: "follower", ids: ids, voters: 3, drop: ["n5"]), up: true, lastSeen: t0),
-        NodeObservation(id: "n3", adminAddress: "127.0.0.1:813", status: nodeStatus("n3", role: "follower", term: 6, commit: 90, ids: ids, voters: 3),
+        NodeObservation(id: "n1", adminAddress: "127.0.0.1:811", status: nodeStatus("n1", role: .leader, ids: ids, voters: 3, peers: peers, drop: ["n5"]), up: true, lastSeen: t0),
+        NodeObservation(id: "n2", adminAddress: "127.0.0.1:812", status: nodeStatus("n2", role: .follower, ids: ids, voters: 3, drop: ["n5"]), up: true, lastSeen: t0),
+        NodeObservation(id: "n3", adminAddress: "127.0.0.1:813", status: nodeStatus("n3", role: .follower, term: 6, commit: 90, ids: ids, voters: 3),
                         up: false, lastSeen: t0.addingTimeInterval(-4), process: .stopped),
-        NodeObservation(id: "n4", adminAddress: "127.0.0.1:814", status: nodeStatus("n4", role: "learner", commit: 60, ids: ids, voters: 3, drop: ["n5"]), up: true, lastSeen: t0),
-        NodeObservation(id: "n5", adminAddress: "127.0.0.1:815", status: nodeStatus("n5", role: "pre-candidate", leader: nil, commit: 100, ids: ids, voters: 3, drop: ["n1", "n2", "n4"]), up: true, lastSeen: t0),
+        NodeObservation(id: "n4", adminAddress: "127.0.0.1:814", status: nodeStatus("n4", role: .learner, commit: 60, ids: ids, voters: 3, drop: ["n5"]), up: true, lastSeen: t0),
+        NodeObservation(id: "n5", adminAddress: "127.0.0.1:815", status: nodeStatus("n5", role: .preCandidate, leader: nil, commit: 100, ids: ids, voters: 3, drop: ["n1", "n2", "n4"]), up: true, lastSeen: t0),
     ]
     return ClusterSnapshot(seq: 1, takenAt: t0, nodes: nodes)
 }

@@ -10,21 +10,21 @@ func recordedSession() -> Transcript {
     let header = TranscriptHeader(started: t0, cluster: .init(nodes: 3, ids: ["n1", "n2", "n3"]), recover: "advise", source: "test")
     let ids = ["n1", "n2", "n3"]
     let before = ClusterSnapshot(seq: 0, takenAt: t0.addingTimeInterval(1), nodes: ids.map { id in
-        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n1" ? "leader" : "follower", term: 3, leader: "n1", ids: ids),
+        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n1" ? .leader : .follower, term: 3, leader: "n1", ids: ids),
                         up: true, lastSeen: t0.addingTimeInterval(1))
     })
     var after = ClusterSnapshot(seq: 1, takenAt: t0.addingTimeInterval(2.5), nodes: ids.map { id in
-        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n2" ? "leader" : "follower", term: 4, leader: "n2", ids: ids),
+        NodeObservation(id: id, adminAddress: "a-\(id)", status: nodeStatus(id, role: id == "n2" ? .leader : .follower, term: 4, leader: "n2", ids: ids),
                         up: id != "n1", lastSeen: t0.addingTimeInterval(id == "n1" ? 1 : 2.5), process: id == "n1" ? .stopped : .running)
     })
-    after.nodes[0].status?.role = "leader"
+    after.nodes[0].status?.role = .leader
     return Transcript(header: header, lines: [
         .status(StatusLine(before, t: 1)),
         .action(ActionLine(t: 2, verb: "kill", target: "n1", by: "key k", ok: true, result: "kill n1: killed pid 9", tookMs: 20)),
         .event(EventLine(t: 2.1, kind: "observed", category: "node-down", node: "n1", message: "n1 is down (not answering)", ok: false)),
         .event(EventLine(t: 2.5, kind: "observed", category: "election", node: "n2", message: "n2 elected leader, term 4 (0.40 s)", durationMs: 400)),
         .status(StatusLine(after, t: 2.5)),
-        .event(EventLine(t: 3, kind: "observed", category: "task", node: "n2", message: "t-1 running on n2", task: "t-1", state: "running", taskKind: "sleep", attempts: 1)),
+        .event(EventLine(t: 3, kind: "observed", category: "task", node: "n2", message: "t-1 running on n2", task: "t-1", state: .running, taskKind: "sleep", attempts: 1)),
         .action(ActionLine(t: 4, verb: "heal", by: "key h", ok: true, result: "heal: complete", tookMs: 300)),
     ])
 }
@@ -125,7 +125,7 @@ struct CommandLineTests {
             ("scale -1 n4", .scaleDown("n4")), ("scale 5", .scaleTo(5)), ("approve n6", .approve("n6")), ("deny n6", .deny("n6")),
             ("submit", .submit("sleep ms=200")), ("submit echo text=hi", .submit("echo text=hi")), ("cancel t-4", .cancel("t-4")),
             ("load on", .setLoad(true)), ("load off", .setLoad(false)), ("recover auto", .setRecovery(.auto)),
-            ("tasks n2", .taskFilter(node: "n2", state: nil)), ("tasks running", .taskFilter(node: nil, state: "running")),
+            ("tasks n2", .taskFilter(node: "n2", state: nil)), ("tasks running", .taskFilter(node: nil, state: .running)),
             ("tasks all", .taskFilter(node: nil, state: nil)), ("filter elected", .filter("elected")), ("help", .help), ("q", .quit),
         ]
         for (line, action) in cases { #expect(parse(line) == action, "\(line)") }

@@ -76,7 +76,7 @@ struct ViewTests {
     @Test func nineNodesFit() {
         let ids = (1...9).map { "n\($0)" }
         let nodes = ids.map { id in
-            NodeObservation(id: id, adminAddress: "a", status: nodeStatus(id, role: id == "n1" ? "leader" : "follower", ids: ids), up: true, lastSeen: t0)
+            NodeObservation(id: id, adminAddress: "a", status: nodeStatus(id, role: id == "n1" ? .leader : .follower, ids: ids), up: true, lastSeen: t0)
         }
         let c = ConsoleView.render(model(ClusterSnapshot(seq: 0, takenAt: t0, nodes: nodes)), width: 160, height: 45)
         for id in ids { #expect(c.lines.contains { $0.contains("│ \(id) ") || $0.contains("│▶\(id) ") }, "\(id) is shown") }
@@ -87,7 +87,7 @@ struct ViewTests {
         var m = model(mixedSnapshot())
         m.events = [ControlEvent(.observed, node: "n1", "n1 elected leader, term 7 (0.41 s)", at: t0),
                     ControlEvent(.action, "partition {n5} | {n1,n2,n3,n4}: rules set", reason: "operator", at: t0)]
-        m.tasks = [TaskView(id: "t-9", key: "k", kind: "sleep", args: [:], target: nil, state: "running", node: "n2", epoch: 1, attempts: 1,
+        m.tasks = [TaskView(id: "t-9", key: "k", kind: "sleep", args: [:], target: nil, state: .running, node: "n2", epoch: 1, attempts: 1,
                             maxAttempts: 3, submittedAt: UInt64(t0.timeIntervalSince1970 * 1000) - 400, updatedAt: 0, result: nil, error: nil)]
         let c = ConsoleView.render(m, width: 160, height: 30)
         let text = c.lines.joined(separator: "\n")

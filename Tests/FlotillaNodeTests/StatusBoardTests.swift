@@ -6,7 +6,7 @@ import TestSupport
 @Suite("Status board (what long-polls of /v1/status wait on)")
 struct StatusBoardTests {
     static func status(term: UInt64 = 2, commit: UInt64 = 5, uptimeMs: UInt64 = 1000, contactMs: UInt64 = 20) -> NodeStatus {
-        NodeStatus(id: "n1", clusterID: "c", role: "leader", term: term, leader: "n1", vote: "n1", commit: commit,
+        NodeStatus(id: "n1", clusterID: "c", role: .leader, term: term, leader: "n1", vote: "n1", commit: commit,
                    applied: commit, lastIndex: commit, snapshotIndex: 0, commitHash: "00", members: [],
                    peers: [PeerInfo(id: "n2", match: commit, next: commit + 1, progress: "replicate", status: "healthy",
                                     lastContactMs: contactMs)],

@@ -72,7 +72,7 @@ struct ChaosScheduleTests {
     }
 
     func task(_ id: String, _ key: String) -> TaskView {
-        TaskView(id: id, key: key, kind: "echo", args: [:], target: nil, state: "succeeded", node: "n1", epoch: 1, attempts: 1,
+        TaskView(id: id, key: key, kind: "echo", args: [:], target: nil, state: .succeeded, node: "n1", epoch: 1, attempts: 1,
                  maxAttempts: 3, submittedAt: 0, updatedAt: 0, result: nil, error: nil)
     }
 

@@ -3,9 +3,9 @@ import Foundation
 import Orchestrator
 import Testing
 
-func status(_ id: String, role: String = "follower", term: UInt64 = 1, commit: UInt64 = 5, applied: UInt64? = nil,
+func status(_ id: String, role: NodeRole = .follower, term: UInt64 = 1, commit: UInt64 = 5, applied: UInt64? = nil,
             last: UInt64? = nil, hash: String = "aa", members: [String] = ["n1", "n2", "n3"]) -> NodeStatus {
-    NodeStatus(id: id, clusterID: "c", role: role, term: term, leader: role == "leader" ? id : nil, vote: nil,
+    NodeStatus(id: id, clusterID: "c", role: role, term: term, leader: role == .leader ? id : nil, vote: nil,
                commit: commit, applied: applied ?? commit, lastIndex: last ?? commit, snapshotIndex: 0, commitHash: hash,
                members: members.map { MemberInfo(id: $0, raftAddress: "r", adminAddress: "a-\($0)", voter: true) },
                peers: [], tasks: TaskCounts(), faults: FaultSpec(), raftAddress: "r", adminAddress: "a-\(id)", uptimeMs: 1)
@@ -17,7 +17,7 @@ func snapshot(_ statuses: [NodeStatus], down: [String] = [], at: Date = Date()) 
     return ClusterSnapshot(seq: 0, takenAt: at, nodes: nodes.sorted { $0.id < $1.id })
 }
 
-func task(_ id: String, key: String, state: String = "queued", epoch: UInt64 = 0, node: String? = nil) -> TaskView {
+func task(_ id: String, key: String, state: TaskState = .queued, epoch: UInt64 = 0, node: String? = nil) -> TaskView {
     TaskView(id: id, key: key, kind: "echo", args: [:], target: nil, state: state, node: node, epoch: epoch, attempts: 1,
              maxAttempts: 3, submittedAt: 0, updatedAt: 0, result: nil, error: nil)
 }
@@ -26,16 +26,16 @@ func task(_ id: String, key: String, state: String = "queued", epoch: UInt64 = 0
 struct InvariantMonitorTests {
     @Test func aHealthyHistoryHasNoViolation() {
         var m = InvariantMonitor()
-        m.observe(snapshot([status("n1", role: "leader"), status("n2"), status("n3")]))
-        m.observe(snapshot([status("n1", term: 2, commit: 9, hash: "bb"), status("n2", role: "leader", term: 2, commit: 9, hash: "bb")]))
-        m.observe(tasks: [task("t-1", key: "k1", state: "succeeded", epoch: 1, node: "n1")], acknowledged: ["k1": "t-1"])
+        m.observe(snapshot([status("n1", role: .leader), status("n2"), status("n3")]))
+        m.observe(snapshot([status("n1", term: 2, commit: 9, hash: "bb"), status("n2", role: .leader, term: 2, commit: 9, hash: "bb")]))
+        m.observe(tasks: [task("t-1", key: "k1", state: .succeeded, epoch: 1, node: "n1")], acknowledged: ["k1": "t-1"])
         #expect(m.ok && m.checks == 3)
     }
 
     @Test func twoLeadersInOneTermAreCaughtEvenInDifferentSnapshots() {
         var m = InvariantMonitor()
-        m.observe(snapshot([status("n1", role: "leader", term: 3)]))
-        let found = m.observe(snapshot([status("n2", role: "leader", term: 3)]))
+        m.observe(snapshot([status("n1", role: .leader, term: 3)]))
+        let found = m.observe(snapshot([status("n2", role: .leader, term: 3)]))
         #expect(found.map(\.invariant) == ["election safety"])
     }
 
@@ -73,12 +73,12 @@ struct InvariantMonitorTests {
 
     @Test func aSecondCompletionOrAShrinkingEpochIsAViolation() {
         var m = InvariantMonitor()
-        m.observe(tasks: [task("t-1", key: "a", state: "succeeded", epoch: 2, node: "n1")], acknowledged: [:])
-        let again = m.observe(tasks: [task("t-1", key: "a", state: "succeeded", epoch: 3, node: "n2")], acknowledged: [:])
+        m.observe(tasks: [task("t-1", key: "a", state: .succeeded, epoch: 2, node: "n1")], acknowledged: [:])
+        let again = m.observe(tasks: [task("t-1", key: "a", state: .succeeded, epoch: 3, node: "n2")], acknowledged: [:])
         #expect(again.map(\.invariant) == ["one accepted completion"])
         var e = InvariantMonitor()
-        e.observe(tasks: [task("t-9", key: "z", state: "running", epoch: 4, node: "n1")], acknowledged: [:])
-        #expect(e.observe(tasks: [task("t-9", key: "z", state: "running", epoch: 2, node: "n1")], acknowledged: [:]).map(\.invariant) == ["fencing epochs grow"])
+        e.observe(tasks: [task("t-9", key: "z", state: .running, epoch: 4, node: "n1")], acknowledged: [:])
+        #expect(e.observe(tasks: [task("t-9", key: "z", state: .running, epoch: 2, node: "n1")], acknowledged: [:]).map(\.invariant) == ["fencing epochs grow"])
     }
 
     @Test func eachViolationIsReportedOnce() {
@@ -110,7 +110,7 @@ struct RecoveryAnalyzerTests {
         var a = RecoveryAnalyzer()
         var intents = OperatorIntents()
         intents.stopped = ["n2", "n3"]
-        let found = a.analyze(snapshot([status("n1", role: "leader")], down: ["n2", "n3"]), intents: intents)
+        let found = a.analyze(snapshot([status("n1", role: .leader)], down: ["n2", "n3"]), intents: intents)
         #expect(found.map(\.key) == ["quorum-lost:n2,n3"])
         #expect(found[0].message.contains("down: n2, n3"))
     }
@@ -130,7 +130,7 @@ struct RecoveryAnalyzerTests {
 
     @Test func aNodeThatDiedOnItsOwnIsRestartedButNotOneTheOperatorKilled() {
         var a = RecoveryAnalyzer()
-        let s = snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"])
+        let s = snapshot([status("n1", role: .leader), status("n2")], down: ["n3"])
         #expect(a.analyze(s, intents: OperatorIntents()).compactMap(\.action) == [.restart("n3")])
         var intents = OperatorIntents()
         intents.stopped = ["n3"]
@@ -142,8 +142,8 @@ struct RecoveryAnalyzerTests {
         var intents = OperatorIntents()
         intents.stopped = ["n3"]
         let t0 = Date()
-        _ = a.analyze(snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"], at: t0), intents: intents)
-        let later = a.analyze(snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"], at: t0.addingTimeInterval(61)), intents: intents)
+        _ = a.analyze(snapshot([status("n1", role: .leader), status("n2")], down: ["n3"], at: t0), intents: intents)
+        let later = a.analyze(snapshot([status("n1", role: .leader), status("n2")], down: ["n3"], at: t0.addingTimeInterval(61)), intents: intents)
         #expect(later.map(\.key).contains("replace:n3"))
     }
 }

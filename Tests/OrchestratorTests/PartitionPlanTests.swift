@@ -27,7 +27,7 @@ struct PartitionPlanTests {
 
     @Test func oneWayDropsOnlyTheOutboundSide() throws {
         let p = try PartitionPlan.parse("n1->n2", members: ["n1", "n2", "n3"], leader: nil)
-        #expect(p.rules["n1"] == FaultSpec(drop: ["n2", "n3"], direction: "out"))
+        #expect(p.rules["n1"] == FaultSpec(drop: ["n2", "n3"], direction: .out))
         #expect(p.rules["n2"] == nil && p.rules["n3"] == nil)
     }
 

@@ -27,7 +27,7 @@ struct TranscriptTests {
         events.emit(ControlEvent(.observed, node: "n3", "n3 elected leader, term 4 (0.41 s)", at: t0.addingTimeInterval(2), category: "election", durationMs: 410))
         recorder.record(LoadGenerator.Operation(key: "load-1", invokedAt: t0.addingTimeInterval(2.5), returnedAt: t0.addingTimeInterval(2.75),
                                                 outcome: .ok, taskID: "t-1", error: nil))
-        recorder.observe(tasks: [task("t-1", key: "load-1", state: "running", node: "n1")], at: t0.addingTimeInterval(3))
+        recorder.observe(tasks: [task("t-1", key: "load-1", state: .running, node: "n1")], at: t0.addingTimeInterval(3))
         recorder.stop()
         events.emit(.action, "after stop: not recorded")
 
@@ -36,7 +36,7 @@ struct TranscriptTests {
         #expect(t.actions == [ActionLine(t: 1.5, verb: "kill", target: "n2", by: "key k", ok: true, result: "kill n2: killed pid 7", tookMs: 100)])
         #expect(t.events.map(\.category) == ["election", "task"])
         #expect(t.events[0].durationMs == 410 && t.events[0].t == 2)
-        #expect(t.events[1].task == "t-1" && t.events[1].state == "running" && t.events[1].node == "n1")
+        #expect(t.events[1].task == "t-1" && t.events[1].state == .running && t.events[1].node == "n1")
         #expect(t.operations == [OperationLine(t: 2.5, returnedT: 2.75, key: "load-1", outcome: "ok", task: "t-1")])
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.split(separator: "\n").allSatisfy { $0.contains("\"t\":") && $0.contains("\"type\":") })
@@ -47,7 +47,7 @@ struct TranscriptTests {
         let path = "\(dir)/b.jsonl"
         let w = try TranscriptWriter.create(path, header: header())
         let recorder = TranscriptRecorder(writer: w, events: EventSink())
-        var s = snapshot([status("n1", role: "leader"), status("n2"), status("n3")])
+        var s = snapshot([status("n1", role: .leader), status("n2"), status("n3")])
         recorder.observe(s)
         s.nodes[1].status?.uptimeMs += 5000
         recorder.observe(s)
@@ -116,9 +116,9 @@ struct TranscriptTests {
             let h = try JSONEncoder().encode(TranscriptLine.header(header()))
             let lines: [TranscriptLine] = [
                 .action(ActionLine(t: 1, verb: "partition", target: "n1,n2|n3", args: ["a": "b"], by: "command", ok: true, result: "r", tookMs: 3)),
-                .event(EventLine(t: 2, kind: "observed", category: "election", node: "n1", message: "m", durationMs: 5, task: "t-1", state: "running")),
+                .event(EventLine(t: 2, kind: "observed", category: "election", node: "n1", message: "m", durationMs: 5, task: "t-1", state: .running)),
                 .op(OperationLine(t: 3, returnedT: 4, key: "k", outcome: "unknown", error: "timeout")),
-                .status(StatusLine(snapshot([status("n1", role: "leader"), status("n2")], down: ["n3"]), t: 5)),
+                .status(StatusLine(snapshot([status("n1", role: .leader), status("n2")], down: ["n3"]), t: 5)),
             ]
             // A header and one line of each kind: short inputs keep 100,000 of them quick.
             for l in lines { seeds.append([UInt8](h) + [10] + [UInt8](try JSONEncoder().encode(l)) + [10]) }

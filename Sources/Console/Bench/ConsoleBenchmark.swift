@@ -70,10 +70,10 @@ public struct ConsoleBenchmark: Sendable {
                      snapshotSent: id == ids.last ? Int(commit % 100) : nil, snapshotTotal: id == ids.last ? 100 : nil)
         }
         let nodesSeen = ids.enumerated().map { i, id -> NodeObservation in
-            let st = NodeStatus(id: id, clusterID: "bench", role: i == 0 ? "leader" : i == nodes - 1 ? "learner" : "follower", term: 14, leader: "n1",
+            let st = NodeStatus(id: id, clusterID: "bench", role: i == 0 ? .leader : i == nodes - 1 ? .learner : .follower, term: 14, leader: "n1",
                                 vote: "n1", commit: commit - UInt64(i), applied: commit - UInt64(i), lastIndex: commit, snapshotIndex: commit / 2,
                                 commitHash: "ab", members: members, peers: i == 0 ? Array(peers) : [],
-                                tasks: TaskCounts(byState: ["running": 2, "succeeded": Int(commit) / 4], queued: 3),
+                                tasks: TaskCounts(byState: [.running: 2, .succeeded: Int(commit) / 4], queued: 3),
                                 faults: FaultSpec(drop: i == 2 ? ["n1"] : []), raftAddress: members[i].raftAddress,
                                 adminAddress: members[i].adminAddress, uptimeMs: UInt64(at.timeIntervalSince1970 * 1000) % 1_000_000)
             return NodeObservation(id: id, adminAddress: members[i].adminAddress, status: st, up: i != 3, lastSeen: at, process: i == 3 ? .stopped : .running)
@@ -83,7 +83,7 @@ public struct ConsoleBenchmark: Sendable {
 
     func tasks(_ i: Int, at: Date) -> [TaskView] {
         let ms = UInt64(at.timeIntervalSince1970 * 1000)
-        let states = ["queued", "assigned", "running", "succeeded", "failed"]
+        let states: [TaskState] = [.queued, .assigned, .running, .succeeded, .failed]
         return (0..<200).map { j in
             TaskView(id: "t-\(i * 10 + j)", key: "k", kind: j % 2 == 0 ? "sleep" : "echo", args: [:], target: nil, state: states[(i + j) % 5],
                      node: "n\(j % nodes + 1)", epoch: 1, attempts: 1, maxAttempts: 3, submittedAt: ms - UInt64(j * 100), updatedAt: ms, result: nil, error: nil)

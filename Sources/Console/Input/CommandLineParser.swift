@@ -36,7 +36,7 @@ public enum CommandLineParser {
         Verb(usage: "quit", help: "leave the console", mutates: false),
     ]
 
-    static let taskStates = ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"]
+    static let taskStates = TaskState.known.map(\.rawValue)
 
     /// The action a line asks for, or why it cannot be done.
     public static func parse(_ line: String, model m: ConsoleModel) -> Result<ConsoleAction, CommandLineError> {
@@ -102,7 +102,7 @@ public enum CommandLineParser {
             switch args.first {
             case nil, "all"?: return .success(.taskFilter(node: nil, state: nil))
             case let f? where m.snapshot.node(f) != nil: return .success(.taskFilter(node: f, state: m.taskState))
-            case let f? where taskStates.contains(f): return .success(.taskFilter(node: m.taskNode, state: f))
+            case let f? where TaskState.named(f).isKnown: return .success(.taskFilter(node: m.taskNode, state: .named(f)))
             case let f?: return .failure(CommandLineError("tasks: \(f) is neither a node nor a state (\(taskStates.joined(separator: ", ")))"))
             }
         case "filter": return .success(.filter(rest))

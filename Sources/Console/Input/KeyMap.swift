@@ -32,7 +32,7 @@ public enum ConsoleAction: Sendable, Equatable {
     case setLoad(Bool)
     case cycleRecovery
     case setRecovery(RecoveryMode)
-    case taskFilter(node: String?, state: String?)
+    case taskFilter(node: String?, state: TaskState?)
     case openPrompt(PromptKind)
     /// A `:` command line, parsed by `CommandLineParser` when it runs.
     case command(String)

@@ -99,7 +99,7 @@ public struct Playback: Sendable {
             let at = UInt64(startedAt.addingTimeInterval(t).timeIntervalSince1970 * 1000)
             if tasks[id] == nil { order.append(id) }
             let submitted = tasks[id]?.submittedAt ?? at
-            tasks[id] = TaskView(id: id, key: "", kind: e.taskKind ?? "-", args: [:], target: nil, state: e.state ?? "?", node: e.node, epoch: 0,
+            tasks[id] = TaskView(id: id, key: "", kind: e.taskKind ?? "-", args: [:], target: nil, state: e.state ?? .unknown("?"), node: e.node, epoch: 0,
                                  attempts: e.attempts ?? 0, maxAttempts: 0, submittedAt: submitted, updatedAt: at, result: nil, error: nil)
         }
         m.tasks = order.reversed().compactMap { tasks[$0] }

@@ -16,7 +16,7 @@ public struct ConsoleModel: Sendable {
     /// What Tab found when the word under the cursor has several completions.
     public var completions: [String] = []
     public var taskNode: String?
-    public var taskState: String?
+    public var taskState: TaskState?
     public var recovery: RecoveryMode = .advise
     public var loadOn = false
     public var recording = false

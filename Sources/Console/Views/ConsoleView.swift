@@ -79,7 +79,7 @@ public enum ConsoleView {
             row[2] = what
             row[8] = o.staleness(at: s.takenAt).map { "stale \(formatAge($0))" } ?? "not answering"
         } else if let st = o.live {
-            if st.role == "leader" { row[2] = ascii ? "* LEADER" : "★ LEADER" }
+            if st.role == .leader { row[2] = ascii ? "* LEADER" : "★ LEADER" }
             if !st.faults.drop.isEmpty { row[8] = (ascii ? "# cut " : "✂ cut ") + row[8] }
         }
         return row
@@ -88,10 +88,10 @@ public enum ConsoleView {
     static func role(for o: NodeObservation) -> Role {
         guard let st = o.live, o.process != .paused else { return .down }
         switch st.role {
-        case "leader": return .leader
-        case "candidate", "pre-candidate": return .candidate
-        case "learner": return .learner
-        default: return st.members.first { $0.id == st.id }?.voter == false ? .learner : .follower
+        case .leader: return .leader
+        case .candidate, .preCandidate: return .candidate
+        case .learner: return .learner
+        case .follower, .unknown: return st.members.first { $0.id == st.id }?.voter == false ? .learner : .follower
         }
     }
 
@@ -124,7 +124,7 @@ public enum ConsoleView {
             roles[2] = role(for: o)
             if let t = o.status?.term { roles[3] = .term(t) }
             roles[8] = o.live == nil ? .down : healthRole(row[8])
-            draw(row, at: y + 2 + i, roles: roles, bold: o.live?.role == "leader")
+            draw(row, at: y + 2 + i, roles: roles, bold: o.live?.role == .leader)
             if i == m.selected {
                 c.put(c.ascii ? ">" : "▶", x: x + 1, y: y + 2 + i, role: .selection)
                 c.paint(x: x + 1, y: y + 2 + i, width: w - 2, role: .selection)
@@ -135,8 +135,8 @@ public enum ConsoleView {
     /// Whether `a` can send to `b`: both answer and neither's rules drop the other that way.
     static func reaches(_ a: NodeObservation, _ b: NodeObservation) -> Bool? {
         guard let sa = a.live, let sb = b.live else { return nil }
-        let outOfA = sa.faults.drop.contains(b.id) && sa.faults.direction != "in"
-        let intoB = sb.faults.drop.contains(a.id) && sb.faults.direction != "out"
+        let outOfA = sa.faults.drop.contains(b.id) && sa.faults.direction != .in
+        let intoB = sb.faults.drop.contains(a.id) && sb.faults.direction != .out
         return !(outOfA || intoB)
     }
 
@@ -161,12 +161,13 @@ public enum ConsoleView {
         c.box(x: x, y: y, width: w, height: h, title: title)
         let nowMs = UInt64(m.now.timeIntervalSince1970 * 1000)
         let header = ["ID", "KIND", "NODE", "STATE", "ATT", "AGE"]
-        let rows = m.visibleTasks.prefix(max(0, h - 3)).map { t in
-            [t.id, t.kind, t.node ?? "-", t.state, "\(t.attempts)", formatAge(Double(nowMs > t.submittedAt ? nowMs - t.submittedAt : 0) / 1000)]
+        let shown = Array(m.visibleTasks.prefix(max(0, h - 3)))
+        let rows = shown.map { t in
+            [t.id, t.kind, t.node ?? "-", t.state.rawValue, "\(t.attempts)", formatAge(Double(nowMs > t.submittedAt ? nowMs - t.submittedAt : 0) / 1000)]
         }
         let table = TextTable.lines(header, Array(rows))
         for (i, line) in table.enumerated() where i < h - 2 {
-            let role: Role = i == 0 ? .dim : rows[i - 1][3] == "failed" ? .unreachable : rows[i - 1][3] == "running" ? .catchingUp : .text
+            let role: Role = i == 0 ? .dim : shown[i - 1].state == .failed ? .unreachable : shown[i - 1].state == .running ? .catchingUp : .text
             c.put(String(line), x: x + 1, y: y + 1 + i, role: role, bold: i == 0, maxWidth: w - 2)
         }
         if rows.isEmpty { c.put("no tasks yet (s submits one, l turns load on)", x: x + 1, y: y + 2, role: .dim, maxWidth: w - 2) }

@@ -1,7 +1,6 @@
 import FlotillaAPI
 import NodeCore
 import PeerTransport
-import Synchronization
 import RaftCore
 import TaskQueue
 
@@ -23,7 +22,7 @@ struct NodeAPI: Sendable {
     /// The answer to a write the shutdown cut short.
     var shuttingDown: APIError {
         APIError("node \(config.id) is shutting down; a write in flight may or may not have committed — retry on another node with the same key",
-                 code: APIErrorCode.unavailable)
+                 code: .unavailable)
     }
 
     var status: NodeStatus { driver.board.status }
@@ -31,7 +30,7 @@ struct NodeAPI: Sendable {
     /// The leader's admin address when this node is a follower that knows one.
     var redirectTarget: String? {
         let s = status
-        guard s.role != "leader", let leader = s.leader else { return nil }
+        guard s.role != .leader, let leader = s.leader else { return nil }
         return s.members.first { $0.id == leader }?.adminAddress
     }
 
@@ -54,7 +53,7 @@ struct NodeAPI: Sendable {
             enqueue(Proposal { r in box.resume(r) })
             Task { [timeout = proposalTimeout] in
                 try? await Task.sleep(for: timeout)
-                box.resume(.failure(APIError("no outcome within \(timeout); the write may or may not have committed — retry with the same key", code: APIErrorCode.timeout)))
+                box.resume(.failure(APIError("no outcome within \(timeout); the write may or may not have committed — retry with the same key", code: .timeout)))
             }
         }
         return try result.get()
@@ -62,15 +61,15 @@ struct NodeAPI: Sendable {
 
     func submit(_ s: TaskSubmission) async throws(APIError) -> SubmitResult {
         if s.kind == "shell", !config.allowShell {
-            throw APIError("shell tasks are disabled: start the nodes with --allow-shell to run them", code: APIErrorCode.badRequest)
+            throw APIError("shell tasks are disabled: start the nodes with --allow-shell to run them", code: .badRequest)
         }
-        if let problem = RequestValidation.problem(s) { throw APIError(problem, code: APIErrorCode.badRequest) }
+        if let problem = RequestValidation.problem(s) { throw APIError(problem, code: .badRequest) }
         guard TaskKinds.all.contains(s.kind) else {
-            throw APIError("unknown task kind \"\(s.kind)\"; known kinds: \(TaskKinds.all.sorted().joined(separator: ", "))", code: APIErrorCode.badRequest)
+            throw APIError("unknown task kind \"\(s.kind)\"; known kinds: \(TaskKinds.all.sorted().joined(separator: ", "))", code: .badRequest)
         }
         let spec = TaskSpec(kind: s.kind, args: s.args ?? [:], target: s.target, maxAttempts: s.maxAttempts ?? 3, timeoutMs: s.timeoutMs)
         if let target = s.target, !status.members.contains(where: { $0.id == target }) {
-            throw APIError("target \(target) is not a member of the cluster", code: APIErrorCode.badRequest)
+            throw APIError("target \(target) is not a member of the cluster", code: .badRequest)
         }
         let key = s.key ?? "auto-\(UInt64.random(in: 1...UInt64.max))"
         let effects = try await propose(.submit(key: key, spec: spec, at: wallClockMs()))
@@ -78,15 +77,15 @@ struct NodeAPI: Sendable {
             switch e {
             case let .created(id, _): return SubmitResult(id: id, duplicate: false)
             case let .duplicate(id, _): return SubmitResult(id: id, duplicate: true)
-            case .rejected(let why): throw APIError("submit rejected: \(why)", code: APIErrorCode.badRequest)
+            case .rejected(let why): throw APIError("submit rejected: \(why)", code: .badRequest)
             default: continue
             }
         }
-        throw APIError("the submit applied without an outcome", code: APIErrorCode.internal)
+        throw APIError("the submit applied without an outcome", code: .internal)
     }
 
-    func tasks(state: String?, node: String?, limit: Int) async -> TaskList {
-        await driver.taskList(state: state, node: node, limit: limit)
+    func tasks(state: FlotillaAPI.TaskState?, node: String?, limit: Int) async -> TaskList {
+        await driver.taskList(state: state?.rawValue, node: node, limit: limit)
     }
 
     func task(_ id: String) async -> TaskView? { await driver.taskView(id) }
@@ -94,21 +93,21 @@ struct NodeAPI: Sendable {
     /// Adds a joining node as a learner, or holds it for approval; true when it was added.
     func join(_ join: JoinRequest, approved: Bool = false) async throws(APIError) -> Bool {
         if let problem = RequestValidation.problem(id: join.id, raftAddress: join.raftAddress, adminAddress: join.adminAddress, slots: join.slots) {
-            throw APIError(problem, code: APIErrorCode.badRequest)
+            throw APIError(problem, code: .badRequest)
         }
         if status.members.contains(where: { $0.id == join.id }) {
-            throw APIError("\(join.id) is already a member", code: APIErrorCode.badRequest)
+            throw APIError("\(join.id) is already a member", code: .badRequest)
         }
         if config.approveJoins, !approved {
             if pendingJoins.denied(join.id) {
-                throw APIError("the join of \(join.id) was denied by an operator", code: APIErrorCode.conflict)
+                throw APIError("the join of \(join.id) was denied by an operator", code: .conflict)
             }
             if pendingJoins.hold(join) {
                 events.record("membership", term: status.term, "\(join.id) asks to join; waiting for an operator's approval")
             }
             return false
         }
-        let address = MemberAddressText.encode(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0)
+        let address = MemberAddress(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0).encoded
         _ = try await propose(.addLearner(join.id, address: address))
         return true
     }
@@ -116,7 +115,7 @@ struct NodeAPI: Sendable {
     /// An operator's decision on a pending join.
     func decide(_ id: String, approve: Bool) async throws(APIError) {
         guard let request = pendingJoins.take(id, deny: !approve) else {
-            throw APIError("no join from \(id) is pending", code: APIErrorCode.notFound)
+            throw APIError("no join from \(id) is pending", code: .notFound)
         }
         if approve {
             _ = try await join(request, approved: true)
@@ -129,11 +128,11 @@ struct NodeAPI: Sendable {
     func bootstrap(_ request: BootstrapRequest) async throws(APIError) {
         for m in request.members {
             if let problem = RequestValidation.problem(id: m.id, raftAddress: m.raftAddress, adminAddress: m.adminAddress, slots: nil) {
-                throw APIError(problem, code: APIErrorCode.badRequest)
+                throw APIError(problem, code: .badRequest)
             }
         }
         guard request.members.contains(where: { $0.id == config.id }) else {
-            throw APIError("the founders must include this node (\(config.id))", code: APIErrorCode.badRequest)
+            throw APIError("the founders must include this node (\(config.id))", code: .badRequest)
         }
         let membership = Membership(request.members.map {
             Member(id: $0.id, isVoter: $0.voter, address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: config.slots).encoded)
@@ -154,38 +153,4 @@ struct NodeAPI: Sendable {
         }
         return try result.get()
     }
-}
-
-extension TaskView {
-    init(_ t: TaskRecord) {
-        self.init(id: t.id, key: t.key, kind: t.spec.kind, args: t.spec.args, target: t.spec.target, state: t.state.rawValue,
-                  node: t.node, epoch: t.epoch, attempts: t.attempts, maxAttempts: t.spec.maxAttempts,
-                  submittedAt: t.submittedAt, updatedAt: t.updatedAt, result: t.result, error: t.error)
-    }
-}
-
-
-/// Joins waiting for an operator, and the ids an operator turned away.
-final class PendingJoins: Sendable {
-    private let state = Mutex<(pending: [String: JoinRequest], denied: Set<String>)>(([:], []))
-
-    /// Holds a join; true when it is new.
-    func hold(_ join: JoinRequest) -> Bool {
-        state.withLock { s in
-            defer { s.pending[join.id] = join }
-            return s.pending[join.id] == nil
-        }
-    }
-
-    func take(_ id: String, deny: Bool) -> JoinRequest? {
-        state.withLock { s in
-            guard let request = s.pending.removeValue(forKey: id) else { return nil }
-            if deny { s.denied.insert(id) }
-            return request
-        }
-    }
-
-    func denied(_ id: String) -> Bool { state.withLock { $0.denied.contains(id) } }
-
-    var all: [JoinRequest] { state.withLock { $0.pending.values.sorted { $0.id < $1.id } } }
 }

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Prometheus
 
 /// The node's Prometheus metrics, served at `GET /metrics`.
@@ -29,7 +30,7 @@ final class NodeMetrics: Sendable {
         invariantViolations = registry.makeCounter(
             descriptor: Self.name("invariant_violations", unit: "total", help: "Runtime invariant violations detected"))
         var tasks: [String: Gauge] = [:]
-        for state in ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"] {
+        for state in TaskState.known.map(\.rawValue) {
             tasks[state] = registry.makeGauge(descriptor: Self.name("tasks", help: "Tasks by state"), labels: [("state", state)])
         }
         self.tasks = tasks

@@ -38,7 +38,7 @@ extension RaftDriver {
 
     func publish() {
         let faults = transport.faults
-        let spec = FaultSpec(drop: faults.drop.sorted(), direction: faults.direction.rawValue, delayMs: faults.delayMs, loss: faults.loss)
+        let spec = FaultSpec(drop: faults.drop.sorted(), direction: .named(faults.direction.rawValue), delayMs: faults.delayMs, loss: faults.loss)
         let status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
         let raft = core.raft
         metrics.term.set(Double(raft.term))
@@ -70,11 +70,11 @@ extension RaftDriver {
                             lastContactMs: p.ticksSinceContact * tickMs,
                             snapshotSent: p.snapshotProgress?.sent, snapshotTotal: p.snapshotProgress?.total)
         }
-        var byState: [String: Int] = [:]
-        for (state, n) in queue.counts() { byState[state.rawValue] = n }
+        var byState: [FlotillaAPI.TaskState: Int] = [:]
+        for (state, n) in queue.counts() { byState[.init(state)] = n }
         var perNode: [String: Int] = [:]
         for id in s.membership.ids { perNode[id] = queue.load(on: id) }
-        let role = s.role == .follower && !s.isVoter ? "learner" : s.role.rawValue
+        let role: NodeRole = s.role == .follower && !s.isVoter ? .learner : .named(s.role.rawValue)
         return NodeStatus(id: s.id, clusterID: config.clusterID, role: role, term: s.term, leader: s.leader, vote: s.vote,
                           commit: s.commit, applied: core.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
                           commitHash: String(s.commitHash, radix: 16), members: members, peers: peers,

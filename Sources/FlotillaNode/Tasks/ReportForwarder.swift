@@ -19,7 +19,7 @@ struct ReportForwarder: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(encode(report))
+        request.body = .bytes(.json(report))
         Task { [http, logger] in
             do {
                 let response = try await http.execute(request, timeout: .seconds(5))

@@ -102,7 +102,7 @@ public struct ChaosRun: Sendable {
         let tasks = await finishedTasks()
         await sampler.stop()
         if let tasks {
-            let open = tasks.filter { ["assigned", "running"].contains($0.state) }
+            let open = tasks.filter { [.assigned, .running].contains($0.state) }
             if !open.isEmpty {
                 let sample = open.prefix(5).map { "\($0.id) \($0.state) on \($0.node ?? "-") epoch \($0.epoch)" }.joined(separator: ", ")
                 extraViolations.append(Violation("task progress", "\(open.count) task(s) still assigned or running after the cluster settled: \(sample)"))
@@ -297,7 +297,7 @@ public struct ChaosRun: Sendable {
         while true {
             if let list = try? await control.tasks(limit: 10_000), list.total <= list.tasks.count {
                 last = list.tasks
-                if !list.tasks.contains(where: { ["assigned", "running"].contains($0.state) }) { return list.tasks }
+                if !list.tasks.contains(where: { [.assigned, .running].contains($0.state) }) { return list.tasks }
             }
             if ContinuousClock.now >= deadline { return last }
             try? await Task.sleep(for: .milliseconds(300))

@@ -58,7 +58,7 @@ public struct ClusterSnapshot: Sendable, Codable, Equatable {
 
     /// The answering leader with the highest term.
     public var leader: NodeStatus? {
-        live.filter { $0.role == "leader" }.max { $0.term < $1.term }
+        live.filter { $0.role == .leader }.max { $0.term < $1.term }
     }
 
     /// The membership as the most authoritative answering node knows it: the leader, else the node with the highest commit.

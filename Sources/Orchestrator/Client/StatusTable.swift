@@ -44,10 +44,10 @@ extension ClusterSnapshot {
             let what = o.process == .paused ? "paused" : o.process == .stopped ? "stopped" : "down"
             return [o.id, o.adminAddress, "-", o.status.map { "\($0.term)" } ?? "-", "-", "-", "-", "-", "\(what), \(seen)", "-", "-"]
         }
-        let lag = s.role == "leader" ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
-        let running = s.tasks.byState["running", default: 0] + s.tasks.byState["assigned", default: 0]
-        let done = s.tasks.byState["succeeded", default: 0]
-        return [s.id, s.adminAddress, s.role, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)", lag,
+        let lag = s.role == .leader ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
+        let running = s.tasks.byState[.running, default: 0] + s.tasks.byState[.assigned, default: 0]
+        let done = s.tasks.byState[.succeeded, default: 0]
+        return [s.id, s.adminAddress, s.role.rawValue, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)", lag,
                 health(of: s, leader: leader), "\(s.tasks.queued)/\(running)/\(done)", formatUptime(s.uptimeMs)]
     }
 
@@ -56,7 +56,7 @@ extension ClusterSnapshot {
 
     func health(of s: NodeStatus, leader: NodeStatus?) -> String {
         if s.members.isEmpty { return "uninitialized" }
-        if s.role == "leader" { return "healthy" }
+        if s.role == .leader { return "healthy" }
         guard let leader else { return "no-leader" }
         guard let peer = leader.peers.first(where: { $0.id == s.id }) else { return "not-a-member" }
         if peer.progress == "snapshot", let sent = peer.snapshotSent, let total = peer.snapshotTotal, total > 0 {

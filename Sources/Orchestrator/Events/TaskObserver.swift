@@ -6,14 +6,14 @@ import Foundation
 public struct TaskObserver: Sendable {
     public struct Change: Sendable, Equatable {
         public var id: String
-        public var from: String?
-        public var state: String
+        public var from: TaskState?
+        public var state: TaskState
         public var node: String?
         public var kind: String
         public var attempts: Int
     }
 
-    var known: [String: (state: String, node: String?)] = [:]
+    var known: [String: (state: TaskState, node: String?)] = [:]
 
     public init() {}
 

@@ -53,7 +53,7 @@ public struct InvariantMonitor: Sendable {
         checks += 1
         var found: [Violation] = []
         for st in s.live {
-            if st.role == "leader" {
+            if st.role == .leader {
                 if let other = leaders[st.term], other != st.id {
                     found.append(Violation("election safety", node: st.id, "\(other) and \(st.id) both led term \(st.term)"))
                 } else {
@@ -125,7 +125,7 @@ public struct InvariantMonitor: Sendable {
                 found.append(Violation("fencing epochs grow", "task \(t.id)'s epoch went from \(e) back to \(t.epoch)"))
             }
             epochs[t.id] = max(t.epoch, epochs[t.id] ?? 0)
-            let final = ["succeeded", "failed", "cancelled", "timed-out"].contains(t.state)
+            let final = t.state.isFinal
             let outcome = "\(t.state) at epoch \(t.epoch) on \(t.node ?? "-")"
             if let previous = finals[t.id] {
                 if previous != outcome {

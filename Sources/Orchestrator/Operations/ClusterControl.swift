@@ -281,11 +281,11 @@ public final class ClusterControl: Sendable {
     }
 
     /// Tasks as the leader (else any node) knows them; `in` saves a poll when the caller has a fresh snapshot.
-    public func tasks(state: String? = nil, node: String? = nil, limit: Int = 100, in snapshot: ClusterSnapshot? = nil) async throws -> TaskList {
+    public func tasks(state: TaskState? = nil, node: String? = nil, limit: Int = 100, in snapshot: ClusterSnapshot? = nil) async throws -> TaskList {
         let s: ClusterSnapshot
         if let snapshot { s = snapshot } else { s = await self.snapshot() }
         var query = ["limit=\(limit)"]
-        if let state { query.append("state=\(state)") }
+        if let state { query.append("state=\(state.rawValue)") }
         if let node { query.append("node=\(node)") }
         return try await admin.call("GET", try writeAddress(s), "/v1/tasks?" + query.joined(separator: "&"))
     }

@@ -35,7 +35,7 @@ public struct PartitionPlan: Sendable, Equatable {
         for (i, g) in groups.enumerated() {
             if oneWay, i > 0 { continue }
             let others = members.filter { !g.contains($0) }
-            for id in g { rules[id] = FaultSpec(drop: others, direction: oneWay ? "out" : "both") }
+            for id in g { rules[id] = FaultSpec(drop: others, direction: oneWay ? .out : .both) }
         }
         let text = groups.map { "{\($0.joined(separator: ","))}" }.joined(separator: oneWay ? " -/-> " : " | ")
         return PartitionPlan(description: text, rules: rules)

@@ -10,7 +10,7 @@ public struct StatusLine: Sendable, Codable, Equatable {
         public var up: Bool
         /// running, paused or stopped, for local nodes.
         public var process: String?
-        public var role: String?
+        public var role: NodeRole?
         public var term: UInt64?
         public var leader: String?
         public var commit: UInt64?
@@ -19,7 +19,7 @@ public struct StatusLine: Sendable, Codable, Equatable {
         public var voter: Bool?
         /// Peers this node drops traffic of, and which way.
         public var drop: [String]?
-        public var direction: String?
+        public var direction: FaultDirection?
         /// As the leader sees it: healthy, catching-up, unreachable; and probe, replicate, snapshot.
         public var peerStatus: String?
         public var progress: String?
@@ -56,8 +56,8 @@ public struct StatusLine: Sendable, Codable, Equatable {
                 n.lastIndex = st.lastIndex
                 n.uptimeMs = st.uptimeMs
                 if !st.faults.drop.isEmpty { n.drop = st.faults.drop; n.direction = st.faults.direction }
-                let running = st.tasks.byState["running", default: 0] + st.tasks.byState["assigned", default: 0]
-                n.tasks = [st.tasks.queued, running, st.tasks.byState["succeeded", default: 0]]
+                let running = st.tasks.byState[.running, default: 0] + st.tasks.byState[.assigned, default: 0]
+                n.tasks = [st.tasks.queued, running, st.tasks.byState[.succeeded, default: 0]]
             }
             n.voter = members[o.id]
             if let p = leader?.peers.first(where: { $0.id == o.id }) {
@@ -95,8 +95,8 @@ public struct StatusLine: Sendable, Codable, Equatable {
                 status = NodeStatus(id: n.id, clusterID: "", role: role, term: n.term ?? 0, leader: n.leader, vote: nil,
                                     commit: n.commit ?? 0, applied: n.applied ?? 0, lastIndex: n.lastIndex ?? 0, snapshotIndex: 0,
                                     commitHash: "", members: members, peers: n.id == leader ? peers : [],
-                                    tasks: TaskCounts(byState: ["running": tasks[1], "succeeded": tasks[2]], queued: tasks[0]),
-                                    faults: FaultSpec(drop: n.drop ?? [], direction: n.direction ?? "both"),
+                                    tasks: TaskCounts(byState: [.running: tasks[1], .succeeded: tasks[2]], queued: tasks[0]),
+                                    faults: FaultSpec(drop: n.drop ?? [], direction: n.direction ?? .both),
                                     raftAddress: "", adminAddress: n.admin, uptimeMs: n.uptimeMs ?? 0)
             }
             return NodeObservation(id: n.id, adminAddress: n.admin, status: status, up: n.up,

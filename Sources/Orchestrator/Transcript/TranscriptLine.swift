@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 
 /// One line of a transcript (JSON Lines). Every line carries `type` and `t`, the seconds
@@ -80,12 +81,12 @@ public struct EventLine: Sendable, Codable, Equatable {
     public var durationMs: Int?
     /// For task state changes: the task, its new state, its kind and attempts so far.
     public var task: String?
-    public var state: String?
+    public var state: TaskState?
     public var taskKind: String?
     public var attempts: Int?
 
     public init(t: Double, kind: String, category: String? = nil, node: String? = nil, message: String, reason: String? = nil, ok: Bool = true,
-                durationMs: Int? = nil, task: String? = nil, state: String? = nil, taskKind: String? = nil, attempts: Int? = nil) {
+                durationMs: Int? = nil, task: String? = nil, state: TaskState? = nil, taskKind: String? = nil, attempts: Int? = nil) {
         self.t = t
         self.kind = kind
         self.category = category

@@ -43,14 +43,14 @@ struct TasksCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let states = ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"]
-        if let state, !states.contains(state) { throw ValidationError("--state must be one of \(states.joined(separator: ", "))") }
+        let filter = state.map(TaskState.named)
+        if let filter, !filter.isKnown { throw ValidationError("--state must be one of \(TaskState.known.map(\.rawValue).joined(separator: ", "))") }
         let control = try await cluster.control()
         defer { Task { await finish(control) } }
         let stop = StopSignal()
         repeat {
             let list: TaskList
-            do { list = try await control.tasks(state: state, node: node, limit: limit) } catch { throw fail("\(error)") }
+            do { list = try await control.tasks(state: filter, node: node, limit: limit) } catch { throw fail("\(error)") }
             if watch, cluster.output == .table { print("\u{1B}[H\u{1B}[2J", terminator: "") }
             cluster.print(list) { Self.table(list) }
             if watch { try? await Task.sleep(for: .milliseconds(500)) }
@@ -60,7 +60,7 @@ struct TasksCommand: AsyncParsableCommand {
     static func table(_ list: TaskList) -> String {
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         let rows = list.tasks.map { t in
-            [t.id, t.kind, t.node ?? "-", t.state, "\(t.attempts)/\(t.maxAttempts)", "\(t.epoch)",
+            [t.id, t.kind, t.node ?? "-", t.state.rawValue, "\(t.attempts)/\(t.maxAttempts)", "\(t.epoch)",
              formatAge(Double(now > t.submittedAt ? now - t.submittedAt : 0) / 1000), t.error ?? t.result ?? ""]
         }
         return TextTable.render(["ID", "KIND", "NODE", "STATE", "ATT", "EPOCH", "AGE", "RESULT"], rows)

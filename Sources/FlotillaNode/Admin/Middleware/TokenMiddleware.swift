@@ -1,0 +1,16 @@
+import FlotillaAPI
+import Hummingbird
+
+/// Refuses a mutation (anything but a GET) without `Authorization: Bearer <cluster token>`
+/// (401); reads need no token, and a node started without one takes every request.
+struct TokenMiddleware: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: AdminRequestContext,
+                next: (Request, AdminRequestContext) async throws -> Response) async throws -> Response {
+        if let token, request.method != .get, request.headers[.authorization] != "Bearer \(token)" {
+            throw APIError("missing or wrong token: send Authorization: Bearer <cluster token>", code: .unauthorized)
+        }
+        return try await next(request, context)
+    }
+}

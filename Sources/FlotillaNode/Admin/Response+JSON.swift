@@ -1,0 +1,8 @@
+import Hummingbird
+
+extension Response {
+    /// `value` as a JSON answer.
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: .json(value)))
+    }
+}

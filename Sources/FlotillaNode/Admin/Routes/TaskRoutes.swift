@@ -1,0 +1,70 @@
+import FlotillaAPI
+import Hummingbird
+import TaskQueue
+
+/// `/v1/tasks`: the replicated task queue.
+struct TaskRoutes {
+    let api: NodeAPI
+
+    /// `GET /v1/tasks?state=&node=&limit=` and `GET /v1/tasks/{id}`.
+    var reads: RouteCollection<AdminRequestContext> {
+        let routes = RouteCollection(context: AdminRequestContext.self)
+        routes.get(use: list)
+        routes.get(":id") { _, context in
+            let id = try context.parameter("id")
+            guard let task = await api.task(id) else { throw APIError("no task \(id)", code: .notFound) }
+            return Response.json(task)
+        }
+        return routes
+    }
+
+    /// Submits, cancels and the workers' reports: the leader's to propose.
+    var writes: RouteCollection<AdminRequestContext> {
+        let routes = RouteCollection(context: AdminRequestContext.self)
+        routes.post { request, context in
+            let result = try await api.submit(try await request.decode(as: TaskSubmission.self, context: context))
+            return Response.json(result, status: result.duplicate ? .ok : .created)
+        }
+        routes.post(":id/cancel", use: cancel)
+        routes.post(":id/report", use: report)
+        return routes
+    }
+
+    func list(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        let limit = try request.integer("limit", default: 100, in: 1...10_000)
+        let state = try request.query("state").map(Self.state)
+        return .json(await api.tasks(state: state, node: request.query("node"), limit: limit))
+    }
+
+    /// The `state` filter: a state this version knows, else a 400 naming them.
+    static func state(_ raw: String) throws(APIError) -> FlotillaAPI.TaskState {
+        let state = FlotillaAPI.TaskState.named(raw)
+        guard state.isKnown else {
+            throw APIError("state must be \(FlotillaAPI.TaskState.knownList) (got \"\(raw.prefix(40))\")", code: .badRequest)
+        }
+        return state
+    }
+
+    /// Refused here rather than committed as a rejection: bad input stays out of the log.
+    func cancel(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        let id = try context.parameter("id")
+        guard let task = await api.task(id) else { throw APIError("no task \(id)", code: .notFound) }
+        if task.state.isFinal {
+            throw APIError("cannot cancel \(id): it already \(task.state == .cancelled ? "was cancelled" : "finished (\(task.state))")", code: .conflict)
+        }
+        let effects = try await api.propose(.cancel(task: id, at: wallClockMs()))
+        if case .rejected(let why)? = effects.first { throw APIError("cannot cancel \(id): \(why)", code: .conflict) }
+        return .json(OperationResult(message: "\(id) cancelled"))
+    }
+
+    /// A worker's report that it started, finished or failed a task it was assigned.
+    func report(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        let id = try context.parameter("id")
+        let report = try await request.decode(as: TaskReport.self, context: context)
+        let command = try report.command(task: id, at: wallClockMs())
+        guard await api.task(id) != nil else { throw APIError("no task \(id)", code: .notFound) }
+        let effects = try await api.propose(command)
+        if case .rejected(let why)? = effects.first { throw APIError("report for \(id) rejected: \(why)", code: .conflict) }
+        return .json(OperationResult(message: "recorded"))
+    }
+}

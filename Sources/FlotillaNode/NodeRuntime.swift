@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import NIOPosix
+import NodeStorage
+import PeerTransport
+import RaftCore
+
+/// One node's parts wired together from its configuration: the data directory opened and
+/// recovered, the peer transport listening, the Raft driver over both, and the admin API's
+/// operations over all of them. `FlotillaNodeService.run` serves it; tests drive it in process.
+struct NodeRuntime: Sendable {
+    let storage: NodeStorage
+    let transport: PeerTransport
+    let driver: RaftDriver
+    let api: NodeAPI
+    /// Nothing was on disk: no term, no entries (a node that may still join a cluster).
+    let startedEmpty: Bool
+
+    var inbox: Inbox<DriverInput> { driver.inbox }
+
+    /// Opens the storage, starts the transport and builds the driver; the driver loop is the caller's to run.
+    static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), logger: Logger) async throws -> NodeRuntime {
+        if let problem = config.problem { throw NodeStartupError(problem) }
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        let (storage, restored): (NodeStorage, PersistentState)
+        do {
+            (storage, restored) = try NodeStorage.open(directory: config.dataDir, options: options, logger: logger)
+        } catch {
+            throw NodeStartupError("cannot open the data directory \(config.dataDir): \(error)")
+        }
+        logger.info("recovered term \(restored.hardState.term), commit \(restored.hardState.commit), \(restored.entries.count) entries after snapshot \(restored.snapshot?.metadata.index ?? 0)")
+
+        let events = EventLog(node: config.id)
+        let metrics = NodeMetrics()
+        let inbox = Inbox<DriverInput>()
+        var tc = TransportConfig(clusterID: config.clusterID, nodeID: config.id, listenPort: config.raftPort)
+        tc.listenHost = config.raftHost
+        let transport = PeerTransport(
+            config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            onMessage: { inbox.push(.message($0)) },
+            onPeerDown: { inbox.push(.peerDown($0)) })
+        do {
+            try await transport.start()
+        } catch {
+            storage.close()
+            throw NodeStartupError("cannot listen for peers on \(config.raftAddress): \(error)")
+        }
+
+        let driver: RaftDriver
+        do {
+            driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
+                                    events: events, metrics: metrics, inbox: inbox, logger: logger)
+        } catch {
+            await transport.shutdown()
+            storage.close()
+            throw NodeStartupError("cannot start Raft: \(error)")
+        }
+        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics)
+        return NodeRuntime(storage: storage, transport: transport, driver: driver, api: api,
+                           startedEmpty: restored.hardState.term == 0 && restored.entries.isEmpty)
+    }
+
+    /// Stops the transport and closes the storage, once the driver loop has ended.
+    func close() async {
+        await transport.shutdown()
+        storage.close()
+    }
+}

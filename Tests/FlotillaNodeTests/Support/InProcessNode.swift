@@ -1,0 +1,67 @@
+import FlotillaAPI
+import Foundation
+import Hummingbird
+import Logging
+import NodeStorage
+import Testing
+import TestSupport
+@testable import FlotillaNode
+
+/// A real node in this process: storage in a temp dir (fsync off), the peer transport on a
+/// free port, the Raft driver loop running. Its admin router is the one the node serves,
+/// driven through HummingbirdTesting: no HTTP server, no process.
+struct InProcessNode: Sendable {
+    static let token = "the-cluster-token"
+    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    let runtime: NodeRuntime
+    let loop: Task<Void, Never>
+
+    var api: NodeAPI { runtime.api }
+    var config: NodeConfig { runtime.api.config }
+
+    /// Starts a node: a founder bootstraps itself as the only voter; otherwise it waits, uninitialized.
+    static func start(id: String = "n1", founder: Bool = true, token: String? = token) async throws -> InProcessNode {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-\(id)-\(UUID().uuidString)").path
+        var config = NodeConfig(id: id, raftPort: freePort(), adminPort: freePort(), dataDir: dir)
+        config.token = token
+        if founder { config.bootstrapPeers = [PeerSpec(id: id, raftAddress: config.raftAddress, adminAddress: config.adminAddress)] }
+        var options = StorageOptions()
+        options.fsync = false
+        let runtime = try await NodeRuntime.open(config, storage: options, logger: quiet)
+        return InProcessNode(runtime: runtime, loop: Task { await runtime.driver.run() })
+    }
+
+    /// Waits until the node leads (a founder alone elects itself after one election timeout).
+    func waitUntilLeader() async throws {
+        try await eventually("\(config.id) to lead", timeout: .seconds(20)) { api.status.role == .leader }
+    }
+
+    /// The node's admin router as an application the test client drives in process.
+    func application() -> some ApplicationProtocol {
+        Application(router: AdminServer(api: api).router(), logger: Self.quiet)
+    }
+
+    /// Ends the driver loop, closes the transport and storage, and deletes the data directory.
+    func stop() async {
+        runtime.driver.stop()
+        await loop.value
+        await runtime.close()
+        try? FileManager.default.removeItem(atPath: config.dataDir)
+    }
+}
+
+/// Runs `body` with a started node (a leader when `founder`), stopping it however `body` ends.
+func withNode<T: Sendable>(id: String = "n1", founder: Bool = true, token: String? = InProcessNode.token,
+                           _ body: (InProcessNode) async throws -> T) async throws -> T {
+    let node = try await InProcessNode.start(id: id, founder: founder, token: token)
+    do {
+        if founder { try await node.waitUntilLeader() }
+        let value = try await body(node)
+        await node.stop()
+        return value
+    } catch {
+        await node.stop()
+        throw error
+    }
+}
