@@ -31,7 +31,12 @@ let package = Package(
         // One node's logic (persist -> send -> apply, proposals, the leader's task duties, worker
         // reports), driven alike by the node runtime and the simulator. Pure: the disk is a protocol.
         .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
-        .target(name: "Simulation", dependencies: ["RaftCore", "TaskQueue", "NodeCore"], swiftSettings: strict),
+        // The deterministic simulator: many nodes' own NodeCore and NodeStorage over in-memory disks on a seeded network.
+        .target(
+            name: "Simulation",
+            dependencies: ["RaftCore", "TaskQueue", "NodeCore", "NodeStorage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The admin API's wire types, shared by the node and every client.
         .target(name: "FlotillaAPI", swiftSettings: strict),
         // A node's disk: write-ahead log segments, snapshots, recovery.

@@ -18,13 +18,15 @@ struct NodeRuntime: Sendable {
 
     var inbox: Inbox<DriverInput> { driver.inbox }
 
-    /// Opens the storage, starts the transport and builds the driver; the driver loop is the caller's to run.
-    static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), logger: Logger) async throws -> NodeRuntime {
+    /// Opens the storage (on `disk`: the real one, or an in-memory one in tests), starts the
+    /// transport and builds the driver; the driver loop is the caller's to run.
+    static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), disk: any StorageDisk = PosixDisk(),
+                     logger: Logger) async throws -> NodeRuntime {
         if let problem = config.problem { throw NodeStartupError(problem) }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let (storage, restored): (NodeStorage, PersistentState)
         do {
-            (storage, restored) = try NodeStorage.open(directory: config.dataDir, options: options, logger: logger)
+            (storage, restored) = try NodeStorage.open(directory: config.dataDir, disk: disk, options: options, logger: logger)
         } catch {
             throw NodeStartupError("cannot open the data directory \(config.dataDir): \(error)")
         }

@@ -1,5 +1,6 @@
 import BinaryCoding
 import NodeCore
+import NodeStorage
 import RaftCore
 import TaskQueue
 
@@ -63,6 +64,20 @@ extension ClusterSimulation {
             let id = rng.chance(0.5) ? currentLeader ?? candidates[0] : candidates[rng.below(candidates.count)]
             crash(id)
             bounces.append((id, now + UInt64(1 + rng.below(3))))
+        case .fullDisk:
+            let candidates = upNodes.filter { !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            let id = candidates[rng.below(candidates.count)]
+            nodes[id].disk.faults.spaceLeft = rng.below(4096)
+            note("disk of \(id) full")
+        case .powerCut:
+            let candidates = upNodes.filter { !removed.contains($0) && !nodes[$0].cutArmed }
+            guard !candidates.isEmpty else { return false }
+            let id = rng.chance(0.5) ? currentLeader ?? candidates[0] : candidates[rng.below(candidates.count)]
+            nodes[id].disk.crash(afterOperations: rng.below(8))
+            nodes[id].cutArmed = true
+            stats.powerCuts += 1
+            note("power cut on \(id) within its next disk operations")
         case .transfer:
             guard let l = currentLeader else { return false }
             let voters = nodes[l].core.raft.membership.voters.filter { $0 != l }
@@ -121,7 +136,10 @@ extension ClusterSimulation {
     mutating func restart(_ id: NodeID) {
         let seed = rng.next()
         do {
-            let recovered = try nodes[id].restart(seed: seed)
+            guard let recovered = try nodes[id].restart(seed: seed) else {
+                note("\(id) cannot start yet: its disk is full")
+                return
+            }
             checker.observeDurable(id, term: recovered.hardState.term, commit: recovered.hardState.commit)
         } catch {
             checker.observeRuntimeViolation("\(id) could not restart from its disk: \(error)")
@@ -132,6 +150,9 @@ extension ClusterSimulation {
 
     mutating func healAll() {
         network.heal()
+        for i in nodes.all.indices { nodes.all[i].disk.faults.spaceLeft = nil }
+        // A power cut that has not struck yet strikes now, so none is left for later.
+        for id in upNodes where nodes[id].cutArmed { crash(id) }
         for id in order where crashed.contains(id) { restart(id) }
         note("heal")
     }

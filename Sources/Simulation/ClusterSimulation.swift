@@ -63,7 +63,8 @@ public struct ClusterSimulation: Sendable {
     }
 
     mutating func addNode(_ id: NodeID, bootstrap: Membership?) {
-        nodes.insert(SimNode(id: id, config: coreConfig(id), bootstrap: bootstrap, lazyFsync: config.injectedBug == .lazyFsync))
+        let config = coreConfig(id)
+        nodes.insert(SimNode(id: id, config: config, bootstrap: bootstrap, diskSeed: rng.next(), lazyFsync: self.config.injectedBug == .lazyFsync))
     }
 
     /// Slots of the nodes that are up, in creation order.
@@ -111,9 +112,6 @@ public struct ClusterSimulation: Sendable {
         checker.tick = now
         // Batches deferred last tick reach the disk now; a crash just before lost them.
         for i in upSlots where nodes.all[i].deferred { process(i) }
-        if config.injectedBug == .lazyFsync, now % 50 == 0 {
-            for i in upSlots { nodes.all[i].disk.flush() }
-        }
         for packet in network.due(now: now) { deliver(packet) }
         for i in upSlots {
             nodes.all[i].core.tick(nowMs: now * 10)
@@ -129,6 +127,8 @@ public struct ClusterSimulation: Sendable {
 
     /// Lets the node's core persist, send and apply, then carries out what it handed back.
     mutating func process(_ i: Int) {
+        // Another node's batch in this same tick may have stopped this one (a removal applied).
+        guard nodes.all[i].up else { return }
         nodes.all[i].deferred = false
         let out = nodes.all[i].core.process()
         let id = nodes.all[i].id
@@ -156,13 +156,26 @@ public struct ClusterSimulation: Sendable {
             network.send(from: i, epoch: boots, to: endpoint(leader), now: now, .forward(command, request: nil))
         }
         for event in out.events { record(id, event) }
-        if let fatal = out.fatal { checker.observeRuntimeViolation("\(id) stopped: storage failed: \(fatal)") }
+        if let fatal = out.fatal {
+            guard nodes.all[i].cutArmed else {
+                return checker.observeRuntimeViolation("\(id) stopped: storage failed: \(fatal)")
+            }
+            // The power cut the nemesis scheduled hit a write: the node dies, and comes back.
+            note("\(id) lost power: \(fatal)")
+            crash(id)
+            bounces.append((id, now + UInt64(1 + rng.below(3))))
+        }
     }
 
     mutating func record(_ id: NodeID, _ event: CoreEvent) {
         switch event {
         case .raft(let e):
             record(id, e)
+        case .storageStalled(let why):
+            stats.storageStalls += 1
+            note("\(id) storage stalled: \(why)")
+        case .storageRecovered:
+            note("\(id) storage recovered")
         case .invariant(let what):
             checker.observeRuntimeViolation(what)
         default:

@@ -13,6 +13,10 @@ enum Fault: Sendable, CaseIterable {
     case crashLeader
     /// Crash a node and restart it a few ticks later: what is not synced is lost, in the middle of things.
     case bounce
+    /// A node's disk fills up: its writes fail with ENOSPC until the fault heals.
+    case fullDisk
+    /// The power fails in the middle of one of a node's next few disk operations.
+    case powerCut
     case transfer
     case addLearner
     case promote
@@ -21,7 +25,7 @@ enum Fault: Sendable, CaseIterable {
     /// Faults that hold until healed, as opposed to one-off operations.
     var lasts: Bool {
         switch self {
-        case .transfer, .addLearner, .promote, .remove, .bounce: false
+        case .transfer, .addLearner, .promote, .remove, .bounce, .powerCut: false
         default: true
         }
     }

@@ -18,6 +18,10 @@ public struct SimulationResult: Sendable {
         public var membershipChanges = 0
         public var transfers = 0
         public var snapshotsInstalled = 0
+        /// Times a node's full disk refused a batch (the node held it and retried).
+        public var storageStalls = 0
+        /// Power cuts in the middle of a node's disk writes.
+        public var powerCuts = 0
         public var submitsAcknowledged = 0
         public var tasksSucceeded = 0
         public var finalCommit: UInt64 = 0

@@ -61,12 +61,16 @@ struct SimulationTests {
             totals.transfers += s.transfers
             totals.snapshotsInstalled += s.snapshotsInstalled
             totals.faults += s.faults
+            totals.storageStalls += s.storageStalls
+            totals.powerCuts += s.powerCuts
         }
         #expect(totals.faults > 20)
         #expect(totals.crashes > 0)
         #expect(totals.membershipChanges > 0)
         #expect(totals.transfers > 0)
         #expect(totals.snapshotsInstalled > 0)
+        #expect(totals.storageStalls > 0, "a full disk stalled a node's real storage")
+        #expect(totals.powerCuts > 0)
     }
 
     /// A checker that never fails proves nothing: plant real bugs in the simulated runtime

@@ -21,14 +21,17 @@ struct InProcessNode: Sendable {
     var config: NodeConfig { runtime.api.config }
 
     /// Starts a node: a founder bootstraps itself as the only voter; otherwise it waits, uninitialized.
-    static func start(id: String = "n1", founder: Bool = true, token: String? = token) async throws -> InProcessNode {
+    static func start(id: String = "n1", founder: Bool = true, token: String? = token,
+                      disk: any StorageDisk = PosixDisk(), fsync: Bool = false,
+                      configure: (inout NodeConfig) -> Void = { _ in }) async throws -> InProcessNode {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-\(id)-\(UUID().uuidString)").path
         var config = NodeConfig(id: id, raftPort: freePort(), adminPort: freePort(), dataDir: dir)
         config.token = token
         if founder { config.bootstrapPeers = [PeerSpec(id: id, raftAddress: config.raftAddress, adminAddress: config.adminAddress)] }
+        configure(&config)
         var options = StorageOptions()
-        options.fsync = false
-        let runtime = try await NodeRuntime.open(config, storage: options, logger: quiet)
+        options.fsync = fsync
+        let runtime = try await NodeRuntime.open(config, storage: options, disk: disk, logger: quiet)
         return InProcessNode(runtime: runtime, loop: Task { await runtime.driver.run() })
     }
 
@@ -53,8 +56,10 @@ struct InProcessNode: Sendable {
 
 /// Runs `body` with a started node (a leader when `founder`), stopping it however `body` ends.
 func withNode<T: Sendable>(id: String = "n1", founder: Bool = true, token: String? = InProcessNode.token,
+                           disk: any StorageDisk = PosixDisk(), fsync: Bool = false,
+                           configure: (inout NodeConfig) -> Void = { _ in },
                            _ body: (InProcessNode) async throws -> T) async throws -> T {
-    let node = try await InProcessNode.start(id: id, founder: founder, token: token)
+    let node = try await InProcessNode.start(id: id, founder: founder, token: token, disk: disk, fsync: fsync, configure: configure)
     do {
         if founder { try await node.waitUntilLeader() }
         let value = try await body(node)
