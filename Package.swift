@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "FlotillaNode",
             dependencies: [
-                "RaftCore", "TaskQueue", "NodeCore", "FlotillaAPI", "NodeStorage", "PeerTransport", "CSpawn",
+                "RaftCore", "TaskQueue", "NodeCore", "FlotillaAPI", "NodeStorage", "PeerTransport", "CSpawn", "CLastWords",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,6 +75,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The fatal-signal handler that leaves a dying node's reason as the last line of its log.
+        .systemLibrary(name: "CLastWords"),
         // posix_spawn's close-from action, which Swift's Glibc module leaves out.
         .systemLibrary(name: "CSpawn"),
         // The control plane: talks to nodes over HTTP and starts them as processes.
@@ -139,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage",
+                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

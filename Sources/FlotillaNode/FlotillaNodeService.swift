@@ -33,8 +33,7 @@ public enum FlotillaNodeService {
             forward: { forwarder.send($0, to: $1) },
             fatal: { message in
                 logger.critical("stopping: \(message)")
-                FileHandle.standardError.write(Data("flotilla node \(config.id): stopping: \(message)\n".utf8))
-                exit(3)
+                LastWords.die(node: config.id, message, status: 3)
             }))
 
         let app = Application(
@@ -63,6 +62,7 @@ public enum FlotillaNodeService {
         api.events.finishAll()
         try? await http.shutdown()
         await node.close()
+        logger.notice("shut down on request")
     }
 }
 

@@ -1,6 +1,7 @@
 import FlotillaAPI
 import Foundation
 import Glibc
+import NodeCore
 import NodeStorage
 import RaftCore
 import Synchronization
@@ -74,6 +75,16 @@ struct RaftDriverTests {
         let after = try await node.api.submit(submission("after"))
         #expect(await node.api.tasks(state: nil, node: nil, limit: 10).tasks.map(\.key).sorted() == ["after", "before", "held"])
         #expect(after.id != heldResult.id)
+        }
+    }
+
+    /// A node that notices it broke a safety property stops at once, saying which.
+    @Test func anInvariantViolationEndsTheNodeWithItsReason() async throws {
+        try await withDiskNode(MemoryDisk(seed: 5)) { node in
+            let reason = Mutex<String?>(nil)
+            await node.runtime.driver.setHooks(RaftDriver.Hooks(fatal: { message in reason.withLock { $0 = message } }))
+            await node.runtime.driver.record(.invariant("n1: commit went back from 7 to 5"))
+            #expect(reason.withLock { $0 } == "invariant violated: n1: commit went back from 7 to 5")
         }
     }
 

@@ -75,7 +75,8 @@ public enum ConsoleView {
         var row = s.row(o, leader: leader)
         // A local node's paused process is known before its last answer goes stale.
         if o.live == nil || o.process == .paused {
-            let what = o.process == .paused ? (ascii ? "|| PAUSED" : "‖ PAUSED") : (ascii ? "x DOWN" : "✕ DOWN")
+            let down = o.death != nil ? "DIED" : "DOWN"
+            let what = o.process == .paused ? (ascii ? "|| PAUSED" : "‖ PAUSED") : (ascii ? "x " : "✕ ") + down
             row[2] = what
             row[8] = o.staleness(at: s.takenAt).map { "stale \(formatAge($0))" } ?? "not answering"
         } else if let st = o.live {
@@ -98,7 +99,8 @@ public enum ConsoleView {
     static func healthRole(_ text: String) -> Role {
         if text.contains("healthy") { return .healthy }
         if text.contains("catching") || text.contains("snapshot") { return .catchingUp }
-        if text.contains("unreachable") || text.contains("cut") || text.contains("stale") || text.contains("not answering") { return .unreachable }
+        if text.contains("unreachable") || text.contains("cut") || text.contains("stale") || text.contains("not answering")
+            || text.contains("storage") { return .unreachable }
         return .text
     }
 

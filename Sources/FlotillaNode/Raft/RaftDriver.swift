@@ -40,7 +40,7 @@ actor RaftDriver {
         var stop: @Sendable ([TaskID]) -> Void = { _ in }
         /// A worker's report for the leader, at its admin address.
         var forward: @Sendable (Command, _ leaderAdmin: String) -> Void = { _, _ in }
-        /// Storage failed for good: the process must end with this reason.
+        /// Storage failed for good, or the node broke an invariant: the process must end with this reason.
         var fatal: @Sendable (String) -> Void = { _ in }
     }
 
@@ -253,6 +253,8 @@ actor RaftDriver {
             metrics.invariantViolations.increment()
             logger.critical("INVARIANT VIOLATED: \(what)")
             events.record("invariant", term: term, what)
+            // A node that broke a safety property must not go on acting on its state.
+            hooks.fatal("invariant violated: \(what)")
         }
     }
 

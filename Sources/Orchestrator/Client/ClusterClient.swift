@@ -41,6 +41,8 @@ public actor ClusterClient {
     private var watchInterval: Duration?
     /// Running `snapshots` streams.
     private var streams = 0
+    /// Why stopped local nodes ended, read from their logs when those change.
+    private var exits = NodeExitCache()
     /// cluster.json as last read, and its version then.
     private var spec: (spec: ClusterSpec, version: Launcher.SpecVersion?)?
 
@@ -153,7 +155,10 @@ public actor ClusterClient {
         var nodes: [NodeObservation] = []
         for m in known {
             var o = last[m.id] ?? NodeObservation(id: m.id, adminAddress: m.admin)
-            if let launcher, let node = spec?.node(m.id) { o.process = launcher.processState(node) }
+            if let launcher, let node = spec?.node(m.id) {
+                o.process = launcher.processState(node)
+                o.exit = o.process == .stopped ? exits.exit(of: node) : nil
+            }
             last[m.id] = o
             nodes.append(o)
         }

@@ -15,9 +15,11 @@ public struct NodeObservation: Sendable, Codable, Equatable {
     public var error: String?
     /// For nodes of a local cluster: whether the process runs, is paused, or is gone.
     public var process: ProcessState?
+    /// For a local node whose process is gone: why it ended, from its log.
+    public var exit: NodeExit?
 
     public init(id: String, adminAddress: String, status: NodeStatus? = nil, up: Bool = false, lastSeen: Date? = nil,
-                error: String? = nil, process: ProcessState? = nil) {
+                error: String? = nil, process: ProcessState? = nil, exit: NodeExit? = nil) {
         self.id = id
         self.adminAddress = adminAddress
         self.status = status
@@ -25,6 +27,13 @@ public struct NodeObservation: Sendable, Codable, Equatable {
         self.lastSeen = lastSeen
         self.error = error
         self.process = process
+        self.exit = exit
+    }
+
+    /// Why the node is gone when it died of its own accord (not stopped by an operator).
+    public var death: NodeExit? {
+        guard process == .stopped, let exit, !exit.byOperator else { return nil }
+        return exit
     }
 
     /// The status of a node that answered in this round.

@@ -37,11 +37,25 @@ extension ClusterSnapshot {
 
     public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
 
+    /// What the table cannot hold: why a node died, and a node's storage problem, one line each.
+    public func notes() -> [String] {
+        nodes.compactMap { o in
+            if let death = o.death { return "\(o.id) died: \(death.reason)" }
+            if let problem = o.live?.storageError { return "\(o.id) storage: \(problem)" }
+            return nil
+        }
+    }
+
+    /// The table, then its notes.
+    public func report() -> String {
+        ([table()] + (notes().isEmpty ? [] : [""] + notes())).joined(separator: "\n")
+    }
+
     /// The row, with the leader found once by the caller (a table of many nodes).
     public func row(_ o: NodeObservation, leader: NodeStatus?) -> [String] {
         guard let s = o.live else {
             let seen = o.staleness(at: takenAt).map { "last seen \(formatAge($0)) ago" } ?? "not answering"
-            let what = o.process == .paused ? "paused" : o.process == .stopped ? "stopped" : "down"
+            let what = o.process == .paused ? "paused" : o.death != nil ? "died" : o.process == .stopped ? "stopped" : "down"
             return [o.id, o.adminAddress, "-", o.status.map { "\($0.term)" } ?? "-", "-", "-", "-", "-", "\(what), \(seen)", "-", "-"]
         }
         let lag = s.role == .leader ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
@@ -55,6 +69,7 @@ extension ClusterSnapshot {
     public func health(of s: NodeStatus) -> String { health(of: s, leader: leader) }
 
     func health(of s: NodeStatus, leader: NodeStatus?) -> String {
+        if s.storageError != nil { return "storage-error" }
         if s.members.isEmpty { return "uninitialized" }
         if s.role == .leader { return "healthy" }
         guard let leader else { return "no-leader" }

@@ -2,7 +2,7 @@ import FlotillaAPI
 import Foundation
 
 /// Turns consecutive snapshots into the changes an operator wants to read: elections (and how
-/// long they took), a lost leader, term changes, nodes going down and coming back, membership
+/// long they took), a lost leader, term changes, nodes going down, dying (and why) and coming back, membership
 /// changes and joins asking for approval.
 public struct ChangeObserver: Sendable {
     var previous: ClusterSnapshot?
@@ -26,6 +26,10 @@ public struct ChangeObserver: Sendable {
                                         category: "node-down"))
             } else if before?.up == false, o.up {
                 out.append(ControlEvent(.observed, node: o.id, "\(o.id) is up", at: at, category: "node-up"))
+            }
+            // The process's end is read from its log, often a round after the node stopped answering.
+            if let death = o.death, death != before?.death {
+                out.append(ControlEvent(.observed, node: o.id, "\(o.id) died: \(death.reason)", ok: false, at: at, category: "node-died"))
             }
         }
         switch (p.leader, s.leader) {

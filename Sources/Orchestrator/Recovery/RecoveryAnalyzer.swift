@@ -84,7 +84,8 @@ public struct RecoveryAnalyzer: Sendable {
         }
         for o in s.nodes where o.process == .stopped && !intents.stopped.contains(o.id) {
             found.append(RecoveryFinding(key: "died:\(o.id)", node: o.id,
-                                         message: "\(o.id) died without an operator's kill; restart it", action: .restart(o.id)))
+                                         message: "\(o.id) died without an operator's kill\(o.death.map { " (\($0.reason))" } ?? ""); restart it",
+                                         action: .restart(o.id)))
         }
         if let leader = s.leader {
             for id in s.learners {

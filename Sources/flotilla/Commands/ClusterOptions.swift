@@ -20,8 +20,10 @@ struct ClusterOptions: ParsableArguments {
         if dir != nil, connect != nil { throw ValidationError("use either --dir or --connect, not both") }
     }
 
-    /// The control plane for this cluster. Progress events print to stderr.
-    func control() async throws -> ClusterControl {
+    /// The control plane for this cluster. Progress events print to stderr. A cluster that
+    /// answers nowhere is an error, except for a local cluster's `silentOK` caller (status
+    /// shows why its nodes are down).
+    func control(silentOK: Bool = false) async throws -> ClusterControl {
         let client: ClusterClient
         do {
             if let connect {
@@ -40,10 +42,9 @@ struct ClusterOptions: ParsableArguments {
         }
         // A cluster that answers nowhere is an error for every command.
         let s = await client.poll()
-        if s.live.isEmpty {
+        if s.live.isEmpty, !(silentOK && client.launcher != nil) {
             await client.shutdown()
-            let where_ = connect ?? directory
-            throw fail("no node of the cluster at \(where_) answers" + (connect == nil ? " (is it running? `flotilla up --dir \(directory)`)" : ""))
+            throw silence()
         }
         if let record {
             do {
@@ -61,6 +62,11 @@ struct ClusterOptions: ParsableArguments {
             }
         }
         return control
+    }
+
+    /// The error for a cluster no node of which answers.
+    func silence() -> ExitCode {
+        fail("no node of the cluster at \(connect ?? directory) answers" + (connect == nil ? " (is it running? `flotilla up --dir \(directory)`)" : ""))
     }
 
     /// Prints a value as JSON, or its table form.

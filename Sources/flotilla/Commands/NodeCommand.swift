@@ -37,6 +37,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    /// Tests prove a trap leaves its reason in the log by planting one.
+    @Option(help: .hidden) var plantedTrapAfterMs: Int?
 
     func run() async throws {
         var config = NodeConfig(id: id, raftPort: 0, adminPort: 0, dataDir: data)
@@ -80,6 +82,13 @@ struct NodeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "flotilla.\(id)")
         logger.logLevel = level
+        LastWords.install(node: id)
+        if let plantedTrapAfterMs {
+            Task.detached {
+                try await Task.sleep(for: .milliseconds(plantedTrapAfterMs))
+                fatalError("planted trap after \(plantedTrapAfterMs) ms (--planted-trap-after-ms)")
+            }
+        }
         do {
             try await FlotillaNodeService.run(config, logger: logger)
         } catch let e as NodeStartupError {

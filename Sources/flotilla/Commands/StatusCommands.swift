@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
-        let control = try await cluster.control()
+        let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
         if watch {
             let stop = StopSignal()
@@ -22,13 +22,15 @@ struct StatusCommand: AsyncParsableCommand {
                 if cluster.output == .json {
                     print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
                 } else {
-                    print("\u{1B}[H\u{1B}[2J" + "flotilla · \(s.headline)\n\n" + s.table() + "\n\nCtrl-C quits")
+                    print("\u{1B}[H\u{1B}[2J" + "flotilla · \(s.headline)\n\n" + s.report() + "\n\nCtrl-C quits")
                 }
             }
             return
         }
         let s = await control.snapshot()
-        cluster.print(s) { s.table() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") }
+        cluster.print(s) { s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") }
+        // Every node is shown, down ones with why; a cluster that answers nowhere still fails the command.
+        if s.live.isEmpty { throw cluster.silence() }
     }
 }
 

@@ -1,0 +1,54 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+
+/// A node that dies says why: its reason is the last line of its log, and `flotilla status`
+/// and the console's events show it, while a node the operator killed is not reported as dead.
+@Suite("Why a node died", .serialized)
+struct NodeDeathTests {
+    func lastLine(_ path: String) throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    @Test func aTrapLeavesItsReasonAsTheLastLineAndStatusShowsIt() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "1500"]) { c in
+            var observer = ChangeObserver()
+            let first = await c.view()
+            _ = observer.observe(first)
+            let v = try await c.waitFor("n1 to die of its planted trap", timeout: .seconds(30)) { $0.node("n1")?.death != nil }
+            let death = try #require(v.node("n1")?.death)
+            #expect(death.reason.contains("Fatal error: planted trap after 1500 ms"), "\(death.reason)")
+            #expect(death.reason.hasSuffix("[SIGILL]") || death.reason.hasSuffix("[SIGTRAP]"), "\(death.reason)")
+            let last = try lastLine(c.node("n1").logFile)
+            #expect(last.hasPrefix("flotilla node n1: died: "), "the log's last line: \(last)")
+            #expect(last.contains("planted trap"), "the log's last line: \(last)")
+
+            let events = observer.observe(v)
+            #expect(events.contains { $0.category == "node-died" && $0.message.contains("planted trap") }, "\(events.map(\.message))")
+
+            // The only node is dead: status still shows every node and why, and fails.
+            let status = try await flotilla(["status", "--dir", c.launcher.directory])
+            #expect(status.code == 1 && status.err.contains("answers"), "\(status)")
+            #expect(status.out.contains("  died, not answering"), "\(status)")
+            #expect(status.out.contains("n1 died: ") && status.out.contains("planted trap"), "\(status.out)")
+        }
+    }
+
+    @Test func aNodeTheOperatorKilledIsNotReportedDead() async throws {
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let victim = c.spec.nodes.first { $0.id != leader.id }!.id
+            try await c.control.kill(victim)
+            let v = try await c.waitFor("\(victim)'s process to be gone") { $0.node(victim)?.process == .stopped }
+            let exit = try #require(v.node(victim)?.exit)
+            #expect(exit.byOperator && exit.reason.contains("killed by the operator"), "\(exit)")
+            #expect(v.node(victim)?.death == nil)
+            #expect(v.notes().isEmpty, "\(v.notes())")
+            // Restarted, it starts a new life: the old kill no longer explains anything.
+            try await c.control.restart(victim)
+            try await c.waitFor("\(victim) back") { $0.node(victim)?.live != nil }
+            #expect(NodeExit.read(logFile: c.node(victim).logFile, node: victim)?.byOperator != true)
+        }
+    }
+}
