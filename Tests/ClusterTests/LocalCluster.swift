@@ -28,10 +28,14 @@ final class LocalCluster: @unchecked Sendable {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/flotilla").path
     }
 
-    init(nodes: Int, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder) throws {
+    /// Creates the cluster directory, lets `prepare` change it (say, mount a small file system
+    /// for a node's data), then starts every node.
+    init(nodes: Int, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
+         prepare: (ClusterSpec) throws -> Void = { _ in }) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
         launcher = Launcher(directory: dir, executable: LocalCluster.executable)
         spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs)
+        try prepare(spec)
         token = try launcher.token()
         cluster = try ClusterClient.local(launcher)
         client = cluster.admin
@@ -123,15 +127,15 @@ func withClusterSlot<T>(_ body: () async throws -> T) async throws -> T {
 
 /// Runs `body` with a fresh cluster (once a cluster slot is free) and always tears it down.
 func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
-                 _ body: (LocalCluster) async throws -> Void) async throws {
+                 prepare: (ClusterSpec) throws -> Void = { _ in }, _ body: (LocalCluster) async throws -> Void) async throws {
     try await withClusterSlot {
-        try await runCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, body)
+        try await runCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare, body)
     }
 }
 
-private func runCluster(nodes: Int, nodeArgs: [String], mode: Launcher.StartMode,
+private func runCluster(nodes: Int, nodeArgs: [String], mode: Launcher.StartMode, prepare: (ClusterSpec) throws -> Void,
                         _ body: (LocalCluster) async throws -> Void) async throws {
-    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode)
+    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare)
     do {
         try await body(cluster)
     } catch {
