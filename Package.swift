@@ -28,13 +28,16 @@ let package = Package(
         .target(name: "BinaryCoding", swiftSettings: strict),
         .target(name: "RaftCore", dependencies: ["BinaryCoding"], swiftSettings: strict),
         .target(name: "TaskQueue", dependencies: ["BinaryCoding"], swiftSettings: strict),
+        // What the simulator and the orchestrator both hold a cluster to: the safety rules, and
+        // the network shapes partitions cut. Pure.
+        .target(name: "ClusterRules", swiftSettings: strict),
         // One node's logic (persist -> send -> apply, proposals, the leader's task duties, worker
         // reports), driven alike by the node runtime and the simulator. Pure: the disk is a protocol.
         .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
         // The deterministic simulator: many nodes' own NodeCore and NodeStorage over in-memory disks on a seeded network.
         .target(
             name: "Simulation",
-            dependencies: ["RaftCore", "TaskQueue", "NodeCore", "NodeStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RaftCore", "TaskQueue", "NodeCore", "NodeStorage", "ClusterRules", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The admin API's wire types, shared by the node and every client.
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "FlotillaAPI", "CSpawn", "BinaryCoding",
+                "FlotillaAPI", "CSpawn", "BinaryCoding", "ClusterRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +116,8 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["TestSupport", "RaftCore"], swiftSettings: strict),
         .testTarget(name: "TaskQueueTests", dependencies: ["TestSupport", "TaskQueue"], swiftSettings: strict),
         .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ClusterRules"], swiftSettings: strict),
+        .testTarget(name: "ClusterRulesTests", dependencies: ["TestSupport", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
         .testTarget(
             name: "PeerTransportTests",
@@ -126,7 +130,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
-        .testTarget(name: "OrchestratorTests", dependencies: ["TestSupport", "Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["TestSupport", "Orchestrator", "FlotillaAPI", "BinaryCoding", "ClusterRules"],
+                    swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["TestSupport", "Console", "Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",

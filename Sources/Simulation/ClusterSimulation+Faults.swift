@@ -1,4 +1,5 @@
 import BinaryCoding
+import ClusterRules
 import NodeCore
 import NodeStorage
 import RaftCore
@@ -35,22 +36,25 @@ extension ClusterSimulation {
             var shuffled = members
             shuffled.shuffle(using: &rng)
             let k = 1 + rng.below(max(1, shuffled.count - 1))
-            cut(PartitionShape.groups(Array(shuffled[..<k]), Array(shuffled[k...])), "halves")
+            cut(NetworkShape.cuts(between: [Array(shuffled[..<k]), Array(shuffled[k...])]), "halves")
         case .isolateOne:
             let x = members[rng.below(members.count)]
-            cut(PartitionShape.groups([x], members.filter { $0 != x }), "isolate \(x)")
+            cut(NetworkShape.cuts(between: [[x], members.filter { $0 != x }]), "isolate \(x)")
         case .isolateLeader:
             guard let l = currentLeader else { return false }
-            cut(PartitionShape.groups([l], members.filter { $0 != l }), "isolate leader \(l)")
+            cut(NetworkShape.cuts(between: [[l], members.filter { $0 != l }]), "isolate leader \(l)")
         case .majorityRing:
-            cut(PartitionShape.majorityRing(members), "majority ring")
+            cut(NetworkShape.majoritiesRing(members), "majorities ring")
         case .bridge:
             guard members.count >= 3 else { return false }
-            cut(PartitionShape.bridge(members, bridge: members[rng.below(members.count)]), "bridge")
+            let bridge = members[rng.below(members.count)]
+            let rest = members.filter { $0 != bridge }
+            cut(NetworkShape.bridge(Array(rest[..<(rest.count / 2)]), Array(rest[(rest.count / 2)...])), "bridged by \(bridge)")
         case .oneWay:
             let x = members[rng.below(members.count)]
-            let cuts = members.filter { $0 != x }.map { (x, $0) }
-            cut(rng.chance(0.5) ? cuts : cuts.map { ($0.1, $0.0) }, "one-way \(x)")
+            let others = members.filter { $0 != x }
+            let out = rng.chance(0.5)
+            cut(NetworkShape.cuts(between: out ? [[x], others] : [others, [x]], oneWay: true), out ? "one-way from \(x)" : "one-way to \(x)")
         case .crash:
             let candidates = upNodes.filter { !removed.contains($0) }
             guard !candidates.isEmpty else { return false }
@@ -119,8 +123,8 @@ extension ClusterSimulation {
         return true
     }
 
-    mutating func cut(_ links: [(NodeID, NodeID)], _ what: String) {
-        for (a, b) in links { network.cut(from: endpoint(a), to: endpoint(b)) }
+    mutating func cut(_ links: [DirectedLink], _ what: String) {
+        for link in links { network.cut(from: endpoint(link.from), to: endpoint(link.to)) }
         note("partition: \(what)")
     }
 

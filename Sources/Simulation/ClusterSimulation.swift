@@ -1,4 +1,5 @@
 import BinaryCoding
+import ClusterRules
 import NodeCore
 import RaftCore
 import TaskQueue

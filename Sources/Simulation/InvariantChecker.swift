@@ -1,3 +1,4 @@
+import ClusterRules
 import RaftCore
 
 /// Read access to one node's log, as the checker needs it.
@@ -11,19 +12,8 @@ extension RaftNode: LogView {}
 
 /// One broken safety property, with the simulated time it was seen at.
 public struct Violation: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable, CaseIterable {
-        case electionSafety = "election-safety"
-        case leaderAppendOnly = "leader-append-only"
-        case logMatching = "log-matching"
-        case leaderCompleteness = "leader-completeness"
-        case stateMachineSafety = "state-machine-safety"
-        case termRegression = "term-regression"
-        case commitRegression = "commit-regression"
-        case lostSubmit = "lost-submit"
-        case duplicateSubmit = "duplicate-submit"
-        case duplicateCompletion = "duplicate-completion"
-        case runtime = "runtime-invariant"
-    }
+    /// The rules are the ones the orchestrator's monitor checks too.
+    public typealias Kind = SafetyRule
 
     public var kind: Kind
     public var tick: UInt64
@@ -39,19 +29,16 @@ public struct InvariantChecker: Sendable {
     public private(set) var violations: [Violation] = []
     public var tick: UInt64 = 0
 
-    /// Election Safety: the leader seen in each term.
-    private var leaderOfTerm: [UInt64: NodeID] = [:]
+    /// The rules every observer applies: election safety, terms and commits that never go
+    /// back, log matching at committed indexes, exactly-once submits.
+    private var rules = SafetyRules<UInt64>()
     /// Leader Append-Only: the (term, lastIndex, lastHash) each leader had when last seen.
     private var leaderTip: [NodeID: (term: UInt64, index: UInt64, hash: UInt64)] = [:]
-    /// Committed entries: index -> (term, hash), as any node reported them.
-    private var committed: [UInt64: UInt64] = [:]
     /// The highest committed index reported by a node while in each term. An entry a node
     /// reports committed in term X was committed in a term <= X, so every leader of a later term must hold it.
     private var highestCommitInTerm: [UInt64: (index: UInt64, hash: UInt64)] = [:]
     /// State Machine Safety: the hash of the entry applied at each index.
     private var applied: [UInt64: UInt64] = [:]
-    /// Per-node durable (term, commit), across restarts.
-    private var durable: [NodeID: (term: UInt64, commit: UInt64)] = [:]
     /// Completions accepted per (node, incarnation, task).
     private var completions: Set<String> = []
 
@@ -63,14 +50,14 @@ public struct InvariantChecker: Sendable {
         violations.append(Violation(kind: kind, tick: tick, detail: detail))
     }
 
+    mutating func fail(_ breach: RuleBreach?) {
+        if let breach { fail(breach.rule, breach.detail) }
+    }
+
     /// A node is leader in `term` with `log`. Checks Election Safety, Leader Append-Only
     /// and Leader Completeness.
     public mutating func observeLeader(_ node: NodeID, term: UInt64, log: some LogView) {
-        if let other = leaderOfTerm[term], other != node {
-            fail(.electionSafety, "\(other) and \(node) are both leader in term \(term)")
-        } else {
-            leaderOfTerm[term] = node
-        }
+        fail(rules.leader(node, term: term))
         if let tip = leaderTip[node], tip.term == term {
             if log.lastIndex < tip.index {
                 fail(.leaderAppendOnly, "leader \(node) (term \(term)) shrank its log from \(tip.index) to \(log.lastIndex)")
@@ -94,11 +81,7 @@ public struct InvariantChecker: Sendable {
     /// that committed the same index must agree on the whole prefix (Log Matching).
     public mutating func observeCommit(_ node: NodeID, term: UInt64, commit: UInt64, hash: UInt64) {
         guard commit > 0 else { return }
-        if let known = committed[commit] {
-            if known != hash { fail(.logMatching, "\(node) committed a different prefix at index \(commit)") }
-        } else {
-            committed[commit] = hash
-        }
+        fail(rules.committed(node, index: commit, hash: hash))
         if commit > highestCommitInTerm[term]?.index ?? 0 { highestCommitInTerm[term] = (commit, hash) }
     }
 
@@ -113,16 +96,7 @@ public struct InvariantChecker: Sendable {
 
     /// `node`'s durable hard state; term and commit never move back, restarts included.
     public mutating func observeDurable(_ node: NodeID, term: UInt64, commit: UInt64) {
-        // One lookup per call: this runs on every sync of every node. A node not seen yet
-        // starts at (0, 0), which no term or commit can go below.
-        func advance(_ last: inout (term: UInt64, commit: UInt64)) -> (term: UInt64, commit: UInt64) {
-            let before = last
-            last = (max(term, last.term), max(commit, last.commit))
-            return before
-        }
-        let last = advance(&durable[node, default: (0, 0)])
-        if term < last.term { fail(.termRegression, "\(node) term went back from \(last.term) to \(term)") }
-        if commit < last.commit { fail(.commitRegression, "\(node) commit went back from \(last.commit) to \(commit)") }
+        for breach in rules.progress(node, term: term, commit: commit) { fail(breach) }
     }
 
     /// A node accepted a completion of `task`; `incarnation` changes each time the node
@@ -137,17 +111,10 @@ public struct InvariantChecker: Sendable {
     /// Checks one node's task table against the submits clients saw acknowledged:
     /// every acknowledged key present exactly once, no key twice.
     public mutating func checkSubmits(_ node: NodeID, keysInState: [String], acknowledged: some Sequence<String>) {
-        var seen: [String: Int] = [:]
-        seen.reserveCapacity(keysInState.count)
-        for k in keysInState { seen[k, default: 0] += 1 }
-        if seen.count < keysInState.count {
-            for (k, n) in seen.filter({ $0.value > 1 }).sorted(by: { $0.key < $1.key }) {
-                fail(.duplicateSubmit, "\(node) holds \(n) tasks for idempotency key \(k)")
-            }
-        }
-        for k in acknowledged where seen[k] == nil {
-            fail(.lostSubmit, "\(node) has no task for acknowledged key \(k)")
-        }
+        var table: [String: [String]] = [:]
+        table.reserveCapacity(keysInState.count)
+        for k in keysInState { table[k, default: []].append("") }
+        for breach in SafetyRules<UInt64>.submits(table, node: node, acknowledged: acknowledged.lazy.map { (key: $0, id: nil) }) { fail(breach) }
     }
 
     /// A node reported a broken invariant itself.

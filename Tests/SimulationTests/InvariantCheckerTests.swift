@@ -1,3 +1,4 @@
+import ClusterRules
 import RaftCore
 import Testing
 @testable import Simulation

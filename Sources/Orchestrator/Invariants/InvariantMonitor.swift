@@ -1,3 +1,4 @@
+import ClusterRules
 import FlotillaAPI
 import Foundation
 
@@ -13,18 +14,20 @@ public struct Violation: Sendable, Codable, Equatable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// A broken rule of the ones the simulator checks too, under its title.
+    init(_ breach: RuleBreach) {
+        self.init(breach.rule.title, node: breach.node, breach.detail)
+    }
+
     public var description: String { "\(invariant): \(detail)" }
 }
 
 /// Checks the cluster's safety invariants over the stream of snapshots, task tables and log
 /// hashes it is shown. Pure: it holds what it has seen and reports each violation once.
 public struct InvariantMonitor: Sendable {
-    /// term -> the node seen leading it.
-    var leaders: [UInt64: String] = [:]
-    var lastTerm: [String: UInt64] = [:]
-    var lastCommit: [String: UInt64] = [:]
-    /// commit index -> (hash, node) for the commit hashes seen, to compare nodes at the same index.
-    var commitHashes: [UInt64: (hash: String, node: String)] = [:]
+    /// The rules the simulator checks too: one leader per term, terms and commits that never
+    /// go back, one commit hash per committed index.
+    var rules = SafetyRules<String>()
     /// task id -> the highest assignment epoch seen.
     var epochs: [String: UInt64] = [:]
     /// task id -> how it finished (state, epoch, result), once final.
@@ -43,8 +46,7 @@ public struct InvariantMonitor: Sendable {
 
     /// Forgets a node's history: after an operator wiped its data, its term and commit start over.
     public mutating func forget(_ node: String) {
-        lastTerm[node] = nil
-        lastCommit[node] = nil
+        rules.forget(node)
         wiped.insert(node)
     }
 
@@ -53,42 +55,20 @@ public struct InvariantMonitor: Sendable {
         checks += 1
         var found: [Violation] = []
         for st in s.live {
-            if st.role == .leader {
-                if let other = leaders[st.term], other != st.id {
-                    found.append(Violation("election safety", node: st.id, "\(other) and \(st.id) both led term \(st.term)"))
-                } else {
-                    leaders[st.term] = st.id
-                }
-            }
-            if wiped.contains(st.id), st.term < (lastTerm[st.id] ?? 0) || st.commit < (lastCommit[st.id] ?? 0) {
+            if st.role == .leader, let b = rules.leader(st.id, term: st.term) { found.append(Violation(b)) }
+            if wiped.contains(st.id), let h = rules.highest(st.id), st.term < h.term || st.commit < h.commit {
                 // The first sight of the wiped node's new life (an answer from before the wipe may have come late).
                 wiped.remove(st.id)
-                lastTerm[st.id] = nil
-                lastCommit[st.id] = nil
+                rules.forget(st.id)
             }
-            if let t = lastTerm[st.id], st.term < t {
-                found.append(Violation("monotonic term", node: st.id, "\(st.id)'s term went from \(t) back to \(st.term)"))
+            found += rules.progress(st.id, term: st.term, commit: st.commit).map(Violation.init)
+            if let b = SafetyRules<String>.indexOrder(st.id, applied: st.applied, commit: st.commit, lastIndex: st.lastIndex) {
+                found.append(Violation(b))
             }
-            if let c = lastCommit[st.id], st.commit < c {
-                found.append(Violation("monotonic commit", node: st.id, "\(st.id)'s commit went from \(c) back to \(st.commit)"))
-            }
-            lastTerm[st.id] = max(st.term, lastTerm[st.id] ?? 0)
-            lastCommit[st.id] = max(st.commit, lastCommit[st.id] ?? 0)
-            if !(st.applied <= st.commit && st.commit <= st.lastIndex) {
-                found.append(Violation("applied <= commit <= lastIndex", node: st.id,
-                                       "\(st.id) reports applied \(st.applied), commit \(st.commit), lastIndex \(st.lastIndex)"))
-            }
-            if st.commit > 0, !st.commitHash.isEmpty {
-                if let seen = commitHashes[st.commit], seen.node != st.id, seen.hash != st.commitHash {
-                    found.append(Violation("log matching", node: st.id,
-                                           "at index \(st.commit) \(seen.node) has hash \(seen.hash) but \(st.id) has \(st.commitHash)"))
-                } else if commitHashes[st.commit] == nil {
-                    commitHashes[st.commit] = (st.commitHash, st.id)
-                }
-            }
+            if !st.commitHash.isEmpty, let b = rules.committed(st.id, index: st.commit, hash: st.commitHash) { found.append(Violation(b)) }
         }
-        if commitHashes.count > 50_000, let cut = commitHashes.keys.sorted().dropLast(25_000).last {
-            commitHashes = commitHashes.filter { $0.key > cut }
+        if rules.committedCount > 50_000, let newest = s.live.map(\.commit).max(), newest > 25_000 {
+            rules.forgetCommitted(through: newest - 25_000)
         }
         return report(found)
     }
@@ -100,7 +80,7 @@ public struct InvariantMonitor: Sendable {
         let distinct = Set(hashes.values.map { "\($0.index)/\($0.term)/\($0.hash)" })
         guard distinct.count > 1, let index = hashes.values.first?.index else { return [] }
         let detail = hashes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.hash)@\($0.value.term)" }.joined(separator: " ")
-        return report([Violation("log matching", "nodes disagree on entry \(index): \(detail)")])
+        return report([Violation(SafetyRule.logMatching.title, "nodes disagree on entry \(index): \(detail)")])
     }
 
     /// The committed task table (from the leader) against the submits the cluster acknowledged (key -> task id).
@@ -108,28 +88,20 @@ public struct InvariantMonitor: Sendable {
     public mutating func observe(tasks: [TaskView], acknowledged: [String: String]) -> [Violation] {
         checks += 1
         var found: [Violation] = []
-        var byKey: [String: [TaskView]] = [:]
-        for t in tasks { byKey[t.key, default: []].append(t) }
-        for (key, id) in acknowledged.sorted(by: { $0.key < $1.key }) {
-            let copies = byKey[key] ?? []
-            if copies.isEmpty {
-                found.append(Violation("acknowledged submit present", "\(key) (task \(id)) was acknowledged but is not in the task table"))
-            } else if copies.count > 1 {
-                found.append(Violation("exactly once", "\(key) is in the task table \(copies.count) times: \(copies.map(\.id).joined(separator: ", "))"))
-            } else if copies[0].id != id {
-                found.append(Violation("acknowledged submit present", "\(key) was acknowledged as \(id) but the table holds \(copies[0].id)"))
-            }
-        }
+        var table: [String: [String]] = [:]
+        for t in tasks { table[t.key, default: []].append(t.id) }
+        found += SafetyRules<String>.submits(table, node: nil, acknowledged: acknowledged.sorted { $0.key < $1.key }.map { (key: $0.key, id: $0.value) })
+            .map(Violation.init)
         for t in tasks {
             if let e = epochs[t.id], t.epoch < e {
-                found.append(Violation("fencing epochs grow", "task \(t.id)'s epoch went from \(e) back to \(t.epoch)"))
+                found.append(Violation(SafetyRule.fencingEpochs.title, "task \(t.id)'s epoch went from \(e) back to \(t.epoch)"))
             }
             epochs[t.id] = max(t.epoch, epochs[t.id] ?? 0)
             let final = t.state.isFinal
             let outcome = "\(t.state) at epoch \(t.epoch) on \(t.node ?? "-")"
             if let previous = finals[t.id] {
                 if previous != outcome {
-                    found.append(Violation("one accepted completion", "task \(t.id) finished as \(previous), later as \(outcome)"))
+                    found.append(Violation(SafetyRule.duplicateCompletion.title, "task \(t.id) finished as \(previous), later as \(outcome)"))
                 }
             } else if final {
                 finals[t.id] = outcome

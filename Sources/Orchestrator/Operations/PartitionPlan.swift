@@ -1,3 +1,4 @@
+import ClusterRules
 import Foundation
 import FlotillaAPI
 
@@ -31,14 +32,18 @@ public struct PartitionPlan: Sendable, Equatable {
         let rest = members.filter { !seen.contains($0) }
         if !rest.isEmpty { groups.append(rest) }
         guard groups.count >= 2 else { throw OrchestratorError("a partition needs at least two sides; every node is in one group") }
-        var rules: [String: FaultSpec] = [:]
-        for (i, g) in groups.enumerated() {
-            if oneWay, i > 0 { continue }
-            let others = members.filter { !g.contains($0) }
-            for id in g { rules[id] = FaultSpec(drop: others, direction: oneWay ? .out : .both) }
-        }
         let text = groups.map { "{\($0.joined(separator: ","))}" }.joined(separator: oneWay ? " -/-> " : " | ")
-        return PartitionPlan(description: text, rules: rules)
+        return PartitionPlan(description: text, cuts: NetworkShape.cuts(between: groups, oneWay: oneWay), members: members)
+    }
+
+    /// The plan that makes `cuts`: each node drops what it must not send (and, where its cuts
+    /// run both ways with the same peers, what it must not hear), peers in member order.
+    init(description: String, cuts: [DirectedLink], members: [String]) {
+        var rules: [String: FaultSpec] = [:]
+        for (id, d) in NetworkShape.drops(cuts) {
+            rules[id] = FaultSpec(drop: members.filter(d.sendingTo.contains), direction: d.bothWays ? .both : .out)
+        }
+        self.init(description: description, rules: rules)
     }
 
     /// `n1,n2|n3` (or `n1,n2->n3` one way), or a shape name: leader, minority, majorities-ring, bridge.
@@ -77,16 +82,8 @@ public struct PartitionPlan: Sendable, Equatable {
     public static func majoritiesRing(members: [String]) throws -> PartitionPlan {
         let n = members.count
         guard n >= 5 else { throw OrchestratorError("a majorities ring needs at least 5 nodes (have \(n)); with fewer every node sees every other") }
-        let reach = (n / 2 + 1) / 2  // neighbours on each side: 1 + 2*reach is a majority
-        var rules: [String: FaultSpec] = [:]
-        for (i, id) in members.enumerated() {
-            let drop = members.enumerated().filter { j, _ in
-                let d = abs(i - j)
-                return min(d, n - d) > reach
-            }.map(\.element)
-            rules[id] = FaultSpec(drop: drop)
-        }
-        return PartitionPlan(description: "majorities ring over \(members.joined(separator: ","))", rules: rules)
+        return PartitionPlan(description: "majorities ring over \(members.joined(separator: ","))",
+                             cuts: NetworkShape.majoritiesRing(members), members: members)
     }
 
     /// Two halves that reach each other only through one follower in the middle.
@@ -99,9 +96,7 @@ public struct PartitionPlan: Sendable, Equatable {
         if let leader, let i = rest.firstIndex(of: leader) { rest.swapAt(0, i) }
         let a = Array(rest.prefix(rest.count / 2 + rest.count % 2))
         let b = Array(rest.suffix(rest.count / 2))
-        var rules: [String: FaultSpec] = [:]
-        for id in a { rules[id] = FaultSpec(drop: b) }
-        for id in b { rules[id] = FaultSpec(drop: a) }
-        return PartitionPlan(description: "{\(a.joined(separator: ","))} | {\(b.joined(separator: ","))} bridged by \(middle)", rules: rules)
+        return PartitionPlan(description: "{\(a.joined(separator: ","))} | {\(b.joined(separator: ","))} bridged by \(middle)",
+                             cuts: NetworkShape.bridge(a, b), members: members)
     }
 }
