@@ -118,6 +118,8 @@ let package = Package(
         .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "ClusterRulesTests", dependencies: ["TestSupport", "ClusterRules"], swiftSettings: strict),
+        // The layering, checked from the sources' imports.
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
         .testTarget(
             name: "PeerTransportTests",
