@@ -79,7 +79,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The fatal-signal handler that leaves a dying node's reason as the last line of its log.
-        .systemLibrary(name: "CLastWords"),
+        .target(name: "CLastWords"),
         // posix_spawn's close-from action, which Swift's Glibc module leaves out.
         .systemLibrary(name: "CSpawn"),
         // The control plane: talks to nodes over HTTP and starts them as processes.

@@ -1,23 +1,34 @@
-#ifndef FLOTILLA_LAST_WORDS_H
-#define FLOTILLA_LAST_WORDS_H
 // A node that dies of a trap or a fatal signal says why on the last line of its log.
 //
 // The handler runs inside a dying process, so it only uses async-signal-safe calls. It reads
 // the tail of stderr (the node's log file) for the runtime's message ("...: Fatal error: ..."),
 // lets the previous handler (Swift's backtracer) print what it prints, writes
 // "<prefix><reason>\n" after it, and dies of the same signal.
+#include "LastWords.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
-static inline struct sigaction *flotilla_lw_previous(void) { static struct sigaction table[65]; return table; }
-static inline char *flotilla_lw_prefix(void) { static char prefix[160]; return prefix; }
+static struct sigaction previous_handlers[65];
+static char last_words_prefix[160];
 // Where stderr ended when the handler was installed: only what this process wrote is searched.
-static inline off_t *flotilla_lw_start(void) { static off_t start; return &start; }
+static off_t stderr_start;
 
-static inline const char *flotilla_lw_signal_name(int sig) {
+// Writes all of `text` to stderr, as far as stderr takes it.
+static void put(const char *text) {
+    size_t left = strlen(text);
+    while (left > 0) {
+        ssize_t n = write(2, text, left);
+        if (n <= 0) return;
+        text += n;
+        left -= (size_t)n;
+    }
+}
+
+static const char *signal_name(int sig) {
     switch (sig) {
     case SIGILL: return "SIGILL";
     case SIGTRAP: return "SIGTRAP";
@@ -31,12 +42,12 @@ static inline const char *flotilla_lw_signal_name(int sig) {
 
 // Copies into `out` the last line of the tail of fd 2 (written since the install) that holds one
 // of the runtime's failure markers; returns its length (0: none, or stderr is not a file).
-static inline size_t flotilla_lw_runtime_message(char *out, size_t cap) {
+static size_t runtime_message(char *out, size_t cap) {
     static char tail[16384];
     struct stat st;
     if (fstat(2, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return 0;
     off_t from = st.st_size > (off_t)sizeof tail ? st.st_size - (off_t)sizeof tail : 0;
-    if (from < *flotilla_lw_start()) from = *flotilla_lw_start();
+    if (from < stderr_start) from = stderr_start;
     if (from >= st.st_size) return 0;
     // stderr is open for writing only: read the same file through a descriptor of our own.
     int fd = open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
@@ -63,47 +74,43 @@ static inline size_t flotilla_lw_runtime_message(char *out, size_t cap) {
     return len;
 }
 
-static inline void flotilla_lw_handler(int sig, siginfo_t *info, void *context) {
+static void handler(int sig, siginfo_t *info, void *context) {
     static char reason[1024];
-    size_t len = flotilla_lw_runtime_message(reason, sizeof reason);
-    struct sigaction previous = flotilla_lw_previous()[sig];
+    size_t len = runtime_message(reason, sizeof reason);
+    struct sigaction previous = previous_handlers[sig];
     if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
         previous.sa_sigaction(sig, info, context);
     } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
         previous.sa_handler(sig);
     }
-    const char *prefix = flotilla_lw_prefix();
-    write(2, "\n", 1);
-    write(2, prefix, strlen(prefix));
+    put("\n");
+    put(last_words_prefix);
     if (len > 0) {
-        write(2, reason, len);
-        write(2, " [", 2);
-        write(2, flotilla_lw_signal_name(sig), strlen(flotilla_lw_signal_name(sig)));
-        write(2, "]", 1);
+        put(reason);
+        put(" [");
+        put(signal_name(sig));
+        put("]\n");
     } else {
-        const char *what = "killed by ";
-        write(2, what, strlen(what));
-        write(2, flotilla_lw_signal_name(sig), strlen(flotilla_lw_signal_name(sig)));
+        put("killed by ");
+        put(signal_name(sig));
+        put("\n");
     }
-    write(2, "\n", 1);
     signal(sig, SIG_DFL);
     // Pending until this handler returns; a trap would also strike again on return.
     raise(sig);
 }
 
-/// Installs the handler for the fatal signals, in front of any installed before.
-static inline void flotilla_last_words_install(const char *prefix) {
-    strncpy(flotilla_lw_prefix(), prefix, 159);
+void flotilla_last_words_install(const char *prefix) {
+    strncpy(last_words_prefix, prefix, 159);
     struct stat st;
-    *flotilla_lw_start() = (fstat(2, &st) == 0 && S_ISREG(st.st_mode)) ? st.st_size : 0;
+    stderr_start = (fstat(2, &st) == 0 && S_ISREG(st.st_mode)) ? st.st_size : 0;
     int sigs[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
     for (int i = 0; i < 6; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = flotilla_lw_handler;
+        sa.sa_sigaction = handler;
         sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
         sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, &flotilla_lw_previous()[sigs[i]]);
+        sigaction(sigs[i], &sa, &previous_handlers[sigs[i]]);
     }
 }
-#endif
