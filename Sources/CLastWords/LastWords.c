@@ -2,8 +2,8 @@
 //
 // The handler runs inside a dying process, so it only uses async-signal-safe calls. It reads
 // the tail of stderr (the node's log file) for the runtime's message ("...: Fatal error: ..."),
-// lets the previous handler (Swift's backtracer) print what it prints, writes
-// "<prefix><reason>\n" after it, and dies of the same signal.
+// writes "<prefix><reason>\n", lets the previous handler (Swift's backtracer) print what it
+// prints, writes the line again so that it ends the log, and dies of the same signal.
 #include "LastWords.h"
 
 #include <fcntl.h>
@@ -74,19 +74,12 @@ static size_t runtime_message(char *out, size_t cap) {
     return len;
 }
 
-static void handler(int sig, siginfo_t *info, void *context) {
-    static char reason[1024];
-    size_t len = runtime_message(reason, sizeof reason);
-    struct sigaction previous = previous_handlers[sig];
-    if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
-        previous.sa_sigaction(sig, info, context);
-    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
-        previous.sa_handler(sig);
-    }
+// Writes "<prefix><reason>\n" on a line of its own.
+static void say_why(int sig, const char *runtime_message) {
     put("\n");
     put(last_words_prefix);
-    if (len > 0) {
-        put(reason);
+    if (runtime_message[0] != 0) {
+        put(runtime_message);
         put(" [");
         put(signal_name(sig));
         put("]\n");
@@ -94,6 +87,22 @@ static void handler(int sig, siginfo_t *info, void *context) {
         put("killed by ");
         put(signal_name(sig));
         put("\n");
+    }
+}
+
+static void handler(int sig, siginfo_t *info, void *context) {
+    static char reason[1024];
+    reason[0] = 0;
+    runtime_message(reason, sizeof reason);
+    // Said before the backtracer runs too: on some signals it never comes back.
+    say_why(sig, reason);
+    struct sigaction previous = previous_handlers[sig];
+    if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
+        previous.sa_sigaction(sig, info, context);
+        say_why(sig, reason);
+    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+        previous.sa_handler(sig);
+        say_why(sig, reason);
     }
     signal(sig, SIG_DFL);
     // Pending until this handler returns; a trap would also strike again on return.

@@ -15,6 +15,12 @@ struct NodeExitTests {
         #expect(NodeExit.parse(storage, node: "n2")?.reason == "storage failed: fsync: Input/output error")
     }
 
+    @Test func aBacktraceThatNeverFinishedStillHasTheReasonBeforeIt() {
+        let log = ["flotilla: starting n2", info, "", "flotilla node n2: died: killed by SIGSEGV",
+                   "*** Program crashed: Bad pointer dereference at 0x0 ***", "Registers:"].joined(separator: "\n")
+        #expect(NodeExit.parse(log, node: "n2") == NodeExit(reason: "killed by SIGSEGV", byOperator: false))
+    }
+
     @Test func aStartupRefusalIsItsReasonToo() {
         let log = "flotilla: starting n2\nflotilla node n2: WAL segment 3 is corrupt at offset 81920\n"
         #expect(NodeExit.parse(log, node: "n2") == NodeExit(reason: "WAL segment 3 is corrupt at offset 81920", byOperator: false))

@@ -37,9 +37,10 @@ public struct NodeExit: Sendable, Codable, Equatable {
         if let note = lines.last(where: { $0.hasPrefix(notePrefix) }) {
             return NodeExit(reason: String(note.dropFirst(notePrefix.count)), byOperator: true)
         }
+        // The node's own line ends the log, or (when a backtrace never finished) stands before it.
         let own = "flotilla node \(node): "
-        if last.hasPrefix(own) {
-            var reason = last.dropFirst(own.count)
+        if let said = last.hasPrefix(own) ? last : lines.last(where: { $0.hasPrefix(own + "died: ") }) {
+            var reason = said.dropFirst(own.count)
             if reason.hasPrefix("died: ") { reason = reason.dropFirst("died: ".count) }
             return NodeExit(reason: String(reason), byOperator: false)
         }
