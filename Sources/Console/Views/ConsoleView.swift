@@ -3,7 +3,9 @@ import Foundation
 import Orchestrator
 
 /// Lays the console out for a terminal size and draws the model into a canvas. Narrow
-/// terminals drop panels in a fixed order: reachability, then tasks, then events.
+/// terminals drop the nodes table's least useful columns first (address, uptime, leader,
+/// applied; never status, lag or tasks), then the reachability matrix; tasks and events stack
+/// when they cannot stand side by side, and short terminals keep the events alone.
 public enum ConsoleView {
     public static let minWidth = 60
     public static let minHeight = 12
@@ -35,6 +37,10 @@ public enum ConsoleView {
                 let tw = width * 45 / 100
                 tasks(&c, m, x: 0, y: bottomY, w: tw, h: bottomH)
                 events(&c, m, x: tw, y: bottomY, w: width - tw, h: bottomH)
+            } else if bottomH >= stackedMinHeight {
+                let th = bottomH * 2 / 5
+                tasks(&c, m, x: 0, y: bottomY, w: width, h: th)
+                events(&c, m, x: 0, y: bottomY + th, w: width, h: bottomH - th)
             } else {
                 events(&c, m, x: 0, y: bottomY, w: width, h: bottomH)
             }
@@ -46,29 +52,58 @@ public enum ConsoleView {
 
     // MARK: - Panels
 
+    /// Below this height the bottom area holds the events alone; from it, tasks above events.
+    static let stackedMinHeight = 10
+
     static func header(_ c: inout Canvas, _ m: ConsoleModel) {
+        let clock = clockTime(m.now)
+        let room = c.width - clock.count - 3  // a gap of two before the clock
+        // The sparkline shrinks, then the node count and the recovery mode go, then the
+        // sparkline; what is left (leader, term, commit, rate, REC, modes) always shows.
+        let variants: [(spark: Int, count: Bool, recovery: Bool)] = [(12, true, true), (6, true, true), (6, false, true), (6, false, false), (0, false, false)]
+        for v in variants {
+            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, ascii: c.ascii)
+            if line.count <= room || v.spark == 0 {
+                c.put(line, x: 0, y: 0, role: .title, bold: true, maxWidth: room)
+                break
+            }
+        }
+        c.put(clock, x: c.width - clock.count - 1, y: 0, role: .dim)
+    }
+
+    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, ascii: Bool) -> String {
         let s = m.snapshot
-        var parts = ["flotilla", "\(s.nodes.count) nodes"]
+        var parts = ["flotilla"]
+        if count { parts.append("\(s.nodes.count) nodes") }
         if let l = s.leader {
             parts += ["leader \(l.id)", "term \(l.term)", "commit \(grouped(l.commit))"]
         } else {
             parts.append(s.uninitialized ? "uninitialized" : "NO LEADER")
         }
-        let rate = m.opsHistory.last ?? 0
-        parts.append("\(compact(rate)) ops/s \(sparkline(m.opsHistory.suffix(12), ascii: c.ascii))")
-        parts.append("recovery \(m.recovery.rawValue)")
+        let rate = "\(compact(m.opsHistory.last ?? 0)) ops/s"
+        parts.append(spark > 0 ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
+        if recovery { parts.append("recovery \(m.recovery.rawValue)") }
         if m.playback != nil { parts.append("PLAYBACK") }
         if m.loadOn { parts.append("load on") }
         if m.readonly { parts.append("read-only") }
-        let dot = c.ascii ? "*" : "●"
-        var line = " " + parts.joined(separator: c.ascii ? " | " : " · ")
-        if m.recording { line += "  \(dot) REC" }
-        let clock = clockTime(m.now)
-        c.put(line, x: 0, y: 0, role: .title, bold: true, maxWidth: c.width - clock.count - 1)
-        c.put(clock, x: c.width - clock.count - 1, y: 0, role: .dim)
+        var line = " " + parts.joined(separator: ascii ? " | " : " · ")
+        if m.recording { line += "  \(ascii ? "*" : "●") REC" }
+        return line
     }
 
     static let nodeHeader = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", "TASKS", "UPTIME"]
+    /// The columns a narrow terminal drops, first to last; the others always show.
+    static let droppableColumns = ["ADDRESS", "UPTIME", "LEADER", "APPLIED"]
+
+    /// The columns (indices into `nodeHeader`) that fit `room` cells, given every column's width.
+    static func nodeColumns(widths: [Int], room: Int) -> [Int] {
+        var kept = Array(nodeHeader.indices)
+        func total() -> Int { kept.map { widths[$0] }.reduce(0, +) + 2 * (kept.count - 1) }
+        for name in droppableColumns where total() > room {
+            kept.removeAll { nodeHeader[$0] == name }
+        }
+        return kept
+    }
 
     /// The row of one node, with the role word and status made plain without colour.
     static func nodeRow(_ o: NodeObservation, _ s: ClusterSnapshot, leader: NodeStatus?, ascii: Bool) -> [String] {
@@ -110,12 +145,13 @@ public enum ConsoleView {
         let leader = s.leader
         let rows = s.nodes.map { nodeRow($0, s, leader: leader, ascii: c.ascii) }
         let widths = nodeHeader.indices.map { i in ([nodeHeader] + rows).map { $0[i].count }.max() ?? 0 }
+        let columns = nodeColumns(widths: widths, room: w - 3)
         func draw(_ cells: [String], at row: Int, roles: [Role], bold: Bool) {
             var col = x + 2
-            for (i, text) in cells.enumerated() {
+            for i in columns {
                 let room = x + w - 1 - col
                 if room <= 0 { break }
-                c.put(text, x: col, y: row, role: roles[i], bold: bold, maxWidth: room)
+                c.put(cells[i], x: col, y: row, role: roles[i], bold: bold, maxWidth: room)
                 col += widths[i] + 2
             }
         }
