@@ -27,12 +27,17 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// Why this node's disk refuses writes, while it does (a full disk): the node still answers
     /// reads, refuses writes with a `storage` error, and resumes by itself once space returns.
     public var storageError: String?
+    /// How long ago this node last heard from a leader other than itself, by its own clock (nil:
+    /// never). A new leader's value is when it last heard from the one before it.
+    public var leaderContactAgeMs: UInt64?
+    /// How long this node has led, by its own clock; nil unless it leads.
+    public var leaderForMs: UInt64?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
                 members: [MemberInfo], peers: [PeerInfo], tasks: TaskCounts, faults: FaultSpec,
                 raftAddress: String, adminAddress: String, uptimeMs: UInt64, version: String = flotillaVersion,
-                storageError: String? = nil) {
+                storageError: String? = nil, leaderContactAgeMs: UInt64? = nil, leaderForMs: UInt64? = nil) {
         self.id = id
         self.clusterID = clusterID
         self.role = role
@@ -53,6 +58,22 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.uptimeMs = uptimeMs
         self.version = version
         self.storageError = storageError
+        self.leaderContactAgeMs = leaderContactAgeMs
+        self.leaderForMs = leaderForMs
+    }
+
+    /// How long the election that made this node leader took, in ms, by its own clock: from the
+    /// last word it heard from the previous leader to taking over. Nil unless it leads and heard one.
+    public var electionMs: UInt64? {
+        guard let led = leaderForMs, let heard = leaderContactAgeMs, heard >= led else { return nil }
+        return heard - led
+    }
+
+    /// Moves the fields that age on their own forward by `ms` (a watcher saw no other change).
+    public mutating func age(by ms: UInt64) {
+        uptimeMs += ms
+        if let a = leaderContactAgeMs { leaderContactAgeMs = a + ms }
+        if let l = leaderForMs { leaderForMs = l + ms }
     }
 }
 

@@ -39,7 +39,10 @@ extension RaftDriver {
     func publish() {
         let faults = transport.faults
         let spec = FaultSpec(drop: faults.drop.sorted(), direction: .named(faults.direction.rawValue), delayMs: faults.delayMs, loss: faults.loss)
-        let status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
+        var status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
+        let now = ContinuousClock.now
+        status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
+        status.leaderForMs = ledSince.map { ageMs(now - $0) }
         let raft = core.raft
         metrics.term.set(Double(raft.term))
         metrics.isLeader.set(raft.role == .leader ? 1.0 : 0.0)
@@ -82,6 +85,12 @@ extension RaftDriver {
                           faults: faults, raftAddress: config.raftAddress, adminAddress: config.adminAddress,
                           uptimeMs: uptimeMs, storageError: core.fatal ?? core.storageProblem)
     }
+}
+
+/// A non-negative duration in whole milliseconds.
+func ageMs(_ d: Duration) -> UInt64 {
+    let c = d.components
+    return c.seconds < 0 ? 0 : UInt64(c.seconds) * 1000 + UInt64(c.attoseconds / 1_000_000_000_000_000)
 }
 
 /// Milliseconds since the Unix epoch: the timestamps the leader stamps on task commands.

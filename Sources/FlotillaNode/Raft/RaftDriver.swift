@@ -32,6 +32,10 @@ actor RaftDriver {
     var peerHints: [NodeID: String] = [:]
     var hooks = Hooks()
     var fsyncsSeen = 0
+    /// When this node last heard from a leader other than itself, and since when it leads (its
+    /// own monotonic clock): what makes an election's reported time real.
+    var heardFromLeaderAt: ContinuousClock.Instant?
+    var ledSince: ContinuousClock.Instant?
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -117,6 +121,7 @@ actor RaftDriver {
             core.tick(nowMs: wallClockMs())
         case .message(let m):
             core.receive(m)
+            if m.isFromLeader, m.from != config.id, m.term == core.raft.term { heardFromLeaderAt = .now }
         case .peerDown(let id):
             core.peerDisconnected(id)
         case let .propose(command, proposal):
@@ -262,6 +267,7 @@ actor RaftDriver {
         let term = core.raft.term
         switch event {
         case let .roleChanged(from, to, term):
+            if to == .leader { ledSince = .now } else if from == .leader { ledSince = nil }
             logger.info("role \(from.rawValue) -> \(to.rawValue) in term \(term)")
             events.record("role", term: term, "\(config.id) became \(to.rawValue) (was \(from.rawValue))")
         case let .leaderChanged(leader, term):

@@ -95,6 +95,8 @@ final class StatusBoard: Sendable {
     static func essence(of status: NodeStatus) -> NodeStatus {
         var e = status
         e.uptimeMs = 0
+        e.leaderContactAgeMs = e.leaderContactAgeMs.map { _ in 0 }
+        e.leaderForMs = e.leaderForMs.map { _ in 0 }
         for i in e.peers.indices { e.peers[i].lastContactMs = 0 }
         return e
     }

@@ -136,7 +136,7 @@ public actor ClusterClient {
         case .unchanged:
             // The node's clock moved on even though nothing else did.
             if let seen = o.lastSeen, o.status != nil {
-                o.status!.uptimeMs += UInt64(max(0, now.timeIntervalSince(seen)) * 1000)
+                o.status!.age(by: UInt64(max(0, now.timeIntervalSince(seen)) * 1000))
             }
             o.up = o.status != nil
             o.lastSeen = now

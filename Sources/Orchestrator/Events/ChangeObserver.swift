@@ -6,8 +6,6 @@ import Foundation
 /// changes and joins asking for approval.
 public struct ChangeObserver: Sendable {
     var previous: ClusterSnapshot?
-    /// When the cluster was last seen without its leader.
-    var leaderLostAt: Date?
 
     public init() {}
 
@@ -34,13 +32,20 @@ public struct ChangeObserver: Sendable {
         }
         switch (p.leader, s.leader) {
         case let (old?, nil):
-            leaderLostAt = leaderLostAt ?? at
             out.append(ControlEvent(.observed, node: old.id, "leader \(old.id) lost; no leader", ok: false, at: at, category: "leader-lost"))
         case let (old, new?) where old?.id != new.id || old?.term != new.term:
-            let took = (leaderLostAt ?? p.takenAt).distance(to: at)
-            out.append(ControlEvent(.observed, node: new.id, String(format: "%@ elected leader, term %llu (%.2f s)", new.id, new.term, took), at: at,
-                                    category: "election", durationMs: Int(took * 1000)))
-            leaderLostAt = nil
+            // Measured by the new leader's own clock: from the last it heard of the old leader to
+            // taking over. The snapshots' spacing says nothing about it.
+            let took: String, ms: Int?
+            if let e = new.electionMs {
+                (took, ms) = (String(format: " (%.2f s)", Double(e) / 1000), Int(e))
+            } else if let led = new.leaderForMs, new.leaderContactAgeMs == nil, new.uptimeMs >= led {
+                (took, ms) = (String(format: " (first leader it knew, %.2f s after its start)", Double(new.uptimeMs - led) / 1000), nil)
+            } else {
+                (took, ms) = ("", nil)
+            }
+            out.append(ControlEvent(.observed, node: new.id, "\(new.id) elected leader, term \(new.term)\(took)", at: at,
+                                    category: "election", durationMs: ms))
         default:
             break
         }
