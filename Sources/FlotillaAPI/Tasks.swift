@@ -36,10 +36,12 @@ public struct TaskView: Codable, Sendable, Equatable {
     public var updatedAt: UInt64
     public var result: String?
     public var error: String?
+    /// When its latest run started (the worker's clock, ms since the epoch); nil until one did.
+    public var startedAt: UInt64?
 
     public init(id: String, key: String, kind: String, args: [String: String], target: String?, state: TaskState,
                 node: String?, epoch: UInt64, attempts: Int, maxAttempts: Int, submittedAt: UInt64,
-                updatedAt: UInt64, result: String?, error: String?) {
+                updatedAt: UInt64, result: String?, error: String?, startedAt: UInt64? = nil) {
         self.id = id
         self.key = key
         self.kind = kind
@@ -54,6 +56,7 @@ public struct TaskView: Codable, Sendable, Equatable {
         self.updatedAt = updatedAt
         self.result = result
         self.error = error
+        self.startedAt = startedAt
     }
 }
 

@@ -63,6 +63,7 @@ extension TaskQueueState {
             return [.rejected(rejection)]
         }
         move(p, to: .running, node: node, at: at)
+        records[p].startedAt = at
         return [.started(task, node: node, epoch: epoch)]
     }
 

@@ -1,8 +1,8 @@
 import BinaryCoding
 
 extension TaskQueueState {
-    /// The snapshot format this code writes and reads.
-    static let snapshotFormat: UInt8 = 1
+    /// The snapshot format this code writes; it reads this one and format 1 (no start times).
+    static let snapshotFormat: UInt8 = 2
 
     /// The full state in binary, byte-for-byte identical for equal states, for Raft log compaction.
     /// Only tasks, queue order and counters are stored; every index is rebuilt on restore.
@@ -22,6 +22,7 @@ extension TaskQueueState {
             w.write(varint: record.updatedAt)
             w.write(optional: record.result)
             w.write(optional: record.error)
+            w.write(varint: record.startedAt.map { $0 &+ 1 } ?? 0)
         }
         w.write(varint: fifo.count)
         for p in fifo.positions { w.write(varint: p) }
@@ -37,7 +38,7 @@ extension TaskQueueState {
         self.init()
         var r = ByteReader(bytes)
         let format = try r.readByte()
-        guard format == Self.snapshotFormat else {
+        guard format == Self.snapshotFormat || format == 1 else {
             throw .unknownTag(offset: 0, tag: format, type: "task queue snapshot format")
         }
         let count = try r.readCount()
@@ -47,11 +48,15 @@ extension TaskQueueState {
             let key = try r.readString()
             let spec = try TaskSpec.decode(from: &r)
             let state = try TaskState.decode(from: &r)
-            let record = TaskRecord(
+            var record = TaskRecord(
                 id: Self.id(forPosition: p), key: key, spec: spec, state: state,
                 node: try r.readOptionalString(), epoch: try r.readVarint(), attempts: try r.readInt(),
                 submittedAt: try r.readVarint(), updatedAt: try r.readVarint(),
                 result: try r.readOptionalString(), error: try r.readOptionalString())
+            if format >= 2 {
+                let started = try r.readVarint()
+                record.startedAt = started == 0 ? nil : started - 1
+            }
             if let problem = TaskSpec.problem(key: key, spec: spec) {
                 throw .invalid(offset: start, reason: "task \(record.id): \(problem)")
             }

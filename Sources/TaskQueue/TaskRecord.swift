@@ -18,10 +18,12 @@ public struct TaskRecord: Sendable, Equatable {
     public var result: String?
     /// The message of the last failure or timeout.
     public var error: String?
+    /// When its latest run started (the worker's clock, milliseconds); nil until one did.
+    public var startedAt: UInt64?
 
     public init(
         id: TaskID, key: String, spec: TaskSpec, state: TaskState, node: String?, epoch: UInt64,
-        attempts: Int, submittedAt: UInt64, updatedAt: UInt64, result: String?, error: String?
+        attempts: Int, submittedAt: UInt64, updatedAt: UInt64, result: String?, error: String?, startedAt: UInt64? = nil
     ) {
         self.id = id
         self.key = key
@@ -34,5 +36,6 @@ public struct TaskRecord: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.result = result
         self.error = error
+        self.startedAt = startedAt
     }
 }

@@ -1,6 +1,6 @@
 import BinaryCoding
 import Testing
-import TaskQueue
+@testable import TaskQueue
 
 @Suite("Snapshot and restore")
 struct SnapshotTests {
@@ -10,6 +10,48 @@ struct SnapshotTests {
         let restored = try TaskQueueState(snapshot: bytes)
         #expect(restored == empty)
         #expect(restored.snapshot() == bytes)
+    }
+
+    /// A node upgraded onto an older data directory reads its format-1 snapshot: no start times yet.
+    @Test func aFormatOneSnapshotIsStillRead() throws {
+        var state = TaskQueueState()
+        _ = state.apply(.submit(key: "a", spec: TaskSpec(kind: "echo", args: ["text": "x"]), at: 10))
+        _ = state.apply(.submit(key: "b", spec: TaskSpec(kind: "sleep"), at: 11))
+        _ = state.apply(.assign(task: "t-1", node: "n1", epoch: 1, at: 12))
+        var w = ByteWriter()
+        w.write(UInt8(1))
+        w.write(varint: state.tasks.count)
+        for r in state.tasks {
+            w.write(r.key)
+            r.spec.encode(into: &w)
+            w.write(UInt8(r.state.code))
+            w.write(optional: r.node)
+            w.write(varint: r.epoch)
+            w.write(varint: r.attempts)
+            w.write(varint: r.submittedAt)
+            w.write(varint: r.updatedAt)
+            w.write(optional: r.result)
+            w.write(optional: r.error)
+        }
+        w.write(varint: 1)
+        w.write(varint: 1)
+        w.write(varint: 0)
+        w.write(varint: 0)
+        let restored = try TaskQueueState(snapshot: w.bytes)
+        #expect(restored == state)
+        #expect(restored.tasks.allSatisfy { $0.startedAt == nil })
+    }
+
+    @Test func aStartIsStampedAndSurvivesASnapshot() throws {
+        var state = TaskQueueState()
+        _ = state.apply(.submit(key: "a", spec: TaskSpec(kind: "sleep"), at: 100))
+        _ = state.apply(.assign(task: "t-1", node: "n1", epoch: 1, at: 104))
+        #expect(state.task("t-1")?.startedAt == nil)
+        _ = state.apply(.start(task: "t-1", node: "n1", epoch: 1, at: 0))
+        #expect(state.task("t-1")?.startedAt == 0, "a start at time 0 is still a start")
+        let restored = try TaskQueueState(snapshot: state.snapshot())
+        #expect(restored.task("t-1")?.startedAt == 0)
+        #expect(restored == state)
     }
 
     @Test(arguments: 1...12)
@@ -64,8 +106,8 @@ struct SnapshotTests {
 
     @Test func unknownFormatIsRejected() {
         var bytes = TaskQueueState().snapshot()
-        bytes[0] = 2
-        #expect(throws: DecodingError.unknownTag(offset: 0, tag: 2, type: "task queue snapshot format")) {
+        bytes[0] = 3
+        #expect(throws: DecodingError.unknownTag(offset: 0, tag: 3, type: "task queue snapshot format")) {
             try TaskQueueState(snapshot: bytes)
         }
     }
