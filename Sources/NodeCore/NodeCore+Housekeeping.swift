@@ -2,13 +2,13 @@ import RaftCore
 import TaskQueue
 
 extension NodeCore {
-    /// The leader's duties every `housekeepingTicks`: schedule queued tasks on members with
-    /// free slots that it hears from, requeue the tasks of members silent for
-    /// `requeueAfterElectionTimeouts`, and every `timeoutSweepTicks` time out overdue tasks
-    /// and requeue those held by nodes no longer members. Waits until an entry of its own
-    /// term committed and its previous batch applied, so it never acts on a stale queue.
-    mutating func leaderHousekeeping() {
-        guard raft.term(at: raft.commitIndex) == raft.term, applied >= housekeepingIndex else { return }
+    /// Whether the leader may act on its queue: an entry of its own term committed and its
+    /// previous batch of duties applied, so it never acts on a stale queue.
+    var mayActOnQueue: Bool { raft.term(at: raft.commitIndex) == raft.term && applied >= housekeepingIndex }
+
+    /// Free task slots by member (itself included) among those it heard from within an election
+    /// timeout, and the members silent for `requeueAfterElectionTimeouts`.
+    func survey() -> (status: RaftStatus, capacity: [String: Int], unreachable: [NodeID]) {
         let status = raft.status
         let addresses = status.membership.addresses
         let election = UInt64(config.raft.electionTicks)
@@ -22,6 +22,23 @@ extension NodeCore {
                 unreachable.append(peer.id)
             }
         }
+        return (status, capacity, unreachable)
+    }
+
+    /// Places queued tasks at once, after a batch applied (a submit queued one, a completion freed
+    /// a slot), instead of waiting for the next housekeeping round.
+    mutating func scheduleQueued() {
+        guard isLeader, queue.queuedCount > 0, mayActOnQueue else { return }
+        propose(queue.schedule(capacity: survey().capacity, at: nowMs, limit: config.scheduleLimit))
+    }
+
+    /// The leader's duties every `housekeepingTicks`: schedule queued tasks on members with
+    /// free slots that it hears from, requeue the tasks of members silent for
+    /// `requeueAfterElectionTimeouts`, and every `timeoutSweepTicks` time out overdue tasks
+    /// and requeue those held by nodes no longer members.
+    mutating func leaderHousekeeping() {
+        guard mayActOnQueue else { return }
+        let (status, capacity, unreachable) = survey()
         var commands = queue.schedule(capacity: capacity, at: nowMs, limit: config.scheduleLimit)
         for node in unreachable where queue.load(on: node) > 0 {
             commands.append(.requeue(node: node, at: nowMs))
@@ -36,6 +53,11 @@ extension NodeCore {
                 }
             }
         }
+        propose(commands)
+    }
+
+    /// Proposes the leader's own commands; the last one's index is what the next round waits for.
+    private mutating func propose(_ commands: [Command]) {
         for c in commands {
             guard let at = try? raft.propose(c.encode()) else { break }
             housekeepingIndex = at.index

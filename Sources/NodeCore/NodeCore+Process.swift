@@ -68,6 +68,7 @@ extension NodeCore {
         if !ready.committed.isEmpty || ready.snapshot != nil {
             settleReports()
             resumeOwnTasksAfterReplay()
+            scheduleQueued()
         }
         maybeCompact()
     }

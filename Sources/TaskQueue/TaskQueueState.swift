@@ -36,6 +36,9 @@ public struct TaskQueueState: Sendable {
     /// Every task, in submission order.
     public var tasks: [TaskRecord] { records }
 
+    /// How many tasks wait in the queue.
+    public var queuedCount: Int { fifo.count }
+
     /// The queued tasks, first to be scheduled first.
     public var queued: [TaskID] { fifo.positions.map { records[$0].id } }
 

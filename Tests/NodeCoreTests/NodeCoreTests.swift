@@ -60,6 +60,32 @@ struct NodeCoreTests {
         if worker != l { #expect(before >= 1, "a follower's report travels to the leader") }
     }
 
+    /// A queued task is placed as soon as its submit applies, not on the next housekeeping
+    /// round: with housekeeping far off, the assignment still goes out without a tick.
+    @Test func aSubmitIsScheduledAsSoonAsItAppliesWithoutWaitingForHousekeeping() throws {
+        var c = CoreCluster(3) { $0.housekeepingTicks = 1_000_000 }
+        let l = c.elect()
+        _ = c.run(upTo: 20) { _ in false }  // the leader's first entry commits
+        let ticksBefore = c.rounds
+        try c.cores[l]!.propose(submit("k1"), token: 1)
+        c.settle()
+        #expect(c.rounds == ticksBefore)
+        let started = c.ids.flatMap { c.all($0).flatMap(\.start) }
+        #expect(started.map(\.key) == ["k1"], "the assignment applied and a worker was handed the task within one settle")
+        // A completion that frees the only slot lets the next queued task in, again without a tick.
+        var one = CoreCluster(1, slots: 1) { $0.housekeepingTicks = 1_000_000 }
+        let only = one.elect()
+        _ = one.run(upTo: 20) { _ in false }
+        try one.cores[only]!.propose(submit("a"), token: 1)
+        try one.cores[only]!.propose(submit("b"), token: 2)
+        one.settle()
+        let first = try #require(one.all(only).flatMap(\.start).first)
+        #expect(one.cores[only]!.queue.queuedCount == 1)
+        one.cores[only]!.report(.complete(task: first.id, node: only, epoch: first.epoch, result: "ok", at: one.nowMs))
+        one.settle()
+        #expect(one.all(only).flatMap(\.start).map(\.key) == ["a", "b"])
+    }
+
     /// A report lost on the way is sent again every `reportResendTicks` until its effect applies.
     @Test func aLostReportIsSentAgainUntilItApplies() throws {
         var c = CoreCluster(3) { $0.reportResendTicks = 5 }

@@ -8,8 +8,8 @@ import Console
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Flotilla: replicated write throughput and latency, leader failover, console frame time.",
-        subcommands: [BenchWrite.self, BenchFailover.self, BenchConsole.self]
+        abstract: "Measure Flotilla: replicated write throughput and latency, task scheduling, leader failover, console frame time.",
+        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchConsole.self]
     )
 }
 
@@ -63,6 +63,63 @@ struct BenchWrite: AsyncParsableCommand {
         let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: leader.adminAddress, client: cluster.admin)
         for n in spec.nodes { _ = await launcher.stop(n) }
         await cluster.shutdown()
+        print(result.line)
+    }
+}
+
+struct BenchTasks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks",
+        abstract: "Submit tasks at a steady rate to a local cluster and measure how long they wait for a slot and to finish.",
+        discussion: """
+            The times are the cluster's own: the leader's clock at the submit, the worker's at the start and the finish.
+            Prints the queue length every half second, then: bench tasks: submitted=N finished=F submit_errors=E \
+            to_running_p50=… to_running_p99=… to_done_p50=… to_done_p99=… queue_max=Q queue_last_quarter_mean=M
+            """
+    )
+
+    @Option(help: "Nodes in the cluster.") var nodes = 3
+    @Option(help: "Task slots per node.") var slots = 4
+    @Option(help: "Submits per second.") var rate = 20.0
+    @Option(help: "How long to submit, e.g. 20s.") var duration = "20s"
+    @Option(help: "Task kind: sleep, echo, hash.") var kind = "sleep"
+    @Option(name: .customLong("arg"), help: "A task argument KEY=VALUE (repeatable); default ms=200 for sleep.") var args: [String] = []
+
+    func run() async throws {
+        let seconds = try parseDuration(duration, "--duration")
+        guard rate > 0, rate <= 10_000, nodes >= 1, slots >= 1 else { throw ValidationError("--rate 0-10000, --nodes 1+, --slots 1+") }
+        var taskArgs: [String: String] = kind == "sleep" ? ["ms": "200"] : kind == "echo" ? ["text": "bench"] : [:]
+        for a in args {
+            let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--arg takes KEY=VALUE (got \(a))") }
+            taskArgs[parts[0]] = parts[1]
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
+        let launcher = Launcher(directory: directory)
+        let spec: ClusterSpec
+        do {
+            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"])
+            for n in spec.nodes { try launcher.start(n, spec: spec) }
+        } catch {
+            throw fail("\(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let control = ClusterControl(client: try ClusterClient.local(launcher))
+        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
+        var outcome: Result<TaskBenchmark.Result, any Error>?
+        if ok {
+            do {
+                let bench = TaskBenchmark(rate: rate, duration: seconds, submission: TaskSubmission(kind: kind, args: taskArgs))
+                outcome = .success(try await bench.run(control))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        await finish(control)
+        guard ok, let outcome else { throw fail("no leader within 20 s") }
+        let result = try outcome.get()
+        print(result.queueLine)
         print(result.line)
     }
 }
