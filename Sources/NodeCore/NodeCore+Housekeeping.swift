@@ -6,30 +6,43 @@ extension NodeCore {
     /// previous batch of duties applied, so it never acts on a stale queue.
     var mayActOnQueue: Bool { raft.term(at: raft.commitIndex) == raft.term && applied >= housekeepingIndex }
 
-    /// Free task slots by member (itself included) among those it heard from within an election
+    /// Task slots by member (itself included) among those it heard from within an election
     /// timeout, and the members silent for `requeueAfterElectionTimeouts`.
-    func survey() -> (status: RaftStatus, capacity: [String: Int], unreachable: [NodeID]) {
-        let status = raft.status
-        let addresses = status.membership.addresses
+    mutating func survey() -> (capacity: [String: Int], unreachable: [NodeID]) {
         let election = UInt64(config.raft.electionTicks)
         var capacity: [String: Int] = [:]
-        if let me = addresses[id], me.slots > 0 { capacity[id] = me.slots }
         var unreachable: [NodeID] = []
-        for peer in status.peers {
-            if peer.ticksSinceContact < election {
-                if let slots = addresses[peer.id]?.slots, slots > 0 { capacity[peer.id] = slots }
-            } else if peer.ticksSinceContact > config.requeueAfterElectionTimeouts * election {
-                unreachable.append(peer.id)
+        let slotsOf = memberSlots()
+        for member in raft.membership.ids {
+            let slots = slotsOf[member] ?? 0
+            guard member != id else {
+                if slots > 0 { capacity[id] = slots }
+                continue
+            }
+            guard let silent = raft.ticksSinceContact(of: member) else { continue }
+            if silent < election {
+                if slots > 0 { capacity[member] = slots }
+            } else if silent > config.requeueAfterElectionTimeouts * election {
+                unreachable.append(member)
             }
         }
-        return (status, capacity, unreachable)
+        return (capacity, unreachable)
+    }
+
+    /// Each member's task slots, decoded from the membership once per change of it.
+    mutating func memberSlots() -> [NodeID: Int] {
+        if let cached = slotsCache, cached.membership == raft.membership { return cached.slots }
+        let slots = raft.membership.addresses.mapValues(\.slots)
+        slotsCache = (raft.membership, slots)
+        return slots
     }
 
     /// Places queued tasks at once, after a batch applied (a submit queued one, a completion freed
     /// a slot), instead of waiting for the next housekeeping round.
     mutating func scheduleQueued() {
         guard isLeader, queue.queuedCount > 0, mayActOnQueue else { return }
-        propose(queue.schedule(capacity: survey().capacity, at: nowMs, limit: config.scheduleLimit))
+        let capacity = survey().capacity
+        propose(queue.schedule(capacity: capacity, at: nowMs, limit: config.scheduleLimit))
     }
 
     /// The leader's duties every `housekeepingTicks`: schedule queued tasks on members with
@@ -38,7 +51,8 @@ extension NodeCore {
     /// and requeue those held by nodes no longer members.
     mutating func leaderHousekeeping() {
         guard mayActOnQueue else { return }
-        let (status, capacity, unreachable) = survey()
+        let (capacity, unreachable) = survey()
+        let membership = raft.membership
         var commands = queue.schedule(capacity: capacity, at: nowMs, limit: config.scheduleLimit)
         for node in unreachable where queue.load(on: node) > 0 {
             commands.append(.requeue(node: node, at: nowMs))
@@ -48,7 +62,7 @@ extension NodeCore {
             for t in queue.tasks where t.state == .assigned || t.state == .running {
                 if let timeout = t.spec.timeoutMs, nowMs > t.updatedAt, nowMs - t.updatedAt > timeout {
                     commands.append(.timeout(task: t.id, epoch: t.epoch, at: nowMs))
-                } else if let node = t.node, !status.membership.contains(node), gone.insert(node).inserted {
+                } else if let node = t.node, !membership.contains(node), gone.insert(node).inserted {
                     commands.append(.requeue(node: node, at: nowMs))
                 }
             }

@@ -29,6 +29,8 @@ public struct NodeCore: Sendable {
     var waiting: [UInt64: (term: UInt64, token: UInt64)] = [:]
     /// The leader proposes housekeeping again only once its previous batch applied.
     var housekeepingIndex: UInt64 = 0
+    /// Members' task slots as last decoded, and the membership they were decoded from.
+    var slotsCache: (membership: Membership, slots: [NodeID: Int])?
     /// Tasks handed to this node's workers: task -> epoch.
     var running: [TaskID: UInt64] = [:]
     /// Worker reports not yet seen applied: task -> (command, tick last sent).

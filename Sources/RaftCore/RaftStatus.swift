@@ -52,3 +52,11 @@ extension RaftNode {
                           transferTarget: leadTransferee, peers: peers)
     }
 }
+
+extension RaftNode {
+    /// Ticks since the leader last heard from `peer` (nil: not a peer it tracks). Cheaper than
+    /// `status` for a leader that asks about every peer after every batch.
+    public func ticksSinceContact(of peer: NodeID) -> UInt64? {
+        progress[peer].map { ticks - min(ticks, $0.lastContactTick) }
+    }
+}
