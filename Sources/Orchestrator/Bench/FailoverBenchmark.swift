@@ -24,11 +24,7 @@ public struct FailoverBenchmark: Sendable {
         public var spuriousElections: Int
         public var failed: Int
 
-        public func percentile(_ p: Double) -> Double {
-            guard !failovers.isEmpty else { return 0 }
-            let i = min(failovers.count - 1, Int((p * Double(failovers.count)).rounded(.up)) - 1)
-            return failovers[max(0, i)]
-        }
+        public func percentile(_ p: Double) -> Double { Orchestrator.percentile(failovers, p) }
 
         public var line: String {
             String(format: "bench failover: trials=%d p50=%.0fms p99=%.0fms max=%.0fms spurious_elections=%d",

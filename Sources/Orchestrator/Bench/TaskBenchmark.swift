@@ -82,10 +82,3 @@ public struct TaskBenchmark: Sendable {
                       toRunning: toRunning.sorted(), toDone: toDone.sorted(), queue: queue, sampleSeconds: 0.5)
     }
 }
-
-/// The value at quantile `q` of sorted `values` (0 when empty).
-func percentile(_ values: [Double], _ q: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let i = min(values.count - 1, Int((q * Double(values.count)).rounded(.up)) - 1)
-    return values[max(0, i)]
-}

@@ -20,11 +20,7 @@ public struct WriteBenchmark: Sendable {
         /// Latencies in milliseconds, sorted.
         public var latencies: [Double]
 
-        public func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let i = min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)
-            return latencies[max(0, i)]
-        }
+        public func percentile(_ p: Double) -> Double { Orchestrator.percentile(latencies, p) }
 
         public var line: String {
             String(format: "bench write: ops=%d throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d",
