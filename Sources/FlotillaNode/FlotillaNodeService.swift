@@ -62,7 +62,7 @@ public enum FlotillaNodeService {
         api.events.finishAll()
         try? await http.shutdown()
         await node.close()
-        logger.notice("shut down on request")
+        logger.notice("\(NodeLogLines.shutDown)")
     }
 }
 

@@ -38,7 +38,7 @@ struct ChangeObserverTests {
         _ = o.observe(snapshot(1, at: 0, [status("n1", role: .follower, term: 1, leader: nil, uptimeMs: 200)]))
         let events = o.observe(snapshot(2, at: 1, [status("n1", role: .leader, term: 2, leader: "n1", uptimeMs: 900, led: 300)]))
         let election = events.first { $0.category == "election" }
-        #expect(election?.message == "n1 elected leader, term 2 (first leader it knew, 0.60 s after its start)")
+        #expect(election?.message == "n1 elected leader, term 2 (first leader, 0.60 s after its start)")
         #expect(election?.durationMs == nil)
     }
 

@@ -20,6 +20,8 @@ public struct TaskBenchmark: Sendable {
 
     public struct Result: Sendable {
         public var submitted: Int
+        /// Tasks read back (at most the newest 10,000).
+        public var measured: Int
         public var finished: Int
         public var failedSubmits: Int
         /// Milliseconds, sorted.
@@ -34,7 +36,7 @@ public struct TaskBenchmark: Sendable {
             let queueMax = queue.max() ?? 0
             let tail = queue.suffix(max(1, queue.count / 4))
             let queueEnd = tail.isEmpty ? 0 : Double(tail.reduce(0, +)) / Double(tail.count)
-            return "bench tasks: submitted=\(submitted) finished=\(finished) submit_errors=\(failedSubmits)"
+            return "bench tasks: submitted=\(submitted) measured=\(measured) finished=\(finished) submit_errors=\(failedSubmits)"
                 + " to_running_p50=\(p(toRunning, 0.5)) to_running_p99=\(p(toRunning, 0.99))"
                 + " to_done_p50=\(p(toDone, 0.5)) to_done_p99=\(p(toDone, 0.99))"
                 + " queue_max=\(queueMax) queue_last_quarter_mean=\(String(format: "%.1f", queueEnd))"
@@ -62,23 +64,24 @@ public struct TaskBenchmark: Sendable {
         let acknowledged = await load.acknowledged
         let summary = await load.summary
         let ids = Set(acknowledged.values)
-        // Wait for them to finish, then read what the cluster recorded.
-        var tasks: [TaskView] = []
+        // Wait (on the leader's counts) until nothing is queued, assigned or running, then read
+        // what the cluster recorded, once.
         let drainEnd = clock.now + drain
-        while true {
-            let list = try await control.tasks(limit: 10_000)
-            tasks = list.tasks.filter { ids.contains($0.id) }
-            if tasks.count == ids.count, tasks.allSatisfy({ $0.state.isFinal }) { break }
-            guard clock.now < drainEnd else { break }
+        while clock.now < drainEnd {
+            if let l = await control.client.poll().leader {
+                queue.append(l.tasks.queued)
+                if l.tasks.queued + l.tasks.byState[.assigned, default: 0] + l.tasks.byState[.running, default: 0] == 0 { break }
+            }
             try await Task.sleep(for: sample)
-            if let l = await control.client.poll().leader { queue.append(l.tasks.queued) }
         }
+        // The task table answers at most 10,000 tasks, newest first: longer runs are measured on those.
+        let tasks = try await control.tasks(limit: 10_000).tasks.filter { ids.contains($0.id) }
         var toRunning: [Double] = [], toDone: [Double] = []
         for t in tasks {
             if let started = t.startedAt, started >= t.submittedAt { toRunning.append(Double(started - t.submittedAt)) }
             if t.state == .succeeded, t.updatedAt >= t.submittedAt { toDone.append(Double(t.updatedAt - t.submittedAt)) }
         }
-        return Result(submitted: ids.count, finished: toDone.count, failedSubmits: summary.failed + summary.unknown,
+        return Result(submitted: ids.count, measured: tasks.count, finished: toDone.count, failedSubmits: summary.failed + summary.unknown,
                       toRunning: toRunning.sorted(), toDone: toDone.sorted(), queue: queue, sampleSeconds: 0.5)
     }
 }

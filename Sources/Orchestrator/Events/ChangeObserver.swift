@@ -40,7 +40,7 @@ public struct ChangeObserver: Sendable {
             if let e = new.electionMs {
                 (took, ms) = (String(format: " (%.2f s)", Double(e) / 1000), Int(e))
             } else if let led = new.leaderForMs, new.leaderContactAgeMs == nil, new.uptimeMs >= led {
-                (took, ms) = (String(format: " (first leader it knew, %.2f s after its start)", Double(new.uptimeMs - led) / 1000), nil)
+                (took, ms) = (String(format: " (first leader, %.2f s after its start)", Double(new.uptimeMs - led) / 1000), nil)
             } else {
                 (took, ms) = ("", nil)
             }

@@ -150,7 +150,7 @@ public struct Launcher: Sendable {
         case .uninitialized: break
         }
         args += spec.nodeArgs
-        note(node, NodeExit.startingNote(node.id))
+        note(node, NodeLogLines.starting(node.id))
         let pid = try Spawn.background(executable, args, log: node.logFile)
         try "\(pid)\n".write(toFile: node.pidFile, atomically: true, encoding: .utf8)
         return pid
@@ -207,20 +207,20 @@ public struct Launcher: Sendable {
         return Glibc.kill(pid, signal) == 0
     }
 
-    /// Appends a line to a node's log: the launcher's notes say who started and stopped it, so
+    /// Appends a note to a node's log: the launcher's notes say who started and stopped it, so
     /// the log's end tells an operator's stop from a death (`NodeExit`).
-    public func note(_ node: ClusterSpec.NodeSpec, _ line: String) {
+    public func note(_ node: ClusterSpec.NodeSpec, _ text: String) {
         let fd = open(node.logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let text = Array((line.hasSuffix("\n") ? line : line + "\n").utf8)
-        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let line = Array((NodeLogLines.launcherPrefix + text + "\n").utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Stops a node (SIGTERM, then SIGKILL after `grace`) and waits until it is gone.
     public func stop(_ node: ClusterSpec.NodeSpec, grace: Duration = .seconds(5)) async -> Bool {
         guard let pid = pid(of: node) else { return true }
-        note(node, "\(NodeExit.notePrefix)\(node.id) stopped by the operator (SIGTERM)")
+        note(node, "\(node.id) stopped by the operator (SIGTERM)")
         Glibc.kill(pid, SIGCONT)
         Glibc.kill(pid, SIGTERM)
         if await Spawn.waitForExit(pid, within: grace) { return true }

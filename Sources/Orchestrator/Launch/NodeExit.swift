@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,10 +19,6 @@ public struct NodeExit: Sendable, Codable, Equatable {
         self.byOperator = byOperator
     }
 
-    /// What the launcher writes into a node's log before it starts, kills or stops it.
-    static let notePrefix = "flotilla: "
-    static func startingNote(_ node: String) -> String { "\(notePrefix)starting \(node)" }
-
     /// The exit the end of a node's log tells (nil: the log is empty or unreadable).
     public static func read(logFile: String, node: String) -> NodeExit? {
         guard let tail = LogTail.read(logFile, bytes: 64 << 10) else { return nil }
@@ -32,19 +29,18 @@ public struct NodeExit: Sendable, Codable, Equatable {
     public static func parse(_ tail: String, node: String) -> NodeExit? {
         var lines = tail.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
         lines.removeAll(where: \.isEmpty)
-        if let start = lines.lastIndex(of: startingNote(node)) { lines.removeFirst(start + 1) }
+        let note = NodeLogLines.launcherPrefix
+        if let start = lines.lastIndex(of: note + NodeLogLines.starting(node)) { lines.removeFirst(start + 1) }
         guard let last = lines.last else { return nil }
-        if let note = lines.last(where: { $0.hasPrefix(notePrefix) }) {
-            return NodeExit(reason: String(note.dropFirst(notePrefix.count)), byOperator: true)
+        if let said = lines.last(where: { $0.hasPrefix(note) }) {
+            return NodeExit(reason: String(said.dropFirst(note.count)), byOperator: true)
         }
         // The node's own line ends the log, or (when a backtrace never finished) stands before it.
-        let own = "flotilla node \(node): "
-        if let said = last.hasPrefix(own) ? last : lines.last(where: { $0.hasPrefix(own + "died: ") }) {
-            var reason = said.dropFirst(own.count)
-            if reason.hasPrefix("died: ") { reason = reason.dropFirst("died: ".count) }
-            return NodeExit(reason: String(reason), byOperator: false)
+        let own = NodeLogLines.nodePrefix(node), died = NodeLogLines.diedPrefix(node)
+        if let said = last.hasPrefix(own) ? last : lines.last(where: { $0.hasPrefix(died) }) {
+            return NodeExit(reason: String(said.dropFirst(said.hasPrefix(died) ? died.count : own.count)), byOperator: false)
         }
-        if last.hasSuffix("shut down on request") { return NodeExit(reason: "shut down on request (SIGTERM)", byOperator: true) }
+        if last.hasSuffix(NodeLogLines.shutDown) { return NodeExit(reason: "shut down on request (SIGTERM)", byOperator: true) }
         return NodeExit(reason: "ended without saying why (killed from outside?); its log ends: \(last.suffix(160))", byOperator: false)
     }
 }

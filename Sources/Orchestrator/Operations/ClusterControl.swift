@@ -74,7 +74,7 @@ public final class ClusterControl: Sendable {
             let (launcher, node) = try localNode(id)
             guard let pid = launcher.pid(of: node) else { throw OrchestratorError("\(id) is not running") }
             intents.update { $0.stopped.insert(id); $0.paused.remove(id) }
-            launcher.note(node, "\(NodeExit.notePrefix)\(id) killed by the operator (SIGKILL)")
+            launcher.note(node, "\(id) killed by the operator (SIGKILL)")
             launcher.signal(node, SIGKILL)
             guard await Spawn.waitForExit(pid, within: .seconds(5)) else { throw OrchestratorError("\(id) (pid \(pid)) did not die") }
             return ((), "killed pid \(pid)")

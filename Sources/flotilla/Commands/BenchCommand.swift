@@ -73,7 +73,7 @@ struct BenchTasks: AsyncParsableCommand {
         abstract: "Submit tasks at a steady rate to a local cluster and measure how long they wait for a slot and to finish.",
         discussion: """
             The times are the cluster's own: the leader's clock at the submit, the worker's at the start and the finish.
-            Prints the queue length every half second, then: bench tasks: submitted=N finished=F submit_errors=E \
+            Prints the queue length every half second, then: bench tasks: submitted=N measured=M finished=F submit_errors=E \
             to_running_p50=… to_running_p99=… to_done_p50=… to_done_p99=… queue_max=Q queue_last_quarter_mean=M
             """
     )
