@@ -31,6 +31,8 @@ let package = Package(
         // What the simulator and the orchestrator both hold a cluster to: the safety rules, and
         // the network shapes partitions cut. Pure.
         .target(name: "ClusterRules", swiftSettings: strict),
+        // The history checker: is a client history linearizable, and where it is not, the smallest failing window. Pure.
+        .target(name: "HistoryCheck", swiftSettings: strict),
         // One node's logic (persist -> send -> apply, proposals, the leader's task duties, worker
         // reports), driven alike by the node runtime and the simulator. Pure: the disk is a protocol.
         .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
@@ -86,7 +88,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "FlotillaAPI", "CSpawn", "BinaryCoding", "ClusterRules",
+                "FlotillaAPI", "CSpawn", "BinaryCoding", "ClusterRules", "HistoryCheck",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -105,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "Simulation", "FlotillaNode", "Orchestrator", "Console",
+                "Simulation", "FlotillaNode", "Orchestrator", "Console", "HistoryCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -118,6 +120,7 @@ let package = Package(
         .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "ClusterRulesTests", dependencies: ["TestSupport", "ClusterRules"], swiftSettings: strict),
+        .testTarget(name: "HistoryCheckTests", dependencies: ["TestSupport", "HistoryCheck"], swiftSettings: strict),
         // The layering, checked from the sources' imports.
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),

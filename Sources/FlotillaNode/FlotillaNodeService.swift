@@ -89,6 +89,7 @@ struct DrainService: Service {
         try? await gracefulShutdown()
         logger.info("shutting down: answering waiting writes and refusing new requests")
         api.shutdown.begin()
+        api.deadlines.stop()
         api.driver.board.releaseWatchers()
     }
 }

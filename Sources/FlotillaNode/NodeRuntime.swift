@@ -57,7 +57,8 @@ struct NodeRuntime: Sendable {
             storage.close()
             throw NodeStartupError("cannot start Raft: \(error)")
         }
-        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics)
+        let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics,
+                          deadlines: WriteDeadlines(timeout: .milliseconds(config.proposalTimeoutMs)))
         return NodeRuntime(storage: storage, transport: transport, driver: driver, api: api,
                            startedEmpty: restored.hardState.term == 0 && restored.entries.isEmpty)
     }

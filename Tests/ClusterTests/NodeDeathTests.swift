@@ -12,13 +12,15 @@ struct NodeDeathTests {
     }
 
     @Test func aTrapLeavesItsReasonAsTheLastLineAndStatusShowsIt() async throws {
-        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "1500"]) { c in
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "3000"]) { c in
             var observer = ChangeObserver()
-            let first = await c.view()
+            // Seen alive first (the trap is far enough off for a loaded machine), so its death is a change.
+            let first = try await c.waitFor("n1 to answer") { $0.node("n1")?.up == true }
+            try #require(first.node("n1")?.death == nil)
             _ = observer.observe(first)
             let v = try await c.waitFor("n1 to die of its planted trap", timeout: .seconds(30)) { $0.node("n1")?.death != nil }
             let death = try #require(v.node("n1")?.death)
-            #expect(death.reason.contains("Fatal error: planted trap after 1500 ms"), "\(death.reason)")
+            #expect(death.reason.contains("Fatal error: planted trap after 3000 ms"), "\(death.reason)")
             #expect(death.reason.hasSuffix("[SIGILL]") || death.reason.hasSuffix("[SIGTRAP]"), "\(death.reason)")
             let last = try lastLine(c.node("n1").logFile)
             #expect(last.hasPrefix("flotilla node n1: died: "), "the log's last line: \(last)")

@@ -12,8 +12,8 @@ struct NodeAPI: Sendable {
     let transport: PeerTransport
     let events: EventLog
     let metrics: NodeMetrics
-    /// How long a write waits for its entry to apply before answering "unknown".
-    var proposalTimeout: Duration { .milliseconds(config.proposalTimeoutMs) }
+    /// How long a write waits for its entry to apply before answering "unknown", and the writes waiting.
+    let deadlines: WriteDeadlines
     /// Joins held for an operator's decision (with --approve-joins).
     let pendingJoins = PendingJoins()
     /// Set when the node begins to shut down: waiting writes are answered and new ones refused.
@@ -51,8 +51,7 @@ struct NodeAPI: Sendable {
         let result: Result<[Effect], APIError> = await withCheckedContinuation { c in
             box.set(c)
             enqueue(Proposal { r in box.resume(r) })
-            Task { [timeout = proposalTimeout] in
-                try? await Task.sleep(for: timeout)
+            deadlines.add { [timeout = deadlines.timeout] in
                 box.resume(.failure(APIError("no outcome within \(timeout); the write may or may not have committed — retry with the same key", code: .timeout)))
             }
         }

@@ -36,6 +36,8 @@ actor RaftDriver {
     /// own monotonic clock): what makes an election's reported time real.
     var heardFromLeaderAt: ContinuousClock.Instant?
     var ledSince: ContinuousClock.Instant?
+    /// When the status was last published.
+    var publishedAt = ContinuousClock.now
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -218,7 +220,15 @@ actor RaftDriver {
         }
         for event in out.events { record(event) }
         if out.restoredSnapshot { HeapRelease.soon() }
-        publish()
+        // Under load a batch ends every few hundred microseconds; building the whole status
+        // for each was a visible share of the leader's time. A change of role, leader or
+        // membership (an event) or a fatal storage error publishes at once; otherwise at most
+        // once a tick.
+        let now = ContinuousClock.now
+        if !out.events.isEmpty || out.fatal != nil || now - publishedAt >= .milliseconds(config.tickMs) {
+            publishedAt = now
+            publish()
+        }
         if let fatal = out.fatal {
             logger.critical("storage failed for good: \(fatal)")
             events.record("storage", term: core.raft.term, "storage failed for good: \(fatal)")

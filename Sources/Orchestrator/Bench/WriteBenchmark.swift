@@ -1,88 +1,120 @@
-import FlotillaAPI
 import Foundation
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Drives `POST /v1/tasks` at the leader from `clients` concurrent keep-alive clients for a
-/// fixed time and measures each committed submit.
+/// Drives replicated writes at a leader from `clients` keep-alive connections for a fixed time
+/// and measures each acknowledged one: Flotilla's `POST /v1/tasks`, or for comparison etcd's
+/// `POST /v3/kv/put` through its JSON gateway, with the same load generator (`HTTPLoad`).
 public struct WriteBenchmark: Sendable {
     public var clients: Int
     public var duration: Duration
+    public var threads: Int
 
-    public init(clients: Int, duration: Duration) {
+    public init(clients: Int, duration: Duration, threads: Int = 2) {
         self.clients = clients
         self.duration = duration
+        self.threads = threads
+    }
+
+    /// What one write is.
+    public enum Target: Sendable, Equatable {
+        /// A task submit (kind echo) with a fresh idempotency key; the token if the cluster has one.
+        case flotilla(token: String?)
+        /// An etcd put of a fresh key.
+        case etcd
+
+        public var name: String {
+            switch self {
+            case .flotilla: "flotilla"
+            case .etcd: "etcd"
+            }
+        }
     }
 
     public struct Result: Sendable {
+        public var target: String
         public var ops: Int
         public var errors: Int
         public var seconds: Double
+        /// CPU the load generator used, in cores (CPU seconds per second).
+        public var clientCores: Double
+        /// CPU the servers used, in cores, when their processes were given.
+        public var serverCores: Double?
         /// Latencies in milliseconds, sorted.
         public var latencies: [Double]
 
+        public var throughput: Double { Double(ops) / max(seconds, 0.001) }
         public func percentile(_ p: Double) -> Double { Orchestrator.percentile(latencies, p) }
 
         public var line: String {
-            String(format: "bench write: ops=%d throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d",
-                   ops, Double(ops) / max(seconds, 0.001), percentile(0.5), percentile(0.99), errors)
+            var s = String(format: "bench write (%@): ops=%d throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d client_cpu=%.2f cores",
+                           target, ops, throughput, percentile(0.5), percentile(0.99), errors, clientCores)
+            if let serverCores { s += String(format: " server_cpu=%.2f cores", serverCores) }
+            return s
         }
     }
 
-    /// What one write is: a Flotilla submit, or (for comparison) an etcd put through its JSON gateway.
-    public enum Target: Sendable {
-        case flotilla
-        case etcd
-    }
-
-    public func run(leader: String, client: AdminClient, target: Target = .flotilla) async -> Result {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let end = start + duration
-        let results = await withTaskGroup(of: ([Double], Int).self) { group in
-            for c in 0..<clients {
-                group.addTask {
-                    var lat: [Double] = []
-                    var errors = 0
-                    var i = 0
-                    while clock.now < end {
-                        i += 1
-                        let t0 = clock.now
-                        do {
-                            switch target {
-                            case .flotilla:
-                                let _: SubmitResult = try await client.call(
-                                    "POST", leader, "/v1/tasks",
-                                    body: TaskSubmission(kind: "echo", args: ["text": "b"], key: "bench-\(c)-\(i)"))
-                            case .etcd:
-                                let key = Data("bench-\(c)-\(i)".utf8).base64EncodedString()
-                                let _: EtcdPutResponse = try await client.call(
-                                    "POST", leader, "/v3/kv/put", body: ["key": key, "value": Data("b".utf8).base64EncodedString()])
-                            }
-                            let d = clock.now - t0
-                            lat.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-                        } catch {
-                            errors += 1
-                        }
-                    }
-                    return (lat, errors)
-                }
-            }
-            var all: [Double] = []
-            var errors = 0
-            for await (l, e) in group {
-                all += l
-                errors += e
-            }
-            return (all, errors)
+    /// Runs the load against `address` (the leader), on threads of its own. `serverPids` are
+    /// the cluster's processes, whose CPU use is reported beside the client's.
+    public func run(at address: String, target: Target, serverPids: [pid_t] = []) async throws -> Result {
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let head: String
+        switch target {
+        case .flotilla(let token):
+            head = "POST /v1/tasks HTTP/1.1\r\nHost: \(address)\r\nContent-Type: application/json\r\n"
+                + (token.map { "Authorization: Bearer \($0)\r\n" } ?? "")
+        case .etcd:
+            head = "POST /v3/kv/put HTTP/1.1\r\nHost: \(address)\r\nContent-Type: application/json\r\n"
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Result(ops: results.0.count, errors: results.1, seconds: seconds, latencies: results.0.sorted())
+        let load = try HTTPLoad(address: address, connections: clients, threads: threads, duration: duration) { c, n in
+            let body: String
+            switch target {
+            case .flotilla:
+                body = #"{"kind":"echo","args":{"text":"b"},"key":"bench-\#(run)-\#(c)-\#(n)"}"#
+            case .etcd:
+                // Any key of base64 letters whose length is a multiple of 4 is valid base64.
+                let key = "\(run)x\(c)x\(n)"
+                body = #"{"key":"\#(key + String(repeating: "A", count: (4 - key.utf8.count % 4) % 4))","value":"Yg=="}"#
+            }
+            return Array((head + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
+        }
+        let serverBefore = serverPids.compactMap(HTTPLoad.cpuSeconds(of:)).reduce(0, +)
+        let r = await load.run()
+        let serverAfter = serverPids.compactMap(HTTPLoad.cpuSeconds(of:)).reduce(0, +)
+        return Result(target: target.name, ops: r.ok, errors: r.refused + r.broken, seconds: r.seconds,
+                      clientCores: r.cpuSeconds / max(r.seconds, 0.001),
+                      serverCores: serverPids.isEmpty ? nil : (serverAfter - serverBefore) / max(r.seconds, 0.001),
+                      latencies: r.latencies)
     }
 }
 
-/// The part of etcd's put answer the benchmark checks.
-struct EtcdPutResponse: Decodable {
-    struct Header: Decodable { var revision: String? }
-    var header: Header
+extension WriteBenchmark {
+    /// Medians over the rounds per target, and the ratios that matter: Flotilla against etcd,
+    /// and this load generator against wrk on the same cluster.
+    public static func summary(_ results: [String: [Result]], wrk: [Wrk.Result]) -> [String] {
+        func median(_ xs: [Double]) -> Double { percentile(xs.sorted(), 0.5) }
+        var lines: [String] = []
+        var throughputs: [String: Double] = [:]
+        for target in results.keys.sorted(by: >) {
+            let rs = results[target]!
+            let t = median(rs.map(\.throughput))
+            throughputs[target] = t
+            var line = String(format: "bench write median of %d (%@): throughput=%.0f/s p50=%.2fms p99=%.2fms client_cpu=%.2f cores",
+                              rs.count, target, t, median(rs.map { $0.percentile(0.5) }), median(rs.map { $0.percentile(0.99) }),
+                              median(rs.map(\.clientCores)))
+            if rs.allSatisfy({ $0.serverCores != nil }) { line += String(format: " server_cpu=%.2f cores", median(rs.compactMap(\.serverCores))) }
+            lines.append(line)
+        }
+        if !wrk.isEmpty {
+            let w = median(wrk.map(\.throughput))
+            lines.append(String(format: "bench write median of %d (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms",
+                                wrk.count, w, median(wrk.map(\.p50Ms)), median(wrk.map(\.p99Ms))))
+            if let f = throughputs["flotilla"] { lines.append(String(format: "bench write: this load generator reaches %.2fx of wrk's throughput", f / max(w, 1))) }
+        }
+        if let f = throughputs["flotilla"], let e = throughputs["etcd"] {
+            lines.append(String(format: "bench write: flotilla/etcd throughput %.2fx", f / max(e, 1)))
+        }
+        return lines
+    }
 }

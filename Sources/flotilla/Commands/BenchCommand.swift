@@ -16,29 +16,33 @@ struct BenchCommand: AsyncParsableCommand {
 struct BenchWrite: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "write",
-        abstract: "Start a local cluster with --slots 0 and drive POST /v1/tasks over keep-alive.",
-        discussion: "Each submit is one replicated, fsynced write. Prints: bench write: ops=N throughput=X/s p50=Yms p99=Zms errors=E"
+        abstract: "Start a local cluster with --slots 0 and drive POST /v1/tasks over keep-alive connections.",
+        discussion: """
+            Each submit is one replicated, fsynced write. The load generator is wrk-like (poll(2), no HTTP library) and \
+            reports its own CPU use beside the nodes'. With --vs-etcd it also starts a 3-node etcd from PATH and drives \
+            puts at its JSON gateway the same way, in turns with Flotilla; with --wrk it runs wrk on the same cluster too. \
+            Each round prints: bench write (TARGET): ops=N throughput=X/s p50=Yms p99=Zms errors=E client_cpu=C cores \
+            [server_cpu=S cores], then medians over the rounds and their ratios.
+            """
     )
 
     @Option(help: "Nodes in the cluster.") var nodes = 3
-    @Option(help: "Concurrent clients.") var clients = 64
-    @Option(help: "How long to drive load, e.g. 20s.") var duration = "20s"
+    @Option(help: "Concurrent keep-alive connections.") var clients = 64
+    @Option(help: "Load generator threads.") var threads = 2
+    @Option(help: "How long each round drives load, e.g. 10s.") var duration = "10s"
+    @Option(help: "Rounds (medians are printed over them).") var rounds = 3
     @Option(help: "Use this cluster directory (kept afterwards) instead of a temporary one.") var dir: String?
     @Option(help: "Applied entries between snapshots on each node (to measure recovery of a long log).") var snapshotEvery: Int?
-    @Option(help: "Instead of Flotilla, drive puts at an etcd JSON gateway at HOST:PORT (for comparison).") var etcd: String?
+    @Option(help: "Also drive puts at an etcd JSON gateway at HOST:PORT (its leader), in turns with Flotilla.") var etcd: String?
+    @Flag(help: "Also start a local 3-node etcd (from PATH) and drive it in turns with Flotilla.") var vsEtcd = false
+    @Flag(help: "Also run wrk (from PATH) against the same leader each round, to check this load generator against it.") var wrk = false
 
     func run() async throws {
-        guard let seconds = Int(duration.trimmingCharacters(in: CharacterSet(charactersIn: "s"))), seconds > 0 else {
-            throw ValidationError("--duration takes seconds, e.g. 20s")
-        }
+        let seconds = try parseDuration(duration, "--duration")
         guard clients >= 1, clients <= 4096 else { throw ValidationError("--clients must be 1 to 4096") }
-        if let etcd {
-            let client = AdminClient(token: nil)
-            let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: etcd, client: client, target: .etcd)
-            await client.shutdown()
-            print(result.line.replacingOccurrences(of: "bench write:", with: "bench write (etcd \(etcd)):"))
-            return
-        }
+        guard rounds >= 1, rounds <= 20, threads >= 1, threads <= 64 else { throw ValidationError("--rounds 1 to 20, --threads 1 to 64") }
+        if wrk, Wrk.executable() == nil { throw ValidationError("--wrk needs wrk on PATH (Debian: apt-get install wrk)") }
+        if vsEtcd, EtcdCluster.executable() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
         let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
         let launcher = Launcher(directory: directory)
         let spec: ClusterSpec
@@ -50,20 +54,53 @@ struct BenchWrite: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        defer {
-            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
-        }
         let cluster = try ClusterClient.local(launcher)
-        let (_, ok) = await cluster.wait(for: .seconds(20)) { $0.leader != nil }
-        guard ok, let leader = await cluster.poll().leader else {
+        var etcdCluster: EtcdCluster?
+        func cleanUp() async {
             for n in spec.nodes { _ = await launcher.stop(n) }
             await cluster.shutdown()
-            throw fail("no leader within 20 s")
+            await etcdCluster?.stop()
+            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
-        let result = await WriteBenchmark(clients: clients, duration: .seconds(seconds)).run(leader: leader.adminAddress, client: cluster.admin)
-        for n in spec.nodes { _ = await launcher.stop(n) }
-        await cluster.shutdown()
-        print(result.line)
+        var results: [String: [WriteBenchmark.Result]] = [:]
+        var wrkResults: [Wrk.Result] = []
+        do {
+            if vsEtcd {
+                etcdCluster = try await EtcdCluster.start(nodes: 3, in: directory + "-etcd")
+            }
+            let token = try launcher.token()
+            let bench = WriteBenchmark(clients: clients, duration: seconds, threads: threads)
+            for _ in 1...rounds {
+                let (_, ok) = await cluster.wait(for: .seconds(20)) { $0.leader != nil }
+                guard ok, let leader = await cluster.poll().leader else { throw OrchestratorError("no leader within 20 s") }
+                let pids = spec.nodes.compactMap { launcher.pid(of: $0) }
+                let f = try await bench.run(at: leader.adminAddress, target: .flotilla(token: token), serverPids: pids)
+                print(f.line)
+                results["flotilla", default: []].append(f)
+                if wrk {
+                    let w = try await Wrk.run(at: leader.adminAddress, token: token, connections: clients, threads: threads,
+                                              seconds: Int(seconds.components.seconds))
+                    print(w.line)
+                    wrkResults.append(w)
+                }
+                if let address = await etcdAddress(etcdCluster) {
+                    let e = try await bench.run(at: address, target: .etcd, serverPids: etcdCluster?.pids ?? [])
+                    print(e.line)
+                    results["etcd", default: []].append(e)
+                }
+            }
+        } catch {
+            await cleanUp()
+            throw fail("\(error)")
+        }
+        await cleanUp()
+        for line in WriteBenchmark.summary(results, wrk: wrkResults) { print(line) }
+    }
+
+    /// Where to send etcd's puts: the given gateway, or the started cluster's leader.
+    func etcdAddress(_ started: EtcdCluster?) async -> String? {
+        if let etcd { return etcd }
+        return await started?.leader(within: .seconds(10))
     }
 }
 
@@ -127,10 +164,16 @@ struct BenchTasks: AsyncParsableCommand {
 struct BenchFailover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "failover",
-        abstract: "Kill the leader repeatedly under load; time each SIGKILL to the first write a new leader commits.",
-        discussion: "Prints: bench failover: trials=N p50=Xms p99=Yms max=Zms spurious_elections=S (term changes while the cluster is left alone)."
+        abstract: "Take the leader away repeatedly under load; time each fault to the first write a new leader commits.",
+        discussion: """
+            --fault kill sends SIGKILL (peers see the sockets close); --fault partition isolates the leader silently with \
+            the fault filter (no socket closes, the others notice when its heartbeats stop); --fault both runs each in turn. \
+            Prints, per fault: bench failover (FAULT): trials=N p50=Xms p99=Yms max=Zms spurious_elections=S \
+            (term changes while the cluster is left alone).
+            """
     )
 
+    @Option(help: "kill, partition or both.") var fault = "both"
     @Option(help: "Nodes in the cluster.") var nodes = 3
     @Option(help: "Leader kills.") var trials = 20
     @Option(help: "Background submits per second.") var rate = 50.0
@@ -140,6 +183,13 @@ struct BenchFailover: AsyncParsableCommand {
 
     func run() async throws {
         guard trials >= 1, nodes >= 3 else { throw ValidationError("failover needs --nodes 3 or more and --trials 1 or more") }
+        let faults: [FailoverBenchmark.Fault]
+        switch fault {
+        case "both": faults = FailoverBenchmark.Fault.allCases
+        default:
+            guard let f = FailoverBenchmark.Fault(rawValue: fault) else { throw ValidationError("--fault is kill, partition or both (got \(fault))") }
+            faults = [f]
+        }
         let idleFor = try parseDuration(idle, "--idle")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-failover-\(UUID().uuidString.prefix(8))").path
         let launcher = Launcher(directory: directory)
@@ -155,12 +205,15 @@ struct BenchFailover: AsyncParsableCommand {
         let control = ClusterControl(client: try ClusterClient.local(launcher))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
-        var result: FailoverBenchmark.Result?
+        var results: [FailoverBenchmark.Result] = []
         var failure: (any Error)?
         if ok {
             do {
-                result = try await FailoverBenchmark(trials: trials, loadRate: rate, idle: idleFor).run(control) { line in
-                    if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                for (i, f) in faults.enumerated() {
+                    let idle = i == faults.count - 1 ? idleFor : .zero
+                    results.append(try await FailoverBenchmark(fault: f, trials: trials, loadRate: rate, idle: idle).run(control) { line in
+                        if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                    })
                 }
             } catch {
                 failure = error
@@ -170,8 +223,9 @@ struct BenchFailover: AsyncParsableCommand {
         await finish(control)
         guard ok else { throw fail("no leader within 20 s") }
         if let failure { throw fail("\(failure)") }
-        print(result!.line)
-        if result!.failed > 0 { throw fail("\(result!.failed) trial(s) saw no write committed within 10 s") }
+        for r in results { print(r.line) }
+        let failed = results.map(\.failed).reduce(0, +)
+        if failed > 0 { throw fail("\(failed) trial(s) saw no write committed within 10 s") }
     }
 }
 

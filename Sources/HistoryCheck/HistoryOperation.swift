@@ -1,0 +1,42 @@
+/// One client operation as the client saw it: when it was called, when (if ever) it returned,
+/// and what came back. Times are nanoseconds on one clock shared by every client.
+public struct HistoryOperation: Hashable, Sendable {
+    /// What the operation asked for.
+    public enum Kind: Hashable, Sendable {
+        /// Submit a task under an idempotency key; a resubmit of the same key is the same task.
+        case add(key: String)
+        /// Read the task table: the keys it held.
+        case read(keys: Set<String>)
+    }
+
+    /// What the client learned about the operation's effect.
+    public enum Outcome: Hashable, Sendable {
+        /// It took effect, and `ret` is when the client heard so.
+        case ok
+        /// It definitely had no effect; the checker leaves it out.
+        case fail
+        /// It may or may not have taken effect, at any time after its call.
+        case unknown
+    }
+
+    /// The client (a lane, one process) that issued the operation.
+    public var client: Int
+    /// When the client called it.
+    public var call: Int64
+    /// When it returned; nil when it never did.
+    public var ret: Int64?
+    public var kind: Kind
+    public var outcome: Outcome
+
+    public init(client: Int, call: Int64, ret: Int64?, kind: Kind, outcome: Outcome = .ok) {
+        self.client = client
+        self.call = call
+        self.ret = ret
+        self.kind = kind
+        self.outcome = outcome
+    }
+
+    /// By when the operation must have taken effect: its return when it completed, nil (no bound)
+    /// when it never returned or its outcome is unknown.
+    public var deadline: Int64? { outcome == .unknown ? nil : ret }
+}

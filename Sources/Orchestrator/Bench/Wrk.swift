@@ -1,0 +1,81 @@
+import Foundation
+
+/// wrk, the external HTTP load tool, run against the same leader with the same writes as
+/// `WriteBenchmark`, so the benchmark's own load generator can be checked against it.
+public enum Wrk {
+    public struct Result: Sendable {
+        public var throughput: Double
+        public var p50Ms: Double
+        public var p99Ms: Double
+        public var non2xx: Int
+
+        public var line: String {
+            String(format: "bench write (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d", throughput, p50Ms, p99Ms, non2xx)
+        }
+    }
+
+    public static func executable() -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/wrk"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// Task submits with a fresh key per request, as `WriteBenchmark` sends them.
+    static func submitScript(token: String?) -> String {
+        let auth = token.map { #", ["Authorization"]="Bearer \#($0)""# } ?? ""
+        // wrk's threads each load the script afresh with an unseeded math.random: the run's
+        // tag comes from here, so a second run's keys are new writes, not idempotent repeats.
+        return """
+            local counter, tid, run = 0, 0, "\(UInt32.random(in: 0...UInt32.max))"
+            setup = function(thread) tid = tid + 1; thread:set("tid", tid) end
+            request = function()
+              counter = counter + 1
+              local body = '{"kind":"echo","args":{"text":"b"},"key":"wrk-' .. run .. '-' .. tostring(tid) .. '-' .. counter .. '"}'
+              return wrk.format("POST", "/v1/tasks", {["Content-Type"]="application/json"\(auth)}, body)
+            end
+            """
+    }
+
+    public static func run(at address: String, token: String?, connections: Int, threads: Int, seconds: Int) async throws -> Result {
+        guard let wrk = executable() else { throw OrchestratorError("no wrk on PATH (Debian: apt-get install wrk)") }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-wrk-\(UUID().uuidString.prefix(8)).lua")
+        try submitScript(token: token).write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: wrk)
+        process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://\(address)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output: Data = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
+        process.waitUntilExit()
+        let text = String(decoding: output, as: UTF8.self)
+        guard let result = parse(text) else { throw OrchestratorError("could not read wrk's output:\n\(text)") }
+        return result
+    }
+
+    /// Reads wrk's `--latency` report.
+    static func parse(_ text: String) -> Result? {
+        var throughput: Double?, p50: Double?, p99: Double?, non2xx = 0
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.first == "Requests/sec:", words.count >= 2 { throughput = Double(words[1]) }
+            if words.first == "50%", words.count >= 2 { p50 = milliseconds(words[1]) }
+            if words.first == "99%", words.count >= 2 { p99 = milliseconds(words[1]) }
+            if line.contains("Non-2xx or 3xx responses:"), let n = words.last.flatMap({ Int($0) }) { non2xx = n }
+        }
+        guard let throughput, let p50, let p99 else { return nil }
+        return Result(throughput: throughput, p50Ms: p50, p99Ms: p99, non2xx: non2xx)
+    }
+
+    /// "812.00us", "12.3ms", "1.20s" as milliseconds.
+    static func milliseconds(_ s: Substring) -> Double? {
+        for (unit, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where s.hasSuffix(unit) {
+            return Double(s.dropLast(unit.count)).map { $0 * scale }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,69 @@
+import FlotillaAPI
+import Foundation
+import Testing
+import TestSupport
+@testable import Orchestrator
+
+/// The benchmarks' load generator tells the truth: what it counts as acknowledged writes are
+/// writes the cluster holds, and it reads HTTP answers however they are framed.
+@Suite("Benchmarks")
+struct BenchmarkTests {
+    @Test func everyWriteTheLoadGeneratorCountsIsATaskTheClusterHolds() async throws {
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let pids = c.spec.nodes.compactMap { c.launcher.pid(of: $0) }
+            let result = try await WriteBenchmark(clients: 4, duration: .milliseconds(800), threads: 2)
+                .run(at: leader.adminAddress, target: .flotilla(token: c.token), serverPids: pids)
+            #expect(result.ops > 0)
+            #expect(result.errors == 0)
+            #expect(result.latencies.count == result.ops)
+            #expect((result.serverCores ?? 0) > 0, "the nodes' CPU use was read")
+            let held = try await c.control.tasks(limit: 10_000)
+            // Every counted write is held; at most one more per connection was still in flight when the time ran out.
+            let writes = held.tasks.filter { $0.key.hasPrefix("bench-") }.count
+            #expect(writes >= result.ops && writes <= result.ops + 4, "held \(writes), counted \(result.ops)")
+        }
+    }
+
+    @Test func aWrongTokenCountsAsErrorsNotWrites() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let result = try await WriteBenchmark(clients: 2, duration: .milliseconds(300), threads: 1)
+                .run(at: leader.adminAddress, target: .flotilla(token: "not-the-token"))
+            #expect(result.ops == 0)
+            #expect(result.errors > 0)
+        }
+    }
+
+    @Test func answersAreCompleteOnlyWithTheirWholeBody() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+        #expect(HTTPLoad.completeAnswer(Array((head + "abc").utf8)) == nil)
+        #expect(HTTPLoad.completeAnswer(Array((head + "abcde").utf8)) == 200)
+        #expect(HTTPLoad.completeAnswer(Array("HTTP/1.1 307 Temporary Redirect\r\ncontent-length: 0\r\n\r\n".utf8)) == 307)
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+        #expect(HTTPLoad.completeAnswer(Array(chunked.utf8)) == nil)
+        #expect(HTTPLoad.completeAnswer(Array((chunked + "0\r\n\r\n").utf8)) == 200)
+        #expect(HTTPLoad.completeAnswer(Array("HTTP/1.1 200 OK\r\nContent-Le".utf8)) == nil)
+    }
+
+    @Test func wrksReportIsRead() throws {
+        let report = """
+            Running 8s test @ http://127.0.0.1:40063
+              2 threads and 64 connections
+              Latency Distribution
+                 50%   12.79ms
+                 75%   15.10ms
+                 90%  812.00us
+                 99%    1.20s
+              37683 requests in 8.00s, 4.51MB read
+              Non-2xx or 3xx responses: 12
+            Requests/sec:   4710.41
+            """
+        let r = try #require(Wrk.parse(report))
+        #expect(r.throughput == 4710.41)
+        #expect(r.p50Ms == 12.79)
+        #expect(r.p99Ms == 1200)
+        #expect(r.non2xx == 12)
+        #expect(Wrk.parse("connection refused") == nil)
+    }
+}

@@ -1,0 +1,23 @@
+import HistoryCheck
+
+/// Short ways to write hand-made histories: times in nanoseconds, outcome OK unless said.
+func add(_ key: String, by client: Int = 1, _ call: Int64, _ ret: Int64?, _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .add(key: key), outcome: outcome)
+}
+
+func read(_ keys: Set<String>, by client: Int = 2, _ call: Int64, _ ret: Int64?,
+          _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .read(keys: keys), outcome: outcome)
+}
+
+/// The task-set check with a budget no test history comes near.
+func check(_ history: [HistoryOperation]) -> Verdict {
+    LinearizabilityChecker.check(history, model: TaskSetModel(), budget: 10_000_000)
+}
+
+extension Verdict {
+    /// The failing window, when the verdict is a failure.
+    var window: FailingWindow? {
+        if case .notLinearizable(let window) = self { window } else { nil }
+    }
+}
