@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "ClusterRulesTests", dependencies: ["TestSupport", "ClusterRules"], swiftSettings: strict),
-        .testTarget(name: "HistoryCheckTests", dependencies: ["TestSupport", "HistoryCheck"], swiftSettings: strict),
+        .testTarget(name: "HistoryCheckTests", dependencies: ["TestSupport", "HistoryCheck", "BinaryCoding"], swiftSettings: strict),
         // The layering, checked from the sources' imports.
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "TestSupport", "Orchestrator", "FlotillaAPI", "CSpawn",
+                "TestSupport", "Orchestrator", "FlotillaAPI", "CSpawn", "HistoryCheck",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -35,6 +35,7 @@ public final class ConsoleApp: Sendable {
         var tasks: [TaskView] = []
         var ops: [Double] = []
         var loadOn = false
+        var history: HistoryReport?
         var recovery: RecoveryMode
         var quit = false
     }
@@ -44,7 +45,7 @@ public final class ConsoleApp: Sendable {
         self.options = options
         recovery = Recovery(control: control, mode: options.recovery)
         monitor = MonitorRun(control: control)
-        load = LoadGenerator(control: control, rate: 20, submission: TaskSubmission(kind: "sleep", args: ["ms": "200"]))
+        load = LoadGenerator(control: control, rate: 20, submission: TaskSubmission(kind: "sleep", args: ["ms": "200"]), readEvery: 4)
         shared = Mutex(Shared(recovery: options.recovery))
     }
 
@@ -118,6 +119,16 @@ public final class ConsoleApp: Sendable {
         }
     }
 
+    /// Checks the load's history so far for linearizability (bounded in time) and reports it as an event.
+    func checkHistory() async {
+        let ops = await load.history
+        guard !ops.isEmpty else { return }
+        let report = HistoryReport(operations: ClientHistory.lines(ops), within: .seconds(5))
+        shared.withLock { $0.history = report }
+        let ok = report.verdict.word != "violated"
+        control.events.emit(.load, report.summary + (ok ? "" : " (H shows the window)"), reason: "checker", ok: ok, category: "history")
+    }
+
     // MARK: - UI thread
 
     func uiLoop(stopRequested: @Sendable () -> Bool) {
@@ -128,6 +139,7 @@ public final class ConsoleApp: Sendable {
                 model.opsHistory = sh.ops
                 model.recovery = sh.recovery
                 model.loadOn = sh.loadOn
+                model.history = sh.history
             }
             model.events = control.events.recent
             model.now = Date()
@@ -139,8 +151,8 @@ public final class ConsoleApp: Sendable {
         // A resize is not an answer: it must not cancel a question or edit a prompt.
         if key == .resize { return false }
         switch m.overlay {
-        case .help?:
-            if key == .escape || key == .char("?") || key == .char("q") { m.overlay = nil }
+        case .help?, .history?:
+            if key == .escape || key == .char("?") || key == .char("q") || key == .char("H") { m.overlay = nil }
             return false
         case .confirm(_, let action)?:
             m.overlay = nil
@@ -221,6 +233,7 @@ public final class ConsoleApp: Sendable {
         switch action {
         case .select(let d): m.selected += d
         case .help: m.overlay = .help
+        case .showHistory: m.overlay = .history
         case .close: m.overlay = nil
         case .quit: return true
         case .openPrompt(let kind):
@@ -243,7 +256,7 @@ public final class ConsoleApp: Sendable {
         case .isolate(let n): async { _ = try await c.isolate(n) }
         case .partition(let spec): async { _ = try await c.partition(spec) }
         case .heal: async { _ = await c.heal() }
-        case .panic: async { _ = await c.panic(load: load) }
+        case .panic: async { _ = await c.panic(load: load); await self.checkHistory() }
         case .transfer(let n): async { _ = try await c.transfer(to: n) }
         case .transferAny: async { _ = try await c.transfer() }
         case .scaleUp: async { _ = try await c.scaleUp() }
@@ -263,9 +276,18 @@ public final class ConsoleApp: Sendable {
             let submission = TaskSubmission(kind: kind, args: args)
             async { _ = try await c.submit(submission) }
         case .toggleLoad:
-            async { if await load.active { await load.stop() } else { await load.start() } }
+            async {
+                if await load.active {
+                    await load.stop()
+                    await self.checkHistory()
+                } else {
+                    await load.start()
+                }
+            }
         case .setLoad(let on):
-            async { if on { await load.start() } else { await load.stop() } }
+            async {
+                if on { await load.start() } else { await load.stop(); await self.checkHistory() }
+            }
         case .cycleRecovery:
             let next: RecoveryMode = switch m.recovery { case .off: .advise; case .advise: .auto; case .auto: .off }
             m.recovery = next

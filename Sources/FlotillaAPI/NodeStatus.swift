@@ -134,26 +134,100 @@ public struct TaskCounts: Codable, Sendable, Equatable {
 }
 
 /// `PUT /v1/faults`: what this node drops or delays on its Raft links. The admin API is never filtered.
+/// `delayMs`, `jitterMs`, `loss`, `duplicate` and `reorder` apply to every message the node
+/// sends; `links` adds a fault on the messages to one peer on top of those (delays add up,
+/// probabilities combine as independent chances). Only `drop`, `direction`, `delayMs` and
+/// `loss` are required, as before the others existed.
 public struct FaultSpec: Codable, Sendable, Equatable {
     public var drop: [String]
     public var direction: FaultDirection
     public var delayMs: Int
     public var loss: Double
+    public var jitterMs: Int
+    public var duplicate: Double
+    public var reorder: Double
+    /// Faults on the messages to one peer, keyed by its id.
+    public var links: [String: LinkFaultSpec]
 
-    public init(drop: [String] = [], direction: FaultDirection = .both, delayMs: Int = 0, loss: Double = 0) {
+    public init(drop: [String] = [], direction: FaultDirection = .both, delayMs: Int = 0, loss: Double = 0,
+                jitterMs: Int = 0, duplicate: Double = 0, reorder: Double = 0, links: [String: LinkFaultSpec] = [:]) {
         self.drop = drop
         self.direction = direction
         self.delayMs = delayMs
         self.loss = loss
+        self.jitterMs = jitterMs
+        self.duplicate = duplicate
+        self.reorder = reorder
+        self.links = links
     }
 
-    public var isClean: Bool { drop.isEmpty && delayMs == 0 && loss == 0 }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(drop: try c.decode([String].self, forKey: .drop),
+                  direction: try c.decode(FaultDirection.self, forKey: .direction),
+                  delayMs: try c.decode(Int.self, forKey: .delayMs),
+                  loss: try c.decode(Double.self, forKey: .loss),
+                  jitterMs: try c.decodeIfPresent(Int.self, forKey: .jitterMs) ?? 0,
+                  duplicate: try c.decodeIfPresent(Double.self, forKey: .duplicate) ?? 0,
+                  reorder: try c.decodeIfPresent(Double.self, forKey: .reorder) ?? 0,
+                  links: try c.decodeIfPresent([String: LinkFaultSpec].self, forKey: .links) ?? [:])
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case drop, direction, delayMs, loss, jitterMs, duplicate, reorder, links
+    }
+
+    /// The fields added with link faults are left out while zero, so rules without them read as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(drop, forKey: .drop)
+        try c.encode(direction, forKey: .direction)
+        try c.encode(delayMs, forKey: .delayMs)
+        try c.encode(loss, forKey: .loss)
+        if jitterMs != 0 { try c.encode(jitterMs, forKey: .jitterMs) }
+        if duplicate != 0 { try c.encode(duplicate, forKey: .duplicate) }
+        if reorder != 0 { try c.encode(reorder, forKey: .reorder) }
+        if !links.isEmpty { try c.encode(links, forKey: .links) }
+    }
+
+    /// The fault on every link this node sends over.
+    public var everyLink: LinkFaultSpec {
+        get { LinkFaultSpec(delayMs: delayMs, jitterMs: jitterMs, loss: loss, duplicate: duplicate, reorder: reorder) }
+        set {
+            delayMs = newValue.delayMs
+            jitterMs = newValue.jitterMs
+            loss = newValue.loss
+            duplicate = newValue.duplicate
+            reorder = newValue.reorder
+        }
+    }
+
+    public var isClean: Bool { drop.isEmpty && everyLink.isClean && links.values.allSatisfy(\.isClean) }
+
+    /// The same rules without any drop: only the link faults.
+    public var linkFaults: FaultSpec {
+        FaultSpec(delayMs: delayMs, loss: loss, jitterMs: jitterMs, duplicate: duplicate, reorder: reorder, links: links)
+    }
 
     /// Why this spec cannot be applied, or nil.
     public var problem: String? {
         if !direction.isKnown { return "direction must be \(FaultDirection.knownList) (got \"\(direction.rawValue.prefix(40))\")" }
-        if delayMs < 0 || delayMs > 60_000 { return "delayMs must be between 0 and 60000" }
-        if !(0...1).contains(loss) { return "loss must be between 0 and 1" }
+        if let problem = everyLink.problem() { return problem }
+        for (peer, link) in links.sorted(by: { $0.key < $1.key }) {
+            if peer.isEmpty || peer.count > 64 { return "links must be keyed by a node id of 1 to 64 characters" }
+            if let problem = link.problem("links.\(peer).") { return problem }
+        }
         return nil
+    }
+
+    /// The link faults as one line, `->n2 delay 100ms±20 loss 10%` (`->all` for every
+    /// link), or nil when there are none.
+    public var linkSummary: String? {
+        var parts: [String] = []
+        if !everyLink.isClean { parts.append("->all \(everyLink.summary)") }
+        for (peer, link) in links.sorted(by: { $0.key < $1.key }) where !link.isClean {
+            parts.append("->\(peer) \(link.summary)")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 }

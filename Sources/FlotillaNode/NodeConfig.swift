@@ -1,3 +1,5 @@
+import NodeCore
+
 /// How one node runs: identity, addresses, timing, and what it may execute.
 public struct NodeConfig: Sendable {
     public var id: String
@@ -26,6 +28,8 @@ public struct NodeConfig: Sendable {
     public var snapshotTrailing: Int = 1_000
     /// How long a write waits for its entry to apply before answering "outcome unknown".
     public var proposalTimeoutMs: Int = 5_000
+    /// A bug planted on purpose, only for tests that prove a checker catches it.
+    public var plantedBug: PlantedBug?
 
     public init(id: String, raftPort: Int, adminPort: Int, dataDir: String) {
         self.id = id

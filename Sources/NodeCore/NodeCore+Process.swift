@@ -61,6 +61,11 @@ extension NodeCore {
         }
         for e in ready.committed where e.index > applied { apply(e) }
         for event in ready.events { output.events.append(.raft(event)) }
+        confirmedReads += ready.readStates.map { ($0.index, $0.context) }
+        if !confirmedReads.isEmpty {
+            output.reads += confirmedReads.filter { $0.index <= applied }.map(\.token)
+            confirmedReads.removeAll { $0.index <= applied }
+        }
         if raft.commitIndex < highestCommit {
             violation("commit went back from \(highestCommit) to \(raft.commitIndex)")
         }

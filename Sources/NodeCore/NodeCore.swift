@@ -27,6 +27,9 @@ public struct NodeCore: Sendable {
 
     /// Proposals waiting for their entries: index -> (term, host token).
     var waiting: [UInt64: (term: UInt64, token: UInt64)] = [:]
+    /// Linearizable reads whose leadership a quorum confirmed, waiting for `applied` to reach
+    /// their index: (index, host token).
+    var confirmedReads: [(index: UInt64, token: UInt64)] = []
     /// The leader proposes housekeeping again only once its previous batch applied.
     var housekeepingIndex: UInt64 = 0
     /// Members' task slots as last decoded, and the membership they were decoded from.
@@ -110,6 +113,20 @@ public struct NodeCore: Sendable {
         let at: EntryID
         do { at = try raft.propose(command.encode()) } catch { throw NodeRefusal(error) }
         if let token { waiting[at.index] = (at.term, token) }
+    }
+
+    /// Starts a linearizable read (ReadIndex): `token` comes back in `NodeOutput.reads` once a
+    /// quorum has confirmed this node still leads and the task queue has applied everything
+    /// committed when the read began. Throws at once on a node that does not lead. A read
+    /// that loses its leadership never comes back: the host times it out.
+    public mutating func read(token: UInt64) throws(NodeRefusal) {
+        precondition(token != 0, "token 0 is reserved")
+        if config.plantedBug == .staleReads {
+            output.reads.append(token)
+            return
+        }
+        try refuseWhileStalled()
+        do { try raft.readIndex(context: token) } catch { throw NodeRefusal(error) }
     }
 
     public mutating func proposeConfChange(_ change: ConfChange, token: UInt64?) throws(NodeRefusal) {

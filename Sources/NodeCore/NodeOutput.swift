@@ -17,6 +17,8 @@ public struct NodeOutput: Sendable {
     /// Worker reports to send to the leader, which proposes them.
     public var forward: [(command: Command, leader: NodeID)] = []
     public var events: [CoreEvent] = []
+    /// Linearizable reads (by the host's token) that may now be served from the task queue.
+    public var reads: [UInt64] = []
     /// Set when the task queue was replaced by a snapshot from the leader.
     public var restoredSnapshot = false
     /// A storage failure the node cannot survive: the host must stop the process (and
@@ -27,7 +29,7 @@ public struct NodeOutput: Sendable {
 
     public var isEmpty: Bool {
         messages.isEmpty && applied.isEmpty && settled.isEmpty && start.isEmpty && stop.isEmpty
-            && forward.isEmpty && events.isEmpty && !restoredSnapshot && fatal == nil
+            && forward.isEmpty && events.isEmpty && reads.isEmpty && !restoredSnapshot && fatal == nil
     }
 }
 

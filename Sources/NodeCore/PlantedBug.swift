@@ -3,4 +3,7 @@
 public enum PlantedBug: String, Sendable, CaseIterable {
     /// Entries are applied as soon as they are stored, before they commit.
     case applyUncommitted = "apply-uncommitted"
+    /// Linearizable reads are answered from the node's own state at once, without asking a
+    /// quorum whether it still leads: a deposed leader serves stale reads.
+    case staleReads = "stale-reads"
 }

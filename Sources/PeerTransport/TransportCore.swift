@@ -345,13 +345,23 @@ final class TransportCore {
     func send(_ messages: [Message]) {
         guard lifecycle != .stopped else { return }
         let rules = shared.faults
-        var batches: [NodeID: [Message]] = [:]
+        var now: [NodeID: [Message]] = [:]
+        // Messages held back, per peer and hold in ms, in the order they were sent.
+        var held: [NodeID: [Int: [Message]]] = [:]
         var filtered: [NodeID: Int] = [:]
         for m in messages {
-            if rules.dropsOutbound(to: m.to) || rng.chance(rules.loss) {
+            let fault = rules.outbound(to: m.to)
+            if rules.dropsOutbound(to: m.to) || rng.chance(fault.loss) {
                 filtered[m.to, default: 0] += 1
-            } else {
-                batches[m.to, default: []].append(m)
+                continue
+            }
+            for _ in 0..<(rng.chance(fault.duplicate) ? 2 : 1) {
+                let ms = fault.holdMs(using: &rng)
+                if ms > 0 {
+                    held[m.to, default: [:]][ms, default: []].append(m)
+                } else {
+                    now[m.to, default: []].append(m)
+                }
             }
         }
         if !filtered.isEmpty {
@@ -359,12 +369,9 @@ final class TransportCore {
                 for (peer, n) in filtered where s.stats[peer] != nil { s.stats[peer]!.filtered += n }
             }
         }
-        for (peer, batch) in batches {
-            if rules.delayMs > 0 {
-                delay(batch, to: peer, by: rules.delayMs)
-            } else {
-                enqueue(batch, to: peer)
-            }
+        for (peer, batch) in now { enqueue(batch, to: peer) }
+        for (peer, byHold) in held {
+            for (ms, batch) in byHold.sorted(by: { $0.key < $1.key }) { delay(batch, to: peer, by: ms) }
         }
     }
 

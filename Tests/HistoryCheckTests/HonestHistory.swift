@@ -1,3 +1,4 @@
+import BinaryCoding
 import HistoryCheck
 
 /// Histories of a real grow-only set: every operation takes effect at one instant between its
@@ -24,7 +25,7 @@ struct HonestHistory {
             let kind: HistoryOperation.Kind
             if roll < readPercent {
                 kind = .read(keys: [])
-            } else if !keys.isEmpty && random.chance(20) {
+            } else if !keys.isEmpty && random.chance(percent: 20) {
                 kind = .add(key: keys[Int(random.next(in: 0...Int64(keys.count - 1)))])
             } else {
                 keys.append("s\(seed)-\(keys.count)")
@@ -36,7 +37,7 @@ struct HonestHistory {
                 instants.append(nil)
             case 5..<10:
                 operations.append(HistoryOperation(client: client, call: call, ret: nil, kind: kind, outcome: .unknown))
-                instants.append(random.chance(50) ? random.next(in: call...(call + 3 * (ret - call))) : nil)
+                instants.append(random.chance(percent: 50) ? random.next(in: call...(call + 3 * (ret - call))) : nil)
             default:
                 operations.append(HistoryOperation(client: client, call: call, ret: ret, kind: kind))
                 instants.append(random.next(in: call...ret))

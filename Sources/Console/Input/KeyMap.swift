@@ -5,6 +5,8 @@ import Orchestrator
 /// What a key or a command line asks for. The console runs each through `ClusterControl`.
 public enum ConsoleAction: Sendable, Equatable {
     case select(Int)
+    /// Open the history check's overlay.
+    case showHistory
     case kill(String)
     case restart(String)
     /// Pause a running node, resume a paused one (the `z` key).
@@ -82,6 +84,7 @@ public struct KeyMap: Sendable {
         Binding(key: "a", label: "approve", help: "approve the pending join", mutates: true, needsLocal: false),
         Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
         Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
+        Binding(key: "H", label: "history", help: "the load's last linearizability check and its failing window", mutates: false, needsLocal: false),
         Binding(key: "R", label: "recovery", help: "cycle recovery: off, advise, auto", mutates: true, needsLocal: false),
         Binding(key: "/", label: "filter", help: "filter the events", mutates: false, needsLocal: false),
         Binding(key: ":", label: "command", help: "a command line: kill n2, partition n1|n2,n3, scale +1, …", mutates: false, needsLocal: false),
@@ -155,6 +158,7 @@ public struct KeyMap: Sendable {
             case "/": return (.openPrompt(.filter), nil)
             case ":": return (.openPrompt(.command), nil)
             case "?": return (.help, nil)
+            case "H": return (.showHistory, nil)
             case "q": return (.quit, nil)
             default: return (nil, nil)
             }

@@ -28,6 +28,8 @@ public struct ConsoleModel: Sendable {
     public var now = Date()
     /// Set while a recorded session plays back: the time bar.
     public var playback: PlaybackBar?
+    /// The load's history as last checked for linearizability (when the load stopped); `H` shows it.
+    public var history: HistoryReport?
 
     public init(snapshot: ClusterSnapshot) { self.snapshot = snapshot }
 
@@ -47,6 +49,8 @@ public struct ConsoleModel: Sendable {
 /// What covers part of the screen and takes the keys until Esc.
 public enum Overlay: Sendable, Equatable {
     case help
+    /// The last linearizability check of the load's history, and its failing window.
+    case history
     /// A line of input: a `:` command, a `/` filter, or a submit prompt.
     case prompt(kind: PromptKind, text: String)
     /// A one-key confirmation of a destructive action.

@@ -273,8 +273,21 @@ public enum ConsoleView {
     }
 
     static func draw(_ overlay: Overlay, _ c: inout Canvas, _ m: ConsoleModel, keys: KeyMap) {
-        guard case .help = overlay else { return }
-        let lines = m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local)
+        let lines: [String], title: String
+        switch overlay {
+        case .help:
+            lines = m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local)
+            title = "Help (Esc closes)"
+        case .history:
+            if let h = m.history {
+                lines = [h.summary] + h.timeline(width: max(20, c.width - 6))
+            } else {
+                lines = ["No history checked yet: turn the load on (l), then off again;", "its submits and reads are then checked."]
+            }
+            title = "History check (Esc closes)"
+        default:
+            return
+        }
         // One column when it fits; else keys and commands side by side.
         var columns = [lines]
         if lines.count + 2 > c.height, let split = lines.firstIndex(of: "") {
@@ -285,7 +298,7 @@ public enum ConsoleView {
         let h = min(c.height - 2, (columns.map(\.count).max() ?? 0) + 2)
         let x = (c.width - w) / 2, y = (c.height - h) / 2
         for j in y..<(y + h) { c.put(String(repeating: " ", count: w), x: x, y: j, role: .text) }
-        c.box(x: x, y: y, width: w, height: h, title: "Help (Esc closes)")
+        c.box(x: x, y: y, width: w, height: h, title: title)
         var cx = x + 2
         for (i, column) in columns.enumerated() {
             for (row, line) in column.prefix(h - 2).enumerated() {

@@ -25,7 +25,13 @@ struct NodeAPI: Sendable {
                  code: .unavailable)
     }
 
-    var status: NodeStatus { driver.board.status }
+    /// The published status, its fault rules read from the transport: the driver publishes
+    /// only their drops, `delayMs` and `loss`.
+    var status: NodeStatus {
+        var s = driver.board.status
+        s.faults = FaultSpec(transport.faults)
+        return s
+    }
 
     /// The leader's admin address when this node is a follower that knows one.
     var redirectTarget: String? {
@@ -41,6 +47,12 @@ struct NodeAPI: Sendable {
 
     func propose(_ change: ConfChange) async throws(APIError) -> [Effect] {
         try await wait { proposal in driver.inbox.push(.confChange(change, proposal)) }
+    }
+
+    /// Waits until a read of the task queue here is linearizable (ReadIndex: a quorum confirmed
+    /// this node leads, and it applied everything committed when the read began).
+    func linearizableRead() async throws(APIError) {
+        _ = try await wait { proposal in driver.inbox.push(.read(reply: { r in proposal.finish(r.map { [] }) })) }
     }
 
     private func wait(_ enqueue: (Proposal) -> Void) async throws(APIError) -> [Effect] {

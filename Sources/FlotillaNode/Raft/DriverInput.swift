@@ -9,6 +9,8 @@ enum DriverInput: Sendable {
     case peerDown(NodeID)
     case propose(Command, Proposal)
     case confChange(ConfChange, Proposal)
+    /// A linearizable read: answered once it may be served from this node's task queue.
+    case read(reply: @Sendable (Result<Void, APIError>) -> Void)
     /// One of this node's workers started, finished or failed a task.
     case report(Command)
     case transfer(to: NodeID?, reply: @Sendable (Result<String, APIError>) -> Void)

@@ -38,7 +38,7 @@ extension RaftDriver {
 
     func publish() {
         let faults = transport.faults
-        let spec = FaultSpec(drop: faults.drop.sorted(), direction: .named(faults.direction.rawValue), delayMs: faults.delayMs, loss: faults.loss)
+        let spec = FaultSpec(faults)
         var status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }

@@ -29,6 +29,8 @@ actor RaftDriver {
     /// Proposals waiting for their entries, by the token the core hands back.
     var proposals: [UInt64: Proposal] = [:]
     var nextToken: UInt64 = 0
+    /// Linearizable reads waiting for the core to clear them, by token.
+    var reads: [UInt64: @Sendable (Result<Void, APIError>) -> Void] = [:]
     var peerHints: [NodeID: String] = [:]
     var hooks = Hooks()
     var fsyncsSeen = 0
@@ -77,6 +79,7 @@ actor RaftDriver {
         #endif
         var cc = NodeCoreConfig(raft: rc)
         cc.snapshotEvery = config.snapshotEvery
+        cc.plantedBug = config.plantedBug
         return cc
     }
 
@@ -113,6 +116,8 @@ actor RaftDriver {
         for token in core.abandonWaiting() { proposals.removeValue(forKey: token)?.finish(.failure(refusal)) }
         for (_, p) in proposals { p.finish(.failure(refusal)) }
         proposals = [:]
+        for (_, r) in reads { r(.failure(refusal)) }
+        reads = [:]
     }
 
     nonisolated func stop() { inbox.close() }
@@ -143,6 +148,15 @@ actor RaftDriver {
             } catch {
                 proposals[token] = nil
                 proposal.finish(.failure(apiError(error)))
+            }
+        case .read(let reply):
+            nextToken += 1
+            reads[nextToken] = reply
+            do {
+                try core.read(token: nextToken)
+            } catch {
+                reads[nextToken] = nil
+                reply(.failure(apiError(error)))
             }
         case .report(let command):
             core.report(command)
@@ -212,6 +226,7 @@ actor RaftDriver {
         for (token, result) in out.settled {
             proposals.removeValue(forKey: token)?.finish(result.mapError(apiError))
         }
+        for token in out.reads { reads.removeValue(forKey: token)?(.success(())) }
         if !out.stop.isEmpty { hooks.stop(out.stop) }
         if !out.start.isEmpty { hooks.start(out.start) }
         let addresses = out.forward.isEmpty ? [:] : core.raft.membership.addresses

@@ -15,6 +15,9 @@ public struct ChaosConfig: Sendable, Equatable {
     public var livenessBound: Duration
     /// After the run, every node must be back and agree within this.
     public var settleTimeout: Duration
+    /// Every `readEvery`th client operation is a linearizable read; the history is then checked
+    /// for linearizability (0: no reads, no check).
+    public var readEvery = 4
 
     public init(seed: UInt64, duration: Duration, faults: [ChaosFault] = ChaosFault.allCases, timing: NemesisTiming = .standard,
                 rate: Double = 20, livenessBound: Duration = .seconds(2), settleTimeout: Duration = .seconds(30)) {

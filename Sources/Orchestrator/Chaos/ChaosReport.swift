@@ -21,19 +21,24 @@ public struct ChaosReport: Sendable {
     /// The monitor's check count over the run.
     public var checks = 0
 
+    /// The clients' history of submits and linearizable reads, checked for linearizability
+    /// (nil until checked), and its failing window drawn, when it failed.
+    public var linearizable: String?
+    public var historyLines: [String] = []
+
     public init(seed: UInt64, schedule: [NemesisStep]) {
         self.seed = seed
         self.schedule = schedule
     }
 
     /// True when anything was lost, duplicated or unexpected, or an invariant broke.
-    public var failed: Bool { !queue.ok || !violations.isEmpty }
+    public var failed: Bool { !queue.ok || !violations.isEmpty || linearizable == "violated" }
 
     /// `chaos: seed=S faults=F acked=A lost=L duplicated=D unexpected=U violations=V max_unavailable_ms=M`.
     public var line: String {
         "chaos: seed=\(seed) faults=\(injected) acked=\(queue.acknowledged) lost=\(queue.lost.count) "
             + "duplicated=\(queue.duplicated.count) unexpected=\(queue.unexpected.count) violations=\(violations.count) "
-            + "max_unavailable_ms=\(maxUnavailableMs)"
+            + "max_unavailable_ms=\(maxUnavailableMs)" + (linearizable.map { " linearizable=\($0)" } ?? "")
     }
 
     /// The lines before the last: load outcomes, findings and violations.
@@ -45,6 +50,7 @@ public struct ChaosReport: Sendable {
         }
         for s in skipped { out.append("skipped: \(s)") }
         out += queue.details
+        out += historyLines
         for v in violations.prefix(20) { out.append("VIOLATION \(v)") }
         if violations.count > 20 { out.append("… \(violations.count - 20) more violations") }
         return out

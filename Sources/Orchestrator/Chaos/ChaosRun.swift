@@ -54,7 +54,7 @@ public struct ChaosRun: Sendable {
         let sampler = ChaosSampler(control: control, monitor: monitor)
         await sampler.start()
         let load = LoadGenerator(control: control, rate: config.rate, submission: TaskSubmission(kind: "echo", args: ["text": "chaos"]),
-                                 maxAttempts: 5, retryDelay: .milliseconds(300))
+                                 maxAttempts: 5, retryDelay: .milliseconds(300), readEvery: config.readEvery)
         await load.start()
         var extraViolations: [Violation] = []
         let start = ContinuousClock.now
@@ -116,8 +116,13 @@ public struct ChaosRun: Sendable {
         await monitor.probeHashes(final)
 
         let history = await load.history
-        report.queue = QueueCheck.check(history: history, tasks: tasks ?? [])
+        report.queue = QueueCheck.check(history: history.filter { !$0.isRead }, tasks: tasks ?? [])
         report.load = await load.summary
+        if config.readEvery > 0 {
+            let checked = HistoryReport(operations: ClientHistory.lines(history))
+            report.linearizable = checked.verdict.word
+            report.historyLines = [checked.summary] + checked.timeline(width: 100)
+        }
         report.violations = await monitor.violations + extraViolations
         report.checks = await monitor.checks
         report.maxUnavailableMs = await sampler.availability.maxUnavailableMs

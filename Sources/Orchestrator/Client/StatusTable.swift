@@ -37,12 +37,13 @@ extension ClusterSnapshot {
 
     public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
 
-    /// What the table cannot hold: why a node died, and a node's storage problem, one line each.
+    /// What the table cannot hold: why a node died, a node's storage problem, and its link
+    /// faults (`n1 faults: ->n2 delay 100ms±20 loss 10%`), one line each.
     public func notes() -> [String] {
-        nodes.compactMap { o in
-            if let death = o.death { return "\(o.id) died: \(death.reason)" }
-            if let problem = o.live?.storageError { return "\(o.id) storage: \(problem)" }
-            return nil
+        nodes.flatMap { o -> [String] in
+            if let death = o.death { return ["\(o.id) died: \(death.reason)"] }
+            return [o.live?.storageError.map { "\(o.id) storage: \($0)" },
+                    o.live?.faults.linkSummary.map { "\(o.id) faults: \($0)" }].compactMap { $0 }
         }
     }
 

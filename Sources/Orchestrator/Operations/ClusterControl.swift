@@ -138,8 +138,12 @@ public final class ClusterControl: Sendable {
             // A node that is down starts clean when it returns; the others drop its traffic anyway.
             let down = s.nodes.filter { !$0.up }.map(\.id)
             for o in s.nodes where o.up {
-                let rules = plan.rules[o.id] ?? FaultSpec()
+                let planned = plan.rules[o.id] ?? FaultSpec()
                 do {
+                    // Link faults (delay, loss…) stay: a partition only replaces the drops.
+                    var rules: FaultSpec = try await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(2))
+                    rules.drop = planned.drop
+                    rules.direction = planned.direction
                     let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
                     set.append(o.id)
                 } catch {

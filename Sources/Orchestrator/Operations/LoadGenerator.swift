@@ -1,9 +1,11 @@
 import FlotillaAPI
 import Foundation
 
-/// A steady rate of task submits against the leader. Each submit is one operation of the
-/// history (when it was called, when it returned, its outcome) that the invariant monitor
-/// and transcripts read. A submit whose outcome is unknown is retried with the same key.
+/// A steady rate of task submits against the leader, and (with `readEvery`) linearizable reads
+/// of the task table between them. Each is one operation of the history (when it was called,
+/// when it returned, its outcome, what a read saw) that the invariant monitor, the
+/// linearizability checker and transcripts read. A submit whose outcome is unknown is retried
+/// with the same key.
 public actor LoadGenerator {
     public struct Operation: Sendable, Codable, Equatable {
         public enum Outcome: String, Sendable, Codable {
@@ -20,8 +22,14 @@ public actor LoadGenerator {
         public var outcome: Outcome
         public var taskID: String?
         public var error: String?
+        /// A read's answer: the keys of this load it saw in the task table (nil: a submit).
+        public var seen: [String]?
 
-        public init(key: String, invokedAt: Date, returnedAt: Date, outcome: Outcome, taskID: String? = nil, error: String? = nil) {
+        public var isRead: Bool { seen != nil || key.hasPrefix("read-") }
+
+        public init(key: String, invokedAt: Date, returnedAt: Date, outcome: Outcome, taskID: String? = nil, error: String? = nil,
+                    seen: [String]? = nil) {
+            self.seen = seen
             self.key = key
             self.invokedAt = invokedAt
             self.returnedAt = returnedAt
@@ -39,6 +47,8 @@ public actor LoadGenerator {
     /// Attempts per submit (all with the same key) and the pause between them.
     let maxAttempts: Int
     let retryDelay: Duration
+    /// Every `readEvery`th operation is a linearizable read of the task table (0: none).
+    let readEvery: Int
     private(set) public var history: [Operation] = []
     private var runner: Task<Void, Never>?
     private var counter = 0
@@ -47,7 +57,8 @@ public actor LoadGenerator {
     private var observer: (@Sendable (Operation) -> Void)?
 
     public init(control: ClusterControl, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
-                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200)) {
+                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200), readEvery: Int = 0) {
+        self.readEvery = max(0, readEvery)
         self.control = control
         self.rate = rate
         self.submission = submission
@@ -71,6 +82,7 @@ public actor LoadGenerator {
         var args = submission.args ?? [:]
         args["kind"] = submission.kind
         args["rate"] = "\(rate)"
+        if readEvery > 0 { args["readEvery"] = "\(readEvery)" }
         if let duration { args["duration"] = "\(duration.components.seconds)s" }
         control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
                             category: "load", action: OperatorAction(verb: "load", target: "on", args: args))
@@ -90,7 +102,11 @@ public actor LoadGenerator {
                     }
                     let key = nextKey()
                     inFlight += 1
-                    group.addTask { await self.submitOne(key) }
+                    if key.hasPrefix("read-") {
+                        group.addTask { await self.readOne(key) }
+                    } else {
+                        group.addTask { await self.submitOne(key) }
+                    }
                     next += interval
                     if next > clock.now { try? await Task.sleep(until: next) } else { next = clock.now }
                 }
@@ -120,7 +136,34 @@ public actor LoadGenerator {
 
     private func nextKey() -> String {
         counter += 1
+        if readEvery > 0, counter % readEvery == 0 { return "read-\(session)-\(counter)" }
         return "load-\(session)-\(counter)"
+    }
+
+    /// The most tasks one read asks for; a table that holds more makes the read's view partial.
+    static let readLimit = 10_000
+
+    /// One linearizable read (`?consistency=linearizable`, ReadIndex on the leader) of the keys
+    /// this load submitted. Its outcome is `.ok` with what it saw; `.fail` (no effect, nothing
+    /// learned) when it was refused or timed out; `.unknown` when the table held more than one
+    /// answer shows, so absent keys may only be out of view.
+    func readOne(_ key: String) async {
+        let invoked = Date()
+        var outcome = Operation.Outcome.fail
+        var seen: [String]?
+        var error: String?
+        do {
+            let address = try await self.address(refresh: false)
+            let list: TaskList = try await control.admin.call("GET", address, "/v1/tasks?consistency=linearizable&limit=\(Self.readLimit)",
+                                                              timeout: .seconds(6))
+            let mine = "load-\(session)-"
+            seen = list.tasks.map(\.key).filter { $0.hasPrefix(mine) }.sorted()
+            outcome = list.total <= list.tasks.count ? .ok : .unknown
+        } catch let e {
+            error = (e as? APIError)?.error ?? "\(e)"
+            target = nil
+        }
+        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, error: error, seen: outcome == .ok ? seen : nil))
     }
 
     func submitOne(_ key: String) async {
@@ -189,7 +232,7 @@ public actor LoadGenerator {
 
     public var summary: Summary {
         var s = Summary()
-        for op in history {
+        for op in history where !op.isRead {
             switch op.outcome {
             case .ok: s.ok += 1
             case .fail: s.failed += 1
@@ -201,6 +244,6 @@ public actor LoadGenerator {
 
     /// Acknowledged submits: key -> task id.
     public var acknowledged: [String: String] {
-        Dictionary(history.compactMap { op in op.taskID.map { (op.key, $0) } }, uniquingKeysWith: { a, _ in a })
+        Dictionary(history.filter { !$0.isRead }.compactMap { op in op.taskID.map { (op.key, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 }

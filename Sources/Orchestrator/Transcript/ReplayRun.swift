@@ -122,6 +122,13 @@ public struct ReplayRun: Sendable {
         report.checks = await monitor.checks
         report.acknowledged = acknowledged.count
         report.historyError = historyError
+        var operations: [LoadGenerator.Operation] = []
+        for l in loads { operations += await l.history }
+        if operations.contains(where: \.isRead) {
+            let checked = HistoryReport(operations: ClientHistory.lines(operations))
+            report.linearizable = checked.verdict.word
+            report.historyLines = [checked.summary] + checked.timeline(width: 100)
+        }
         recorder?.stop()
         await stopAll()
         return report
@@ -147,6 +154,10 @@ public struct ReplayRun: Sendable {
         case "transfer": _ = try await c.transfer(to: a.target)
         case "scale-up": _ = try await c.scaleUp()
         case "scale-down": _ = try await c.scaleDown(a.target)
+        case "delay": try await c.delay(try target(), ms: Int(a.args?["ms"] ?? "") ?? 0, jitter: Int(a.args?["jitter"] ?? "") ?? 0)
+        case "loss": try await c.loss(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
+        case "duplicate": try await c.duplicate(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
+        case "reorder": try await c.reorder(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
         case "approve": try await c.approve(try target())
         case "deny": try await c.approve(try target(), deny: true)
         case "cancel": try await c.cancel(try target())
@@ -166,7 +177,8 @@ public struct ReplayRun: Sendable {
                 let rate = args.removeValue(forKey: "rate").flatMap(Double.init) ?? 20
                 let duration = args.removeValue(forKey: "duration").flatMap { Int($0.dropLast()) }.map { Duration.seconds($0) }
                 await load?.stop()
-                let l = LoadGenerator(control: c, rate: rate, submission: TaskSubmission(kind: kind, args: args))
+                let l = LoadGenerator(control: c, rate: rate, submission: TaskSubmission(kind: kind, args: args),
+                                      readEvery: Int(a.args?["readEvery"] ?? "") ?? 4)
                 await l.start(duration: duration)
                 load = l
                 loads.append(l)
@@ -217,13 +229,17 @@ public struct ReplayReport: Sendable, Codable, Equatable {
     public var checks = 0
     public var acknowledged = 0
     public var historyError: String?
+    /// The replayed load's submits and reads checked for linearizability (nil: no reads), and
+    /// the verdict's lines (with the failing window drawn).
+    public var linearizable: String?
+    public var historyLines: [String] = []
 
     public init(file: String, steps: [Step]) {
         self.file = file
         self.steps = steps
     }
 
-    public var ok: Bool { violations.isEmpty && historyError == nil }
+    public var ok: Bool { violations.isEmpty && historyError == nil && linearizable != "violated" }
 
     /// The report's text; its last line is the verdict.
     public var text: String {
@@ -234,6 +250,7 @@ public struct ReplayReport: Sendable, Codable, Equatable {
         lines.append("elections (replayed): \(ms(electionMs))")
         lines.append("elections (recorded): \(ms(recordedElectionMs))")
         lines.append("history: \(acknowledged) acknowledged submits" + (historyError.map { "; could not check: \($0)" } ?? " checked"))
+        lines += historyLines
         lines.append(violations.isEmpty ? "invariants: ok (\(checks) checks)" : "invariants: \(violations.count) VIOLATION(S)\n" + violations.map { "  - \($0)" }.joined(separator: "\n"))
         lines.append("replay: actions=\(steps.count) failed=\(steps.filter { !$0.ok }.count) diverged=\(steps.filter(\.diverged).count) violations=\(violations.count) elections=\(electionMs.count) recorded_elections=\(recordedElectionMs.count)")
         return lines.joined(separator: "\n")

@@ -111,8 +111,12 @@ public struct OperationLine: Sendable, Codable, Equatable {
     public var outcome: String
     public var task: String?
     public var error: String?
+    /// A linearizable read's answer: the load's keys it saw (absent for a submit).
+    public var seen: [String]?
 
-    public init(t: Double, returnedT: Double, key: String, outcome: String, task: String? = nil, error: String? = nil) {
+    public init(t: Double, returnedT: Double, key: String, outcome: String, task: String? = nil, error: String? = nil,
+                seen: [String]? = nil) {
+        self.seen = seen
         self.t = t
         self.returnedT = returnedT
         self.key = key

@@ -3,13 +3,14 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 import Console
+import HistoryCheck
 
 /// `flotilla bench`: measurements that print numbers (never asserted in tests).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Flotilla: replicated write throughput and latency, task scheduling, leader failover, console frame time.",
-        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchConsole.self]
+        abstract: "Measure Flotilla: replicated write throughput and latency, task scheduling, leader failover, the history checker, console frame time.",
+        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchCheck.self, BenchConsole.self]
     )
 }
 
@@ -152,12 +153,15 @@ struct BenchTasks: AsyncParsableCommand {
                 outcome = .failure(error)
             }
         }
+        // What the nodes hold in memory with every task of the run in their tables.
+        let rss = spec.nodes.compactMap { n in launcher.pid(of: n).flatMap(HTTPLoad.residentMegabytes(of:)).map { "\(n.id)=\(Int($0.rounded()))" } }
         for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
         await finish(control)
         guard ok, let outcome else { throw fail("no leader within 20 s") }
         let result = try outcome.get()
         print(result.queueLine)
         print(result.line)
+        print("bench tasks: node_rss_mb " + rss.joined(separator: " "))
     }
 }
 
@@ -246,5 +250,33 @@ struct BenchConsole: AsyncParsableCommand {
             throw ValidationError("--nodes 3 to 64, --frames 1 or more, --width 20+, --height 5+")
         }
         print(ConsoleBenchmark(nodes: nodes, frames: frames, width: width, height: height).run().line)
+    }
+}
+
+struct BenchCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Time the linearizability checker on generated honest histories.",
+        discussion: "Prints, per run and as the median: bench check: operations=N clients=C seconds=S ops_per_second=X verdict=V"
+    )
+
+    @Option(help: "Operations in each history.") var operations = 10_000
+    @Option(help: "Concurrent clients.") var clients = 16
+    @Option(help: "Every Nth operation is a read of the whole set.") var readEvery = 4
+    @Option(help: "Runs (each a new seed).") var runs = 3
+
+    func run() async throws {
+        guard operations >= 1, operations <= 1_000_000, clients >= 1, readEvery >= 1, runs >= 1 else {
+            throw ValidationError("--operations 1 to 1000000, --clients 1+, --read-every 1+, --runs 1+")
+        }
+        var rates: [Double] = []
+        for seed in 1...runs {
+            let r = CheckBenchmark(operations: operations, clients: clients, readEvery: readEvery, seed: UInt64(seed)).run()
+            print(String(format: "bench check: operations=%d clients=%d seconds=%.3f ops_per_second=%.0f verdict=%@",
+                         r.operations, clients, r.seconds, r.opsPerSecond, r.verdict.word))
+            guard case .linearizable = r.verdict else { throw fail("an honest history was not found linearizable: \(r.verdict)") }
+            rates.append(r.opsPerSecond)
+        }
+        print(String(format: "bench check median of %d: ops_per_second=%.0f", runs, rates.sorted()[runs / 2]))
     }
 }

@@ -13,16 +13,19 @@ struct ChaosCommand: AsyncParsableCommand {
             the next; the schedule is a pure function of --seed (--verbose prints it). Afterwards \
             everything is healed, the cluster settles, and every acknowledged submit must be in the \
             task table exactly once, nothing unexpected in it, no invariant broken, and a leader back \
-            within 2 s of each heal. The last line reads:
-              chaos: seed=S faults=F acked=A lost=L duplicated=D unexpected=U violations=V max_unavailable_ms=M
-            and the exit status is 1 when L, D, U or V is above 0.
+            within 2 s of each heal. Every --read-every'th client operation is a linearizable read of the \
+            task table, and the history of submits and reads is checked for linearizability (a failing \
+            window is drawn as a timeline). The last line reads:
+              chaos: seed=S faults=F acked=A lost=L duplicated=D unexpected=U violations=V max_unavailable_ms=M linearizable=ok
+            and the exit status is 1 when L, D, U or V is above 0 or the history is not linearizable.
             """)
 
     @Option(help: "Nodes in the cluster.") var nodes = 5
     @Option(help: "How long the nemesis runs, e.g. 120s or 2m.") var duration = "120s"
     @Option(help: "The seed of the fault schedule (default: random, printed).") var seed: UInt64?
     @Option(help: "Faults to draw from: kill,pause,partition,one-way,transfer,scale (default: all).") var faults = "all"
-    @Option(help: "Task submits per second.") var rate = 20.0
+    @Option(help: "Client operations per second.") var rate = 20.0
+    @Option(help: "Every Nth client operation is a linearizable read (0: none, and no linearizability check).") var readEvery = 4
     @Option(help: "A leader must be back this soon after each heal.") var liveness = "2s"
     @Option(help: "Use this cluster directory (kept afterwards) instead of a temporary one.") var dir: String?
     @Flag(help: "Keep the temporary cluster directory (it is always kept when the run fails).") var keep = false
@@ -39,7 +42,9 @@ struct ChaosCommand: AsyncParsableCommand {
         let kinds: [ChaosFault]
         do { kinds = try ChaosFault.parseList(faults) } catch { throw ValidationError("\(error)") }
         let seed = self.seed ?? UInt64.random(in: 1...999_999)
-        let config = ChaosConfig(seed: seed, duration: length, faults: kinds, rate: rate, livenessBound: bound)
+        guard readEvery >= 0 else { throw ValidationError("--read-every must be 0 or more") }
+        var config = ChaosConfig(seed: seed, duration: length, faults: kinds, rate: rate, livenessBound: bound)
+        config.readEvery = readEvery
         let verbose = self.verbose
         let say: @Sendable (String) -> Void = { line in
             if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }

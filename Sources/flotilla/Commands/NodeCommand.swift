@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaNode
+import NodeCore
 import Foundation
 import Logging
 
@@ -39,6 +40,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     /// Tests prove a trap leaves its reason in the log by planting one.
     @Option(help: .hidden) var plantedTrapAfterMs: Int?
+    /// Tests prove the history checker catches a stale read by planting `stale-reads`.
+    @Option(help: .hidden) var plantedBug: String?
 
     func run() async throws {
         var config = NodeConfig(id: id, raftPort: 0, adminPort: 0, dataDir: data)
@@ -53,6 +56,12 @@ struct NodeCommand: AsyncParsableCommand {
         config.allowShell = allowShell
         config.approveJoins = approveJoins
         config.join = join
+        if let plantedBug {
+            guard let bug = PlantedBug(rawValue: plantedBug) else {
+                throw ValidationError("--planted-bug is one of \(PlantedBug.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.plantedBug = bug
+        }
         if let peers {
             config.bootstrapPeers = try peers.split(separator: ",").map { part in
                 guard let spec = PeerSpec.parse(String(part)) else {

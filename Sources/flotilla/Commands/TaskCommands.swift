@@ -84,8 +84,14 @@ struct CancelCommand: AsyncParsableCommand {
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Submit tasks at a steady rate for a while, then check none acknowledged was lost.",
-        discussion: "Ctrl-C (or `flotilla panic`) stops it early. Exits 1 if the invariant monitor saw a violation.")
-    @Option(help: "Submits per second.") var rate = 20.0
+        discussion: """
+            Every --read-every'th operation is a linearizable read of the task table (ReadIndex on the leader); \
+            afterwards the history of submits and reads is checked for linearizability, and a failing window is drawn \
+            as a timeline. Ctrl-C (or `flotilla panic`) stops it early. Exits 1 if the invariant monitor saw a \
+            violation or the history is not linearizable.
+            """)
+    @Option(help: "Operations per second.") var rate = 20.0
+    @Option(help: "Every Nth operation is a linearizable read (0: none).") var readEvery = 4
     @Option(help: "How long, e.g. 30s.") var duration = "10s"
     @Option(help: "Task kind.") var kind = "echo"
     @OptionGroup var cluster: ClusterOptions
@@ -95,7 +101,8 @@ struct LoadCommand: AsyncParsableCommand {
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be between 0 and 5000") }
         let control = try await cluster.control()
         let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
-        let load = LoadGenerator(control: control, rate: rate, submission: TaskSubmission(kind: kind, args: args))
+        guard readEvery >= 0 else { throw ValidationError("--read-every must be 0 or more") }
+        let load = LoadGenerator(control: control, rate: rate, submission: TaskSubmission(kind: kind, args: args), readEvery: readEvery)
         if let recorder = Recording.recorder { await load.onOperation { recorder.record($0) } }
         let pidFile = control.client.launcher.map { "\($0.directory)/load.pid" }
         if let pidFile { try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
@@ -112,12 +119,16 @@ struct LoadCommand: AsyncParsableCommand {
         do { try await monitor.checkTasks(acknowledged: await load.acknowledged) } catch { FileHandle.standardError.write(Data("flotilla: \(error)\n".utf8)) }
         await monitor.probeHashes(await control.client.poll())
         let verdict = await monitor.verdict
+        let history = HistoryReport(operations: ClientHistory.lines(await load.history))
         let ok = await monitor.violations.isEmpty
         await finish(control)
-        struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation] }
-        cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations)) {
-            "load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown\n\(verdict)"
+        struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation]; var linearizable: String }
+        cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations,
+                             linearizable: history.verdict.word)) {
+            (["load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown", verdict, history.summary]
+                + history.timeline(width: 100)).joined(separator: "\n")
         }
         if !ok { throw ExitCode(1) }
+        if history.verdict.word == "violated" { throw ExitCode(1) }
     }
 }

@@ -9,15 +9,18 @@ struct LeaderRedirectMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AdminRequestContext,
                 next: (Request, AdminRequestContext) async throws -> Response) async throws -> Response {
-        guard api.status.role == .leader else {
-            guard let leader = api.redirectTarget else {
-                throw APIError("there is no leader right now; retry shortly", code: .noLeader)
-            }
-            var response = Response.json(APIError("this node is not the leader; the leader is at \(leader)", code: .notLeader, leader: leader),
-                                         status: .temporaryRedirect)
-            response.headers[.location] = "http://\(leader)\(request.uri.string)"
-            return response
-        }
+        guard api.status.role == .leader else { return try Self.redirect(request, api: api) }
         return try await next(request, context)
+    }
+
+    /// A follower's answer to what only the leader serves: 307 to the leader, or 503 without one.
+    static func redirect(_ request: Request, api: NodeAPI) throws(APIError) -> Response {
+        guard let leader = api.redirectTarget else {
+            throw APIError("there is no leader right now; retry shortly", code: .noLeader)
+        }
+        var response = Response.json(APIError("this node is not the leader; the leader is at \(leader)", code: .notLeader, leader: leader),
+                                     status: .temporaryRedirect)
+        response.headers[.location] = "http://\(leader)\(request.uri.string)"
+        return response
     }
 }

@@ -19,8 +19,7 @@ struct FaultRoutes {
         routes.put { request, context in
             let spec = try await request.decode(as: FaultSpec.self, context: context)
             if let problem = spec.problem { throw APIError(problem, code: .badRequest) }
-            let direction = FaultRules.Direction(rawValue: spec.direction.rawValue) ?? .both
-            let rules = FaultRules(drop: Set(spec.drop), direction: direction, delayMs: spec.delayMs, loss: spec.loss)
+            let rules = FaultRules(spec)
             return await apply(rules, event: "fault rules set: \(rules)")
         }
         routes.delete { _, _ in await apply(FaultRules(), event: "fault rules cleared") }

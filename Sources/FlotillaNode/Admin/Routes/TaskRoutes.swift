@@ -1,12 +1,13 @@
 import FlotillaAPI
 import Hummingbird
+import NodeCore
 import TaskQueue
 
 /// `/v1/tasks`: the replicated task queue.
 struct TaskRoutes {
     let api: NodeAPI
 
-    /// `GET /v1/tasks?state=&node=&limit=` and `GET /v1/tasks/{id}`.
+    /// `GET /v1/tasks?state=&node=&limit=[&consistency=linearizable]` and `GET /v1/tasks/{id}`.
     var reads: RouteCollection<AdminRequestContext> {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.get(use: list)
@@ -33,6 +34,16 @@ struct TaskRoutes {
     func list(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let limit = try request.integer("limit", default: 100, in: 1...10_000)
         let state = try request.query("state").map(Self.state)
+        switch request.query("consistency") {
+        case nil, "local":
+            break
+        case "linearizable":
+            // Only the leader can confirm a read; a node with the planted stale-read bug answers anyway.
+            if api.status.role != .leader, api.config.plantedBug != .staleReads { return try LeaderRedirectMiddleware.redirect(request, api: api) }
+            try await api.linearizableRead()
+        case let other?:
+            throw APIError("consistency must be local or linearizable (got \"\(other.prefix(40))\")", code: .badRequest)
+        }
         return .json(await api.tasks(state: state, node: request.query("node"), limit: limit))
     }
 

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+
+/// What the link-fault commands say about LINKS.
+private let linksHelp = """
+    LINKS is one of:
+      'n1->n2'     n1's messages to n2
+      'n1<->n2'    both ways between n1 and n2
+      n3           every link out of and into n3
+      all          every link of every node
+    0 clears the fault; `flotilla heal` clears every fault.
+    """
+
+/// A share of messages: `10%`, or a fraction such as `0.1`.
+func parseShare(_ text: String) throws -> Double {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if t.hasSuffix("%"), let v = Double(t.dropLast()), (0...100).contains(v) { return v / 100 }
+    if let v = Double(t), (0...1).contains(v) { return v }
+    throw fail("a share is a percentage from 0% to 100% or a fraction from 0 to 1 (got \"\(text)\")")
+}
+
+/// A duration in whole milliseconds: `100ms`, `1s`, `0`.
+func parseMs(_ text: String, _ what: String) throws -> Int {
+    do {
+        return Int(try parseDuration(text, what) / .milliseconds(1))
+    } catch {
+        throw fail("\(what) must be a duration like 100ms or 1s (got \"\(text)\")")
+    }
+}
+
+struct DelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delay", abstract: "Hold back the Raft messages on some links.",
+                                                    discussion: linksHelp)
+    @Argument(help: "Which links (see below).") var links: String
+    @Argument(help: "The delay, e.g. 100ms.") var delay: String
+    @Option(help: "Each message is delayed by the delay plus or minus up to this much.") var jitter = "0ms"
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let ms = try parseMs(delay, "the delay")
+        let jitterMs = try parseMs(jitter, "--jitter")
+        try await perform(cluster, { control in
+            try await control.delay(links, ms: ms, jitter: jitterMs)
+            return Outcome(message: "delay on \(links): \(ms)ms" + (jitterMs > 0 ? "±\(jitterMs)ms" : ""))
+        }, table: \.message)
+    }
+}
+
+/// `loss`, `duplicate` and `reorder`: a share of the messages on some links.
+struct ShareArguments: ParsableArguments {
+    @Argument(help: "Which links (see below).") var links: String
+    @Argument(help: "The share of messages, e.g. 10% or 0.1.") var share: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run(_ verb: String, _ operation: @escaping (ClusterControl, String, Double) async throws -> Void) async throws {
+        let fraction = try parseShare(share)
+        try await perform(cluster, { control in
+            try await operation(control, links, fraction)
+            return Outcome(message: "\(verb) on \(links): \(fraction * 100)%")
+        }, table: \.message)
+    }
+}
+
+struct LossCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "loss", abstract: "Lose a share of the Raft messages on some links.",
+                                                    discussion: linksHelp)
+    @OptionGroup var arguments: ShareArguments
+    func run() async throws { try await arguments.run("loss") { try await $0.loss($1, fraction: $2) } }
+}
+
+struct DuplicateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "duplicate", abstract: "Send a share of the Raft messages on some links twice.",
+                                                    discussion: linksHelp)
+    @OptionGroup var arguments: ShareArguments
+    func run() async throws { try await arguments.run("duplicate") { try await $0.duplicate($1, fraction: $2) } }
+}
+
+struct ReorderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reorder", abstract: "Let later Raft messages overtake a share of earlier ones on some links.",
+                                                    discussion: linksHelp)
+    @OptionGroup var arguments: ShareArguments
+    func run() async throws { try await arguments.run("reorder") { try await $0.reorder($1, fraction: $2) } }
+}
