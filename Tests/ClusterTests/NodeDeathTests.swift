@@ -12,20 +12,20 @@ struct NodeDeathTests {
     }
 
     @Test func aTrapLeavesItsReasonAsTheLastLineAndStatusShowsIt() async throws {
-        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "3000"]) { c in
-            var observer = ChangeObserver()
-            // Seen alive first (the trap is far enough off for a loaded machine), so its death is a change.
-            let first = try await c.waitFor("n1 to answer") { $0.node("n1")?.up == true }
-            try #require(first.node("n1")?.death == nil)
-            _ = observer.observe(first)
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "1500"]) { c in
             let v = try await c.waitFor("n1 to die of its planted trap", timeout: .seconds(30)) { $0.node("n1")?.death != nil }
             let death = try #require(v.node("n1")?.death)
-            #expect(death.reason.contains("Fatal error: planted trap after 3000 ms"), "\(death.reason)")
+            #expect(death.reason.contains("Fatal error: planted trap after 1500 ms"), "\(death.reason)")
             #expect(death.reason.hasSuffix("[SIGILL]") || death.reason.hasSuffix("[SIGTRAP]"), "\(death.reason)")
             let last = try lastLine(c.node("n1").logFile)
             #expect(last.hasPrefix("flotilla node n1: died: "), "the log's last line: \(last)")
             #expect(last.contains("planted trap"), "the log's last line: \(last)")
 
+            // The observer, shown the same view once before the death was read from the log, reports it.
+            var observer = ChangeObserver()
+            var before = v
+            for i in before.nodes.indices where before.nodes[i].id == "n1" { before.nodes[i].exit = nil }
+            _ = observer.observe(before)
             let events = observer.observe(v)
             #expect(events.contains { $0.category == "node-died" && $0.message.contains("planted trap") }, "\(events.map(\.message))")
 
