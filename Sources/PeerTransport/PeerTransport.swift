@@ -67,16 +67,12 @@ public final class PeerTransport: Sendable {
         let rules = rules.clamped
         let old = shared.withState { s in
             defer { s.faults = rules }
-            if s.faults != rules { s.faultsVersion += 1 }
             return s.faults
         }
         if old != rules { logger.info("fault rules: \(rules)") }
     }
 
     public var faults: FaultRules { shared.faults }
-
-    /// Changes whenever the fault rules change.
-    public var faultsVersion: UInt64 { shared.withState { $0.faultsVersion } }
 
     /// Traffic counters for every listed peer and every peer currently connected to us.
     public func stats() -> [String: PeerStats] {

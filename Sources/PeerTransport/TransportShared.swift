@@ -6,8 +6,6 @@ import Synchronization
 final class TransportShared: Sendable {
     struct State {
         var faults = FaultRules()
-        /// Counts the changes of `faults`.
-        var faultsVersion: UInt64 = 0
         var stats: [NodeID: PeerStats] = [:]
         var boundPort: Int?
     }

@@ -25,13 +25,7 @@ struct NodeAPI: Sendable {
                  code: .unavailable)
     }
 
-    /// The published status, its fault rules read from the transport: the driver publishes
-    /// only their drops, `delayMs` and `loss`.
-    var status: NodeStatus {
-        var s = driver.board.status
-        s.faults = FaultSpec(transport.faults)
-        return s
-    }
+    var status: NodeStatus { driver.board.status }
 
     /// The leader's admin address when this node is a follower that knows one.
     var redirectTarget: String? {
