@@ -17,7 +17,9 @@ extension ClusterSimulation {
             activeFault = nil
         }
         guard activeFault == nil, rng.chance(config.faultRate) else { return }
-        let fault = Fault.allCases[rng.below(Fault.allCases.count)]
+        let kinds = config.onlyFaults ?? Fault.allCases
+        guard !kinds.isEmpty else { return }
+        let fault = kinds[rng.below(kinds.count)]
         let duration = UInt64(config.faultTicks.lowerBound + rng.below(config.faultTicks.count))
         if inject(fault) {
             stats.faults += 1
@@ -82,6 +84,27 @@ extension ClusterSimulation {
             nodes[id].cutArmed = true
             stats.powerCuts += 1
             note("power cut on \(id) within its next disk operations")
+        case .slowLink:
+            guard members.count >= 2 else { return false }
+            let fault = randomLinkFault()
+            let x = members[rng.below(members.count)]
+            let others = members.filter { $0 != x }
+            if rng.chance(0.5) {
+                let y = others[rng.below(others.count)]
+                slowLinks([DirectedLink(x, y)], fault, "\(x)->\(y)")
+            } else {
+                slowLinks(others.flatMap { [DirectedLink(x, $0), DirectedLink($0, x)] }, fault, "of \(x) (in and out)")
+            }
+        case .slowDisk:
+            let candidates = upNodes.filter { !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            slowDisk(candidates[rng.below(candidates.count)], every: 2 + rng.below(14))
+        case .clockSkew:
+            let candidates = upNodes.filter { !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            let id = candidates[rng.below(candidates.count)]
+            let k = 2 + rng.below(3)
+            skewClock(id, rng.chance(0.5) ? .fast(k) : .slow(k))
         case .transfer:
             guard let l = currentLeader else { return false }
             let voters = nodes[l].core.raft.membership.voters.filter { $0 != l }
@@ -128,6 +151,40 @@ extension ClusterSimulation {
         note("partition: \(what)")
     }
 
+    /// A slow link's fault: 3...20 extra ticks (an election timeout is 30...60) with jitter,
+    /// and, at random, a loss share of 0.1...0.5, duplication and reordering.
+    mutating func randomLinkFault() -> LinkFault {
+        let delay = 3 + rng.below(18)
+        var fault = LinkFault(delay: delay, jitter: rng.below(delay / 2 + 1))
+        if rng.chance(0.5) { fault.loss = Double(10 + rng.below(41)) / 100 }
+        if rng.chance(0.3) { fault.duplicate = Double(5 + rng.below(16)) / 100 }
+        if rng.chance(0.5) { fault.reorder = Double(10 + rng.below(21)) / 100 }
+        return fault
+    }
+
+    /// Puts `fault` on each directed link between nodes, until the next heal.
+    mutating func slowLinks(_ links: [DirectedLink], _ fault: LinkFault, _ what: String) {
+        for link in links { network.setFault(fault, from: endpoint(link.from), to: endpoint(link.to)) }
+        stats.slowLinks += 1
+        note("slow link \(what) \(fault)")
+    }
+
+    /// Gives `id` a disk whose every fsync takes `every` ticks, until the next heal.
+    mutating func slowDisk(_ id: NodeID, every ticks: Int) {
+        nodes[id].slowDiskTicks = max(1, ticks)
+        // The fsync of the batch in hand starts now.
+        nodes[id].nextSyncAt = now + UInt64(max(1, ticks))
+        stats.slowDisks += 1
+        note("slow disk \(id) every \(ticks) ticks")
+    }
+
+    /// Makes `id`'s timers run fast or slow, until the next heal.
+    mutating func skewClock(_ id: NodeID, _ skew: ClockSkew) {
+        nodes[id].clock = skew
+        stats.clockSkews += 1
+        note("clock of \(id) runs \(skew)")
+    }
+
     mutating func crash(_ id: NodeID) {
         nodes[id].crash()
         crashed.insert(id)
@@ -154,7 +211,12 @@ extension ClusterSimulation {
 
     mutating func healAll() {
         network.heal()
-        for i in nodes.all.indices { nodes.all[i].disk.faults.spaceLeft = nil }
+        for i in nodes.all.indices {
+            nodes.all[i].disk.faults.spaceLeft = nil
+            nodes.all[i].slowDiskTicks = 0
+            nodes.all[i].nextSyncAt = 0
+            nodes.all[i].clock = nil
+        }
         // A power cut that has not struck yet strikes now, so none is left for later.
         for id in upNodes where nodes[id].cutArmed { crash(id) }
         for id in order where crashed.contains(id) { restart(id) }

@@ -115,15 +115,35 @@ public struct ClusterSimulation: Sendable {
         for i in upSlots where nodes.all[i].deferred { process(i) }
         for packet in network.due(now: now) { deliver(packet) }
         for i in upSlots {
-            nodes.all[i].core.tick(nowMs: now * 10)
+            tickClock(i)
             workerTick(i)
         }
         clientTick()
         for i in upSlots {
-            // Most batches sync at once; some wait for the next tick.
-            if rng.chance(0.3) { nodes.all[i].deferred = true } else { process(i) }
+            if nodes.all[i].slowDiskTicks > 0 {
+                // A slow disk syncs one batch at a time: what gathered since the last sync is
+                // persisted, sent and applied only when the fsync in progress returns.
+                guard now >= nodes.all[i].nextSyncAt else { continue }
+                nodes.all[i].nextSyncAt = now + UInt64(nodes.all[i].slowDiskTicks)
+                process(i)
+            } else if rng.chance(0.3) {
+                // Most batches sync at once; some wait for the next tick.
+                nodes.all[i].deferred = true
+            } else {
+                process(i)
+            }
         }
         observe()
+    }
+
+    /// Advances the node's timers: once per tick, or as its skewed clock has it.
+    mutating func tickClock(_ i: Int) {
+        guard let skew = nodes.all[i].clock else { return nodes.all[i].core.tick(nowMs: now * 10) }
+        let n = skew.ticks(at: now)
+        // The wall clock stays true (and never goes back); only the timers' rate is off.
+        for j in 0..<n {
+            nodes.all[i].core.tick(nowMs: (now - 1) * 10 + 10 * UInt64(j + 1) / UInt64(n))
+        }
     }
 
     /// Lets the node's core persist, send and apply, then carries out what it handed back.
@@ -131,6 +151,7 @@ public struct ClusterSimulation: Sendable {
         // Another node's batch in this same tick may have stopped this one (a removal applied).
         guard nodes.all[i].up else { return }
         nodes.all[i].deferred = false
+        nodes.all[i].batches += 1
         let out = nodes.all[i].core.process()
         let id = nodes.all[i].id
         if nodes.all[i].core.storageProblem == nil, out.fatal == nil {

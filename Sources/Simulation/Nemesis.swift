@@ -17,6 +17,13 @@ enum Fault: Sendable, CaseIterable {
     case fullDisk
     /// The power fails in the middle of one of a node's next few disk operations.
     case powerCut
+    /// One directed link, or every link into and out of one node, gets slow (extra delay with
+    /// jitter) and maybe lossy, duplicating and reordering.
+    case slowLink
+    /// A node's fsync is slow: its batches are persisted, sent and applied only every few ticks.
+    case slowDisk
+    /// A node's timers run fast or slow against everyone else's.
+    case clockSkew
     case transfer
     case addLearner
     case promote

@@ -24,6 +24,17 @@ struct SimNode: Sendable {
     var deferred = false
     /// A power cut is due within the next few disk operations.
     var cutArmed = false
+    /// A slow disk: every fsync takes this many ticks, so the node's batch is persisted (and
+    /// only then sent and applied) once every `slowDiskTicks` ticks; 0 for a healthy disk.
+    /// A property of the disk: it survives a crash and restart, and only a heal clears it.
+    var slowDiskTicks = 0
+    /// With a slow disk, the tick the fsync in progress returns (the next batch is processed).
+    var nextSyncAt: UInt64 = 0
+    /// Batches this node's core has processed (persisted, sent, applied), restarts included.
+    var batches = 0
+    /// How fast the node's timers run against simulated time; nil for a true clock. A property
+    /// of the host: it survives a crash and restart, and only a heal clears it.
+    var clock: ClockSkew?
 
     /// Client submits this node proposed as leader, by request (the proposal's token).
     var pendingClient: Set<UInt64> = []
@@ -70,6 +81,9 @@ struct SimNode: Sendable {
         pendingClient = []
         running = [:]
         deferred = false
+        // An fsync in progress dies with the process. A restarted node keeps its slow disk (and
+        // its skewed clock): its first batch syncs at once, then one fsync every `slowDiskTicks`.
+        nextSyncAt = 0
     }
 
     /// Restart from what the disk recovers; returns what was recovered, or nil when the disk is
@@ -90,6 +104,29 @@ struct SimNode: Sendable {
             return nil
         } catch {
             throw SimFailure("\(id) could not restart from its disk: \(error)")
+        }
+    }
+}
+
+/// A node's timers running fast or slow: `core.tick` is called `k` times per simulated tick,
+/// or once every `k` simulated ticks.
+enum ClockSkew: Sendable, Equatable, CustomStringConvertible {
+    case fast(Int)
+    case slow(Int)
+
+    /// `3x fast` or `1/3 speed`.
+    var description: String {
+        switch self {
+        case .fast(let k): "\(k)x fast"
+        case .slow(let k): "1/\(k) speed"
+        }
+    }
+
+    /// Timer ticks the node gets in simulated tick `now`.
+    func ticks(at now: UInt64) -> Int {
+        switch self {
+        case .fast(let k): max(1, k)
+        case .slow(let k): now % UInt64(max(1, k)) == 0 ? 1 : 0
         }
     }
 }

@@ -30,6 +30,9 @@ public struct SimulationConfig: Sendable {
     public var keepTrace: Bool = false
     /// A deliberate bug in the simulated runtime, to prove the checker catches it.
     public var injectedBug: InjectedBug?
+    /// The faults the nemesis draws from; nil for all of them. A test hook with no command-line
+    /// flag (so `reproduceCommand` cannot express it): tests that set it report it with their seeds.
+    var onlyFaults: [Fault]?
 
     public init(seed: UInt64) { self.seed = seed }
 

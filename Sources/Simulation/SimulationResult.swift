@@ -22,6 +22,10 @@ public struct SimulationResult: Sendable {
         public var storageStalls = 0
         /// Power cuts in the middle of a node's disk writes.
         public var powerCuts = 0
+        /// Slow or flaky links, slow disks and skewed clocks injected.
+        public var slowLinks = 0
+        public var slowDisks = 0
+        public var clockSkews = 0
         public var submitsAcknowledged = 0
         public var tasksSucceeded = 0
         public var finalCommit: UInt64 = 0

@@ -8,16 +8,7 @@ struct SimulationTests {
     @Test func twoHundredSeedsKeepEveryInvariant() async {
         var template = SimulationConfig(seed: 1)
         template.steps = 800
-        // On threads of their own, not the shared pool every other test needs.
-        let summary = await heavy {
-            await SeedRunner.run(seeds: Array(1...200), template: template, parallelism: 2)
-        }
-        let report = summary.failures.map { f in
-            "seed \(f.config.seed): \(f.violations.prefix(3)) \(f.livenessFailure ?? "") — \(f.config.reproduceCommand)"
-        }
-        #expect(summary.seeds == 200)
-        #expect(summary.violations == 0, "\(report)")
-        #expect(summary.livenessFailures == 0, "\(report)")
+        await expectEverySeedHolds(1...200, template)
     }
 
     @Test func sameSeedSameTraceOtherSeedOtherTrace() {
@@ -63,6 +54,9 @@ struct SimulationTests {
             totals.faults += s.faults
             totals.storageStalls += s.storageStalls
             totals.powerCuts += s.powerCuts
+            totals.slowLinks += s.slowLinks
+            totals.slowDisks += s.slowDisks
+            totals.clockSkews += s.clockSkews
         }
         #expect(totals.faults > 20)
         #expect(totals.crashes > 0)
@@ -71,6 +65,7 @@ struct SimulationTests {
         #expect(totals.snapshotsInstalled > 0)
         #expect(totals.storageStalls > 0, "a full disk stalled a node's real storage")
         #expect(totals.powerCuts > 0)
+        #expect(totals.slowLinks + totals.slowDisks + totals.clockSkews > 0, "the slow faults are in the default set")
     }
 
     /// A checker that never fails proves nothing: plant real bugs in the simulated runtime
@@ -90,4 +85,19 @@ struct SimulationTests {
         let failed = summary.failures.first
         #expect(failed?.config.reproduceCommand.contains("--inject-bug \(bug.rawValue)") == true)
     }
+}
+
+/// Runs the seeds of `template`, on threads of their own rather than the shared pool every other
+/// test needs, and expects each to keep every invariant and recover; a failure names the command
+/// that replays it (and `extra`, what the command line cannot say).
+func expectEverySeedHolds(_ seeds: ClosedRange<UInt64>, _ template: SimulationConfig, extra: String = "") async {
+    let summary = await heavy {
+        await SeedRunner.run(seeds: Array(seeds), template: template, parallelism: 2)
+    }
+    let report = summary.failures.map { f in
+        "seed \(f.config.seed): \(f.violations.prefix(3)) \(f.livenessFailure ?? "") — \(f.config.reproduceCommand)\(extra)"
+    }
+    #expect(summary.seeds == seeds.count)
+    #expect(summary.violations == 0, "\(report)")
+    #expect(summary.livenessFailures == 0, "\(report)")
 }
