@@ -148,9 +148,22 @@ public struct FaultSpec: Codable, Sendable, Equatable {
     public var reorder: Double
     /// Faults on the messages to one peer, keyed by its id.
     public var links: [String: LinkFaultSpec]
+    /// Added to every fsync of the node's storage (a slow disk), in ms.
+    public var fsyncDelayMs: Int
+    /// The node's disk is full: every write fails with ENOSPC until this is cleared.
+    public var diskFull: Bool
+    /// How fast the node's timers run against real time: 3 fires its election and heartbeat
+    /// timeouts three times too early, 0.5 twice too late; 1 is a true clock.
+    public var clockRate: Double
+
+    /// The largest fsync delay a node takes, in ms.
+    public static let maxFsyncDelayMs = 10_000
+    /// The slowest and fastest clock a node takes.
+    public static let clockRates: ClosedRange<Double> = 0.1...10
 
     public init(drop: [String] = [], direction: FaultDirection = .both, delayMs: Int = 0, loss: Double = 0,
-                jitterMs: Int = 0, duplicate: Double = 0, reorder: Double = 0, links: [String: LinkFaultSpec] = [:]) {
+                jitterMs: Int = 0, duplicate: Double = 0, reorder: Double = 0, links: [String: LinkFaultSpec] = [:],
+                fsyncDelayMs: Int = 0, diskFull: Bool = false, clockRate: Double = 1) {
         self.drop = drop
         self.direction = direction
         self.delayMs = delayMs
@@ -159,6 +172,9 @@ public struct FaultSpec: Codable, Sendable, Equatable {
         self.duplicate = duplicate
         self.reorder = reorder
         self.links = links
+        self.fsyncDelayMs = fsyncDelayMs
+        self.diskFull = diskFull
+        self.clockRate = clockRate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -170,14 +186,18 @@ public struct FaultSpec: Codable, Sendable, Equatable {
                   jitterMs: try c.decodeIfPresent(Int.self, forKey: .jitterMs) ?? 0,
                   duplicate: try c.decodeIfPresent(Double.self, forKey: .duplicate) ?? 0,
                   reorder: try c.decodeIfPresent(Double.self, forKey: .reorder) ?? 0,
-                  links: try c.decodeIfPresent([String: LinkFaultSpec].self, forKey: .links) ?? [:])
+                  links: try c.decodeIfPresent([String: LinkFaultSpec].self, forKey: .links) ?? [:],
+                  fsyncDelayMs: try c.decodeIfPresent(Int.self, forKey: .fsyncDelayMs) ?? 0,
+                  diskFull: try c.decodeIfPresent(Bool.self, forKey: .diskFull) ?? false,
+                  clockRate: try c.decodeIfPresent(Double.self, forKey: .clockRate) ?? 1)
     }
 
     enum CodingKeys: String, CodingKey {
-        case drop, direction, delayMs, loss, jitterMs, duplicate, reorder, links
+        case drop, direction, delayMs, loss, jitterMs, duplicate, reorder, links, fsyncDelayMs, diskFull, clockRate
     }
 
-    /// The fields added with link faults are left out while zero, so rules without them read as before.
+    /// The fields added with link, disk and clock faults are left out while they do nothing, so
+    /// rules without them read as before.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(drop, forKey: .drop)
@@ -188,6 +208,9 @@ public struct FaultSpec: Codable, Sendable, Equatable {
         if duplicate != 0 { try c.encode(duplicate, forKey: .duplicate) }
         if reorder != 0 { try c.encode(reorder, forKey: .reorder) }
         if !links.isEmpty { try c.encode(links, forKey: .links) }
+        if fsyncDelayMs != 0 { try c.encode(fsyncDelayMs, forKey: .fsyncDelayMs) }
+        if diskFull { try c.encode(diskFull, forKey: .diskFull) }
+        if clockRate != 1 { try c.encode(clockRate, forKey: .clockRate) }
     }
 
     /// The fault on every link this node sends over.
@@ -202,12 +225,12 @@ public struct FaultSpec: Codable, Sendable, Equatable {
         }
     }
 
-    public var isClean: Bool { drop.isEmpty && everyLink.isClean && links.values.allSatisfy(\.isClean) }
-
-    /// The same rules without any drop: only the link faults.
-    public var linkFaults: FaultSpec {
-        FaultSpec(delayMs: delayMs, loss: loss, jitterMs: jitterMs, duplicate: duplicate, reorder: reorder, links: links)
+    public var isClean: Bool {
+        drop.isEmpty && everyLink.isClean && links.values.allSatisfy(\.isClean) && nodeIsClean
     }
+
+    /// No disk or clock fault.
+    public var nodeIsClean: Bool { fsyncDelayMs == 0 && !diskFull && clockRate == 1 }
 
     /// Why this spec cannot be applied, or nil.
     public var problem: String? {
@@ -217,7 +240,32 @@ public struct FaultSpec: Codable, Sendable, Equatable {
             if peer.isEmpty || peer.count > 64 { return "links must be keyed by a node id of 1 to 64 characters" }
             if let problem = link.problem("links.\(peer).") { return problem }
         }
+        if !(0...Self.maxFsyncDelayMs).contains(fsyncDelayMs) { return "fsyncDelayMs must be between 0 and \(Self.maxFsyncDelayMs)" }
+        if !Self.clockRates.contains(clockRate) {
+            return "clockRate must be between \(Self.clockRates.lowerBound) and \(Self.clockRates.upperBound) (1 is a true clock)"
+        }
         return nil
+    }
+
+    /// The disk and clock faults as one line, `fsync +50ms, disk full, clock 3x`, or nil when there are none.
+    public var nodeSummary: String? {
+        var parts: [String] = []
+        if fsyncDelayMs > 0 { parts.append("fsync +\(fsyncDelayMs)ms") }
+        if diskFull { parts.append("disk full") }
+        if clockRate != 1 { parts.append("clock \(Self.rateText(clockRate))") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// Every fault but the drops (which the partition lines show): the node's own, then its links'.
+    public var summary: String? {
+        let parts = [nodeSummary, linkSummary].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// `3x`, `0.5x`: a clock rate as operators write it.
+    public static func rateText(_ rate: Double) -> String {
+        let r = (rate * 100).rounded() / 100
+        return r == r.rounded() ? "\(Int(r))x" : "\(r)x"
     }
 
     /// The link faults as one line, `->n2 delay 100ms±20 loss 10%` (`->all` for every

@@ -20,7 +20,7 @@ struct NodeRuntime: Sendable {
 
     /// Opens the storage (on `disk`: the real one, or an in-memory one in tests), starts the
     /// transport and builds the driver; the driver loop is the caller's to run.
-    static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), disk: any StorageDisk = PosixDisk(),
+    static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), disk: any StorageDisk = PosixDisk(faults: DiskFaults()),
                      logger: Logger) async throws -> NodeRuntime {
         if let problem = config.problem { throw NodeStartupError(problem) }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
@@ -51,6 +51,7 @@ struct NodeRuntime: Sendable {
         let driver: RaftDriver
         do {
             driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
+                                    localFaults: LocalFaults(disk: disk.injectedFaults),
                                     events: events, metrics: metrics, inbox: inbox, logger: logger)
         } catch {
             await transport.shutdown()

@@ -1,12 +1,14 @@
+import Glibc
 import Synchronization
 
-/// Injected disk failures: a disk that fills up, an fsync that fails. Works on either disk
+/// Injected disk failures: a disk that fills up, an fsync that fails or is slow. Works on either disk
 /// (`PosixDisk(faults:)`, `MemoryDisk.faults`) and is shared by reference, so a test or a
 /// simulator can fill or free the disk while the storage stays open.
 public final class DiskFaults: Sendable {
     private struct State {
         var spaceLeft: Int?
         var failFsync: Int32?
+        var syncDelay: Duration = .zero
     }
 
     private let state = Mutex(State())
@@ -25,6 +27,23 @@ public final class DiskFaults: Sendable {
     public var failFsync: Int32? {
         get { state.withLock { $0.failFsync } }
         set { state.withLock { $0.failFsync = newValue } }
+    }
+
+    /// Added to every fsync of a file on the real disk (a slow disk); the sync blocks that much
+    /// longer, as a slow device would. The in-memory disk ignores it: its time is the simulator's.
+    public var syncDelay: Duration {
+        get { state.withLock { $0.syncDelay } }
+        set { state.withLock { $0.syncDelay = newValue } }
+    }
+
+    /// Blocks the calling thread for `syncDelay`, if any.
+    func delaySync() {
+        let delay = syncDelay
+        guard delay > .zero else { return }
+        let (seconds, attoseconds) = delay.components
+        var left = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var rest = timespec()
+        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
     }
 
     /// How many of `count` bytes the disk accepts now; fewer means the write then fails with ENOSPC.

@@ -41,6 +41,8 @@ public final class MemoryDisk: StorageDisk {
 
     /// An empty disk whose crashes draw from a generator seeded with `seed`: the same seed and
     /// the same calls give the same disk.
+    public var injectedFaults: DiskFaults? { faults }
+
     public init(seed: UInt64, faults: DiskFaults = DiskFaults()) {
         self.faults = faults
         state = Mutex(State(rng: SplitMix64(seed: seed)))

@@ -10,6 +10,8 @@ public struct PosixDisk: StorageDisk {
         self.faults = faults
     }
 
+    public var injectedFaults: DiskFaults? { faults }
+
     public func makeDirectory(_ path: String) throws(StorageError) {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw .io(operation: "create directory", file: path, errno: errno)

@@ -46,6 +46,7 @@ struct PosixFile: DiskFile {
     func sync() throws(StorageError) -> Duration {
         if let e = faults?.failFsync { throw .io(operation: "fsync", file: path, errno: e) }
         let start = ContinuousClock.now
+        faults?.delaySync()
         while fsync(fd) != 0 {
             if errno != EINTR { throw .io(operation: "fsync", file: path, errno: errno) }
         }

@@ -34,9 +34,14 @@ public protocol StorageDisk: Sendable {
 
     /// Makes a directory's entries (files created, renamed or removed in it) durable.
     func syncDirectory(_ path: String) throws(StorageError)
+
+    /// The failures an operator or a test may inject into this disk, if it takes any.
+    var injectedFaults: DiskFaults? { get }
 }
 
 extension StorageDisk {
+    public var injectedFaults: DiskFaults? { nil }
+
     /// `remove`, where a file already gone counts as removed.
     func removeIfPresent(_ path: String) throws(StorageError) {
         do throws(StorageError) {

@@ -21,7 +21,7 @@ struct ChaosTests {
             // `flotilla chaos` holds a leader to 2 s after each heal; here the nodes share two cores
             // with the rest of the suite, so the bound is looser (it still catches a cluster that
             // does not recover), and safety is checked as strictly as ever.
-            let config = ChaosConfig(seed: 20_250_601, duration: .seconds(15), faults: ChaosFault.allCases, timing: .quick, rate: 20,
+            let config = ChaosConfig(seed: 20_250_601, duration: .seconds(27), faults: ChaosFault.allCases, timing: .quick, rate: 20,
                                      livenessBound: .seconds(8))
             let lines = LineLog()
             let run = ChaosRun(control: c.control, config: config) { lines.append($0) }

@@ -5,27 +5,15 @@ import Testing
 import TestSupport
 
 @Suite(.serialized) struct LinkFaultScenarioTests {
-    /// The slowest of a few committed submits, by the caller's clock.
-    func commitLatency(_ c: LocalCluster) async throws -> Duration {
-        let clock = ContinuousClock()
-        var slowest = Duration.zero
-        for _ in 0..<3 {
-            let start = clock.now
-            _ = try await c.control.submit(TaskSubmission(kind: "echo", args: ["text": "hi"]))
-            slowest = max(slowest, clock.now - start)
-        }
-        return slowest
-    }
-
     @Test func delayLossAndHealThroughTheCLI() async throws {
         try await withCluster(nodes: 3) { c in
             _ = try await c.waitForLeader()
             let dir = c.launcher.directory
-            let before = try await commitLatency(c)
+            let before = try await c.commitLatency()
 
             let delay = try await flotilla(["delay", "all", "60ms", "--dir", dir])
             #expect(delay.code == 0, "\(delay)")
-            let after = try await commitLatency(c)
+            let after = try await c.commitLatency()
             #expect(after >= .milliseconds(60) && after > before, "before \(before), after \(after)")
 
             let loss = try await flotilla(["loss", "n1->n2", "10%", "--dir", dir])

@@ -272,3 +272,17 @@ func reapProcess(_ pid: pid_t, within: Duration) async -> Int32? {
     }
     return nil
 }
+
+extension LocalCluster {
+    /// The slowest of a few committed submits, by the caller's clock.
+    func commitLatency() async throws -> Duration {
+        let clock = ContinuousClock()
+        var slowest = Duration.zero
+        for _ in 0..<3 {
+            let start = clock.now
+            _ = try await control.submit(TaskSubmission(kind: "echo", args: ["text": "hi"]))
+            slowest = max(slowest, clock.now - start)
+        }
+        return slowest
+    }
+}

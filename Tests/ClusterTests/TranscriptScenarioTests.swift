@@ -21,7 +21,8 @@ struct TranscriptScenarioTests {
             let leader = try await c.waitForLeader()
             let follower = c.spec.nodes.map(\.id).first { $0 != leader.id }!
             let dir = c.launcher.directory
-            for args in [["kill", follower], ["restart", follower], ["partition", "minority"], ["heal", "--timeout", "10s"],
+            for args in [["kill", follower], ["restart", follower], ["partition", "minority"], ["delay", "all", "30ms", "--jitter", "5ms"],
+                         ["disk", follower, "slow", "20ms"], ["skew", follower, "2x"], ["heal", "--timeout", "10s"],
                          ["submit", "--kind", "echo", "--arg", "text=hi", "--count", "3"]] {
                 let r = try await flotilla(args + ["--dir", dir, "--record", file])
                 #expect(r.code == 0, "\(args): \(r.err)")
@@ -32,7 +33,7 @@ struct TranscriptScenarioTests {
         }
         let recorded = try Transcript.read(file)
         #expect(recorded.header.source == "cli" && recorded.header.cluster.nodes == 3)
-        #expect(recorded.actions.map(\.verb) == ["kill", "restart", "partition", "heal", "submit"])
+        #expect(recorded.actions.map(\.verb) == ["kill", "restart", "partition", "delay", "disk", "skew", "heal", "submit"])
         #expect(recorded.actions.allSatisfy { $0.ok && $0.by == "cli" })
         #expect(recorded.statuses.count >= 2, "a status before and after the commands")
 

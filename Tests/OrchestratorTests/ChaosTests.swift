@@ -25,12 +25,12 @@ struct ChaosScheduleTests {
 
     @Test func stepsFitTheDurationOneAtATimeAndCoverEveryKind() {
         for seed in UInt64(1)...50 {
-            let steps = schedule(seed, ms: 60_000)
+            let steps = schedule(seed, ms: 90_000)
             #expect(Set(steps.prefix(ChaosFault.allCases.count).map(\.fault)) == Set(ChaosFault.allCases), "seed \(seed)")
             for (a, b) in zip(steps, steps.dropFirst()) {
                 #expect(a.atMs + a.holdMs < b.atMs, "seed \(seed): \(a) overlaps \(b)")
             }
-            #expect(steps.allSatisfy { $0.atMs + $0.holdMs <= 60_000 })
+            #expect(steps.allSatisfy { $0.atMs + $0.holdMs <= 90_000 })
             #expect(steps.first.map { $0.atMs >= NemesisTiming.standard.warmupMs } ?? false)
         }
     }
@@ -42,6 +42,15 @@ struct ChaosScheduleTests {
                 case .kill, .pause, .oneWay: #expect(step.target == "leader" || five.contains(step.target))
                 case .transfer: #expect(step.target == "any" || five.contains(step.target))
                 case .scale: #expect(step.target == "+1")
+                case .link:
+                    #expect((try? LinkSelection.parse(step.target, members: five)) != nil, "\(step.target)")
+                    #expect(step.value.map { ["delay ", "loss ", "duplicate ", "reorder "].contains(where: $0.hasPrefix) } == true)
+                case .disk:
+                    #expect(step.target == "leader" || five.contains(step.target))
+                    #expect((try? DiskFault.parse(step.value?.split(separator: " ").map(String.init) ?? [])) != nil, "\(step)")
+                case .skew:
+                    #expect(step.target == "leader" || five.contains(step.target))
+                    #expect((try? parseClockRate(step.value ?? "")).map { $0 != 1 } == true, "\(step)")
                 case .partition:
                     let plan = try PartitionPlan.parse(step.target, members: five, leader: "n2")
                     #expect(plan.rules.values.contains { !$0.drop.isEmpty }, "\(step.target) cuts something")

@@ -27,6 +27,9 @@ struct NodeAPI: Sendable {
 
     var status: NodeStatus { driver.board.status }
 
+    /// The node's own disk and clock faults (the link faults are the transport's).
+    var localFaults: LocalFaults { driver.localFaults }
+
     /// The leader's admin address when this node is a follower that knows one.
     var redirectTarget: String? {
         let s = status

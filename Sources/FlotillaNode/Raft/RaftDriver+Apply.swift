@@ -37,8 +37,8 @@ extension RaftDriver {
     }
 
     func publish() {
-        let faults = transport.faults
-        let spec = FaultSpec(faults)
+        var spec = FaultSpec(transport.faults)
+        localFaults.report(into: &spec)
         var status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }

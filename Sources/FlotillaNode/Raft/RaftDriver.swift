@@ -20,6 +20,8 @@ actor RaftDriver {
     let logger: Logger
     let storage: NodeStorage
     let transport: PeerTransport
+    /// The node's own disk and clock faults.
+    let localFaults: LocalFaults
     let events: EventLog
     let metrics: NodeMetrics
     let inbox: Inbox<DriverInput>
@@ -53,13 +55,15 @@ actor RaftDriver {
     }
 
     init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, transport: PeerTransport,
-         events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>, logger: Logger) throws(NodeRefusal) {
+         localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
+         logger: Logger) throws(NodeRefusal) {
         self.config = config
         self.metrics = metrics
         self.inbox = inbox
         self.logger = logger
         self.storage = storage
         self.transport = transport
+        self.localFaults = localFaults
         self.events = events
         self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored,
                                  bootstrap: RaftDriver.founders(config))
@@ -96,10 +100,11 @@ actor RaftDriver {
     // MARK: - The loop
 
     /// Runs until `stop()`: ticks on a timer, batches inputs, lets the core process each batch.
+    /// A skewed clock (`LocalFaults.clockRate`) ticks that much faster or slower.
     func run() async {
-        let ticker = Task { [inbox, tickMs = config.tickMs] in
+        let ticker = Task { [inbox, localFaults, tickMs = config.tickMs] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(tickMs))
+                try? await Task.sleep(for: .milliseconds(tickMs) / localFaults.clockRate)
                 inbox.push(.tick)
             }
         }

@@ -14,10 +14,16 @@ public enum ChaosFault: String, CaseIterable, Sendable, Codable, CustomStringCon
     case transfer
     /// Add a node (learner, caught up, promoted), then remove it again.
     case scale
+    /// Delay, lose, duplicate or reorder the messages on some links.
+    case link
+    /// Make a node's disk slow (every fsync takes longer) or full (writes fail with ENOSPC).
+    case disk
+    /// Run a node's timers fast or slow.
+    case skew
 
     public var description: String { rawValue }
 
-    /// Parses `kill,pause,partition,one-way,transfer,scale` (any subset, any order; `all` for every kind).
+    /// Parses `kill,pause,partition,one-way,transfer,scale,link,disk,skew` (any subset, any order; `all` for every kind).
     public static func parseList(_ text: String) throws -> [ChaosFault] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         if names == ["all"] { return allCases }

@@ -157,6 +157,34 @@ public struct ChaosRun: Sendable {
             let to = step.target == "any" || step.target == leader.id ? nil : step.target
             let now = try await control.transfer(to: to, timeout: .seconds(10))
             return (.none, "transferred leadership from \(leader.id) to \(now)")
+        case .link:
+            let words = (step.value ?? "").split(separator: " ").map(String.init)
+            guard words.count == 2 else { throw OrchestratorError("a link step needs what to do, e.g. loss 20%") }
+            switch words[0] {
+            case "delay":
+                let parts = words[1].replacingOccurrences(of: "ms", with: "").split(separator: "±").compactMap { Int($0) }
+                try await control.delay(step.target, ms: parts.first ?? 0, jitter: parts.count > 1 ? parts[1] : 0)
+            case "loss", "duplicate", "reorder":
+                guard let percent = Double(words[1].dropLast()) else { throw OrchestratorError("not a share: \(words[1])") }
+                let fraction = percent / 100
+                switch words[0] {
+                case "loss": try await control.loss(step.target, fraction: fraction)
+                case "duplicate": try await control.duplicate(step.target, fraction: fraction)
+                default: try await control.reorder(step.target, fraction: fraction)
+                }
+            default:
+                throw OrchestratorError("unknown link fault \(words[0])")
+            }
+            return (.clearRules, "\(words.joined(separator: " ")) on \(step.target)")
+        case .disk:
+            let id = try await resolve(step.target)
+            let fault = try DiskFault.parse((step.value ?? "").split(separator: " ").map(String.init))
+            try await control.disk(id, fault)
+            return (.clearRules, "disk of \(id) \(step.value ?? "")" + (step.target == "leader" ? " (the leader)" : ""))
+        case .skew:
+            let id = try await resolve(step.target)
+            try await control.skew(id, rate: try parseClockRate(step.value ?? ""))
+            return (.clearRules, "clock of \(id) at \(step.value ?? "")" + (step.target == "leader" ? " (the leader)" : ""))
         case .scale:
             let launcher = try launcher
             let before = Set(try launcher.load().nodes.map(\.id))
@@ -178,7 +206,7 @@ public struct ChaosRun: Sendable {
             if let launcher = try? launcher, let spec = try? launcher.load() {
                 await restoreProcesses(launcher, spec, original: original, monitor: monitor)
             }
-        case .partition, .oneWay:
+        case .partition, .oneWay, .link, .disk, .skew:
             _ = await control.heal(timeout: .seconds(3))
         case .transfer, .scale:
             break  // a transfer leaves nothing to undo; a failed scale-up removes its node itself

@@ -37,10 +37,11 @@ public struct Nemesis: Sendable, Equatable {
             let fault = steps.count < order.count ? order[steps.count] : order[rng.below(order.count)]
             let hold = fault == .transfer ? 0 : draw(timing.holdMs, &rng)
             let target = target(for: fault, &rng)
+            let value = value(for: fault, &rng)
             let gap = draw(timing.gapMs, &rng)
             // The step must be due, and its heal planned, within the duration.
             guard t + hold + timing.healMs <= durationMs else { break }
-            steps.append(NemesisStep(atMs: t, fault: fault, target: target, holdMs: hold))
+            steps.append(NemesisStep(atMs: t, fault: fault, target: target, holdMs: hold, value: value))
             t += hold + timing.healMs + gap
         }
         return steps
@@ -48,8 +49,17 @@ public struct Nemesis: Sendable, Equatable {
 
     func target(for fault: ChaosFault, _ rng: inout SplitMix64) -> String {
         switch fault {
-        case .kill, .pause, .oneWay:
+        case .kill, .pause, .oneWay, .disk, .skew:
             return rng.chance(0.5) ? "leader" : nodes[rng.below(nodes.count)]
+        case .link:
+            let a = nodes[rng.below(nodes.count)]
+            let others = nodes.filter { $0 != a }
+            switch others.isEmpty ? 0 : rng.below(4) {
+            case 0: return a
+            case 1: return "\(a)->\(others[rng.below(others.count)])"
+            case 2: return "\(a)<->\(others[rng.below(others.count)])"
+            default: return "all"
+            }
         case .transfer:
             return rng.chance(0.3) ? "any" : nodes[rng.below(nodes.count)]
         case .scale:
@@ -65,6 +75,27 @@ public struct Nemesis: Sendable, Equatable {
             let cut = 1 + rng.below(ids.count - 1)
             let sides = [Array(ids[..<cut]), Array(ids[cut...])].map { $0.sorted(by: idOrder).joined(separator: ",") }
             return sides.joined(separator: "|")
+        }
+    }
+
+    /// How much of the fault, for the kinds that take an amount.
+    func value(for fault: ChaosFault, _ rng: inout SplitMix64) -> String? {
+        switch fault {
+        case .link:
+            switch rng.below(4) {
+            case 0:
+                let ms = draw(20...200, &rng)
+                return "delay \(ms)ms±\(draw(0...(ms / 2), &rng))"
+            case 1: return "loss \(draw(5...40, &rng))%"
+            case 2: return "duplicate \(draw(10...50, &rng))%"
+            default: return "reorder \(draw(10...50, &rng))%"
+            }
+        case .disk:
+            return rng.chance(0.5) ? "full" : "slow \(draw(20...150, &rng))ms"
+        case .skew:
+            return ["0.25x", "0.5x", "2x", "3x", "5x"][rng.below(5)]
+        default:
+            return nil
         }
     }
 

@@ -37,13 +37,13 @@ extension ClusterSnapshot {
 
     public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
 
-    /// What the table cannot hold: why a node died, a node's storage problem, and its link
-    /// faults (`n1 faults: ->n2 delay 100ms±20 loss 10%`), one line each.
+    /// What the table cannot hold: why a node died, a node's storage problem, and its disk, clock
+    /// and link faults (`n1 faults: clock 3x, ->n2 delay 100ms±20 loss 10%`), one line each.
     public func notes() -> [String] {
         nodes.flatMap { o -> [String] in
             if let death = o.death { return ["\(o.id) died: \(death.reason)"] }
             return [o.live?.storageError.map { "\(o.id) storage: \($0)" },
-                    o.live?.faults.linkSummary.map { "\(o.id) faults: \($0)" }].compactMap { $0 }
+                    o.live?.faults.summary.map { "\(o.id) faults: \($0)" }].compactMap { $0 }
         }
     }
 

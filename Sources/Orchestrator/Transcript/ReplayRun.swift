@@ -158,6 +158,8 @@ public struct ReplayRun: Sendable {
         case "loss": try await c.loss(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
         case "duplicate": try await c.duplicate(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
         case "reorder": try await c.reorder(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
+        case "disk": try await c.disk(try target(), try DiskFault.recorded(a.args))
+        case "skew": try await c.skew(try target(), rate: Double(a.args?["rate"] ?? "") ?? 1)
         case "approve": try await c.approve(try target())
         case "deny": try await c.approve(try target(), deny: true)
         case "cancel": try await c.cancel(try target())

@@ -9,7 +9,9 @@ struct ChaosCommand: AsyncParsableCommand {
         commandName: "chaos",
         abstract: "Break a temporary local cluster under load with seeded faults, then check nothing was lost.",
         discussion: """
-            One fault at a time (kill, pause, partition, one-way, transfer, scale), each healed before \
+            One fault at a time (kill, pause, partition, one-way, transfer, scale; link: delay, loss, \
+            duplication or reordering on some links; disk: a slow or full disk; skew: a fast or slow clock), \
+            each healed before \
             the next; the schedule is a pure function of --seed (--verbose prints it). Afterwards \
             everything is healed, the cluster settles, and every acknowledged submit must be in the \
             task table exactly once, nothing unexpected in it, no invariant broken, and a leader back \
@@ -23,7 +25,7 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Nodes in the cluster.") var nodes = 5
     @Option(help: "How long the nemesis runs, e.g. 120s or 2m.") var duration = "120s"
     @Option(help: "The seed of the fault schedule (default: random, printed).") var seed: UInt64?
-    @Option(help: "Faults to draw from: kill,pause,partition,one-way,transfer,scale (default: all).") var faults = "all"
+    @Option(help: "Faults to draw from: kill,pause,partition,one-way,transfer,scale,link,disk,skew (default: all).") var faults = "all"
     @Option(help: "Client operations per second.") var rate = 20.0
     @Option(help: "Every Nth client operation is a linearizable read (0: none, and no linearizability check).") var readEvery = 4
     @Option(help: "A leader must be back this soon after each heal.") var liveness = "2s"

@@ -82,3 +82,55 @@ struct ReorderCommand: AsyncParsableCommand {
     @OptionGroup var arguments: ShareArguments
     func run() async throws { try await arguments.run("reorder") { try await $0.reorder($1, fraction: $2) } }
 }
+
+/// What the node-fault commands say about NODE.
+private let nodeHelp = """
+    NODE is a node id, leader (the leader now) or all. A node that restarts starts without
+    the fault; `flotilla heal` clears every fault.
+    """
+
+struct DiskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disk", abstract: "Make a node's disk slow, full, or healthy again.",
+        discussion: """
+            flotilla disk n2 slow 50ms   every fsync takes 50 ms longer
+            flotilla disk n2 full        every write fails with ENOSPC (the node stalls, then goes on when freed)
+            flotilla disk n2 ok          both cleared
+
+            """ + nodeHelp)
+    @Argument(help: "Which node (see below).") var node: String
+    @Argument(help: "slow DURATION, full or ok.") var fault: [String]
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let parsed: DiskFault
+        do { parsed = try DiskFault.parse(fault) } catch { throw fail("\(error)") }
+        try await perform(cluster, { control in
+            try await control.disk(node, parsed)
+            return Outcome(message: "disk of \(node): \(fault.joined(separator: " "))")
+        }, table: \.message)
+    }
+}
+
+struct SkewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skew", abstract: "Run a node's timers fast or slow (its election and heartbeat timeouts).",
+        discussion: """
+            flotilla skew n2 3x     n2's timers fire three times too early: it starts elections early
+            flotilla skew n2 0.5x   twice too late: as leader its heartbeats come late
+            flotilla skew n2 1x     a true clock again
+
+            """ + nodeHelp)
+    @Argument(help: "Which node (see below).") var node: String
+    @Argument(help: "The rate, from 0.1x to 10x.") var rate: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let r: Double
+        do { r = try parseClockRate(rate) } catch { throw fail("\(error)") }
+        try await perform(cluster, { control in
+            try await control.skew(node, rate: r)
+            return Outcome(message: "clock of \(node): \(rate)")
+        }, table: \.message)
+    }
+}

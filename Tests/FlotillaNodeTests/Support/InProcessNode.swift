@@ -22,7 +22,7 @@ struct InProcessNode: Sendable {
 
     /// Starts a node: a founder bootstraps itself as the only voter; otherwise it waits, uninitialized.
     static func start(id: String = "n1", founder: Bool = true, token: String? = token,
-                      disk: any StorageDisk = PosixDisk(), fsync: Bool = false,
+                      disk: any StorageDisk = PosixDisk(faults: DiskFaults()), fsync: Bool = false,
                       configure: (inout NodeConfig) -> Void = { _ in }) async throws -> InProcessNode {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-\(id)-\(UUID().uuidString)").path
         var config = NodeConfig(id: id, raftPort: freePort(), adminPort: freePort(), dataDir: dir)
@@ -56,7 +56,7 @@ struct InProcessNode: Sendable {
 
 /// Runs `body` with a started node (a leader when `founder`), stopping it however `body` ends.
 func withNode<T: Sendable>(id: String = "n1", founder: Bool = true, token: String? = InProcessNode.token,
-                           disk: any StorageDisk = PosixDisk(), fsync: Bool = false,
+                           disk: any StorageDisk = PosixDisk(faults: DiskFaults()), fsync: Bool = false,
                            configure: (inout NodeConfig) -> Void = { _ in },
                            _ body: (InProcessNode) async throws -> T) async throws -> T {
     let node = try await InProcessNode.start(id: id, founder: founder, token: token, disk: disk, fsync: fsync, configure: configure)

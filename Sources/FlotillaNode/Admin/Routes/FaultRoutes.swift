@@ -2,7 +2,8 @@ import FlotillaAPI
 import Hummingbird
 import PeerTransport
 
-/// `/v1/faults`: what this node drops or delays on its Raft links. Any node takes them, leader or not.
+/// `/v1/faults`: what this node drops or delays on its Raft links, and its own disk and clock
+/// faults. Any node takes them, leader or not.
 struct FaultRoutes {
     let api: NodeAPI
 
@@ -18,18 +19,21 @@ struct FaultRoutes {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.put { request, context in
             let spec = try await request.decode(as: FaultSpec.self, context: context)
-            if let problem = spec.problem { throw APIError(problem, code: .badRequest) }
-            let rules = FaultRules(spec)
-            return await apply(rules, event: "fault rules set: \(rules)")
+            if let problem = spec.problem ?? api.localFaults.problem(spec) { throw APIError(problem, code: .badRequest) }
+            return await apply(spec, event: "fault rules set")
         }
-        routes.delete { _, _ in await apply(FaultRules(), event: "fault rules cleared") }
+        routes.delete { _, _ in await apply(FaultSpec(), event: "fault rules cleared") }
         return routes
     }
 
-    /// Installs `rules` on the transport, records `event`, and answers the rules as the node now reports them.
-    func apply(_ rules: FaultRules, event: String) async -> Response {
+    /// Installs `spec` on the transport and the node, records `event`, and answers the rules as
+    /// the node now reports them.
+    func apply(_ spec: FaultSpec, event: String) async -> Response {
+        let rules = FaultRules(spec)
         api.transport.setFaults(rules)
-        api.events.record("fault", term: api.status.term, event)
+        api.localFaults.apply(spec)
+        let what = spec.isClean ? "" : ": \(rules)" + (spec.nodeSummary.map { "; \($0)" } ?? "")
+        api.events.record("fault", term: api.status.term, event + what)
         await api.driver.republish()
         return .json(api.status.faults)
     }

@@ -1,0 +1,130 @@
+import FlotillaAPI
+import Foundation
+
+/// What `disk` does to a node's storage.
+public enum DiskFault: Sendable, Equatable {
+    /// Every fsync takes this many ms longer.
+    case slow(ms: Int)
+    /// Writes fail with ENOSPC.
+    case full
+    /// Neither: the disk is healthy again.
+    case ok
+
+    /// `slow 50ms`, `full`, `ok` (and `slow 0` for ok), as the CLI and the console's command line take them.
+    public static func parse(_ words: [String]) throws -> DiskFault {
+        switch words.first?.lowercased() {
+        case "full": return .full
+        case "ok", "healthy", "clear": return .ok
+        case "slow":
+            guard words.count == 2, let ms = Self.milliseconds(words[1]) else {
+                throw OrchestratorError("slow takes the time added to each fsync, e.g. slow 50ms")
+            }
+            return ms == 0 ? .ok : .slow(ms: ms)
+        default:
+            throw OrchestratorError("a disk fault is slow DURATION, full or ok (got \"\(words.joined(separator: " "))\")")
+        }
+    }
+
+    static func milliseconds(_ text: String) -> Int? {
+        let t = text.lowercased()
+        if t.hasSuffix("ms") { return Int(t.dropLast(2)) }
+        if t.hasSuffix("s"), let s = Double(t.dropLast()) { return Int((s * 1000).rounded()) }
+        return Int(t)
+    }
+
+    var words: String {
+        switch self {
+        case .slow(let ms): "slow \(ms)ms"
+        case .full: "full"
+        case .ok: "ok"
+        }
+    }
+
+    var args: [String: String] {
+        switch self {
+        case .slow(let ms): ["fault": "slow", "ms": "\(ms)"]
+        case .full: ["fault": "full"]
+        case .ok: ["fault": "ok"]
+        }
+    }
+
+    /// The fault a transcript's `disk` action recorded.
+    static func recorded(_ args: [String: String]?) throws -> DiskFault {
+        switch args?["fault"] {
+        case "slow": return .slow(ms: Int(args?["ms"] ?? "") ?? 0)
+        case "full": return .full
+        case "ok": return .ok
+        default: throw OrchestratorError("disk was recorded without its fault")
+        }
+    }
+}
+
+private let clockRateRule = "a clock rate is a factor from \(FaultSpec.clockRates.lowerBound)x to \(FaultSpec.clockRates.upperBound)x, e.g. 3x (fast) or 0.5x (slow); 1x is a true clock"
+
+/// Parses a clock rate: `3x`, `0.5x`, `3`, `1x` (a true clock).
+public func parseClockRate(_ text: String) throws -> Double {
+    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+    guard let rate = Double(t.hasSuffix("x") ? String(t.dropLast()) : t), FaultSpec.clockRates.contains(rate) else {
+        throw OrchestratorError("\(clockRateRule) (got \"\(text)\")")
+    }
+    return rate
+}
+
+extension ClusterControl {
+    /// Makes the disks of `target` (a node, `leader` or `all`) slow, full or healthy again.
+    public func disk(_ target: String, _ fault: DiskFault) async throws {
+        let action = OperatorAction(verb: "disk", target: target, args: fault.args)
+        try await setNodeFault(target, "disk \(fault.words)", action) {
+            if case .slow(let ms) = fault, !(0...FaultSpec.maxFsyncDelayMs).contains(ms) {
+                throw OrchestratorError("a slow disk adds between 0 and \(FaultSpec.maxFsyncDelayMs) ms to each fsync")
+            }
+            return { spec in
+                switch fault {
+                case .slow(let ms): spec.fsyncDelayMs = ms
+                case .full: spec.diskFull = true
+                case .ok:
+                    spec.fsyncDelayMs = 0
+                    spec.diskFull = false
+                }
+            }
+        }
+    }
+
+    /// Runs the timers of `target` (a node, `leader` or `all`) `rate` times as fast as real time; 1 clears it.
+    public func skew(_ target: String, rate: Double) async throws {
+        let action = OperatorAction(verb: "skew", target: target, args: ["rate": "\(rate)"])
+        try await setNodeFault(target, "skew \(FaultSpec.rateText(rate))", action) {
+            guard FaultSpec.clockRates.contains(rate) else { throw OrchestratorError(clockRateRule) }
+            return { $0.clockRate = rate }
+        }
+    }
+
+    /// Reads the rules of every node `target` names, applies what `check` returns (after it
+    /// validated the values) and writes them back, so drops and link faults stay as they were.
+    private func setNodeFault(_ target: String, _ what: String, _ action: OperatorAction,
+                              _ check: () throws -> (inout FaultSpec) -> Void) async throws {
+        let s = await snapshot()
+        try await act("\(what) on \(target)", action) {
+            let change = try check()
+            let ids: [String]
+            switch target {
+            case "all": ids = s.nodes.map(\.id)
+            case "leader":
+                guard let l = s.leader else { throw OrchestratorError("there is no leader to target") }
+                ids = [l.id]
+            default: ids = [try member(target, in: s).id]
+            }
+            var set: [String] = []
+            var skipped: [String] = []
+            for id in ids {
+                guard let o = s.node(id), o.up else { skipped.append(id); continue }
+                var rules: FaultSpec = try await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(2))
+                change(&rules)
+                let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
+                set.append(id)
+            }
+            guard !set.isEmpty else { throw OrchestratorError("\(ids.joined(separator: ", ")) \(ids.count == 1 ? "is" : "are") down") }
+            return ((), "set on \(set.joined(separator: ", "))" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", ")) (down)"))
+        }
+    }
+}
