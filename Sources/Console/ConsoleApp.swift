@@ -202,6 +202,10 @@ public final class ConsoleApp: Sendable {
         case .togglePause: "z"
         case .isolate: "p"
         case .heal: "h"
+        case .delay: "d"
+        case .loss: "o"
+        case .disk: "f"
+        case .skew: "w"
         case .transfer: "t"
         case .scaleUp: "+"
         case .scaleDown: "-"
@@ -255,6 +259,12 @@ public final class ConsoleApp: Sendable {
         case .resume(let n): async { try await c.resume(n) }
         case .isolate(let n): async { _ = try await c.isolate(n) }
         case .partition(let spec): async { _ = try await c.partition(spec) }
+        case .delay(let links, let ms, let jitter): async { try await c.delay(links, ms: ms, jitter: jitter) }
+        case .loss(let links, let p): async { try await c.loss(links, fraction: p) }
+        case .duplicate(let links, let p): async { try await c.duplicate(links, fraction: p) }
+        case .reorder(let links, let p): async { try await c.reorder(links, fraction: p) }
+        case .disk(let n, let fault): async { try await c.disk(n, fault) }
+        case .skew(let n, let rate): async { try await c.skew(n, rate: rate) }
         case .heal: async { _ = await c.heal() }
         case .panic: async { _ = await c.panic(load: load); await self.checkHistory() }
         case .transfer(let n): async { _ = try await c.transfer(to: n) }

@@ -99,6 +99,28 @@ struct ConsoleEndToEndTests {
         let healed = try await tmux.waitFor("the heal to be verified") { $0.contains("heal: ") }
         #expect(!healed.contains("✂ cut") || healed.contains("heal: complete"))
 
+        // A link fault from a key: d delays a live node's links, the matrix and its fault lines
+        // say so, and d again clears it.
+        if try await tmux.screen().split(separator: "\n").contains(where: { $0.hasPrefix("│▶n") && $0.contains("✕ DOWN") }) {
+            try await tmux.keys("Up")
+        }
+        let live = try await tmux.waitFor("a live node selected") { s in
+            s.split(separator: "\n").contains { $0.hasPrefix("│▶n") && !$0.contains("✕ DOWN") }
+        }
+        let selectedRow = try #require(live.split(separator: "\n").first { $0.hasPrefix("│▶n") })
+        let id = String(selectedRow.dropFirst(2).prefix { $0 != " " })
+        // The matrix's fault lines: "~ n1<->n2 delay 100ms±20" under it, or in the nodes panel when narrow.
+        let faultLine = { (s: String) in s.contains("│~ n") || s.contains("│ ~ n") }
+        try await tmux.keys("d")
+        let delayed = try await tmux.waitFor("the delay on \(id) to show") { s in
+            s.contains("delay 100ms±20 on \(id): set on") && faultLine(s)
+        }
+        #expect(delayed.contains("delay 100ms±20"))
+        try await tmux.keys("d")
+        try await tmux.waitFor("the delay on \(id) to clear") { s in
+            s.contains("delay 0ms on \(id): set on") && !faultLine(s)
+        }
+
         try await tmux.keys("q")
         let exited = try await tmux.waitFor("the console to quit") { $0.contains("EXITED:") }
         #expect(exited.contains("EXITED:0"))

@@ -39,8 +39,40 @@ func mixedSnapshot() -> ClusterSnapshot {
     return ClusterSnapshot(seq: 1, takenAt: t0, nodes: nodes)
 }
 
+/// `mixedSnapshot` with faults injected: n1's messages to n2 are delayed 100ms±20 and 10% lost
+/// (`delay n1->n2 100ms 20ms`, `loss n1->n2 10%`), n2<->n4 reorders 20%, n2's disk is slow by
+/// 50 ms and n4's clock runs 3x.
+func faultySnapshot() -> ClusterSnapshot {
+    var s = mixedSnapshot()
+    func edit(_ id: String, _ change: (inout FaultSpec) -> Void) {
+        let i = s.nodes.firstIndex { $0.id == id }!
+        change(&s.nodes[i].status!.faults)
+    }
+    edit("n1") { $0.links["n2"] = LinkFaultSpec(delayMs: 100, jitterMs: 20, loss: 0.1) }
+    edit("n2") { $0.links["n4"] = LinkFaultSpec(reorder: 0.2); $0.fsyncDelayMs = 50 }
+    edit("n4") { $0.links["n2"] = LinkFaultSpec(reorder: 0.2); $0.clockRate = 3 }
+    return s
+}
+
 func model(_ s: ClusterSnapshot) -> ConsoleModel {
     var m = ConsoleModel(snapshot: s)
     m.now = t0
     return m
+}
+
+/// What the command-line tests parse against: the mixed snapshot with n2 selected.
+protocol ParsesCommandLines {}
+
+extension ParsesCommandLines {
+    var m: ConsoleModel {
+        var m = model(mixedSnapshot())
+        m.selected = 1
+        return m
+    }
+
+    func parse(_ line: String) -> ConsoleAction? { try? CommandLineParser.parse(line, model: m).get() }
+    func error(_ line: String) -> String {
+        if case .failure(let e) = CommandLineParser.parse(line, model: m) { return e.description }
+        return "accepted"
+    }
 }

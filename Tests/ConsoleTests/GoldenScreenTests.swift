@@ -38,17 +38,28 @@ struct GoldenScreenTests {
         return m
     }
 
-    static func render(width: Int, height: Int) -> String {
+    /// The busy moment with faults on: `delay n1->n2 100ms 20ms`, `loss n1->n2 10%`,
+    /// `reorder n2<->n4 20%`, `disk n2 slow 50ms`, `skew n4 3x`.
+    static func faultyModel() -> ConsoleModel {
+        var m = busyModel()
+        m.snapshot = faultySnapshot()
+        m.events += [
+            ControlEvent(.action, "delay 100ms±20 on n1->n2: set on n1", reason: "operator", at: t0.addingTimeInterval(-1)),
+            ControlEvent(.action, "disk slow 50ms on n2: set on n2", reason: "operator", at: t0),
+        ]
+        return m
+    }
+
+    static func render(width: Int, height: Int, _ m: ConsoleModel = busyModel()) -> String {
         // The clock reads local time: pin the zone so the goldens hold anywhere.
         setenv("TZ", "UTC", 1)
         tzset()
-        return ConsoleView.render(busyModel(), width: width, height: height).lines.joined(separator: "\n") + "\n"
+        return ConsoleView.render(m, width: width, height: height).lines.joined(separator: "\n") + "\n"
     }
 
-    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
-    func theWholeScreenMatchesItsGolden(_ size: (Int, Int)) throws {
-        let text = Self.render(width: size.0, height: size.1)
-        let file = Self.directory.appendingPathComponent("busy-\(size.0)x\(size.1).txt")
+    func matchGolden(_ name: String, _ m: ConsoleModel, _ size: (Int, Int)) throws {
+        let text = Self.render(width: size.0, height: size.1, m)
+        let file = Self.directory.appendingPathComponent("\(name)-\(size.0)x\(size.1).txt")
         if ProcessInfo.processInfo.environment["FLOTILLA_UPDATE_GOLDEN"] == "1" {
             try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -57,6 +68,17 @@ struct GoldenScreenTests {
         let mismatch = zip(text.split(separator: "\n", omittingEmptySubsequences: false),
                            golden.split(separator: "\n", omittingEmptySubsequences: false)).enumerated().first { $0.element.0 != $0.element.1 }
         #expect(text == golden, "line \(mismatch.map { $0.offset + 1 } ?? -1) differs:\n  got  \(mismatch?.element.0 ?? "")\n  want \(mismatch?.element.1 ?? "")")
+    }
+
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func theWholeScreenMatchesItsGolden(_ size: (Int, Int)) throws {
+        try matchGolden("busy", Self.busyModel(), size)
+    }
+
+    /// Link faults under the nodes (80x24) or in the matrix's panel (wide), disk and clock faults in the status cells.
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func theScreenWithFaultsMatchesItsGolden(_ size: (Int, Int)) throws {
+        try matchGolden("faults", Self.faultyModel(), size)
     }
 
     /// What an 80-column operator must always see, whatever the goldens say.

@@ -103,19 +103,7 @@ struct PlaybackTests {
 }
 
 @Suite("Command line")
-struct CommandLineTests {
-    var m: ConsoleModel {
-        var m = model(mixedSnapshot())
-        m.selected = 1
-        return m
-    }
-
-    func parse(_ line: String) -> ConsoleAction? { try? CommandLineParser.parse(line, model: m).get() }
-    func error(_ line: String) -> String {
-        if case .failure(let e) = CommandLineParser.parse(line, model: m) { return e.description }
-        return "accepted"
-    }
-
+struct CommandLineTests: ParsesCommandLines {
     @Test func everyVerbBecomesTheOperationTheCLIWouldRun() {
         let cases: [(String, ConsoleAction)] = [
             ("kill n3", .kill("n3")), ("restart n3", .restart("n3")), ("pause n2", .pause("n2")), ("resume n2", .resume("n2")),
@@ -148,7 +136,7 @@ struct CommandLineTests {
         #expect(CommandLineParser.complete("part", model: m).text == "partition ")
         #expect(CommandLineParser.complete("kill n", model: m) == (text: "kill n", candidates: ["n1", "n2", "n3", "n4", "n5"]))
         #expect(CommandLineParser.complete("kill n4", model: m).text == "kill n4 ")
-        #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "resume", "recover"]))
+        #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "resume", "reorder", "recover"]))
         #expect(CommandLineParser.complete("isolate l", model: m).text == "isolate leader ")
         #expect(CommandLineParser.complete("recover a", model: m) == (text: "recover a", candidates: ["advise", "auto"]))
     }

@@ -20,6 +20,12 @@ public enum CommandLineParser {
         Verb(usage: "resume N", help: "SIGCONT a node", mutates: true),
         Verb(usage: "partition SPEC", help: "n1,n2|n3, n1->n2, leader, minority, majorities-ring, bridge", mutates: true),
         Verb(usage: "isolate N|leader", help: "cut one node off from the others", mutates: true),
+        Verb(usage: "delay LINKS MS [JITTER]", help: "hold messages back, e.g. n1->n2 100ms 20ms; 0 clears", mutates: true),
+        Verb(usage: "loss LINKS SHARE", help: "lose a share of the messages, e.g. n3 10%; 0 clears", mutates: true),
+        Verb(usage: "duplicate LINKS SHARE", help: "send a share of the messages twice, e.g. all 5%", mutates: true),
+        Verb(usage: "reorder LINKS SHARE", help: "let later messages overtake a share, e.g. n1<->n2 20%", mutates: true),
+        Verb(usage: "disk N slow MS|full|ok", help: "slow fsyncs, a full disk, or healthy (N, leader, all)", mutates: true),
+        Verb(usage: "skew N RATE", help: "run a node's clock fast or slow: 3x, 0.5x; 1x is true", mutates: true),
         Verb(usage: "heal", help: "clear every fault rule and verify", mutates: true),
         Verb(usage: "panic", help: "heal, resume all, stop the load, recovery to advise", mutates: true),
         Verb(usage: "transfer [N]", help: "hand leadership to N or the most caught-up voter", mutates: true),
@@ -37,6 +43,33 @@ public enum CommandLineParser {
     ]
 
     static let taskStates = TaskState.known.map(\.rawValue)
+    /// The verbs whose first argument is LINKS: `n1->n2`, `n1<->n2`, `n3` or `all`.
+    static let linkVerbs = ["delay", "loss", "duplicate", "reorder"]
+    /// The verbs whose first argument is a node, `leader` or `all`.
+    static let nodeFaultVerbs = ["disk", "skew"]
+    static let linksRule = "LINKS is n1->n2, n1<->n2, a node (all its links) or all"
+
+    /// A duration in whole ms: `100ms`, `1s`, `1.5s`, or `0`. A bare number other than 0 is refused:
+    /// the CLI reads it as seconds, a slip of one's fingers as milliseconds.
+    static func milliseconds(_ text: String, _ what: String, max: Int) -> Result<Int, CommandLineError> {
+        let t = text.lowercased()
+        let value: Double? = t == "0" ? 0
+            : t.hasSuffix("ms") ? Double(t.dropLast(2))
+            : t.hasSuffix("s") ? Double(t.dropLast()).map { $0 * 1000 } : nil
+        guard let v = value, v.isFinite, v >= 0 else {
+            return .failure(CommandLineError("\(what) is a duration like 100ms or 1s (got \"\(text)\")"))
+        }
+        let ms = Int(v.rounded())
+        guard ms <= max else { return .failure(CommandLineError("\(what) must be between 0 and \(max) ms (got \(text))")) }
+        return .success(ms)
+    }
+
+    /// A share of the messages: `10%`, or a fraction such as `0.1`; 0 clears.
+    static func share(_ text: String, _ verb: String) -> Result<Double, CommandLineError> {
+        if text.hasSuffix("%"), let v = Double(text.dropLast()), (0...100).contains(v) { return .success(v / 100) }
+        if let v = Double(text), (0...1).contains(v) { return .success(v) }
+        return .failure(CommandLineError("\(verb): a share is a percentage from 0% to 100% or a fraction from 0 to 1 (got \"\(text)\")"))
+    }
 
     /// The action a line asks for, or why it cannot be done.
     public static func parse(_ line: String, model m: ConsoleModel) -> Result<ConsoleAction, CommandLineError> {
@@ -58,6 +91,23 @@ public enum CommandLineParser {
             return .success(id)
         }
 
+        /// LINKS as the operations take it, checked against the members now.
+        func links() -> Result<String, CommandLineError> {
+            guard let spec = args.first else { return .failure(CommandLineError("usage: \(known.usage) (\(linksRule))")) }
+            do {
+                _ = try LinkSelection.parse(spec, members: m.snapshot.nodes.map(\.id))
+                return .success(spec)
+            } catch {
+                return .failure(CommandLineError("\(verb): \(error) (\(linksRule))"))
+            }
+        }
+        /// A node, `leader` or `all`.
+        func target() -> Result<String, CommandLineError> {
+            guard let id = args.first else { return .failure(CommandLineError("usage: \(known.usage)")) }
+            if id == "leader" || id == "all" || m.snapshot.node(id) != nil { return .success(id) }
+            return .failure(CommandLineError("\(verb): unknown node \(id); the nodes are \(m.snapshot.nodes.map(\.id).joined(separator: ", ")), or leader, all"))
+        }
+
         switch known.name {
         case "kill": return node().map(ConsoleAction.kill)
         case "restart": return node().map(ConsoleAction.restart)
@@ -68,6 +118,39 @@ public enum CommandLineParser {
             return node().map(ConsoleAction.isolate)
         case "partition":
             return rest.isEmpty ? .failure(CommandLineError("usage: \(known.usage)")) : .success(.partition(rest))
+        case "delay":
+            // `delay LINKS 100ms 20ms`, or with the CLI's spelling `delay LINKS 100ms --jitter 20ms`.
+            var times = Array(args.dropFirst())
+            if let j = times.firstIndex(of: "--jitter"), j + 1 < times.count, j == 1 { times.remove(at: j) }
+            guard (1...2).contains(times.count) else { return .failure(CommandLineError("usage: \(known.usage), e.g. delay n1->n2 100ms 20ms")) }
+            return links().flatMap { spec in
+                milliseconds(times[0], "delay: the delay", max: LinkFaultSpec.maxMs).flatMap { ms in
+                    (times.count == 2 ? milliseconds(times[1], "delay: the jitter", max: LinkFaultSpec.maxMs) : .success(0))
+                        .map { .delay(spec, ms: ms, jitter: $0) }
+                }
+            }
+        case "loss", "duplicate", "reorder":
+            guard args.count == 2 else { return .failure(CommandLineError("usage: \(known.usage), e.g. \(known.name) n3 10%")) }
+            return links().flatMap { spec in
+                share(args[1], known.name).map { p in
+                    known.name == "loss" ? .loss(spec, p) : known.name == "duplicate" ? .duplicate(spec, p) : .reorder(spec, p)
+                }
+            }
+        case "disk":
+            guard args.count >= 2 else { return .failure(CommandLineError("usage: \(known.usage)")) }
+            return target().flatMap { t in
+                let fault: DiskFault
+                do { fault = try DiskFault.parse(Array(args.dropFirst())) } catch { return .failure(CommandLineError("disk: \(error)")) }
+                if case .slow(let ms) = fault, ms > FaultSpec.maxFsyncDelayMs {
+                    return .failure(CommandLineError("disk: a slow disk adds between 0 and \(FaultSpec.maxFsyncDelayMs) ms to each fsync"))
+                }
+                return .success(.disk(t, fault))
+            }
+        case "skew":
+            guard args.count == 2 else { return .failure(CommandLineError("usage: \(known.usage), e.g. skew n2 3x")) }
+            return target().flatMap { t in
+                do { return .success(.skew(t, try parseClockRate(args[1]))) } catch { return .failure(CommandLineError("skew: \(error)")) }
+            }
         case "heal": return .success(.heal)
         case "panic": return .success(.panic)
         case "transfer": return args.isEmpty ? .success(.transferAny) : node().map(ConsoleAction.transfer)
@@ -117,8 +200,26 @@ public enum CommandLineParser {
         var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         let last = words.last ?? ""
         let pool: [String]
+        let ids = m.snapshot.nodes.map(\.id)
+        let verb = words.first ?? ""
         if words.count <= 1 {
             pool = verbs.map(\.name)
+        } else if linkVerbs.contains(verb), words.count == 2 {
+            // After an arrow, the node at the other end.
+            if let arrow = ["<->", "->"].first(where: { last.contains($0) }), let r = last.range(of: arrow) {
+                let from = String(last[..<r.upperBound])
+                pool = ids.filter { $0 != String(last[..<r.lowerBound]) }.map { from + $0 }
+            } else {
+                pool = ids + ["all"]
+            }
+        } else if nodeFaultVerbs.contains(verb), words.count == 2 {
+            pool = ids + ["leader", "all"]
+        } else if verb == "disk", words.count == 3 {
+            pool = ["slow", "full", "ok"]
+        } else if verb == "skew", words.count == 3 {
+            pool = ["3x", "0.5x", "1x"]
+        } else if linkVerbs.contains(verb) || nodeFaultVerbs.contains(verb) {
+            pool = []
         } else if words.first == "recover" {
             pool = RecoveryMode.allCases.map(\.rawValue)
         } else if words.first == "load" {

@@ -17,6 +17,18 @@ public enum ConsoleAction: Sendable, Equatable {
     case isolate(String)
     /// A partition spec as the CLI takes it: `n1,n2|n3`, `n1->n2`, `minority`, …
     case partition(String)
+    /// Hold back the Raft messages on LINKS (`n1->n2`, `n1<->n2`, `n3`, `all`) `ms` ± `jitter`; 0 clears.
+    case delay(String, ms: Int, jitter: Int)
+    /// Lose this share (0…1) of the messages on LINKS; 0 clears.
+    case loss(String, Double)
+    /// Send this share of the messages on LINKS twice; 0 clears.
+    case duplicate(String, Double)
+    /// Let later messages overtake this share of the messages on LINKS; 0 clears.
+    case reorder(String, Double)
+    /// Make the disk of a node (`leader`, `all`) slow, full or healthy again.
+    case disk(String, DiskFault)
+    /// Run the timers of a node (`leader`, `all`) this many times as fast as real time; 1 clears.
+    case skew(String, Double)
     case heal
     case panic
     case transfer(String)
@@ -72,12 +84,22 @@ public struct KeyMap: Sendable {
 
     public init() {}
 
+    /// What the fault keys set: `d` delays by `delayMs` ± `jitterMs`, `o` loses `lossShare`, `w` runs the clock at `skewRate`.
+    public static let delayMs = 100
+    public static let jitterMs = 20
+    public static let lossShare = 0.1
+    public static let skewRate = 3.0
+
     public let bindings: [Binding] = [
         Binding(key: "k", label: "kill", help: "kill the selected node (SIGKILL)", mutates: true, needsLocal: true),
         Binding(key: "r", label: "restart", help: "restart the selected node on its data", mutates: true, needsLocal: true),
         Binding(key: "z", label: "pause", help: "pause (SIGSTOP) or resume the selected node", mutates: true, needsLocal: true),
         Binding(key: "p", label: "partition", help: "isolate the selected node (:partition n1,n2|n3 for groups)", mutates: true, needsLocal: false),
         Binding(key: "h", label: "heal", help: "clear every fault and verify", mutates: true, needsLocal: false),
+        Binding(key: "d", label: "delay", help: "delay the selected node's links \(KeyMap.delayMs)ms±\(KeyMap.jitterMs); again clears it", mutates: true, needsLocal: false),
+        Binding(key: "o", label: "loss", help: "lose \(Int(KeyMap.lossShare * 100))% on the selected node's links; again clears it", mutates: true, needsLocal: false),
+        Binding(key: "f", label: "disk", help: "fill the selected node's disk (ENOSPC); again frees it", mutates: true, needsLocal: false),
+        Binding(key: "w", label: "skew", help: "run the selected node's clock \(FaultSpec.rateText(KeyMap.skewRate)) fast; again true", mutates: true, needsLocal: false),
         Binding(key: "t", label: "transfer", help: "make the selected node the leader", mutates: true, needsLocal: false),
         Binding(key: "+", label: "add", help: "add a node (join, catch up, promote)", mutates: true, needsLocal: true),
         Binding(key: "-", label: "remove", help: "remove the selected node", mutates: true, needsLocal: true),
@@ -101,6 +123,25 @@ public struct KeyMap: Sendable {
 
     public func bar(readonly: Bool, local: Bool) -> [Binding] {
         bindings.filter { unavailable($0, readonly: readonly, local: local) == nil && !["/", ":"].contains($0.key) }
+    }
+
+    /// The key bar's text for `width` columns: every entry when they all fit; else whole
+    /// entries in order while they fit, then `? help` (and `q quit` when it fits too), so a
+    /// narrow bar still says where the rest is.
+    public func barText(readonly: Bool, local: Bool, width: Int) -> String {
+        let all = bar(readonly: readonly, local: local)
+        let entry = { (b: Binding) in "  \(b.key) \(b.label)" }
+        // Entries are "  k kill": the bar starts one blank in.
+        let full = all.map(entry).joined()
+        guard full.count - 1 > width, let help = all.first(where: { $0.key == "?" }) else { return String(full.dropFirst()) }
+        var text = ""
+        for b in all where b.key != "?" && b.key != "q" {
+            guard (text + entry(b) + entry(help)).count - 1 <= width else { break }
+            text += entry(b)
+        }
+        text += entry(help)
+        if let quit = all.first(where: { $0.key == "q" }), (text + entry(quit)).count - 1 <= width { text += entry(quit) }
+        return String(text.dropFirst())
     }
 
     /// The `?` screen, built from the bindings.
@@ -146,6 +187,9 @@ public struct KeyMap: Sendable {
             case "z": return (node.map(ConsoleAction.togglePause), nil)
             case "p": return (node.map(ConsoleAction.isolate), nil)
             case "h": return (.heal, nil)
+            case "d", "o", "f", "w":
+                guard let node else { return (nil, "\(b.label): no node selected") }
+                return (faultToggle(b.key, node, faults: m.snapshot.node(node)?.live?.faults ?? FaultSpec()), nil)
             case "t": return (node.map(ConsoleAction.transfer), nil)
             case "+": return (.scaleUp, nil)
             case "-": return (node.map(ConsoleAction.scaleDown), nil)
@@ -163,6 +207,23 @@ public struct KeyMap: Sendable {
             default: return (nil, nil)
             }
         default: return (nil, nil)
+        }
+    }
+
+    /// What a fault key does to `node`, decided from its rules now: the fault when it is off, the
+    /// clearing value when it is on. The link keys look at the node's own links (what they set with
+    /// `LINKS` = the node); a fault on every link (`:delay all …`) is left to `:delay all 0` or heal.
+    func faultToggle(_ key: String, _ node: String, faults f: FaultSpec) -> ConsoleAction? {
+        switch key {
+        case "d":
+            let on = f.links.values.contains { $0.delayMs > 0 || $0.jitterMs > 0 }
+            return .delay(node, ms: on ? 0 : Self.delayMs, jitter: on ? 0 : Self.jitterMs)
+        case "o":
+            let on = f.links.values.contains { $0.loss > 0 }
+            return .loss(node, on ? 0 : Self.lossShare)
+        case "f": return .disk(node, f.diskFull ? .ok : .full)
+        case "w": return .skew(node, f.clockRate != 1 ? 1 : Self.skewRate)
+        default: return nil
         }
     }
 

@@ -4,8 +4,10 @@ import Orchestrator
 
 /// Lays the console out for a terminal size and draws the model into a canvas. Narrow
 /// terminals drop the nodes table's least useful columns first (address, uptime, leader,
-/// applied; never status, lag or tasks), then the reachability matrix; tasks and events stack
-/// when they cannot stand side by side, and short terminals keep the events alone.
+/// applied; never status, lag or tasks: past that the status cell's end gives way), then the
+/// reachability matrix; tasks and events stack when they cannot stand side by side, and short
+/// terminals keep the events alone. Link faults are listed under the matrix, or under the nodes
+/// when it is hidden or too narrow for them; disk and clock faults follow a node's status.
 public enum ConsoleView {
     public static let minWidth = 60
     public static let minHeight = 12
@@ -24,12 +26,23 @@ public enum ConsoleView {
             return c
         }
         header(&c, m)
-        let nodesHeight = min(m.snapshot.nodes.count + 3, max(5, (height - 3) / 2))
-        let matrixWidth = 6 + 3 * m.snapshot.nodes.count
+        let count = m.snapshot.nodes.count
+        let faults = linkFaultLines(m.snapshot, ascii: ascii)
+        // The link faults take the rows under the nodes while the panel is under half the screen,
+        // and always one (a row more than half) so they show on any screen.
+        let cap = max(5, (height - 3) / 2)
+        let nodesHeight = faults.isEmpty ? min(count + 3, cap) : min(count + 3 + faults.count, max(cap, min(count + 3, cap) + 1))
+        let faultRows = faults.isEmpty ? 0 : min(faults.count, max(1, nodesHeight - 3 - count))
+        let layout = NodesLayout(rows: nodesHeight - 3 - faultRows, faults: shown(faults, rows: faultRows))
+        var matrixWidth = 6 + 3 * count
         let showMatrix = width >= 100 && matrixWidth <= width / 3
+        // Beside the matrix when the panel can widen to hold them (up to a third of the screen), else under the nodes.
+        let faultsWidth = (layout.faults.map(\.count).max() ?? 0) + 3
+        let faultsInMatrix = showMatrix && !layout.faults.isEmpty && faultsWidth <= width / 3
+        if faultsInMatrix { matrixWidth = max(matrixWidth, faultsWidth) }
         let nodesWidth = showMatrix ? width - matrixWidth : width
-        nodes(&c, m, x: 0, y: 1, w: nodesWidth, h: nodesHeight)
-        if showMatrix { reachability(&c, m, x: nodesWidth, y: 1, w: matrixWidth, h: nodesHeight) }
+        nodes(&c, m, x: 0, y: 1, w: nodesWidth, h: nodesHeight, layout: layout, faultLines: !faultsInMatrix)
+        if showMatrix { reachability(&c, m, x: nodesWidth, y: 1, w: matrixWidth, h: nodesHeight, layout: layout, faultLines: faultsInMatrix) }
         let bottomY = 1 + nodesHeight
         let bottomH = height - bottomY - 1
         if bottomH >= 3 {
@@ -117,8 +130,20 @@ public enum ConsoleView {
         } else if let st = o.live {
             if st.role == .leader { row[2] = ascii ? "* LEADER" : "★ LEADER" }
             if !st.faults.drop.isEmpty { row[8] = (ascii ? "# cut " : "✂ cut ") + row[8] }
+            let tags = nodeFaultTags(st.faults)
+            if !tags.isEmpty { row[8] += " " + tags.joined(separator: " ") }
         }
         return row
+    }
+
+    /// A node's disk and clock faults as the status cell shows them after its health:
+    /// `disk-full`, `slow-disk 50ms`, `clock 3x`.
+    static func nodeFaultTags(_ f: FaultSpec) -> [String] {
+        var tags: [String] = []
+        if f.diskFull { tags.append("disk-full") }
+        if f.fsyncDelayMs > 0 { tags.append("slow-disk \(f.fsyncDelayMs)ms") }
+        if f.clockRate != 1 { tags.append("clock \(FaultSpec.rateText(f.clockRate))") }
+        return tags
     }
 
     static func role(for o: NodeObservation) -> Role {
@@ -139,35 +164,121 @@ public enum ConsoleView {
         return .text
     }
 
-    static func nodes(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
+    /// How the nodes panel (and the matrix beside it) splits its rows: node rows, then the link faults.
+    struct NodesLayout {
+        var rows: Int
+        var faults: [String]
+    }
+
+    static func nodes(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int, layout: NodesLayout? = nil, faultLines: Bool = false) {
         let s = m.snapshot
         c.box(x: x, y: y, width: w, height: h, title: "Nodes")
         let leader = s.leader
         let rows = s.nodes.map { nodeRow($0, s, leader: leader, ascii: c.ascii) }
-        let widths = nodeHeader.indices.map { i in ([nodeHeader] + rows).map { $0[i].count }.max() ?? 0 }
+        var widths = nodeHeader.indices.map { i in ([nodeHeader] + rows).map { $0[i].count }.max() ?? 0 }
         let columns = nodeColumns(widths: widths, room: w - 3)
+        // Still too wide with every droppable column gone: the status cell gives way (its end),
+        // never the tasks after it.
+        let status = nodeHeader.firstIndex(of: "STATUS")!
+        let total = columns.map { widths[$0] }.reduce(0, +) + 2 * (columns.count - 1)
+        if total > w - 3 { widths[status] = max(nodeHeader[status].count, widths[status] - (total - (w - 3))) }
         func draw(_ cells: [String], at row: Int, roles: [Role], bold: Bool) {
             var col = x + 2
             for i in columns {
                 let room = x + w - 1 - col
                 if room <= 0 { break }
-                c.put(cells[i], x: col, y: row, role: roles[i], bold: bold, maxWidth: room)
+                var cell = cells[i]
+                if cell.count > widths[i] { cell = String(cell.prefix(max(0, widths[i] - 1))) + (c.ascii ? "." : "…") }
+                c.put(cell, x: col, y: row, role: roles[i], bold: bold, maxWidth: room)
                 col += widths[i] + 2
             }
         }
         draw(nodeHeader, at: y + 1, roles: Array(repeating: .dim, count: nodeHeader.count), bold: true)
-        for (i, o) in s.nodes.enumerated() where y + 2 + i < y + h - 1 {
+        let shownRows = layout?.rows ?? h - 3
+        for (i, o) in s.nodes.enumerated() where i < shownRows && y + 2 + i < y + h - 1 {
             let row = rows[i]
             var roles = Array(repeating: Role.text, count: row.count)
             roles[2] = role(for: o)
             if let t = o.status?.term { roles[3] = .term(t) }
             roles[8] = o.live == nil ? .down : healthRole(row[8])
+            // A node running with a disk or clock fault is not plainly healthy.
+            if roles[8] == .healthy, o.live?.faults.nodeIsClean == false { roles[8] = .catchingUp }
             draw(row, at: y + 2 + i, roles: roles, bold: o.live?.role == .leader)
             if i == m.selected {
                 c.put(c.ascii ? ">" : "▶", x: x + 1, y: y + 2 + i, role: .selection)
                 c.paint(x: x + 1, y: y + 2 + i, width: w - 2, role: .selection)
             }
         }
+        if faultLines, let layout { drawFaults(&c, layout, x: x, y: y, w: w, indent: 2) }
+    }
+
+    /// The link faults under the rows of the nodes panel or the matrix: `~ n1->n2 delay 100ms±20 loss 10%`.
+    /// Indented as the panel's first column: the nodes' ids (2), the matrix's row names (1).
+    static func drawFaults(_ c: inout Canvas, _ layout: NodesLayout, x: Int, y: Int, w: Int, indent: Int) {
+        for (i, line) in layout.faults.enumerated() {
+            c.put(line, x: x + indent, y: y + 2 + layout.rows + i, role: .catchingUp, maxWidth: w - 1 - indent)
+        }
+    }
+
+    /// The fault lines that fit `rows`: when some do not, the last row says how many.
+    static func shown(_ lines: [String], rows: Int) -> [String] {
+        guard lines.count > rows else { return lines }
+        guard rows > 0 else { return [] }
+        if rows == 1 { return [lines[0] + "  (+\(lines.count - 1) more)"] }
+        return Array(lines.prefix(rows - 1)) + ["~ and \(lines.count - rows + 1) more link faults"]
+    }
+
+    /// The fault on a's messages to b: its fault on every link with the one on the link to b
+    /// on top (delays add up, chances combine as independent ones); nil when clean or unknown.
+    static func linkFault(_ a: NodeObservation, to b: String) -> LinkFaultSpec? {
+        guard let f = a.live?.faults else { return nil }
+        let every = f.everyLink, one = f.links[b] ?? LinkFaultSpec()
+        func either(_ p: Double, _ q: Double) -> Double { p == 0 ? q : q == 0 ? p : 1 - (1 - p) * (1 - q) }
+        let spec = LinkFaultSpec(delayMs: every.delayMs + one.delayMs, jitterMs: every.jitterMs + one.jitterMs,
+                                 loss: either(every.loss, one.loss), duplicate: either(every.duplicate, one.duplicate),
+                                 reorder: either(every.reorder, one.reorder))
+        return spec.isClean ? nil : spec
+    }
+
+    /// One line per distinct link fault, naming its links as the commands that set it take them:
+    /// first the faults on every link of a node (`all` when every node has it, `n3->all`
+    /// otherwise), then those on single links: a node (every link in and out of it), or
+    /// `n1->n2`, `n1<->n2` pairs. A link with both has both; only the rules of nodes that answer are known.
+    static func linkFaultLines(_ s: ClusterSnapshot, ascii: Bool) -> [String] {
+        struct Pair: Hashable, Comparable {
+            var from: String, to: String
+            static func < (a: Pair, b: Pair) -> Bool { (a.from, a.to) < (b.from, b.to) }
+        }
+        let ids = s.nodes.map(\.id)
+        let live = s.nodes.filter { $0.live != nil }
+        var known: Set<Pair> = []
+        var everyLink: [String: [String]] = [:]
+        var groups: [String: Set<Pair>] = [:]
+        for a in live {
+            let f = a.live!.faults
+            if !f.everyLink.isClean { everyLink[f.everyLink.summary, default: []].append(a.id) }
+            for b in ids where b != a.id {
+                let p = Pair(from: a.id, to: b)
+                known.insert(p)
+                if let one = f.links[b], !one.isClean { groups[one.summary, default: []].insert(p) }
+            }
+        }
+        func name(_ set: Set<Pair>) -> String {
+            if set == known { return "all" }
+            if let node = ids.first(where: { id in set == known.filter { $0.from == id || $0.to == id } }) { return node }
+            var parts: [String] = []
+            var left = set
+            for p in set.sorted() where left.contains(p) {
+                left.remove(p)
+                parts.append(left.remove(Pair(from: p.to, to: p.from)) != nil ? "\(p.from)<->\(p.to)" : "\(p.from)->\(p.to)")
+            }
+            return parts.joined(separator: ", ")
+        }
+        let every = everyLink.sorted { $0.value[0] < $1.value[0] }.map { summary, senders in
+            "~ \(senders.count == live.count ? "all" : senders.map { "\($0)->all" }.joined(separator: ", ")) \(summary)"
+        }
+        let single = groups.sorted { $0.value.min()! < $1.value.min()! }.map { summary, set in "~ \(name(set)) \(summary)" }
+        return (every + single).map { ascii ? $0.replacingOccurrences(of: "±", with: "+-") : $0 }
     }
 
     /// Whether `a` can send to `b`: both answer and neither's rules drop the other that way.
@@ -178,18 +289,24 @@ public enum ConsoleView {
         return !(outOfA || intoB)
     }
 
-    static func reachability(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
+    /// The node×node matrix: row a, column b is whether a's messages reach b: `●` they do, `~`
+    /// they do with a link fault (delay, loss, duplicates, reordering), `✕` cut, `?` unknown.
+    static func reachability(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int, layout: NodesLayout? = nil, faultLines: Bool = false) {
         let nodes = m.snapshot.nodes
         c.box(x: x, y: y, width: w, height: h, title: "Reach")
         for (j, b) in nodes.enumerated() { c.put(String(b.id.suffix(2)).leftPad(3), x: x + 4 + 3 * j, y: y + 1, role: .dim) }
-        for (i, a) in nodes.enumerated() where y + 2 + i < y + h - 1 {
+        let shownRows = layout?.rows ?? h - 3
+        for (i, a) in nodes.enumerated() where i < shownRows && y + 2 + i < y + h - 1 {
             c.put(String(a.id.suffix(3)), x: x + 1, y: y + 2 + i, role: .dim)
             for (j, b) in nodes.enumerated() {
                 let (mark, role): (String, Role) = i == j ? (c.ascii ? "." : "·", .dim)
-                    : reaches(a, b).map { $0 ? (c.ascii ? "o" : "●", .healthy) : (c.ascii ? "x" : "✕", .unreachable) } ?? ("?", .down)
+                    : reaches(a, b).map { reach in
+                        !reach ? (c.ascii ? "x" : "✕", .unreachable) : linkFault(a, to: b.id) != nil ? ("~", .catchingUp) : (c.ascii ? "o" : "●", .healthy)
+                    } ?? ("?", .down)
                 c.put(mark, x: x + 6 + 3 * j, y: y + 2 + i, role: role)
             }
         }
+        if faultLines, let layout { drawFaults(&c, layout, x: x, y: y, w: w, indent: 1) }
     }
 
     static func tasks(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
@@ -245,7 +362,7 @@ public enum ConsoleView {
                 timebar(&c, bar, y: y)
                 return
             }
-            text = " " + keys.bar(readonly: m.readonly, local: m.local).map { "\($0.key) \($0.label)" }.joined(separator: "  ")
+            text = keys.barText(readonly: m.readonly, local: m.local, width: c.width)
         }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
         c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: c.width)

@@ -14,7 +14,9 @@ struct ConsoleCommand: AsyncParsableCommand {
             With no options it starts a 3-node cluster in a temp dir and stops it on quit (unless --keep).
             Keys: arrows or j select a node; k kill, r restart, z pause/resume, p partition (isolate),
             h heal, t transfer, + add, - remove, a approve, s submit, l load, R recovery mode,
-            / filter events, : command line, ? help, q quit.
+            d delay the node's links 100ms±20, o lose 10% of its messages, f fill its disk, w run its
+            clock 3x (each again clears), / filter events, : command line (every CLI operation, e.g.
+            :delay n1->n2 100ms 20ms, :disk n2 slow 50ms, :skew n3 0.5x), ? help, q quit.
             """
     )
 
