@@ -76,14 +76,17 @@ import TestSupport
     /// the others' leases keep the leader and the term. A slow clock on the leader makes its
     /// heartbeats late: the followers time out and elect another.
     @Test func aSkewedClockTimesOutEarlyOrLate() async throws {
-        try await withCluster(nodes: 3) { c in
+        // Heartbeats every 150 ms against a 300-600 ms timeout: wide enough apart that a 10x
+        // clock times out between two heartbeats even when a loaded machine starves its ticker
+        // to a fraction of that rate.
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "2", "--heartbeat-ms", "150"]) { c in
             let leader = try await c.waitForLeader()
             let dir = c.launcher.directory
             let fast = try #require(c.members.first { $0.id != leader.id })
             let skew = try await flotilla(["skew", fast.id, "10x", "--dir", dir])
             #expect(skew.code == 0, "\(skew)")
 
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(45)
             var campaigns = 0
             while campaigns < 3 {
                 try #require(ContinuousClock.now < deadline, "\(fast.id) campaigned \(campaigns) times under a 10x clock")
@@ -98,7 +101,7 @@ import TestSupport
             #expect(status.out.contains("\(fast.id) faults: clock 10x"), "\(status.out)")
             _ = try await flotilla(["skew", fast.id, "1x", "--dir", dir])
 
-            // The leader's clock at a tenth: a heartbeat every 500 ms against a 300-600 ms timeout.
+            // The leader's clock at a tenth: a heartbeat every 1.5 s against a 300-600 ms timeout.
             let slow = try await flotilla(["skew", "leader", "0.1x", "--dir", dir])
             #expect(slow.code == 0, "\(slow)")
             let after = try await c.waitForLeader(timeout: .seconds(30), excluding: leader.id)

@@ -128,6 +128,18 @@ struct FaultKeyTests {
         #expect(keys.action(for: .char("f"), model: m).0 == .disk("n2", .full), "a slow disk is not a full one")
     }
 
+    /// `d` on n2 sets n2's links both ways: the rules land on n2 and on its peers, whose statuses
+    /// may refresh first. A fault seen only on a peer's link to n2 is still n2's to clear.
+    @Test func theLinkKeysSeeAPeersLinkToTheNodeToo() {
+        var m = model(faulty: false)
+        let i = m.snapshot.nodes.firstIndex { $0.id == "n1" }!
+        m.snapshot.nodes[i].status!.faults.links = ["n2": LinkFaultSpec(delayMs: 100, jitterMs: 20, loss: 0.1)]
+        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 0, jitter: 0))
+        #expect(keys.action(for: .char("o"), model: m).0 == .loss("n2", 0))
+        m.snapshot.nodes[i].status!.faults.links = ["n4": LinkFaultSpec(delayMs: 100)]
+        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 100, jitter: 20), "a link between two others is not n2's")
+    }
+
     @Test func aDownNodeIsTreatedAsClean() {
         var m = model(faulty: false)
         m.selected = 2  // n3, down

@@ -189,7 +189,7 @@ public struct KeyMap: Sendable {
             case "h": return (.heal, nil)
             case "d", "o", "f", "w":
                 guard let node else { return (nil, "\(b.label): no node selected") }
-                return (faultToggle(b.key, node, faults: m.snapshot.node(node)?.live?.faults ?? FaultSpec()), nil)
+                return (faultToggle(b.key, node, in: m.snapshot), nil)
             case "t": return (node.map(ConsoleAction.transfer), nil)
             case "+": return (.scaleUp, nil)
             case "-": return (node.map(ConsoleAction.scaleDown), nil)
@@ -210,16 +210,20 @@ public struct KeyMap: Sendable {
         }
     }
 
-    /// What a fault key does to `node`, decided from its rules now: the fault when it is off, the
-    /// clearing value when it is on. The link keys look at the node's own links (what they set with
-    /// `LINKS` = the node); a fault on every link (`:delay all …`) is left to `:delay all 0` or heal.
-    func faultToggle(_ key: String, _ node: String, faults f: FaultSpec) -> ConsoleAction? {
+    /// What a fault key does to `node`, decided from the rules the console sees now: the fault
+    /// when it is off, the clearing value when it is on. The link keys look at the links they set
+    /// with `LINKS` = the node: its own to every peer and every peer's to it, as the matrix shows
+    /// them (so a key pressed before every node's rules refreshed still clears what is shown). A
+    /// fault on every link (`:delay all …`) is left to `:delay all 0` or heal.
+    func faultToggle(_ key: String, _ node: String, in s: ClusterSnapshot) -> ConsoleAction? {
+        let f = s.node(node)?.live?.faults ?? FaultSpec()
+        let links = Array(f.links.values) + s.nodes.compactMap { $0.id == node ? nil : $0.live?.faults.links[node] }
         switch key {
         case "d":
-            let on = f.links.values.contains { $0.delayMs > 0 || $0.jitterMs > 0 }
+            let on = links.contains { $0.delayMs > 0 || $0.jitterMs > 0 }
             return .delay(node, ms: on ? 0 : Self.delayMs, jitter: on ? 0 : Self.jitterMs)
         case "o":
-            let on = f.links.values.contains { $0.loss > 0 }
+            let on = links.contains { $0.loss > 0 }
             return .loss(node, on ? 0 : Self.lossShare)
         case "f": return .disk(node, f.diskFull ? .ok : .full)
         case "w": return .skew(node, f.clockRate != 1 ? 1 : Self.skewRate)

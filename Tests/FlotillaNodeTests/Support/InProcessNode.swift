@@ -36,8 +36,11 @@ struct InProcessNode: Sendable {
     }
 
     /// Waits until the node leads (a founder alone elects itself after one election timeout).
+    /// The bound is generous: the node's ticker shares this test process's two pool threads
+    /// with the router fuzz's workers, and under a loaded CI machine its 30-60 ticks can take
+    /// many seconds to come round.
     func waitUntilLeader() async throws {
-        try await eventually("\(config.id) to lead", timeout: .seconds(20)) { api.status.role == .leader }
+        try await eventually("\(config.id) to lead", timeout: .seconds(60)) { api.status.role == .leader }
     }
 
     /// The node's admin router as an application the test client drives in process.
