@@ -14,7 +14,8 @@ public enum SafetyRule: String, Sendable, CaseIterable, Codable {
     case stateMachineSafety = "state-machine-safety"
     /// A node's term never goes back, restarts included.
     case termRegression = "term-regression"
-    /// A node's commit index never goes back, restarts included.
+    /// A node's commit index never goes back while it runs (a crash may lose the last one it
+    /// wrote without a sync; see `SafetyRules.restarted`).
     case commitRegression = "commit-regression"
     /// applied <= commit <= lastIndex on every node.
     case indexOrder = "index-order"

@@ -5,7 +5,7 @@
 public struct SafetyRules<Hash: Hashable & Sendable>: Sendable {
     /// The leader seen in each term.
     private var leaderOfTerm: [UInt64: String] = [:]
-    /// Each node's highest (term, commit), across restarts.
+    /// Each node's highest term across restarts, and highest commit since it last started.
     private var highest: [String: (term: UInt64, commit: UInt64)] = [:]
     /// Committed index -> the hash there and the first node seen holding it.
     private var committed: [UInt64: (hash: Hash, node: String)] = [:]
@@ -21,8 +21,9 @@ public struct SafetyRules<Hash: Hashable & Sendable>: Sendable {
         return nil
     }
 
-    /// `node` is at `term` with `commit`: neither may be below what it was before, restarts
-    /// included. One dictionary access: observers call this for every node after every step.
+    /// `node` is at `term` with `commit`: neither may be below what it was before (the term
+    /// restarts included; see `restarted`). One dictionary access: observers call this for
+    /// every node after every step.
     public mutating func progress(_ node: String, term: UInt64, commit: UInt64) -> [RuleBreach] {
         let before = Self.raise(&highest[node, default: (0, 0)], term: term, commit: commit)
         guard term < before.term || commit < before.commit else { return [] }
@@ -42,6 +43,12 @@ public struct SafetyRules<Hash: Hashable & Sendable>: Sendable {
 
     /// The highest (term, commit) seen of `node`.
     public func highest(_ node: String) -> (term: UInt64, commit: UInt64)? { highest[node] }
+
+    /// `node` restarted after a crash that may have cost it writes it had not synced. Its term
+    /// may not go back (a term and a vote are synced before anything depends on them), but its
+    /// commit index may: a node does not sync a batch that only moves the commit index, and
+    /// learns the index again from the leader (Raft's commit index is volatile state).
+    public mutating func restarted(_ node: String) { highest[node]?.commit = 0 }
 
     /// Forgets `node`'s progress: an operator wiped its data, and it starts over.
     public mutating func forget(_ node: String) { highest[node] = nil }

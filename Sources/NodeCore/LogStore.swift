@@ -5,8 +5,9 @@ import RaftCore
 /// simulator the same storage code over an in-memory disk.
 public protocol LogStore: AnyObject, Sendable {
     /// Makes `snapshot`, then `entries` (replacing stored entries from the first one's index),
-    /// then `hardState` durable, returning only once they are synced. On failure nothing of
-    /// the batch may be taken as stored.
+    /// then `hardState` durable, returning only once they are synced; a batch that only moves
+    /// the commit index forward need not be synced (a node may restart with an older commit
+    /// index, never an older term or vote). On failure nothing of the batch may be taken as stored.
     func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(LogStoreFailure)
 }
 

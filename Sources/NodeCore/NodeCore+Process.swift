@@ -6,8 +6,21 @@ extension NodeCore {
     /// release its messages, then apply its committed entries; takes snapshots as due. A batch
     /// the disk refuses is held (see `tick`); a failure the disk cannot recover from ends in
     /// `NodeOutput.fatal`. Returns everything the host must act on since the last call.
-    public mutating func process() -> NodeOutput {
-        while stalled == nil, fatal == nil, let ready = raft.nextReady() {
+    ///
+    /// With `sendAhead`, a leader's replication messages (appends, heartbeats, snapshots) leave
+    /// through it before their batch is stored, so the followers write while the leader does
+    /// (Raft §10.2.1). That is safe because the leader counts its own copy of an entry only when
+    /// a follower's acknowledgement is stepped, which happens after this call returns, once the
+    /// batch is stored; while a batch is held on a full disk the node steps no message at all.
+    public mutating func process(sendAhead: (([Message]) -> Void)? = nil) -> NodeOutput {
+        while stalled == nil, fatal == nil, var ready = raft.nextReady() {
+            if let sendAhead, ready.needsSync, raft.role == .leader {
+                let ahead = ready.messages.filter { $0.isFromLeader }
+                if !ahead.isEmpty {
+                    ready.messages.removeAll { $0.isFromLeader }
+                    sendAhead(ahead)
+                }
+            }
             guard persist(ready) else { break }
             finish(ready)
         }

@@ -43,7 +43,9 @@ public final class NodeStorage: Sendable {
 
     /// Makes one `Ready`'s durable state durable with one fsync (plus one per segment rollover):
     /// `snapshot` first (as `saveSnapshot`), then `entries` (an entry at index i replaces every
-    /// stored entry at or after i), then `hardState`.
+    /// stored entry at or after i), then `hardState`. A batch that only moves the commit index
+    /// is written but not synced (the next sync carries it): Raft's commit index may be lost in
+    /// a power cut, since a node learns it again from the leader, while a term or a vote may not.
     ///
     /// On a write error it throws `.io` and leaves the disk as it was before the call, so the
     /// node can keep serving reads and retry once space returns (`StorageError.isRetryable`).

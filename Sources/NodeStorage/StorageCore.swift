@@ -238,6 +238,9 @@ struct StorageCore {
             records.append(.hardState(h))
         }
         guard !records.isEmpty else { return }
+        let onlyCommit = records.count == 1 && newHardState.map { h in
+            hardState.map { $0.term == h.term && $0.vote == h.vote } ?? false
+        } ?? false
 
         let pending = records.map(StorageCore.pending)
         for (r, p) in zip(records, pending) where p.bytes.count - WALRecord.headerSize > options.segmentSize {
@@ -261,7 +264,7 @@ struct StorageCore {
             snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
         }
         do throws(WriteAheadLog.AppendFailure) {
-            try wal.append(pending) { i in
+            try wal.append(pending, sync: !onlyCommit) { i in
                 StorageCore.header(baseIndex: headerState[i].0, baseTerm: headerState[i].1, hardState: headerState[i].2)
                     .map(StorageCore.pending)
             }

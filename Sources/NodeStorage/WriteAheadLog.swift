@@ -89,11 +89,11 @@ struct WriteAheadLog {
 
     var totalBytes: Int { segments.reduce(0) { $0 + $1.size } }
 
-    /// Appends `records` and makes them durable. `header(i)` gives the records that open a new
-    /// segment started just before record `i`. On failure nothing of the batch remains (the
-    /// error is rethrown); if even undoing fails, that error is thrown instead, wrapped in
-    /// `AppendFailure.unrecoverable`.
-    mutating func append(_ records: [Pending], header: (Int) -> [Pending]) throws(AppendFailure) {
+    /// Appends `records` and, with `sync`, makes them durable (without, the next sync does).
+    /// `header(i)` gives the records that open a new segment started just before record `i`.
+    /// On failure nothing of the batch remains (the error is rethrown); if even undoing fails,
+    /// that error is thrown instead, wrapped in `AppendFailure.unrecoverable`.
+    mutating func append(_ records: [Pending], sync mustSync: Bool = true, header: (Int) -> [Pending]) throws(AppendFailure) {
         guard !records.isEmpty else { return }
         let saved = (segments, hasBody)
         let savedCount = recordsWritten
@@ -119,7 +119,7 @@ struct WriteAheadLog {
                 hasBody = true
             }
             try flush(&pending)
-            try sync()
+            if mustSync || !created.isEmpty { try sync() }
             if !created.isEmpty, options.fsync { try disk.syncDirectory(directory) }
         } catch {
             recordsWritten = savedCount

@@ -201,6 +201,7 @@ extension ClusterSimulation {
                 note("\(id) cannot start yet: its disk is full")
                 return
             }
+            checker.restarted(id)
             checker.observeDurable(id, term: recovered.hardState.term, commit: recovered.hardState.commit)
         } catch {
             checker.observeRuntimeViolation("\(id) could not restart from its disk: \(error)")

@@ -152,13 +152,17 @@ public struct ClusterSimulation: Sendable {
         guard nodes.all[i].up else { return }
         nodes.all[i].deferred = false
         nodes.all[i].batches += 1
-        let out = nodes.all[i].core.process()
+        // A leader's replication messages leave before its batch is stored, as in the node
+        // runtime: a crash or a full disk mid-write then leaves followers holding entries
+        // their leader lost.
+        var ahead: [Message] = []
+        let out = nodes.all[i].core.process(sendAhead: { ahead += $0 })
         let id = nodes.all[i].id
         if nodes.all[i].core.storageProblem == nil, out.fatal == nil {
             checker.observeDurable(id, term: nodes.all[i].core.raft.term, commit: nodes.all[i].core.raft.commitIndex)
         }
         let boots = nodes.all[i].boots
-        for m in out.messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
+        for m in ahead + out.messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
         if out.restoredSnapshot {
             nodes.all[i].incarnation += 1
             stats.snapshotsInstalled += 1

@@ -162,3 +162,52 @@ struct NodeCoreTests {
         #expect(out.events.contains { if case .invariant(let w) = $0 { w.contains("commit") } else { false } })
     }
 }
+
+/// A leader hands its replication messages to `sendAhead` before storing their batch, so its
+/// followers write while it does; everything else still waits for the batch's sync.
+@Suite("Node core: sending ahead of the write")
+struct SendAheadTests {
+    func submit(_ key: String) -> Command { .submit(key: key, spec: TaskSpec(kind: "echo", maxAttempts: 1), at: 1) }
+
+    @Test func aLeadersAppendsLeaveBeforeItsBatchIsStoredAndAFollowersAnswerAfter() throws {
+        var c = CoreCluster(3)
+        let l = c.elect()
+        let store = c.stores[l]!
+        let before = store.batches
+        try c.cores[l]!.propose(submit("k1"), token: 1)
+        var storedWhenSent: [Int] = []
+        var ahead: [Message] = []
+        let out = c.cores[l]!.process(sendAhead: { ms in
+            storedWhenSent.append(store.batches)
+            ahead += ms
+        })
+        #expect(storedWhenSent == [before], "handed over before the batch was stored")
+        #expect(store.batches == before + 1)
+        let carrying = ahead.filter { if case .append(_, _, let entries, _) = $0.body { !entries.isEmpty } else { false } }
+        #expect(Set(carrying.map(\.to)) == Set(c.ids.filter { $0 != l }))
+        #expect(!out.messages.contains { $0.isFromLeader }, "nothing is sent twice")
+        #expect(c.cores[l]!.raft.commitIndex < c.cores[l]!.raft.lastIndex, "not committed before a follower answers")
+
+        // A follower's answer waits for its own write: nothing goes ahead.
+        let f = try #require(carrying.first?.to)
+        c.cores[f]!.receive(try #require(carrying.first))
+        var followerAhead: [Message] = []
+        let fout = c.cores[f]!.process(sendAhead: { followerAhead += $0 })
+        #expect(followerAhead.isEmpty)
+        #expect(fout.messages.contains { if case .appendResponse(true, _, _, _) = $0.body { true } else { false } })
+        for m in fout.messages where m.to == l { c.cores[l]!.receive(m) }
+        let done = c.cores[l]!.process()
+        #expect(done.settled.map(\.token) == [1])
+    }
+
+    @Test func aClusterThatSendsAheadCommitsAndAgrees() throws {
+        var c = CoreCluster(3)
+        c.sendAhead = true
+        let l = c.elect()
+        for k in 0..<20 { try c.cores[l]!.propose(submit("k\(k)"), token: UInt64(k + 1)) }
+        #expect(c.run(upTo: 50) { c in c.all(l).flatMap(\.settled).count == 20 })
+        #expect(c.run(upTo: 50) { c in c.ids.allSatisfy { c.cores[$0]!.queue.tasks.count == 20 } })
+        let hashes = Set(c.ids.map { c.cores[$0]!.raft.commitHash })
+        #expect(hashes.count == 1)
+    }
+}

@@ -53,6 +53,30 @@ struct StorageFailureTests {
         #expect(c.run(upTo: 200) { $0.cores[l]!.queue.task(forKey: "k2") != nil && !$0.cores[l]!.isLeader })
     }
 
+    /// A leader that sends its appends ahead of its own write, then finds its disk full: the
+    /// followers hold the entry it could not store, elect another leader that commits it, and
+    /// once space returns the old leader stores it too and answers its client with success.
+    @Test func aLeaderWhoseDiskFillsAfterSendingAheadStillGetsItsEntryCommitted() throws {
+        var c = CoreCluster(3) { $0.storageRetryTicks = 5 }
+        c.sendAhead = true
+        let l = c.elect()
+        let followers = c.ids.filter { $0 != l }
+        let index = c.cores[l]!.raft.lastIndex + 1
+        c.stores[l]!.mode = .full
+        try c.cores[l]!.propose(submit("k1"), token: 1)
+        c.settle()
+        #expect(followers.allSatisfy { c.cores[$0]!.raft.lastIndex == index }, "the appends left before the write failed")
+        #expect(c.cores[l]!.raft.commitIndex < index, "a leader that holds a batch steps no acknowledgement")
+        #expect(c.all(l).flatMap(\.settled).isEmpty)
+        #expect(c.run(upTo: 200) { c in followers.contains { c.cores[$0]!.isLeader } })
+        #expect(c.run(upTo: 50) { c in followers.allSatisfy { c.cores[$0]!.queue.task(forKey: "k1") != nil } })
+        c.stores[l]!.mode = .healthy
+        #expect(c.run(upTo: 200) { c in c.all(l).flatMap(\.settled).contains { $0.token == 1 } })
+        let settled = try #require(c.all(l).flatMap(\.settled).first { $0.token == 1 })
+        #expect((try? settled.result.get()) != nil, "the entry committed at the term it was proposed in")
+        #expect(c.cores[l]!.queue.task(forKey: "k1") != nil)
+    }
+
     @Test func aFailedFsyncEndsTheNodeAndAnswersItsWaitingWrites() throws {
         var c = CoreCluster(1)
         let l = c.elect()

@@ -218,7 +218,8 @@ actor RaftDriver {
 
     /// Lets the core persist, send and apply, then carries out what it handed back.
     func process() {
-        let out = core.process()
+        // A leader's appends leave before its own fsync, so the followers write while it does.
+        let out = core.process(sendAhead: { [transport] in transport.send($0) })
         let stats = storage.stats
         if stats.fsyncCount != fsyncsSeen {
             fsyncsSeen = stats.fsyncCount

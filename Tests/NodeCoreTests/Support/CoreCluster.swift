@@ -16,6 +16,8 @@ struct CoreCluster {
     var nowMs: UInt64 = 1_000_000
     /// Ticks that ran.
     var rounds = 0
+    /// Lets leaders send their appends before storing the batch, as the node runtime does.
+    var sendAhead = false
 
     init(_ count: Int, slots: Int = 2, configure: (inout NodeCoreConfig) -> Void = { _ in }) {
         ids = (1...count).map { "n\($0)" }
@@ -56,10 +58,11 @@ struct CoreCluster {
         for _ in 0..<50 {
             var moved = false
             for id in ids {
-                let out = cores[id]!.process()
-                guard !out.isEmpty else { continue }
+                var ahead: [Message] = []
+                let out = sendAhead ? cores[id]!.process(sendAhead: { ahead += $0 }) : cores[id]!.process()
+                guard !out.isEmpty || !ahead.isEmpty else { continue }
                 outputs[id, default: []].append(out)
-                for m in out.messages where !isolated.contains(id) && !isolated.contains(m.to) {
+                for m in ahead + out.messages where !isolated.contains(id) && !isolated.contains(m.to) {
                     cores[m.to]?.receive(m)
                     moved = true
                 }

@@ -69,11 +69,37 @@ struct Model: Equatable, CustomStringConvertible {
     }
 }
 
+/// What the saves that returned add up to, and what a power cut may take it back to: a save
+/// that only moves the commit index is written without a sync, so recovery may give back any
+/// state since the last synced save.
+struct Acknowledged {
+    private(set) var model: Model
+    /// The states since the last synced save, oldest first.
+    private(set) var unsynced: [Model] = []
+
+    init(_ model: Model = Model()) { self.model = model }
+
+    mutating func apply(_ b: Batch) {
+        let before = model
+        model.apply(b)
+        if b.movesOnlyTheCommit(from: before) { unsynced.append(before) } else { unsynced = [] }
+    }
+
+    /// What recovery may give back after a power cut.
+    var afterPowerCut: [Model] { [model] + unsynced }
+}
+
 /// One `save` call's arguments.
 struct Batch {
     var hardState: HardState?
     var entries: [Entry] = []
     var snapshot: Snapshot?
+
+    /// Whether this batch only moves `model`'s commit index: storage writes it without a sync.
+    func movesOnlyTheCommit(from model: Model) -> Bool {
+        guard snapshot == nil, entries.isEmpty, let h = hardState else { return false }
+        return h.term == model.hardState.term && h.vote == model.hardState.vote && model.hardState.term > 0
+    }
 }
 
 /// Random but valid batches for a `Model`: overwrites of a suffix, term changes, hard states,
