@@ -30,6 +30,7 @@ struct AdminServer {
         v1.addRoutes(StatusRoutes(api: api).status, atPath: "status")
         v1.addRoutes(members.reads, atPath: "members")
         v1.addRoutes(faults.reads, atPath: "faults")
+        v1.addRoutes(faults.traffic, atPath: "links")
         v1.addRoutes(events.stream, atPath: "events")
 
         // Refused while the node drains; mutations need the token.

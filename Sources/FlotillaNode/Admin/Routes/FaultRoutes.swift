@@ -14,6 +14,15 @@ struct FaultRoutes {
         return routes
     }
 
+    /// `GET /v1/links`: this node's Raft traffic per peer, as its transport counted it: frames
+    /// sent and received, messages the fault filter took (`filtered`) or a full queue lost
+    /// (`dropped`), the connections. What a lossy link's share is read from.
+    var traffic: RouteCollection<AdminRequestContext> {
+        let routes = RouteCollection(context: AdminRequestContext.self)
+        routes.get { _, _ in Response.json(api.transport.stats()) }
+        return routes
+    }
+
     /// `PUT /v1/faults` sets the rules, `DELETE /v1/faults` clears them.
     var writes: RouteCollection<AdminRequestContext> {
         let routes = RouteCollection(context: AdminRequestContext.self)
