@@ -16,4 +16,8 @@ static inline int flotilla_spawn_closefrom(posix_spawn_file_actions_t *actions, 
 static inline int flotilla_malloc_trim(void) {
     return malloc_trim(0);
 }
+// Caps how many malloc arenas the process's threads spread over.
+static inline int flotilla_malloc_arena_max(int arenas) {
+    return mallopt(M_ARENA_MAX, arenas);
+}
 #endif

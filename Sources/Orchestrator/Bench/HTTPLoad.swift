@@ -231,10 +231,12 @@ public struct HTTPLoad: Sendable {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
-    /// The resident memory of `pid` in MB (VmRSS in /proc/PID/status), or nil once it is gone.
-    public static func residentMegabytes(of pid: pid_t) -> Double? {
+    /// A memory figure of `pid` in MB from /proc/PID/status, or nil once it is gone: `VmRSS`, all
+    /// it has resident, or `RssAnon`, its own heap and stacks (without the pages of the executable
+    /// and the shared libraries, which every node on the machine shares).
+    public static func residentMegabytes(of pid: pid_t, _ field: String = "VmRSS") -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
         return kb / 1024
     }

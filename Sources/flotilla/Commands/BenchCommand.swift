@@ -154,14 +154,21 @@ struct BenchTasks: AsyncParsableCommand {
             }
         }
         // What the nodes hold in memory with every task of the run in their tables.
-        let rss = spec.nodes.compactMap { n in launcher.pid(of: n).flatMap(HTTPLoad.residentMegabytes(of:)).map { "\(n.id)=\(Int($0.rounded()))" } }
+        // RssAnon is what a node holds of its own; VmRSS adds the executable's and the shared
+        // libraries' resident pages (some 35 MB of code and ICU data, shared by every node).
+        func memory(_ field: String) -> String {
+            spec.nodes.compactMap { n in
+                launcher.pid(of: n).flatMap { HTTPLoad.residentMegabytes(of: $0, field) }.map { "\(n.id)=\(Int($0.rounded()))" }
+            }.joined(separator: " ")
+        }
+        let rss = memory("VmRSS"), anon = memory("RssAnon")
         for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
         await finish(control)
         guard ok, let outcome else { throw fail("no leader within 20 s") }
         let result = try outcome.get()
         print(result.queueLine)
         print(result.line)
-        print("bench tasks: node_rss_mb " + rss.joined(separator: " "))
+        print("bench tasks: node_rss_mb \(rss) node_private_mb \(anon)")
     }
 }
 
