@@ -39,10 +39,10 @@ public final class MemoryDisk: StorageDisk {
     public let faults: DiskFaults
     private let state: Mutex<State>
 
-    /// An empty disk whose crashes draw from a generator seeded with `seed`: the same seed and
-    /// the same calls give the same disk.
     public var injectedFaults: DiskFaults? { faults }
 
+    /// An empty disk whose crashes draw from a generator seeded with `seed`: the same seed and
+    /// the same calls give the same disk.
     public init(seed: UInt64, faults: DiskFaults = DiskFaults()) {
         self.faults = faults
         state = Mutex(State(rng: SplitMix64(seed: seed)))

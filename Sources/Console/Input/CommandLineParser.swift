@@ -49,26 +49,17 @@ public enum CommandLineParser {
     static let nodeFaultVerbs = ["disk", "skew"]
     static let linksRule = "LINKS is n1->n2, n1<->n2, a node (all its links) or all"
 
-    /// A duration in whole ms: `100ms`, `1s`, `1.5s`, or `0`. A bare number other than 0 is refused:
-    /// the CLI reads it as seconds, a slip of one's fingers as milliseconds.
+    /// A duration in whole ms as `FaultValue` reads it, at most `max`.
     static func milliseconds(_ text: String, _ what: String, max: Int) -> Result<Int, CommandLineError> {
-        let t = text.lowercased()
-        let value: Double? = t == "0" ? 0
-            : t.hasSuffix("ms") ? Double(t.dropLast(2))
-            : t.hasSuffix("s") ? Double(t.dropLast()).map { $0 * 1000 } : nil
-        guard let v = value, v.isFinite, v >= 0 else {
-            return .failure(CommandLineError("\(what) is a duration like 100ms or 1s (got \"\(text)\")"))
-        }
-        let ms = Int(v.rounded())
+        let ms: Int
+        do { ms = try FaultValue.milliseconds(text, what) } catch { return .failure(CommandLineError("\(error)")) }
         guard ms <= max else { return .failure(CommandLineError("\(what) must be between 0 and \(max) ms (got \(text))")) }
         return .success(ms)
     }
 
-    /// A share of the messages: `10%`, or a fraction such as `0.1`; 0 clears.
+    /// A share of the messages as `FaultValue` reads it.
     static func share(_ text: String, _ verb: String) -> Result<Double, CommandLineError> {
-        if text.hasSuffix("%"), let v = Double(text.dropLast()), (0...100).contains(v) { return .success(v / 100) }
-        if let v = Double(text), (0...1).contains(v) { return .success(v) }
-        return .failure(CommandLineError("\(verb): a share is a percentage from 0% to 100% or a fraction from 0 to 1 (got \"\(text)\")"))
+        do { return .success(try FaultValue.share(text)) } catch { return .failure(CommandLineError("\(verb): \(error)")) }
     }
 
     /// The action a line asks for, or why it cannot be done.

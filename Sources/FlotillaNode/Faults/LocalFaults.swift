@@ -39,11 +39,4 @@ final class LocalFaults: Sendable {
         spec.fsyncDelayMs = Int(disk.syncDelay / .milliseconds(1))
         spec.diskFull = disk.spaceLeft == 0
     }
-
-    /// `fsync +50ms, clock 3x`, or `none`.
-    var description: String {
-        var spec = FaultSpec()
-        report(into: &spec)
-        return spec.nodeSummary ?? "none"
-    }
 }

@@ -5,7 +5,7 @@ import CSpawn
 /// and the entries it replaces) or an installed snapshot. glibc keeps such pages otherwise, and
 /// a node holding 100k tasks then reports ~20 MB more resident memory than it uses.
 enum HeapRelease {
-    /// Caps glibc's malloc arenas at two, once, before the node starts its threads. By default
+    /// Caps glibc's malloc arenas at two, once, as the node opens (arenas made before stay). By default
     /// glibc hands busy threads arenas of their own (up to eight per core), and memory freed in
     /// one is not reused by another: identical nodes under the same load ended up tens of MB
     /// apart in resident size.

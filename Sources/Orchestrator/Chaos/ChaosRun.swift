@@ -162,11 +162,13 @@ public struct ChaosRun: Sendable {
             guard words.count == 2 else { throw OrchestratorError("a link step needs what to do, e.g. loss 20%") }
             switch words[0] {
             case "delay":
-                let parts = words[1].replacingOccurrences(of: "ms", with: "").split(separator: "±").compactMap { Int($0) }
-                try await control.delay(step.target, ms: parts.first ?? 0, jitter: parts.count > 1 ? parts[1] : 0)
+                // `120ms±30`: the jitter in ms, as the console and status write it.
+                let parts = words[1].split(separator: "±").map(String.init)
+                let ms = try FaultValue.milliseconds(parts[0], "a delay")
+                let jitter = parts.count > 1 ? try FaultValue.milliseconds(parts[1] + "ms", "a jitter") : 0
+                try await control.delay(step.target, ms: ms, jitter: jitter)
             case "loss", "duplicate", "reorder":
-                guard let percent = Double(words[1].dropLast()) else { throw OrchestratorError("not a share: \(words[1])") }
-                let fraction = percent / 100
+                let fraction = try FaultValue.share(words[1])
                 switch words[0] {
                 case "loss": try await control.loss(step.target, fraction: fraction)
                 case "duplicate": try await control.duplicate(step.target, fraction: fraction)

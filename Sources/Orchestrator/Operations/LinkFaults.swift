@@ -79,29 +79,22 @@ extension ClusterControl {
         try await act("\(what) on \(spec)", action) {
             let change = try check()
             let selection = try LinkSelection.parse(spec, members: s.nodes.map(\.id))
-            var set: [String] = []
-            var skipped: [String] = []
-            for o in s.nodes {
-                let peers: [String]?
-                switch selection {
-                case .all: peers = nil
-                case .links(let links):
-                    let mine = links.filter { $0.from == o.id }.map(\.to)
-                    if mine.isEmpty { continue }
-                    peers = mine
-                }
-                guard o.up else { skipped.append(o.id); continue }
-                var rules: FaultSpec = try await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(2))
-                if let peers {
-                    for p in peers { change(&rules.links[p, default: LinkFaultSpec()]) }
-                    rules.links = rules.links.filter { !$0.value.isClean }
-                } else {
-                    change(&rules.everyLink)
-                }
-                let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
-                set.append(o.id)
+            // Each link's rule lives on the node that sends over it.
+            let ids: [String]
+            switch selection {
+            case .all: ids = s.nodes.map(\.id)
+            case .links(let links): ids = s.nodes.map(\.id).filter { id in links.contains { $0.from == id } }
             }
-            return ((), "set on \(set.joined(separator: ", "))" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", ")) (down)"))
+            let (_, summary) = try await rewriteRules(of: ids, in: s) { id, rules in
+                switch selection {
+                case .all:
+                    change(&rules.everyLink)
+                case .links(let links):
+                    for link in links where link.from == id { change(&rules.links[link.to, default: LinkFaultSpec()]) }
+                    rules.links = rules.links.filter { !$0.value.isClean }
+                }
+            }
+            return ((), summary)
         }
     }
 }

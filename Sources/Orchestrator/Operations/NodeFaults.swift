@@ -16,20 +16,12 @@ public enum DiskFault: Sendable, Equatable {
         case "full": return .full
         case "ok", "healthy", "clear": return .ok
         case "slow":
-            guard words.count == 2, let ms = Self.milliseconds(words[1]) else {
-                throw OrchestratorError("slow takes the time added to each fsync, e.g. slow 50ms")
-            }
+            guard words.count == 2 else { throw OrchestratorError("slow takes the time added to each fsync, e.g. slow 50ms") }
+            let ms = try FaultValue.milliseconds(words[1], "the time slow adds to each fsync")
             return ms == 0 ? .ok : .slow(ms: ms)
         default:
             throw OrchestratorError("a disk fault is slow DURATION, full or ok (got \"\(words.joined(separator: " "))\")")
         }
-    }
-
-    static func milliseconds(_ text: String) -> Int? {
-        let t = text.lowercased()
-        if t.hasSuffix("ms") { return Int(t.dropLast(2)) }
-        if t.hasSuffix("s"), let s = Double(t.dropLast()) { return Int((s * 1000).rounded()) }
-        return Int(t)
     }
 
     var words: String {
@@ -114,17 +106,26 @@ extension ClusterControl {
                 ids = [l.id]
             default: ids = [try member(target, in: s).id]
             }
-            var set: [String] = []
-            var skipped: [String] = []
-            for id in ids {
-                guard let o = s.node(id), o.up else { skipped.append(id); continue }
-                var rules: FaultSpec = try await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(2))
-                change(&rules)
-                let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
-                set.append(id)
-            }
+            let (set, summary) = try await rewriteRules(of: ids, in: s) { _, rules in change(&rules) }
             guard !set.isEmpty else { throw OrchestratorError("\(ids.joined(separator: ", ")) \(ids.count == 1 ? "is" : "are") down") }
-            return ((), "set on \(set.joined(separator: ", "))" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", ")) (down)"))
+            return ((), summary)
         }
+    }
+
+    /// Reads the rules of each node in `ids`, changes them with `change` and writes them back,
+    /// so what `change` leaves alone stays as it was; nodes that are down are skipped. Returns
+    /// the nodes written and `set on n1, n2; skipped n3 (down)`.
+    func rewriteRules(of ids: [String], in s: ClusterSnapshot,
+                      _ change: (String, inout FaultSpec) -> Void) async throws -> (set: [String], summary: String) {
+        var set: [String] = []
+        var skipped: [String] = []
+        for id in ids {
+            guard let o = s.node(id), o.up else { skipped.append(id); continue }
+            var rules: FaultSpec = try await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(2))
+            change(id, &rules)
+            let _: FaultSpec = try await admin.call("PUT", o.adminAddress, "/v1/faults", body: rules, timeout: .seconds(2))
+            set.append(id)
+        }
+        return (set, "set on \(set.joined(separator: ", "))" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", ")) (down)"))
     }
 }

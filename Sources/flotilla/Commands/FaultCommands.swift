@@ -14,19 +14,12 @@ private let linksHelp = """
 
 /// A share of messages: `10%`, or a fraction such as `0.1`.
 func parseShare(_ text: String) throws -> Double {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    if t.hasSuffix("%"), let v = Double(t.dropLast()), (0...100).contains(v) { return v / 100 }
-    if let v = Double(t), (0...1).contains(v) { return v }
-    throw fail("a share is a percentage from 0% to 100% or a fraction from 0 to 1 (got \"\(text)\")")
+    do { return try FaultValue.share(text) } catch { throw fail("\(error)") }
 }
 
 /// A duration in whole milliseconds: `100ms`, `1s`, `0`.
 func parseMs(_ text: String, _ what: String) throws -> Int {
-    do {
-        return Int(try parseDuration(text, what) / .milliseconds(1))
-    } catch {
-        throw fail("\(what) must be a duration like 100ms or 1s (got \"\(text)\")")
-    }
+    do { return try FaultValue.milliseconds(text, what) } catch { throw fail("\(error)") }
 }
 
 struct DelayCommand: AsyncParsableCommand {
