@@ -20,4 +20,9 @@ static inline int flotilla_malloc_trim(void) {
 static inline int flotilla_malloc_arena_max(int arenas) {
     return mallopt(M_ARENA_MAX, arenas);
 }
+// Fixes the size from which blocks get pages of their own (returned to the OS on free), and the
+// free space at the heap's top that is trimmed; fixing them turns off glibc's sliding thresholds.
+static inline int flotilla_malloc_fixed_thresholds(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes) && mallopt(M_TRIM_THRESHOLD, bytes);
+}
 #endif

@@ -23,7 +23,7 @@ struct NodeRuntime: Sendable {
     static func open(_ config: NodeConfig, storage options: StorageOptions = StorageOptions(), disk: any StorageDisk = PosixDisk(faults: DiskFaults()),
                      logger: Logger) async throws -> NodeRuntime {
         if let problem = config.problem { throw NodeStartupError(problem) }
-        HeapRelease.limitArenas
+        HeapRelease.tuneAllocator
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let (storage, restored): (NodeStorage, PersistentState)
         do {

@@ -27,6 +27,8 @@ extension TaskQueueState {
         if let problem = TaskSpec.problem(key: key, spec: spec) { return [.rejected(.invalidSpec(problem))] }
         let p = records.count
         let id = Self.id(forPosition: p)
+        var spec = spec
+        spec.args = shared(spec.args)
         records.append(TaskRecord(
             id: id, key: key, spec: spec, state: .queued, node: nil, epoch: 0, attempts: 0,
             submittedAt: at, updatedAt: at, result: nil, error: nil))

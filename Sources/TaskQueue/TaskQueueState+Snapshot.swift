@@ -7,7 +7,7 @@ extension TaskQueueState {
     /// The full state in binary, byte-for-byte identical for equal states, for Raft log compaction.
     /// Only tasks, queue order and counters are stored; every index is rebuilt on restore.
     public func snapshot() -> [UInt8] {
-        var w = ByteWriter(capacity: 16 + records.count * 64)
+        var w = ByteWriter(capacity: 16 + records.count * 96)  // an echo task takes ~70 bytes
         w.write(Self.snapshotFormat)
         w.write(varint: records.count)
         for record in records {
@@ -46,7 +46,8 @@ extension TaskQueueState {
         for p in 0..<count {
             let start = r.offset
             let key = try r.readString()
-            let spec = try TaskSpec.decode(from: &r)
+            var spec = try TaskSpec.decode(from: &r)
+            spec.args = shared(spec.args)
             let state = try TaskState.decode(from: &r)
             var record = TaskRecord(
                 id: Self.id(forPosition: p), key: key, spec: spec, state: state,

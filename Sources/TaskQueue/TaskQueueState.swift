@@ -14,6 +14,9 @@ public struct TaskQueueState: Sendable {
     var queuedByTarget: [String: Int] = [:]
     /// Task count per state, indexed by `TaskState.code`.
     var stateCounts = [Int](repeating: 0, count: TaskState.allCases.count)
+    /// Argument sets already held, so tasks submitted with equal arguments share one dictionary
+    /// (a heap block of some 130 bytes each otherwise). A cache: not part of the state's value.
+    var sharedArgs = Set<[String: String]>()
 
     /// Starts, completions and failures rejected for a stale epoch or a wrong node.
     public internal(set) var staleRejections = 0
@@ -74,6 +77,17 @@ public struct TaskQueueState: Sendable {
         guard n >= 1, n <= records.count else { return nil }
         return n - 1
     }
+
+    /// `args`, or an equal argument set already held, whose storage it then shares.
+    mutating func shared(_ args: [String: String]) -> [String: String] {
+        if args.isEmpty { return args }
+        if let i = sharedArgs.firstIndex(of: args) { return sharedArgs[i] }
+        if sharedArgs.count < Self.sharedArgsLimit { sharedArgs.insert(args) }
+        return args
+    }
+
+    /// At most this many distinct argument sets are kept for sharing.
+    static let sharedArgsLimit = 1024
 
     /// The id of the task at `position`.
     static func id(forPosition position: Int) -> TaskID { "t-\(position + 1)" }

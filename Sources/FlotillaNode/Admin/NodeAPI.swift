@@ -79,7 +79,8 @@ struct NodeAPI: Sendable {
         if let target = s.target, !status.members.contains(where: { $0.id == target }) {
             throw APIError("target \(target) is not a member of the cluster", code: .badRequest)
         }
-        let key = s.key ?? "auto-\(UInt64.random(in: 1...UInt64.max))"
+        // At most 15 bytes, so Swift keeps the key inline rather than in a heap block of its own.
+        let key = s.key ?? "a-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
         let effects = try await propose(.submit(key: key, spec: spec, at: wallClockMs()))
         for e in effects {
             switch e {
