@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore",
+                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore", "BinaryCoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

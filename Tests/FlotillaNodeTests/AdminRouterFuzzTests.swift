@@ -1,3 +1,4 @@
+import BinaryCoding
 import FlotillaAPI
 import Foundation
 import Hummingbird
@@ -69,7 +70,7 @@ struct AdminRouterFuzzTests {
 
     /// One worker: `count` requests from its own seed, each answer checked.
     static func run(seed: UInt64, count: Int, client: some TestClientProtocol, node: InProcessNode) async throws -> Tally {
-        var generator = HostileRequests(rng: SplitMix64(state: seed), tag: { node.api.driver.board.tagged.tag })
+        var generator = HostileRequests(rng: SplitMix64(seed: seed), tag: { node.api.driver.board.tagged.tag })
         var tally = Tally()
         for _ in 0..<count {
             let request = generator.next()

@@ -1,3 +1,4 @@
+import BinaryCoding
 import FlotillaAPI
 import Foundation
 import Hummingbird

@@ -1,18 +1,6 @@
-/// A small seeded generator (SplitMix64): the same seed gives the same requests on every run.
-struct SplitMix64 {
-    var state: UInt64
+import BinaryCoding
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-
+extension SplitMix64 {
+    /// One of `values`, chosen uniformly.
     mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
 }

@@ -24,7 +24,7 @@ struct TaskRoutes {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.post { request, context in
             let result = try await api.submit(try await request.decode(as: TaskSubmission.self, context: context))
-            return Response.json(result, status: result.duplicate ? .ok : .created)
+            return Response.json(body: result.json, status: result.duplicate ? .ok : .created)
         }
         routes.post(":id/cancel", use: cancel)
         routes.post(":id/report", use: report)
