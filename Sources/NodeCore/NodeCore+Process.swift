@@ -167,8 +167,14 @@ extension NodeCore {
         return t.node == id && t.epoch == epoch && (t.state == .assigned || t.state == .running)
     }
 
+    /// Applied entries from one snapshot to the next: see `NodeCoreConfig.snapshotTableShare`.
+    var snapshotInterval: Int {
+        let share = config.snapshotTableShare
+        return share > 0 ? max(config.snapshotEvery, queue.taskCount / share) : config.snapshotEvery
+    }
+
     mutating func maybeCompact() {
-        guard applied >= raft.snapshotIndex + UInt64(config.snapshotEvery), applied <= raft.appliedIndex else { return }
+        guard applied >= raft.snapshotIndex + UInt64(snapshotInterval), applied <= raft.appliedIndex else { return }
         let index = applied
         do {
             try raft.compact(index: index, snapshotData: queue.snapshot())

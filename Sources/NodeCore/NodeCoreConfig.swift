@@ -4,8 +4,12 @@ import RaftCore
 /// are in ticks (the node runtime ticks every 10 ms, and so does the simulator's clock).
 public struct NodeCoreConfig: Sendable {
     public var raft: RaftConfig
-    /// Applied entries between state-machine snapshots (the log is compacted at each).
+    /// Applied entries between state-machine snapshots (the log is compacted at each), at least.
     public var snapshotEvery: Int = 10_000
+    /// A snapshot also waits for (tasks in the table / this) applied entries; 0 turns that off.
+    /// A snapshot is one pass over the table, so its cost per entry stays bounded as the table
+    /// grows. The log held in memory grows with it instead, by some 100 bytes an entry.
+    public var snapshotTableShare: Int = 4
     /// How often the leader schedules queued tasks and requeues those of unreachable nodes.
     public var housekeepingTicks: UInt64 = 10
     /// How often the leader looks for overdue tasks and tasks held by removed members.

@@ -39,6 +39,9 @@ public struct TaskQueueState: Sendable {
     /// Every task, in submission order.
     public var tasks: [TaskRecord] { records }
 
+    /// How many tasks the table holds, in every state.
+    public var taskCount: Int { records.count }
+
     /// How many tasks wait in the queue.
     public var queuedCount: Int { fifo.count }
 

@@ -211,3 +211,39 @@ struct SendAheadTests {
         #expect(hashes.count == 1)
     }
 }
+
+@Suite("Node core: snapshot intervals")
+struct SnapshotIntervalTests {
+    /// The index of each compaction on `id`, with the number of tasks its table held then.
+    static func compactions(share: Int, tasks: Int) throws -> [(index: UInt64, tasks: Int)] {
+        var c = CoreCluster(3, slots: 0) { config in
+            config.snapshotEvery = 5
+            config.snapshotTableShare = share
+        }
+        let l = c.elect()
+        var seen: [(index: UInt64, tasks: Int)] = []
+        for i in 0..<tasks {
+            try c.cores[l]!.propose(.submit(key: "k\(i)", spec: TaskSpec(kind: "echo"), at: 1), token: UInt64(i))
+            #expect(c.run(upTo: 50) { $0.cores[l]!.queue.taskCount == i + 1 })
+            let indexes = c.all(l).flatMap(\.events).compactMap { e -> UInt64? in
+                if case let .compacted(index) = e { return index } else { return nil }
+            }
+            for index in indexes.dropFirst(seen.count) { seen.append((index, c.cores[l]!.queue.taskCount)) }
+        }
+        return seen
+    }
+
+    /// Without the share, a snapshot every 5 entries; with a share of 4, the gaps widen to a
+    /// quarter of the table, so a growing table is not walked ever more often.
+    @Test func aGrowingTableWidensTheGapBetweenSnapshots() throws {
+        let fixed = try Self.compactions(share: 0, tasks: 160)
+        let scaled = try Self.compactions(share: 4, tasks: 160)
+        #expect(fixed.count >= 160 / 5 - 2)
+        #expect(scaled.count < fixed.count / 2)
+        for (a, b) in zip(scaled, scaled.dropFirst()) {
+            // The table may have grown by the one task of the step since the compaction.
+            #expect(b.index - a.index >= UInt64(max(5, (b.tasks - 1) / 4)), "\(a) -> \(b)")
+        }
+        #expect((scaled.last?.index ?? 0) - (scaled.dropLast().last?.index ?? 0) >= 30)
+    }
+}

@@ -40,6 +40,7 @@ struct AdminRequestDecoder: RequestDecoder {
 
     /// `application/json`, in any case, with or without parameters (`; charset=utf-8`).
     static func isJSON(_ contentType: String) -> Bool {
+        if contentType == "application/json" { return true }  // as nearly every client sends it, without Foundation's trimming
         let mediaType = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
         return mediaType.lowercased() == "application/json"
     }

@@ -31,7 +31,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Tasks this node runs at once (0: none).") var slots = 4
     @Option(help: "Heartbeat interval in ms.") var heartbeatMs = 50
     @Option(help: "Base election timeout in ms (each election waits a random time in [T, 2T)).") var electionMs = 300
-    @Option(help: "Applied entries between automatic snapshots.") var snapshotEvery = 10_000
+    @Option(help: "Applied entries between automatic snapshots (at least: once the task table holds more than 4x as many tasks, a quarter of its size).") var snapshotEvery = 10_000
     @Option(help: "How long a write waits for its entry to apply before answering that its outcome is unknown, in ms.")
     var proposalTimeoutMs = 5_000
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
