@@ -76,6 +76,11 @@ struct NodeScenarioTests {
         try await withCluster { c in
             let leader = try await c.waitForLeader()
             let base = "http://\(leader.adminAddress)"
+            // The new leader's own first entry may still be on its way to a commit.
+            try await eventually("the leader to commit all it holds", timeout: .seconds(5)) {
+                guard let s = try? await c.client.status(leader.adminAddress) else { return false }
+                return s.commit == s.lastIndex
+            }
             let before = try await c.client.status(leader.adminAddress)
             let deep = String(repeating: "[", count: 100_000)
             let cases: [(String, String, String?, Bool, Int, String)] = [

@@ -23,6 +23,7 @@ struct FlatJSONTests {
         #"{"kind":"sleep","args":{"ms":"200"},"key":"load-1f3a-17","maxAttempts":3,"timeoutMs":5000}"#,
         #" { "kind" : "hash" , "target" : "n2" , "args" : { } , "key" : null } "#,
         #"{"args":{"a":"1","b":"2"},"kind":"echo","maxAttempts":-4,"timeoutMs":0}"#,
+        #"{"kind":"echo","maxAttempts":999999999999999999,"timeoutMs":999999999999999999}"#,
         "{\n\t\"kind\": \"echo\"\r\n}",
     ])
     func theBodiesClientsSendTakeTheShortcut(body: String) throws {
@@ -36,6 +37,7 @@ struct FlatJSONTests {
         #"{"kind":"echo","maxAttempts":1.5}"#, #"{"kind":"echo","maxAttempts":1e2}"#,
         #"{"kind":"echo","maxAttempts":007}"#, #"{"kind":"echo","maxAttempts":-0}"#,
         #"{"kind":"echo","timeoutMs":-5}"#, #"{"kind":"echo","timeoutMs":12345678901234567890}"#,
+        #"{"kind":"echo","maxAttempts":99999999999999999999}"#, #"{"kind":"echo","maxAttempts":-9999999999999999999}"#,
         #"{"kind":"echo","args":{"a":{"b":"c"}}}"#, #"{"kind":"echo","args":{"a":1}}"#,
         #"{"kind":"echo","args":[]}"#, #"{"kind":null}"#, #"{"kind":"echo"} x"#, #"{"kind":"echo""#,
         #"["kind"]"#, "", #"{"kind":"echo",}"#, #"{"kind":"echo","key":nul}"#, #"{"kind":true}"#,
@@ -122,7 +124,8 @@ struct FlatJSONTests {
 
     static func number(_ rng: inout SplitMix64) -> String {
         ["0", "-0", "1", "-1", "3", "007", "1.5", "1e3", "-", "12345678901234567", "123456789012345678",
-         "1234567890123456789", "18446744073709551615", "9223372036854775807", "\(Int.random(in: -1000...100_000, using: &rng))"]
+         "1234567890123456789", "18446744073709551615", "9223372036854775807", "99999999999999999999",
+         "999999999999999999", "-999999999999999999", "\(Int.random(in: -1000...100_000, using: &rng))"]
             .randomElement(using: &rng)!
     }
 

@@ -89,9 +89,9 @@ struct FlatJSON {
         let start = at
         var n: Int64 = 0
         while at < bytes.count, bytes[at] >= UInt8(ascii: "0"), bytes[at] <= UInt8(ascii: "9") {
+            guard at - start < 18 else { return nil }  // 18 digits cannot overflow
             n = n * 10 + Int64(bytes[at] - UInt8(ascii: "0"))
             at += 1
-            guard at - start <= 18 else { return nil }
         }
         let digits = at - start
         guard digits > 0, digits == 1 || bytes[start] != UInt8(ascii: "0"), !(negative && n == 0) else { return nil }

@@ -68,7 +68,8 @@ struct HostileRequests {
 
     static let keys = ["kind", "args", "key", "target", "maxAttempts", "timeoutMs", "id", "raftAddress", "adminAddress", "slots",
                        "members", "voter", "to", "drop", "direction", "delayMs", "loss", "node", "epoch", "outcome", "result", "error"]
-    static let numbers = ["0", "-1", "1", "-0", "1e400", "1.5", "9223372036854775808", "18446744073709551616", "NaN", "65536"]
+    static let numbers = ["0", "-1", "1", "-0", "1e400", "1.5", "9223372036854775808", "18446744073709551616", "NaN", "65536",
+                          "99999999999999999999", "999999999999999999", "-9999999999999999999"]
     static let strings = ["", "n1", "echo", "sleep", "both", "sideways", "started", "127.0.0.1:1", "a b=c:1", "\\u0000", "\\ud800", "é", "🚀",
                           String(repeating: "x", count: 300)]
     static let junk = ["{", "}", "[", "]", "\"", ":", ",", "\\", "\\u", "null", "1e999", "-", " ", "\n", "\u{0}", "{\"kind\":", "]]]]"]
@@ -158,7 +159,15 @@ struct HostileRequests {
     }
 
     mutating func mutate(_ b: inout [UInt8]) {
-        switch rng.below(6) {
+        switch rng.below(7) {
+        case 5:
+            // A number of the body becomes another, so a still well-formed body carries extremes.
+            let digits = b.indices.filter { b[$0] >= UInt8(ascii: "0") && b[$0] <= UInt8(ascii: "9") }
+            guard let at = digits.isEmpty ? nil : digits[rng.below(digits.count)] else { return }
+            var start = at, end = at
+            while start > 0, b[start - 1] >= UInt8(ascii: "0"), b[start - 1] <= UInt8(ascii: "9") { start -= 1 }
+            while end < b.count, b[end] >= UInt8(ascii: "0"), b[end] <= UInt8(ascii: "9") { end += 1 }
+            b.replaceSubrange(start..<end, with: Array(rng.pick(Self.numbers).utf8))
         case 0 where !b.isEmpty: b[rng.below(b.count)] ^= UInt8(1 << rng.below(8))
         case 1 where !b.isEmpty: b[rng.below(b.count)] = UInt8(truncatingIfNeeded: rng.next())
         case 2: b.insert(contentsOf: Array(rng.pick(Self.junk).utf8), at: rng.below(b.count + 1))
