@@ -25,6 +25,20 @@ struct BenchmarkTests {
         }
     }
 
+    /// wrk checks the load generator only if it sends the same writes: one new task per request,
+    /// from every thread (its threads once shared their keys, so half its writes were repeats).
+    @Test func everyRequestWrkSendsIsANewTask() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let result = try await Wrk.run(at: leader.adminAddress, token: c.token, connections: 4, threads: 2, seconds: 1)
+            #expect(result.requests > 0 && result.non2xx == 0)
+            let held = try await c.control.tasks(limit: 10_000)
+            let writes = held.tasks.filter { $0.key.hasPrefix("wrk-") }.count
+            // At most one more per connection was still in flight when wrk stopped counting.
+            #expect(writes >= result.requests && writes <= result.requests + 4, "held \(writes), wrk counted \(result.requests)")
+        }
+    }
+
     @Test func aWrongTokenCountsAsErrorsNotWrites() async throws {
         try await withCluster(nodes: 1, nodeArgs: ["--slots", "0"]) { c in
             let leader = try await c.waitForLeader()
@@ -64,6 +78,7 @@ struct BenchmarkTests {
         #expect(r.p50Ms == 12.79)
         #expect(r.p99Ms == 1200)
         #expect(r.non2xx == 12)
+        #expect(r.requests == 37683)
         #expect(Wrk.parse("connection refused") == nil)
     }
 }

@@ -8,6 +8,8 @@ public enum Wrk {
         public var p50Ms: Double
         public var p99Ms: Double
         public var non2xx: Int
+        /// Answers wrk counted.
+        public var requests: Int = 0
 
         public var line: String {
             String(format: "bench write (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d", throughput, p50Ms, p99Ms, non2xx)
@@ -27,9 +29,11 @@ public enum Wrk {
         let auth = token.map { #", ["Authorization"]="Bearer \#($0)""# } ?? ""
         // wrk's threads each load the script afresh with an unseeded math.random: the run's
         // tag comes from here, so a second run's keys are new writes, not idempotent repeats.
+        // `setup` runs in wrk's main state and sets each thread's global `tid`; a local of that
+        // name would shadow it, and every thread would send the same keys.
         return """
-            local counter, tid, run = 0, 0, "\(UInt32.random(in: 0...UInt32.max))"
-            setup = function(thread) tid = tid + 1; thread:set("tid", tid) end
+            local counter, run = 0, "\(UInt32.random(in: 0...UInt32.max))"
+            setup = function(thread) started = (started or 0) + 1; thread:set("tid", started) end
             request = function()
               counter = counter + 1
               local body = '{"kind":"echo","args":{"text":"b"},"key":"wrk-' .. run .. '-' .. tostring(tid) .. '-' .. counter .. '"}'
@@ -59,16 +63,17 @@ public enum Wrk {
 
     /// Reads wrk's `--latency` report.
     static func parse(_ text: String) -> Result? {
-        var throughput: Double?, p50: Double?, p99: Double?, non2xx = 0
+        var throughput: Double?, p50: Double?, p99: Double?, non2xx = 0, requests = 0
         for line in text.split(separator: "\n") {
             let words = line.split(separator: " ")
             if words.first == "Requests/sec:", words.count >= 2 { throughput = Double(words[1]) }
             if words.first == "50%", words.count >= 2 { p50 = milliseconds(words[1]) }
             if words.first == "99%", words.count >= 2 { p99 = milliseconds(words[1]) }
             if line.contains("Non-2xx or 3xx responses:"), let n = words.last.flatMap({ Int($0) }) { non2xx = n }
+            if words.count >= 3, words[1] == "requests", words[2] == "in", let n = Int(words[0]) { requests = n }
         }
         guard let throughput, let p50, let p99 else { return nil }
-        return Result(throughput: throughput, p50Ms: p50, p99Ms: p99, non2xx: non2xx)
+        return Result(throughput: throughput, p50Ms: p50, p99Ms: p99, non2xx: non2xx, requests: requests)
     }
 
     /// "812.00us", "12.3ms", "1.20s" as milliseconds.
