@@ -17,6 +17,8 @@ struct BenchmarkTests {
             #expect(result.ops > 0)
             #expect(result.errors == 0)
             #expect(result.latencies.count == result.ops)
+            // Little's law: on average no more writes are in flight than there are connections.
+            #expect(result.inFlight > 0 && result.inFlight <= 4.05, "\(result.inFlight) in flight over 4 connections")
             #expect((result.serverCores ?? 0) > 0, "the nodes' CPU use was read")
             let held = try await c.control.tasks(limit: 10_000)
             // Every counted write is held; at most one more per connection was still in flight when the time ran out.
@@ -64,6 +66,8 @@ struct BenchmarkTests {
         let report = """
             Running 8s test @ http://127.0.0.1:40063
               2 threads and 64 connections
+              Thread Stats   Avg      Stdev     Max   +/- Stdev
+                Latency    15.17ms   43.33ms 375.39ms   96.28%
               Latency Distribution
                  50%   12.79ms
                  75%   15.10ms
@@ -79,6 +83,8 @@ struct BenchmarkTests {
         #expect(r.p99Ms == 1200)
         #expect(r.non2xx == 12)
         #expect(r.requests == 37683)
+        #expect(r.meanMs == 15.17)
+        #expect(abs(r.inFlight - 71.46) < 0.01, "15.17 ms x 4710.41/s")
         #expect(Wrk.parse("connection refused") == nil)
     }
 }

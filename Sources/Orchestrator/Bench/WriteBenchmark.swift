@@ -47,9 +47,15 @@ public struct WriteBenchmark: Sendable {
         public var throughput: Double { Double(ops) / max(seconds, 0.001) }
         public func percentile(_ p: Double) -> Double { Orchestrator.percentile(latencies, p) }
 
+        /// Mean latency times throughput: by Little's law, the writes in flight on average. It
+        /// cannot exceed the connections; a tool whose figures say otherwise mismeasures.
+        public var inFlight: Double {
+            latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count) / 1000 * throughput
+        }
+
         public var line: String {
-            var s = String(format: "bench write (%@): ops=%d throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d client_cpu=%.2f cores",
-                           target, ops, throughput, percentile(0.5), percentile(0.99), errors, clientCores)
+            var s = String(format: "bench write (%@): ops=%d throughput=%.0f/s p50=%.2fms p99=%.2fms in_flight=%.1f errors=%d client_cpu=%.2f cores",
+                           target, ops, throughput, percentile(0.5), percentile(0.99), inFlight, errors, clientCores)
             if let serverCores { s += String(format: " server_cpu=%.2f cores", serverCores) }
             return s
         }
@@ -100,16 +106,16 @@ extension WriteBenchmark {
             let rs = results[target]!
             let t = median(rs.map(\.throughput))
             throughputs[target] = t
-            var line = String(format: "bench write median of %d (%@): throughput=%.0f/s p50=%.2fms p99=%.2fms client_cpu=%.2f cores",
+            var line = String(format: "bench write median of %d (%@): throughput=%.0f/s p50=%.2fms p99=%.2fms in_flight=%.1f client_cpu=%.2f cores",
                               rs.count, target, t, median(rs.map { $0.percentile(0.5) }), median(rs.map { $0.percentile(0.99) }),
-                              median(rs.map(\.clientCores)))
+                              median(rs.map(\.inFlight)), median(rs.map(\.clientCores)))
             if rs.allSatisfy({ $0.serverCores != nil }) { line += String(format: " server_cpu=%.2f cores", median(rs.compactMap(\.serverCores))) }
             lines.append(line)
         }
         if !wrk.isEmpty {
             let w = median(wrk.map(\.throughput))
-            lines.append(String(format: "bench write median of %d (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms",
-                                wrk.count, w, median(wrk.map(\.p50Ms)), median(wrk.map(\.p99Ms))))
+            lines.append(String(format: "bench write median of %d (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms in_flight=%.1f",
+                                wrk.count, w, median(wrk.map(\.p50Ms)), median(wrk.map(\.p99Ms)), median(wrk.map(\.inFlight))))
             if let f = throughputs["flotilla"] { lines.append(String(format: "bench write: this load generator reaches %.2fx of wrk's throughput", f / max(w, 1))) }
         }
         if let f = throughputs["flotilla"], let e = throughputs["etcd"] {

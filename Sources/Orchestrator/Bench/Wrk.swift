@@ -10,9 +10,15 @@ public enum Wrk {
         public var non2xx: Int
         /// Answers wrk counted.
         public var requests: Int = 0
+        /// wrk's mean latency.
+        public var meanMs: Double = 0
+
+        /// Mean latency times throughput, as `WriteBenchmark.Result.inFlight`.
+        public var inFlight: Double { meanMs / 1000 * throughput }
 
         public var line: String {
-            String(format: "bench write (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms errors=%d", throughput, p50Ms, p99Ms, non2xx)
+            String(format: "bench write (wrk, flotilla): throughput=%.0f/s p50=%.2fms p99=%.2fms in_flight=%.1f errors=%d",
+                   throughput, p50Ms, p99Ms, inFlight, non2xx)
         }
     }
 
@@ -63,7 +69,7 @@ public enum Wrk {
 
     /// Reads wrk's `--latency` report.
     static func parse(_ text: String) -> Result? {
-        var throughput: Double?, p50: Double?, p99: Double?, non2xx = 0, requests = 0
+        var throughput: Double?, p50: Double?, p99: Double?, non2xx = 0, requests = 0, mean = 0.0
         for line in text.split(separator: "\n") {
             let words = line.split(separator: " ")
             if words.first == "Requests/sec:", words.count >= 2 { throughput = Double(words[1]) }
@@ -71,9 +77,10 @@ public enum Wrk {
             if words.first == "99%", words.count >= 2 { p99 = milliseconds(words[1]) }
             if line.contains("Non-2xx or 3xx responses:"), let n = words.last.flatMap({ Int($0) }) { non2xx = n }
             if words.count >= 3, words[1] == "requests", words[2] == "in", let n = Int(words[0]) { requests = n }
+            if words.first == "Latency", words.count >= 2, let m = milliseconds(words[1]) { mean = m }
         }
         guard let throughput, let p50, let p99 else { return nil }
-        return Result(throughput: throughput, p50Ms: p50, p99Ms: p99, non2xx: non2xx, requests: requests)
+        return Result(throughput: throughput, p50Ms: p50, p99Ms: p99, non2xx: non2xx, requests: requests, meanMs: mean)
     }
 
     /// "812.00us", "12.3ms", "1.20s" as milliseconds.

@@ -22,7 +22,7 @@ struct BenchWrite: AsyncParsableCommand {
             Each submit is one replicated, fsynced write. The load generator is wrk-like (poll(2), no HTTP library) and \
             reports its own CPU use beside the nodes'. With --vs-etcd it also starts a 3-node etcd from PATH and drives \
             puts at its JSON gateway the same way, in turns with Flotilla; with --wrk it runs wrk on the same cluster too. \
-            Each round prints: bench write (TARGET): ops=N throughput=X/s p50=Yms p99=Zms errors=E client_cpu=C cores \
+            Each round prints: bench write (TARGET): ops=N throughput=X/s p50=Yms p99=Zms in_flight=F errors=E client_cpu=C cores \
             [server_cpu=S cores], then medians over the rounds and their ratios.
             """
     )
