@@ -62,6 +62,19 @@ struct BenchmarkTests {
         #expect(HTTPLoad.completeAnswer(Array("HTTP/1.1 200 OK\r\nContent-Le".utf8)) == nil)
     }
 
+    /// A tool whose mean latency times throughput exceeds its connections is named as mismeasuring.
+    @Test func theSummaryFlagsLatenciesThatFailLittlesLaw() {
+        // 8,000 writes in 1 s at 8 ms each: 64 in flight over 64 connections, as it must be.
+        let honest = WriteBenchmark.Result(target: "flotilla", ops: 8000, errors: 0, seconds: 1, clientCores: 0.2, serverCores: nil,
+                                           latencies: [Double](repeating: 8, count: 8000))
+        #expect(abs(honest.inFlight - 64) < 0.001)
+        let wrk = Wrk.Result(throughput: 4710.41, p50Ms: 12.79, p99Ms: 1200, non2xx: 0, requests: 37683, meanMs: 15.17)
+        let lines = WriteBenchmark.summary(["flotilla": [honest]], wrk: [wrk], connections: 64)
+        let warnings = lines.filter { $0.contains("not to be trusted") }
+        #expect(warnings == ["bench write: wrk's latencies are not to be trusted: in_flight 71.5 over 64 connections"], "\(lines)")
+        #expect(WriteBenchmark.summary(["flotilla": [honest]], wrk: [], connections: 64).allSatisfy { !$0.contains("not to be trusted") })
+    }
+
     @Test func wrksReportIsRead() throws {
         let report = """
             Running 8s test @ http://127.0.0.1:40063

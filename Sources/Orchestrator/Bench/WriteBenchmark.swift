@@ -98,7 +98,9 @@ public struct WriteBenchmark: Sendable {
 extension WriteBenchmark {
     /// Medians over the rounds per target, and the ratios that matter: Flotilla against etcd,
     /// and this load generator against wrk on the same cluster.
-    public static func summary(_ results: [String: [Result]], wrk: [Wrk.Result]) -> [String] {
+    /// The medians over the rounds, the ratios, and a warning for each tool whose latencies fail
+    /// Little's law (more in flight than `connections`, by over 2%).
+    public static func summary(_ results: [String: [Result]], wrk: [Wrk.Result], connections: Int) -> [String] {
         func median(_ xs: [Double]) -> Double { percentile(xs.sorted(), 0.5) }
         var lines: [String] = []
         var throughputs: [String: Double] = [:]
@@ -120,6 +122,11 @@ extension WriteBenchmark {
         }
         if let f = throughputs["flotilla"], let e = throughputs["etcd"] {
             lines.append(String(format: "bench write: flotilla/etcd throughput %.2fx", f / max(e, 1)))
+        }
+        let inFlight = results.sorted { $0.key > $1.key }.map { ($0.key, $0.value.map(\.inFlight)) } + (wrk.isEmpty ? [] : [("wrk", wrk.map(\.inFlight))])
+        for (tool, figures) in inFlight {
+            guard let worst = figures.max(), worst > Double(connections) * 1.02 else { continue }
+            lines.append(String(format: "bench write: %@'s latencies are not to be trusted: in_flight %.1f over %d connections", tool, worst, connections))
         }
         return lines
     }

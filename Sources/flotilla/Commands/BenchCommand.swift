@@ -95,7 +95,7 @@ struct BenchWrite: AsyncParsableCommand {
             throw fail("\(error)")
         }
         await cleanUp()
-        for line in WriteBenchmark.summary(results, wrk: wrkResults) { print(line) }
+        for line in WriteBenchmark.summary(results, wrk: wrkResults, connections: clients) { print(line) }
     }
 
     /// Where to send etcd's puts: the given gateway, or the started cluster's leader.
