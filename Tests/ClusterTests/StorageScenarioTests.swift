@@ -26,6 +26,13 @@ struct StorageScenarioTests {
             try await submit(c, to: leader, count: 150, prefix: "while-down")
             let before = try await c.client.status(leader.adminAddress)
             #expect(before.snapshotIndex > 0, "the leader compacted its log")
+            // Each snapshot says what it held and how long its batch held the Raft loop.
+            let events: [NodeEvent] = try await c.client.call("GET", leader.adminAddress, "/v1/events/recent?limit=1000")
+            let snapshots = events.filter { $0.kind == "snapshot" }.map(\.message)
+            #expect(snapshots.contains { $0.hasPrefix("snapshot at \(before.snapshotIndex) (") }, "\(snapshots)")
+            #expect(!snapshots.isEmpty && snapshots.allSatisfy {
+                $0.contains(" MB, ") && $0.contains(" tasks); log compacted; the loop was held ") && $0.hasSuffix(" ms")
+            }, "\(snapshots)")
             try c.launcher.start(lagging, spec: c.spec)
             let v = try await c.waitFor("\(lagging.id) to catch up") { v in
                 guard let s = v.node(lagging.id)?.live else { return false }

@@ -42,6 +42,8 @@ actor RaftDriver {
     var ledSince: ContinuousClock.Instant?
     /// When the status was last published.
     var publishedAt = ContinuousClock.now
+    /// When the batch being carried out began: a snapshot reports how long its batch held the loop.
+    var batchBegan = ContinuousClock.now
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -218,6 +220,7 @@ actor RaftDriver {
 
     /// Lets the core persist, send and apply, then carries out what it handed back.
     func process() {
+        batchBegan = ContinuousClock.now
         // A leader's appends leave before its own fsync, so the followers write while it does.
         let out = core.process(sendAhead: { [transport] in transport.send($0) })
         let stats = storage.stats
@@ -278,7 +281,13 @@ actor RaftDriver {
             logger.notice("storage takes writes again (was: \(why))")
             events.record("storage", term: term, "storage recovered")
         case .compacted(let index):
-            events.record("snapshot", term: term, "snapshot at \(index); log compacted")
+            // A snapshot is one pass over the task table on this loop: nothing else moves meanwhile.
+            let held = ContinuousClock.now - batchBegan
+            let ms = Int((Double(held.components.seconds) * 1000 + Double(held.components.attoseconds) / 1e15).rounded())
+            let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
+            let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; the loop was held \(ms) ms"
+            if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+            events.record("snapshot", term: term, text)
             HeapRelease.soon()
         case let .compactionFailed(index, reason):
             logger.error("snapshot at \(index) failed: \(reason)")
