@@ -26,8 +26,7 @@ final class EventLog: Sendable {
     }
 
     var uptimeMs: UInt64 {
-        let d = clock.now - started
-        return UInt64(d.components.seconds) * 1000 + UInt64(d.components.attoseconds / 1_000_000_000_000_000)
+        ageMs(clock.now - started)
     }
 
     func record(_ kind: String, term: UInt64, _ message: String) {

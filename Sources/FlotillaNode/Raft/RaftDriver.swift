@@ -283,9 +283,8 @@ actor RaftDriver {
         case .compacted(let index):
             // A snapshot is one pass over the task table on this loop: nothing else moves meanwhile.
             let held = ContinuousClock.now - batchBegan
-            let ms = Int((Double(held.components.seconds) * 1000 + Double(held.components.attoseconds) / 1e15).rounded())
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
-            let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; the loop was held \(ms) ms"
+            let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; the loop was held \(ageMs(held)) ms"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             events.record("snapshot", term: term, text)
             HeapRelease.soon()
