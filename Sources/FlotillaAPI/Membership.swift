@@ -5,12 +5,16 @@ public struct JoinRequest: Codable, Sendable, Equatable {
     public var adminAddress: String
     /// Tasks the node runs at once.
     public var slots: Int?
+    /// The incarnation the joining node's storage drew (16 hex digits): the membership records it,
+    /// and peers refuse the id under any other.
+    public var incarnation: String?
 
-    public init(id: String, raftAddress: String, adminAddress: String, slots: Int? = nil) {
+    public init(id: String, raftAddress: String, adminAddress: String, slots: Int? = nil, incarnation: String? = nil) {
         self.id = id
         self.raftAddress = raftAddress
         self.adminAddress = adminAddress
         self.slots = slots
+        self.incarnation = incarnation
     }
 }
 

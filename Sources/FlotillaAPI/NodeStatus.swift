@@ -32,6 +32,13 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var leaderContactAgeMs: UInt64?
     /// How long this node has led, by its own clock; nil unless it leads.
     public var leaderForMs: UInt64?
+    /// The incarnation this node's storage drew (16 hex digits): with the id, who it is to its peers.
+    public var incarnation: String?
+    /// Tasks this node runs at once.
+    public var slots: Int?
+    /// While a founder that started on empty storage asks the other founders whether the cluster
+    /// exists already: what it waits for. Nil once it takes part in Raft.
+    public var founding: String?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
@@ -84,11 +91,15 @@ public struct MemberInfo: Codable, Sendable, Equatable {
     public var adminAddress: String
     public var voter: Bool
 
-    public init(id: String, raftAddress: String, adminAddress: String, voter: Bool) {
+    /// The incarnation the membership records for the member (16 hex digits), when it records one.
+    public var incarnation: String?
+
+    public init(id: String, raftAddress: String, adminAddress: String, voter: Bool, incarnation: String? = nil) {
         self.id = id
         self.raftAddress = raftAddress
         self.adminAddress = adminAddress
         self.voter = voter
+        self.incarnation = incarnation
     }
 }
 

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NodeCore
 import NodeStorage
 import PeerTransport
 import RaftCore
@@ -41,8 +42,16 @@ public enum FlotillaNodeService {
             configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
+        if let check = await driver.pendingFounderCheck {
+            let founder = FounderService(check: check, token: config.token, http: http, logger: logger) { inbox.push(.founders($0)) }
+            services.append(.init(service: founder, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         if let join = config.join, node.startedEmpty {
-            let joiner = JoinService(config: config, target: join, http: http, logger: logger) { members in
+            let joiner = JoinService(config: config, incarnation: driver.incarnation, target: join, http: http, logger: logger,
+                                     onRefused: { reason in
+                                         logger.critical("refusing to take part: \(reason)")
+                                         LastWords.die(node: config.id, reason, status: 3)
+                                     }) { members in
                 var hints: [String: String] = [:]
                 for m in members where !m.raftAddress.isEmpty { hints[m.id] = m.raftAddress }
                 inbox.push(.peerHints(hints))
@@ -97,9 +106,12 @@ struct DrainService: Service {
 /// Asks a running cluster to add this node as a learner, retrying until admitted.
 struct JoinService: Service {
     let config: NodeConfig
+    let incarnation: UInt64
     let target: String
     let http: HTTPClient
     let logger: Logger
+    /// The cluster knows this id as another incarnation: the node must not take part.
+    let onRefused: @Sendable (String) -> Void
     /// Told the members (and their addresses) the contact knows, before and after admission.
     let onMembers: @Sendable ([MemberInfo]) -> Void
 
@@ -112,7 +124,8 @@ struct JoinService: Service {
     }
 
     func run() async throws {
-        let join = JoinRequest(id: config.id, raftAddress: config.raftAddress, adminAddress: config.adminAddress, slots: config.slots)
+        let join = JoinRequest(id: config.id, raftAddress: config.raftAddress, adminAddress: config.adminAddress, slots: config.slots,
+                               incarnation: Incarnation.text(incarnation))
         var delay = 200
         var address = target
         for attempt in 1...600 {
@@ -144,6 +157,11 @@ struct JoinService: Service {
                 if response.status.code == 400 && text.contains("already a member") {
                     logger.info("admitted to the cluster")
                     await fetchMembers(address)
+                    return
+                }
+                if response.status.code == 409, let error = try? JSONDecoder().decode(APIError.self, from: Data(body.readableBytesView)),
+                   error.error.contains("flotilla replace") {
+                    onRefused(error.error)
                     return
                 }
                 if response.status.code == 401 || (response.status.code == 409 && text.contains("denied")) {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import NodeCore
 import NodeStorage
 import PeerTransport
 import RaftCore
@@ -32,6 +33,14 @@ struct NodeRuntime: Sendable {
             throw NodeStartupError("cannot open the data directory \(config.dataDir): \(error)")
         }
         logger.info("recovered term \(restored.hardState.term), commit \(restored.hardState.commit), \(restored.entries.count) entries after snapshot \(restored.snapshot?.metadata.index ?? 0)")
+        let incarnation: UInt64
+        do {
+            incarnation = try NodeIdentity.loadOrCreate(directory: config.dataDir, disk: disk, fresh: UInt64.random(in: 1...UInt64.max))
+        } catch {
+            storage.close()
+            throw NodeStartupError("cannot read or write the node's identity in \(config.dataDir): \(error)")
+        }
+        logger.info("incarnation \(Incarnation.text(incarnation))")
 
         let events = EventLog(node: config.id)
         let metrics = NodeMetrics()
@@ -51,7 +60,7 @@ struct NodeRuntime: Sendable {
 
         let driver: RaftDriver
         do {
-            driver = try RaftDriver(config: config, storage: storage, restored: restored, transport: transport,
+            driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, transport: transport,
                                     localFaults: LocalFaults(disk: disk.injectedFaults),
                                     events: events, metrics: metrics, inbox: inbox, logger: logger)
         } catch {
@@ -62,7 +71,7 @@ struct NodeRuntime: Sendable {
         let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics,
                           deadlines: WriteDeadlines(timeout: .milliseconds(config.proposalTimeoutMs)))
         return NodeRuntime(storage: storage, transport: transport, driver: driver, api: api,
-                           startedEmpty: restored.hardState.term == 0 && restored.entries.isEmpty)
+                           startedEmpty: restored.isEmpty)
     }
 
     /// Stops the transport and closes the storage, once the driver loop has ended.

@@ -68,8 +68,7 @@ public struct NodeCore: Sendable {
         applied = state.snapshot?.metadata.index ?? 0
         startupIndex = state.hardState.commit
         highestCommit = state.hardState.commit
-        let fresh = state.hardState.term == 0 && state.entries.isEmpty && state.snapshot == nil
-        if fresh, let bootstrap {
+        if state.isEmpty, let bootstrap {
             do { try raft.bootstrap(bootstrap) } catch { throw NodeRefusal(error) }
         }
         self.raft = raft

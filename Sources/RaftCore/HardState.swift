@@ -52,4 +52,7 @@ public struct PersistentState: Sendable {
         self.snapshot = snapshot
         self.entries = entries
     }
+
+    /// Nothing was ever stored: no term, no vote, no entry, no snapshot.
+    public var isEmpty: Bool { hardState.term == 0 && hardState.vote == nil && snapshot == nil && entries.isEmpty }
 }

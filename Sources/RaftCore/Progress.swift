@@ -114,11 +114,22 @@ struct Progress: Sendable {
     /// False when the rejection is stale.
     mutating func maybeDecrease(rejected: UInt64, hint: UInt64) -> Bool {
         if case .replicate = state {
-            guard rejected > match else { return false }
+            // `rejected == match` only when the peer lacks an entry it acknowledged (or an old
+            // answer arrives late): probe to find out which, rather than wait at match + 1 forever.
+            guard rejected >= match else { return false }
             next = match + 1
             return true
         }
         guard next - 1 == rejected else { return false }
+        if hint < match {
+            // The answer to our one probe says the peer's log ends below what it acknowledged:
+            // it lost entries (a follower's log matches ours up to `match` unless its disk lied).
+            // Waiting at match + 1 would be rejected forever; start again from where it is.
+            match = hint
+            next = hint + 1
+            probeSent = false
+            return true
+        }
         next = max(min(rejected, hint + 1), match + 1)
         probeSent = false
         return true

@@ -13,7 +13,11 @@ extension RaftNode {
             } else {
                 var hint = hintIndex
                 if hintTerm > 0 { hint = log.findConflict(byTerm: hintTerm, atOrBelow: hintIndex) }
+                let matched = progress.values[slot].match
                 if progress.values[slot].maybeDecrease(rejected: index, hint: hint) {
+                    if progress.values[slot].match < matched {
+                        events.append(.followerRegressed(peer: m.from, from: matched, to: progress.values[slot].match))
+                    }
                     if progress.values[slot].state == .replicate { progress.values[slot].becomeProbe() }
                     sendAppend(to: m.from)
                 }

@@ -215,7 +215,14 @@ public struct RaftNode: Sendable {
     /// The runtime lost its connection to `peer`. A follower that loses its leader this way
     /// campaigns (with a pre-vote) soon, instead of waiting out the whole election timeout:
     /// peers that still hear the leader refuse the pre-vote, so a healthy leader is not disturbed.
+    /// A leader probes the peer again before pipelining to it.
     public mutating func peerDisconnected(_ peer: NodeID) {
+        if role == .leader, let slot = progress.index(forKey: peer), case .replicate = progress.values[slot].state {
+            // A peer that went away may come back with less than it acknowledged (a disk that
+            // lied about fsync): probe once from its match, which finds out, instead of assuming.
+            progress.values[slot].becomeProbe()
+            return
+        }
         guard role == .follower, leader == peer, isVoter else { return }
         leader = nil
         events.append(.leaderChanged(leader: nil, term: term))

@@ -45,6 +45,9 @@ public enum RaftEvent: Sendable, Equatable {
     case transferAborted(to: NodeID, reason: String)
     /// The leader stepped down because it could not hear from a quorum.
     case checkQuorumFailed(term: UInt64)
+    /// A follower answered that its log ends at `to`, below the `from` it had acknowledged: its
+    /// disk lost entries it had synced. The leader resends from where the follower really is.
+    case followerRegressed(peer: NodeID, from: UInt64, to: UInt64)
     /// The node noticed a broken invariant; always a bug or corruption.
     case invariantViolation(String)
 }

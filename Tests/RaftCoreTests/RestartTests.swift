@@ -104,3 +104,32 @@ struct RestartTests {
         #expect(c.values("n3") == ["x"])
     }
 }
+
+@Suite("A follower whose log went back")
+struct RegressedFollowerTests {
+    static let E = TestCluster.electionTicks
+
+    @Test("the leader resends from where a follower that lost synced entries really is", arguments: [false, true])
+    func leaderResendsFromTheFollowersRealEnd(whileIdle: Bool) throws {
+        let c = TestCluster()
+        c.elect("n1")
+        c.proposeAndCommit("n1", count: 6)
+        c.tickAll(Self.E)
+        let acknowledged = c["n1"].lastIndex
+        c.crash("n3")
+        c.loseSyncedEntries("n3", after: 2)
+        c.restart("n3")
+        #expect(c["n3"].lastIndex == 2)
+        // Idle, the leader hears only heartbeats, but saw n3's connection close; busy, its next
+        // append meets the gap at once.
+        if whileIdle { c.peerDisconnected("n1", from: "n3") } else { c.proposeAndCommit("n1", count: 1, prefix: "w") }
+        c.tick(until: { $0["n3"].lastIndex == $0["n1"].lastIndex && $0["n3"].commitIndex == $0["n1"].commitIndex }, within: 20 * Self.E)
+        #expect(c.log("n3") == c.log("n1"), "n3 caught up from index 3")
+        let regressed = c.events(of: "n1").compactMap { e -> (NodeID, UInt64, UInt64)? in
+            if case let .followerRegressed(peer, from, to) = e { return (peer, from, to) } else { return nil }
+        }
+        #expect(regressed.count == 1)
+        #expect(regressed.first?.0 == "n3" && regressed.first?.1 == acknowledged && regressed.first?.2 == 2)
+        c.checkLogMatching()
+    }
+}

@@ -104,7 +104,14 @@ struct NodeAPI: Sendable {
         if let problem = RequestValidation.problem(id: join.id, raftAddress: join.raftAddress, adminAddress: join.adminAddress, slots: join.slots) {
             throw APIError(problem, code: .badRequest)
         }
-        if status.members.contains(where: { $0.id == join.id }) {
+        let presented = join.incarnation.flatMap(Incarnation.parse)
+        if join.incarnation != nil, presented == nil || presented == 0 {
+            throw APIError("incarnation must be 16 hex digits, not 0", code: .badRequest)
+        }
+        if let member = status.members.first(where: { $0.id == join.id }) {
+            if let known = member.incarnation.flatMap(Incarnation.parse), let presented, presented != known {
+                throw APIError(Incarnation.amnesia(join.id, known: known, presented: presented), code: .conflict)
+            }
             throw APIError("\(join.id) is already a member", code: .badRequest)
         }
         if config.approveJoins, !approved {
@@ -116,7 +123,7 @@ struct NodeAPI: Sendable {
             }
             return false
         }
-        let address = MemberAddress(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0).encoded
+        let address = MemberAddress(raft: join.raftAddress, admin: join.adminAddress, slots: join.slots ?? 0, incarnation: presented ?? 0).encoded
         _ = try await propose(.addLearner(join.id, address: address))
         return true
     }

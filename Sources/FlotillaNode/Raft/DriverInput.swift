@@ -1,4 +1,5 @@
 import FlotillaAPI
+import NodeCore
 import RaftCore
 import TaskQueue
 
@@ -19,6 +20,8 @@ enum DriverInput: Sendable {
     case peerHints([NodeID: String])
     /// Founds the cluster on an uninitialized node.
     case bootstrap(Membership, reply: @Sendable (Result<Void, APIError>) -> Void)
+    /// What asking the other founders decided, for a founder that started on empty storage.
+    case founders(FounderCheck.Decision)
 }
 
 /// A proposal waiting for its entry to apply: resolved with the effects when the entry

@@ -39,7 +39,8 @@ extension RaftDriver {
     func publish() {
         var spec = FaultSpec(transport.faults)
         localFaults.report(into: &spec)
-        var status = RaftDriver.makeStatus(core: core, config: config, faults: spec, uptimeMs: events.uptimeMs)
+        var status = RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: founding,
+                                           faults: spec, uptimeMs: events.uptimeMs)
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
@@ -53,13 +54,14 @@ extension RaftDriver {
         board.publish(status)
     }
 
-    static func makeStatus(core: NodeCore, config: NodeConfig, faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {
+    static func makeStatus(core: NodeCore, config: NodeConfig, incarnation: UInt64, founding: FounderCheck?,
+                           faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {
         let raft = core.raft, queue = core.queue
         let s = raft.status
         let addresses = s.membership.addresses
         let members = s.membership.ids.map { id in
             MemberInfo(id: id, raftAddress: addresses[id]?.raft ?? "", adminAddress: addresses[id]?.admin ?? "",
-                       voter: s.membership.isVoter(id))
+                       voter: s.membership.isVoter(id), incarnation: s.membership.incarnation(of: id).map(Incarnation.text))
         }
         let tickMs = UInt64(config.tickMs)
         let election = UInt64(raft.config.electionTicks)
@@ -78,12 +80,16 @@ extension RaftDriver {
         var perNode: [String: Int] = [:]
         for id in s.membership.ids { perNode[id] = queue.load(on: id) }
         let role: NodeRole = s.role == .follower && !s.isVoter ? .learner : .named(s.role.rawValue)
-        return NodeStatus(id: s.id, clusterID: config.clusterID, role: role, term: s.term, leader: s.leader, vote: s.vote,
-                          commit: s.commit, applied: core.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
-                          commitHash: String(s.commitHash, radix: 16), members: members, peers: peers,
-                          tasks: TaskCounts(byState: byState, queued: queue.counts()[.queued] ?? 0, perNode: perNode),
-                          faults: faults, raftAddress: config.raftAddress, adminAddress: config.adminAddress,
-                          uptimeMs: uptimeMs, storageError: core.fatal ?? core.storageProblem)
+        var status = NodeStatus(id: s.id, clusterID: config.clusterID, role: role, term: s.term, leader: s.leader, vote: s.vote,
+                                commit: s.commit, applied: core.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
+                                commitHash: String(s.commitHash, radix: 16), members: members, peers: peers,
+                                tasks: TaskCounts(byState: byState, queued: queue.counts()[.queued] ?? 0, perNode: perNode),
+                                faults: faults, raftAddress: config.raftAddress, adminAddress: config.adminAddress,
+                                uptimeMs: uptimeMs, storageError: core.fatal ?? core.storageProblem)
+        status.incarnation = Incarnation.text(incarnation)
+        status.slots = config.slots
+        status.founding = founding.map { "asking founders \($0.others.joined(separator: ", ")) whether the cluster exists before founding it" }
+        return status
     }
 }
 

@@ -44,6 +44,12 @@ actor RaftDriver {
     var publishedAt = ContinuousClock.now
     /// When the batch being carried out began: a snapshot reports how long its batch held the loop.
     var batchBegan = ContinuousClock.now
+    /// The incarnation this node's storage drew (`NodeIdentity`): who it is, to its peers.
+    let incarnation: UInt64
+    /// Set while a founder that started on empty storage asks the other founders whether the
+    /// cluster exists already; until they answer it takes no part in Raft (peer messages are
+    /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
+    var founding: FounderCheck?
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -56,7 +62,7 @@ actor RaftDriver {
         var fatal: @Sendable (String) -> Void = { _ in }
     }
 
-    init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, transport: PeerTransport,
+    init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64, transport: PeerTransport,
          localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
          logger: Logger) throws(NodeRefusal) {
         self.config = config
@@ -67,9 +73,21 @@ actor RaftDriver {
         self.transport = transport
         self.localFaults = localFaults
         self.events = events
-        self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored,
-                                 bootstrap: RaftDriver.founders(config))
-        self.board = StatusBoard(RaftDriver.makeStatus(core: core, config: config, faults: FaultSpec(), uptimeMs: 0))
+        self.incarnation = incarnation
+        self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored)
+        if restored.isEmpty, !config.bootstrapPeers.isEmpty {
+            let check = FounderCheck(me: config.id, address: RaftDriver.ownAddress(config, incarnation: incarnation),
+                                     founders: RaftDriver.founders(config))
+            if case .found(let alone) = check.decide([:]) {
+                try core.bootstrap(alone)  // the only founder: nobody to ask
+            } else {
+                founding = check
+            }
+            // The founders' addresses, so this node can answer a leader before it holds the membership.
+            for p in config.bootstrapPeers where p.id != config.id { peerHints[p.id] = p.raftAddress }
+        }
+        self.board = StatusBoard(RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: nil,
+                                                       faults: FaultSpec(), uptimeMs: 0))
     }
 
     static func coreConfig(_ config: NodeConfig) -> NodeCoreConfig {
@@ -89,12 +107,17 @@ actor RaftDriver {
         return cc
     }
 
-    /// The founding membership from `--peers`, if any.
-    static func founders(_ config: NodeConfig) -> Membership? {
-        guard !config.bootstrapPeers.isEmpty else { return nil }
-        return Membership(config.bootstrapPeers.map {
-            Member(id: $0.id, isVoter: true, address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: config.slots).encoded)
-        })
+    /// The founders named in `--peers`, at their configured addresses (slots and incarnations
+    /// come from what each founder reports).
+    static func founders(_ config: NodeConfig) -> [NodeID: MemberAddress] {
+        var out: [NodeID: MemberAddress] = [:]
+        for p in config.bootstrapPeers { out[p.id] = MemberAddress(raft: p.raftAddress, admin: p.adminAddress, slots: 0) }
+        return out
+    }
+
+    /// This node's own entry in a membership.
+    static func ownAddress(_ config: NodeConfig, incarnation: UInt64) -> MemberAddress {
+        MemberAddress(raft: config.raftAddress, admin: config.adminAddress, slots: config.slots, incarnation: incarnation)
     }
 
     func setHooks(_ hooks: Hooks) { self.hooks = hooks }
@@ -134,6 +157,7 @@ actor RaftDriver {
         case .tick:
             core.tick(nowMs: wallClockMs())
         case .message(let m):
+            guard founding == nil else { return }
             core.receive(m)
             if m.isFromLeader, m.from != config.id, m.term == core.raft.term { heardFromLeaderAt = .now }
         case .peerDown(let id):
@@ -179,6 +203,8 @@ actor RaftDriver {
             } catch {
                 reply(.failure(APIError(error.description, code: APIErrorCode.conflict)))
             }
+        case .founders(let decision):
+            decideFounding(decision)
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -322,6 +348,10 @@ actor RaftDriver {
             events.record("leader", term: term, "transferring leadership to \(to)")
         case let .transferAborted(to, reason):
             events.record("leader", term: term, "transfer to \(to) abandoned: \(reason)")
+        case let .followerRegressed(peer, from, to):
+            let text = "\(peer)'s log ends at \(to), below the \(from) it acknowledged: its disk lost synced entries; resending from \(to + 1)"
+            logger.error("\(text)")
+            events.record("invariant", term: term, text)
         case .checkQuorumFailed(let term):
             events.record("role", term: term, "stepped down: a quorum has not been heard from in an election timeout")
         case .invariantViolation(let what):

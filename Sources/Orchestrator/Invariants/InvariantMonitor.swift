@@ -41,13 +41,14 @@ public struct InvariantMonitor: Sendable {
 
     public var ok: Bool { violations.isEmpty }
 
-    /// Nodes whose data an operator wiped: their next step backwards is the restart, not a violation.
-    var wiped = Set<String>()
+    /// The incarnation each node last reported: a node replaced (or wiped and added back) is a new
+    /// member whose term and commit start over, not the old one going backwards.
+    var incarnations: [String: String] = [:]
 
     /// Forgets a node's history: after an operator wiped its data, its term and commit start over.
     public mutating func forget(_ node: String) {
         rules.forget(node)
-        wiped.insert(node)
+        incarnations[node] = nil
     }
 
     @discardableResult
@@ -56,10 +57,9 @@ public struct InvariantMonitor: Sendable {
         var found: [Violation] = []
         for st in s.live {
             if st.role == .leader, let b = rules.leader(st.id, term: st.term) { found.append(Violation(b)) }
-            if wiped.contains(st.id), let h = rules.highest(st.id), st.term < h.term || st.commit < h.commit {
-                // The first sight of the wiped node's new life (an answer from before the wipe may have come late).
-                wiped.remove(st.id)
-                rules.forget(st.id)
+            if let inc = st.incarnation {
+                if let known = incarnations[st.id], known != inc { rules.forget(st.id) }
+                incarnations[st.id] = inc
             }
             found += rules.progress(st.id, term: st.term, commit: st.commit).map(Violation.init)
             if let b = SafetyRules<String>.indexOrder(st.id, applied: st.applied, commit: st.commit, lastIndex: st.lastIndex) {

@@ -95,6 +95,9 @@ public struct Launcher: Sendable {
         let node = ClusterSpec.NodeSpec(id: "n\(n)", raftAddress: "127.0.0.1:\(ports[0])", adminAddress: "127.0.0.1:\(ports[1])",
                                         dataDir: "\(directory)/n\(n)/data", logFile: "\(directory)/n\(n)/node.log",
                                         pidFile: "\(directory)/n\(n)/node.pid")
+        // A removed member's folder is kept (scale down without --purge); the new node must not
+        // start on its old data, which would make it that member come back stale.
+        _ = try setAside("\(directory)/n\(n)", as: "removed")
         try FileManager.default.createDirectory(atPath: "\(directory)/n\(n)", withIntermediateDirectories: true)
         spec.nodes.append(node)
         try save(spec)
@@ -190,6 +193,22 @@ public struct Launcher: Sendable {
         case "T", "t": return .paused  // stopped by a signal
         default: return .running
         }
+    }
+
+    /// Renames `path` to `PATH.WHY-TIMESTAMP` when it exists, so nothing is deleted and nothing
+    /// starts on it again; returns the new name.
+    public func setAside(_ path: String, as why: String) throws -> String? {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: path) else { return nil }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        var target = "\(path).\(why)-\(stamp)"
+        var n = 1
+        while fm.fileExists(atPath: target) {
+            n += 1
+            target = "\(path).\(why)-\(stamp)-\(n)"
+        }
+        try fm.moveItem(atPath: path, toPath: target)
+        return target
     }
 
     /// Drops a node from cluster.json; its directory stays unless `purge`.

@@ -16,33 +16,38 @@ extension ClusterControl {
             await client.track(node.id, admin: node.adminAddress)
             let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
             events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id)", reason: "scale up")
-            // Joined as a learner and caught up with the leader's commit.
-            var lastReport = -1
-            var announcedPending = false
-            let (after, ok) = await client.wait(for: timeout, every: .milliseconds(200)) { now in
-                if now.pending.contains(where: { $0.id == node.id }), !announcedPending {
-                    announcedPending = true
-                    events.emit(.action, node: node.id, "\(node.id) waits for approval: flotilla approve \(node.id)", reason: "scale up")
-                }
-                guard let l = now.leader, now.learners.contains(node.id) || now.voters.contains(node.id),
-                      let mine = now.node(node.id)?.live else { return false }
-                let percent = l.commit == 0 ? 100 : Int(min(100, mine.applied * 100 / l.commit))
-                if percent / 25 != lastReport / 25 {
-                    lastReport = percent
-                    events.emit(.action, node: node.id, "\(node.id) catching up: applied \(mine.applied) of \(l.commit) (\(percent)%)", reason: "scale up")
-                }
-                return mine.applied + 64 >= l.commit  // within a few batches: under load it never stands still
-            }
-            guard ok else {
-                throw OrchestratorError("\(node.id) did not catch up within \(timeout) (applied \(after.node(node.id)?.status?.applied ?? 0)); see \(node.logFile)")
-            }
-            if !after.voters.contains(node.id) {
-                let _: OperationResult = try await admin.call("POST", try writeAddress(after), "/v1/members/\(node.id)/promote")
-            }
-            let (_, voter) = await client.wait(for: .seconds(10)) { $0.voters.contains(node.id) }
-            guard voter else { throw OrchestratorError("\(node.id) caught up but was not promoted within 10s") }
+            try await admitJoined(node, timeout: timeout, reason: "scale up")
             return (node.id, "\(node.id) caught up and is a voter")
         }
+    }
+
+    /// Waits until a node started with `--join` is a learner that has caught up with the leader
+    /// (reporting progress as events), then promotes it and waits until it votes.
+    func admitJoined(_ node: ClusterSpec.NodeSpec, timeout: Duration, reason: String) async throws {
+        var lastReport = -1
+        var announcedPending = false
+        let (after, ok) = await client.wait(for: timeout, every: .milliseconds(200)) { now in
+            if now.pending.contains(where: { $0.id == node.id }), !announcedPending {
+                announcedPending = true
+                events.emit(.action, node: node.id, "\(node.id) waits for approval: flotilla approve \(node.id)", reason: reason)
+            }
+            guard let l = now.leader, now.learners.contains(node.id) || now.voters.contains(node.id),
+                  let mine = now.node(node.id)?.live else { return false }
+            let percent = l.commit == 0 ? 100 : Int(min(100, mine.applied * 100 / l.commit))
+            if percent / 25 != lastReport / 25 {
+                lastReport = percent
+                events.emit(.action, node: node.id, "\(node.id) catching up: applied \(mine.applied) of \(l.commit) (\(percent)%)", reason: reason)
+            }
+            return mine.applied + 64 >= l.commit  // within a few batches: under load it never stands still
+        }
+        guard ok else {
+            throw OrchestratorError("\(node.id) did not catch up within \(timeout) (applied \(after.node(node.id)?.status?.applied ?? 0)); see \(node.logFile)")
+        }
+        if !after.voters.contains(node.id) {
+            let _: OperationResult = try await admin.call("POST", try writeAddress(after), "/v1/members/\(node.id)/promote")
+        }
+        let (_, voter) = await client.wait(for: .seconds(10)) { $0.voters.contains(node.id) }
+        guard voter else { throw OrchestratorError("\(node.id) caught up but was not promoted within 10s") }
     }
 
     /// Removes a node: hands leadership away first if it leads, removes it from the

@@ -102,8 +102,11 @@ func finish(_ control: ClusterControl) async {
 }
 
 /// Runs one operation of the control plane: prints its outcome, turns its error into one line and exit 1.
-func perform<T: Encodable>(_ options: ClusterOptions, _ body: (ClusterControl) async throws -> T, table: (T) -> String) async throws {
-    let control = try await options.control()
+/// `silentOK`: a local cluster none of whose nodes answers is no error (restarting one node of
+/// a cluster that is all down is how it comes back).
+func perform<T: Encodable>(_ options: ClusterOptions, silentOK: Bool = false, _ body: (ClusterControl) async throws -> T,
+                           table: (T) -> String) async throws {
+    let control = try await options.control(silentOK: silentOK)
     do {
         let value = try await body(control)
         await finish(control)

@@ -65,3 +65,23 @@ struct ApproveCommand: AsyncParsableCommand {
         }, table: \.message)
     }
 }
+
+struct ReplaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replace", abstract: "Replace a member whose data is gone: remove it, start it empty, catch it up, promote it.",
+        discussion: """
+            For a node that refuses to start because its data directory was lost ("its data is gone"), or one that \
+            should start over. Leadership moves away first if it leads; its old data dir is renamed aside, not deleted; \
+            it joins again under the same id and addresses with a new incarnation, as a learner, and is promoted once \
+            caught up. Needs a quorum of the other voters.
+            """)
+    @Argument(help: "Node id.") var node: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        try await perform(cluster, { control in
+            try await control.replace(node)
+            return Outcome(message: "replaced \(node): a new incarnation caught up and votes")
+        }, table: \.message)
+    }
+}

@@ -9,7 +9,7 @@ struct ProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "process", shouldDisplay: false)
 
     static func run(_ op: Op, _ node: String, _ cluster: ClusterOptions) async throws {
-        try await perform(cluster, { control in
+        try await perform(cluster, silentOK: op == .restart, { control in
             switch op {
             case .kill: try await control.kill(node)
             case .restart: try await control.restart(node)

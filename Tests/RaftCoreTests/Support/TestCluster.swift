@@ -121,6 +121,14 @@ final class TestCluster {
         process(id)
     }
 
+    /// A crashed node's disk lost entries it had synced (it lied about fsync): everything after
+    /// `index` is gone, and with it any commit index beyond.
+    func loseSyncedEntries(_ id: NodeID, after index: UInt64) {
+        precondition(down.contains(id), "crash \(id) first")
+        storage[id]!.entries.removeAll { $0.index > index }
+        storage[id]!.hardState.commit = min(storage[id]!.hardState.commit, index)
+    }
+
     var upNodes: [NodeID] { ids.filter { !down.contains($0) } }
 
     /// The live nodes that think they lead, sorted by id.

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import FlotillaAPI
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NodeCore
+import RaftCore
+import ServiceLifecycle
+
+/// For a founder that started on empty storage: asks the other founders (`GET /v1/status` at
+/// their admin addresses) whether the cluster exists already, until `FounderCheck` decides, and
+/// hands the decision to the driver. Until then the node takes no part in Raft.
+struct FounderService: Service {
+    let check: FounderCheck
+    let token: String?
+    let http: HTTPClient
+    let logger: Logger
+    let decided: @Sendable (FounderCheck.Decision) -> Void
+
+    func run() async throws {
+        var lastNote = ContinuousClock.now - .seconds(60)
+        while !Task.isCancelled {
+            var reports: [NodeID: FounderCheck.Report] = [:]
+            for id in check.others {
+                guard let admin = check.founders[id]?.admin, let status = await fetchStatus(admin) else { continue }
+                if let report = Self.report(from: status, expected: id) { reports[id] = report }
+            }
+            let decision = check.decide(reports)
+            if case .wait(let missing) = decision {
+                if ContinuousClock.now - lastNote >= .seconds(10) {
+                    lastNote = .now
+                    logger.notice("""
+                        not founding yet: waiting to hear from founders \(missing.joined(separator: ", ")) \
+                        (a founder with empty storage founds the cluster only once every other founder is empty too)
+                        """)
+                }
+                try await Task.sleep(for: .milliseconds(250))
+                continue
+            }
+            decided(decision)
+            return
+        }
+    }
+
+    func fetchStatus(_ admin: String) async -> NodeStatus? {
+        var request = HTTPClientRequest(url: "http://\(admin)/v1/status")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        guard let response = try? await http.execute(request, timeout: .seconds(2)), response.status.code == 200,
+              let body = try? await response.body.collect(upTo: 4 << 20) else { return nil }
+        return try? JSONDecoder().decode(NodeStatus.self, from: Data(body.readableBytesView))
+    }
+
+    /// What a founder's status says about it; nil when it cannot tell (another node answers at
+    /// that address, or one too old to report its incarnation).
+    static func report(from status: NodeStatus, expected id: NodeID) -> FounderCheck.Report? {
+        guard status.id == id else { return nil }
+        let holdsLog = status.lastIndex > 0 || status.snapshotIndex > 0 || !status.members.isEmpty
+        if !holdsLog {
+            guard let inc = status.incarnation.flatMap(Incarnation.parse), inc != 0 else { return nil }
+            return .empty(MemberAddress(raft: status.raftAddress, admin: status.adminAddress, slots: status.slots ?? 0, incarnation: inc))
+        }
+        return .founded(Membership(status.members.map {
+            Member(id: $0.id, isVoter: $0.voter,
+                   address: MemberAddress(raft: $0.raftAddress, admin: $0.adminAddress, slots: 0,
+                                          incarnation: $0.incarnation.flatMap(Incarnation.parse) ?? 0).encoded)
+        }))
+    }
+}

@@ -1,0 +1,38 @@
+import Logging
+import NodeCore
+import RaftCore
+
+extension RaftDriver {
+    /// The founder check to run, while this node still waits for its answer.
+    var pendingFounderCheck: FounderCheck? { founding }
+
+    /// Acts on what asking the other founders decided (`FounderService`).
+    func decideFounding(_ decision: FounderCheck.Decision) {
+        guard founding != nil else { return }
+        switch decision {
+        case .wait:
+            return
+        case .found(let membership):
+            do {
+                try core.bootstrap(membership)
+            } catch {
+                hooks.fatal("cannot found the cluster: \(error)")
+                return
+            }
+            founding = nil
+            logger.notice("every founder is empty: founded the cluster with voters \(membership.voters.joined(separator: ","))")
+            events.record("membership", term: core.raft.term, "founded the cluster: voters \(membership.voters.joined(separator: ","))")
+        case .awaitLeader:
+            founding = nil
+            logger.notice("the cluster exists and knows \(config.id) as this incarnation: waiting for the leader to send the log")
+            events.record("membership", term: core.raft.term, "the cluster exists already; waiting for the leader to send the log")
+        case .refuse(let reason):
+            logger.critical("refusing to take part: \(reason)")
+            events.record("membership", term: core.raft.term, "refused to take part: \(reason)")
+            hooks.fatal(reason)
+            return
+        }
+        updatePeers()
+        publish()
+    }
+}

@@ -1,0 +1,84 @@
+import NodeCore
+import RaftCore
+import Testing
+
+@Suite("Founder check and incarnations")
+struct FounderCheckTests {
+    static func address(_ id: String, slots: Int = 0, inc: UInt64 = 0) -> MemberAddress {
+        MemberAddress(raft: "r-\(id)", admin: "a-\(id)", slots: slots, incarnation: inc)
+    }
+
+    static let founders: [NodeID: MemberAddress] = ["n1": address("n1"), "n2": address("n2"), "n3": address("n3")]
+
+    static func check(_ me: NodeID = "n3", inc: UInt64 = 33) -> FounderCheck {
+        FounderCheck(me: me, address: address(me, slots: 4, inc: inc), founders: founders)
+    }
+
+    static func membership(_ incs: [NodeID: UInt64]) -> Membership {
+        Membership(incs.map { Member(id: $0.key, isVoter: true, address: address($0.key, slots: 4, inc: $0.value).encoded) })
+    }
+
+    @Test("every founder empty: all found the same membership, with everyone's slots and incarnation")
+    func allEmptyFoundTheSameCluster() {
+        let reports: [NodeID: [NodeID: FounderCheck.Report]] = [
+            "n1": ["n2": .empty(Self.address("n2", slots: 2, inc: 22)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))],
+            "n2": ["n1": .empty(Self.address("n1", slots: 1, inc: 11)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))],
+            "n3": ["n1": .empty(Self.address("n1", slots: 1, inc: 11)), "n2": .empty(Self.address("n2", slots: 2, inc: 22))],
+        ]
+        let own: [NodeID: (Int, UInt64)] = ["n1": (1, 11), "n2": (2, 22), "n3": (4, 33)]
+        var decisions: [FounderCheck.Decision] = []
+        for id in ["n1", "n2", "n3"] {
+            let c = FounderCheck(me: id, address: Self.address(id, slots: own[id]!.0, inc: own[id]!.1), founders: Self.founders)
+            decisions.append(c.decide(reports[id]!))
+        }
+        guard case .found(let m) = decisions[0] else { Issue.record("\(decisions[0])"); return }
+        #expect(decisions.allSatisfy { $0 == .found(m) }, "entry 1 must be the same on every founder")
+        #expect(m.voters == ["n1", "n2", "n3"])
+        #expect(m.incarnation(of: "n2") == 22 && m.addresses["n2"]?.slots == 2 && m.addresses["n2"]?.raft == "r-n2")
+    }
+
+    @Test("a founder that has not answered keeps the node waiting")
+    func silenceWaits() {
+        let d = Self.check().decide(["n1": .empty(Self.address("n1", inc: 11))])
+        #expect(d == .wait(missing: ["n2"]))
+        #expect(Self.check().decide([:]) == .wait(missing: ["n1", "n2"]))
+    }
+
+    @Test("one founder holding a log that knows another incarnation of this node: refused, naming the way out")
+    func wipedNodeIsRefused() {
+        let d = Self.check(inc: 99).decide(["n1": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))])
+        guard case .refuse(let why) = d else { Issue.record("\(d)"); return }
+        #expect(why.contains("flotilla replace n3") && why.contains(Incarnation.text(33)) && why.contains(Incarnation.text(99)))
+    }
+
+    @Test("the cluster exists and knows this very incarnation: wait for the leader's log instead of founding")
+    func slowFounderAwaitsTheLeader() {
+        #expect(Self.check(inc: 33).decide(["n2": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))]) == .awaitLeader)
+    }
+
+    @Test("a node the cluster removed is refused")
+    func removedNodeIsRefused() {
+        let d = Self.check().decide(["n1": .founded(Self.membership(["n1": 11, "n2": 22]))])
+        guard case .refuse(let why) = d else { Issue.record("\(d)"); return }
+        #expect(why.contains("removed"))
+    }
+
+    @Test("peers are refused only when the membership records another incarnation")
+    func refusalByIncarnation() {
+        let m = Self.membership(["n1": 11, "n2": 22])
+        #expect(m.refusal(peer: "n1", incarnation: 11) == nil)
+        #expect(m.refusal(peer: "n1", incarnation: 12)?.contains("flotilla replace n1") == true)
+        #expect(m.refusal(peer: "n9", incarnation: 1) == nil, "not a member: Raft decides what it may say")
+        let legacy = Membership([Member(id: "n1", isVoter: true, address: MemberAddress(raft: "r", admin: "a", slots: 1).encoded)])
+        #expect(legacy.refusal(peer: "n1", incarnation: 5) == nil, "nothing recorded, nothing to compare")
+    }
+
+    @Test("addresses round-trip with and without an incarnation")
+    func addressRoundTrip() {
+        for a in [Self.address("n1", slots: 3, inc: 0), Self.address("n1", slots: 3, inc: 0xfeed_beef_0000_0001)] {
+            #expect(MemberAddress(a.encoded) == a)
+        }
+        #expect(!Self.address("n1").encoded.contains("inc="), "old readers see the form they know")
+        #expect(Incarnation.parse("zz") == nil && Incarnation.parse("") == nil && Incarnation.parse("11111111111111111") == nil)
+    }
+}
