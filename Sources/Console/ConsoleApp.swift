@@ -209,6 +209,7 @@ public final class ConsoleApp: Sendable {
         case .transfer: "t"
         case .scaleUp: "+"
         case .scaleDown: "-"
+        case .replace: "X"
         case .approve: "a"
         case .toggleLoad: "l"
         case .cycleRecovery: "R"
@@ -252,6 +253,7 @@ public final class ConsoleApp: Sendable {
             }
         case .kill(let n): async { try await c.kill(n) }
         case .restart(let n): async { try await c.restart(n) }
+        case .replace(let n): async { try await c.replace(n) }
         case .togglePause(let n):
             let paused = m.snapshot.node(n)?.process == .paused
             async { paused ? try await c.resume(n) : try await c.pause(n) }

@@ -136,7 +136,7 @@ struct CommandLineTests: ParsesCommandLines {
         #expect(CommandLineParser.complete("part", model: m).text == "partition ")
         #expect(CommandLineParser.complete("kill n", model: m) == (text: "kill n", candidates: ["n1", "n2", "n3", "n4", "n5"]))
         #expect(CommandLineParser.complete("kill n4", model: m).text == "kill n4 ")
-        #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "resume", "reorder", "recover"]))
+        #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "replace", "resume", "reorder", "recover"]))
         #expect(CommandLineParser.complete("isolate l", model: m).text == "isolate leader ")
         #expect(CommandLineParser.complete("recover a", model: m) == (text: "recover a", candidates: ["advise", "auto"]))
     }

@@ -146,4 +146,29 @@ struct RecoveryAnalyzerTests {
         let later = a.analyze(snapshot([status("n1", role: .leader), status("n2")], down: ["n3"], at: t0.addingTimeInterval(61)), intents: intents)
         #expect(later.map(\.key).contains("replace:n3"))
     }
+
+    @Test func aNodeWhoseDataIsGoneIsReplacedNotRestarted() {
+        var a = RecoveryAnalyzer()
+        var s = snapshot([status("n1", role: .leader), status("n2")], down: ["n3"])
+        s.nodes[2].exit = NodeExit(reason: "n3 came back as incarnation 2, but the cluster knows it as 1: … run `flotilla replace n3` …", byOperator: false)
+        let found = a.analyze(s, intents: OperatorIntents())
+        #expect(found.compactMap(\.action) == [.replace("n3")], "restarting it would only repeat its refusal: \(found.map(\.message))")
+    }
+
+    @Test func aNewIncarnationStartsItsHistoryOverButTheSameOneMayNotGoBack() {
+        var m = InvariantMonitor()
+        var before = status("n2", term: 5, commit: 40)
+        before.incarnation = "00000000000000aa"
+        m.observe(snapshot([status("n1", role: .leader, term: 5, commit: 40), before]))
+        var replaced = status("n2", term: 0, commit: 0)
+        replaced.incarnation = "00000000000000bb"
+        #expect(m.observe(snapshot([status("n1", role: .leader, term: 5, commit: 41), replaced])).isEmpty)
+        var back = status("n2", term: 0, commit: 0)
+        back.incarnation = "00000000000000bb"
+        var ahead = back
+        ahead.term = 5
+        ahead.commit = 41
+        m.observe(snapshot([ahead]))
+        #expect(m.observe(snapshot([back])).map(\.invariant).contains("monotonic term"))
+    }
 }

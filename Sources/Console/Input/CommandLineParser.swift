@@ -16,6 +16,7 @@ public enum CommandLineParser {
     public static let verbs: [Verb] = [
         Verb(usage: "kill N", help: "SIGKILL a node", mutates: true),
         Verb(usage: "restart N", help: "start a node again on its data", mutates: true),
+        Verb(usage: "replace N", help: "remove a node, start it empty, catch it up, promote it", mutates: true),
         Verb(usage: "pause N", help: "SIGSTOP a node", mutates: true),
         Verb(usage: "resume N", help: "SIGCONT a node", mutates: true),
         Verb(usage: "partition SPEC", help: "n1,n2|n3, n1->n2, leader, minority, majorities-ring, bridge", mutates: true),
@@ -102,6 +103,7 @@ public enum CommandLineParser {
         switch known.name {
         case "kill": return node().map(ConsoleAction.kill)
         case "restart": return node().map(ConsoleAction.restart)
+        case "replace": return node().map(ConsoleAction.replace)
         case "pause": return node().map(ConsoleAction.pause)
         case "resume": return node().map(ConsoleAction.resume)
         case "isolate":

@@ -9,6 +9,8 @@ public enum ConsoleAction: Sendable, Equatable {
     case showHistory
     case kill(String)
     case restart(String)
+    /// Remove the node, start it empty as a new incarnation, catch it up, promote it.
+    case replace(String)
     /// Pause a running node, resume a paused one (the `z` key).
     case togglePause(String)
     case pause(String)
@@ -103,6 +105,7 @@ public struct KeyMap: Sendable {
         Binding(key: "t", label: "transfer", help: "make the selected node the leader", mutates: true, needsLocal: false),
         Binding(key: "+", label: "add", help: "add a node (join, catch up, promote)", mutates: true, needsLocal: true),
         Binding(key: "-", label: "remove", help: "remove the selected node", mutates: true, needsLocal: true),
+        Binding(key: "X", label: "replace", help: "replace the selected node: remove it, start it empty, catch it up, promote it", mutates: true, needsLocal: true),
         Binding(key: "a", label: "approve", help: "approve the pending join", mutates: true, needsLocal: false),
         Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
         Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
@@ -193,6 +196,7 @@ public struct KeyMap: Sendable {
             case "t": return (node.map(ConsoleAction.transfer), nil)
             case "+": return (.scaleUp, nil)
             case "-": return (node.map(ConsoleAction.scaleDown), nil)
+            case "X": return (node.map(ConsoleAction.replace), nil)
             case "a":
                 guard let pending = m.snapshot.pending.first?.id else { return (nil, "no join is pending") }
                 return (.approve(pending), nil)
@@ -236,6 +240,7 @@ public struct KeyMap: Sendable {
         switch a {
         case .kill(let n): "kill \(n)?"
         case .scaleDown(let n): "remove \(n) from the cluster?"
+        case .replace(let n): "replace \(n) (its data is set aside)?"
         default: nil
         }
     }

@@ -79,6 +79,8 @@ public actor Recovery {
                 let pid = try control.start(id)
                 control.events.emit(.recovery, node: id, "restarted \(id) (pid \(pid))", reason: finding.message, category: "recovery-action",
                                     action: OperatorAction(verb: "restart", target: id, by: "recovery"))
+            case .replace(let id):
+                try await control.replace(id)
             }
             if let node = finding.node {
                 control.intents.update { $0.automaticActions[node, default: []] = ($0.automaticActions[node] ?? []).filter { now.timeIntervalSince($0) < 3600 } + [now] }
@@ -92,6 +94,7 @@ public actor Recovery {
         switch action {
         case .bootstrap: "bootstrap the cluster"
         case .restart(let id): "restart \(id)"
+        case .replace(let id): "replace \(id)"
         }
     }
 }

@@ -12,6 +12,8 @@ public enum RecoveryAction: Sendable, Equatable {
     case bootstrap
     /// Start a node that died without an operator's kill.
     case restart(String)
+    /// Replace a member that refused to start because its data is gone (`flotilla replace`).
+    case replace(String)
 }
 
 /// One thing the analyzers noticed, with its reason and what (if anything) would fix it.
@@ -83,6 +85,14 @@ public struct RecoveryAnalyzer: Sendable {
                                          action: nil))
         }
         for o in s.nodes where o.process == .stopped && !intents.stopped.contains(o.id) {
+            // A node whose data is gone refuses to start as the member it was: restarting it
+            // again would only repeat that; it needs a replacement.
+            if let reason = o.death?.reason, reason.contains("flotilla replace \(o.id)") {
+                found.append(RecoveryFinding(key: "amnesia:\(o.id)", node: o.id,
+                                             message: "\(o.id) lost its data and may not rejoin as it was; replace it (flotilla replace \(o.id))",
+                                             action: .replace(o.id)))
+                continue
+            }
             found.append(RecoveryFinding(key: "died:\(o.id)", node: o.id,
                                          message: "\(o.id) died without an operator's kill\(o.death.map { " (\($0.reason))" } ?? ""); restart it",
                                          action: .restart(o.id)))
@@ -100,7 +110,7 @@ public struct RecoveryAnalyzer: Sendable {
             for (id, since) in downSince.sorted(by: { $0.key < $1.key })
             where now.timeIntervalSince(since) > replaceAfter && s.members.contains(where: { $0.id == id }) {
                 found.append(RecoveryFinding(key: "replace:\(id)", node: id,
-                                             message: "\(id) has been down for \(Int(now.timeIntervalSince(since)))s; replace it: flotilla scale -1 --node \(id) && flotilla scale +1",
+                                             message: "\(id) has been down for \(Int(now.timeIntervalSince(since)))s; replace it: flotilla replace \(id)",
                                              action: nil))
             }
         }

@@ -143,6 +143,7 @@ public struct ReplayRun: Sendable {
         switch a.verb {
         case "kill": try await c.kill(try target())
         case "restart": try await c.restart(try target())
+        case "replace": try await c.replace(try target())
         case "pause": try await c.pause(try target())
         case "resume": try await c.resume(try target())
         case "partition": _ = try await c.partition(try target())
