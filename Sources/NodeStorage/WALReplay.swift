@@ -54,9 +54,11 @@ struct WALReplay {
             let scan = WALSegmentReader.scan(segment.bytes, maxRecordLength: maxRecordLength)
             let isLast = k == sorted.count - 1
             if let damage = scan.damage {
-                if !isLast || !damage.checksumFailed || damage.validDataFollows {
+                if !isLast || !damage.checksumFailed || damage.validDataFollows || !damage.tearShaped {
                     let why = !isLast ? "; it is not the newest segment, so this is not an unfinished write"
                         : damage.validDataFollows && damage.checksumFailed ? "; valid records follow it, so this is not an unfinished write"
+                        : damage.checksumFailed && !damage.tearShaped
+                        ? "; the record is whole and does not end in the zeros an unfinished write leaves: its bytes changed after they were written"
                         : ""
                     throw .corrupt(file: segment.path, offset: damage.offset, reason: damage.reason + why)
                 }

@@ -10,6 +10,11 @@ struct WALSegmentReader {
         var checksumFailed: Bool
         /// True when a valid record starts somewhere after the damage: not a torn tail.
         var validDataFollows: Bool
+        /// True when the damage looks like what a power cut leaves of an unsynced write: a record
+        /// cut short by the end of the file, or one whose bytes are zeros from some point to the
+        /// end of the file (its size reached the disk, its data did not). A whole record whose
+        /// checksum fails otherwise changed after it was written.
+        var tearShaped: Bool = true
     }
 
     struct Scan {
@@ -36,7 +41,8 @@ struct WALSegmentReader {
                 }
             case .failure(let bad):
                 scan.damage = Damage(offset: p, reason: bad.reason, checksumFailed: true,
-                                     validDataFollows: validRecordExists(in: bytes, after: p, maxRecordLength: maxRecordLength))
+                                     validDataFollows: validRecordExists(in: bytes, after: p, maxRecordLength: maxRecordLength),
+                                     tearShaped: bad.recordEnd.map { zerosFromInside(bytes, recordStart: p, recordEnd: $0) } ?? true)
                 scan.validLength = p
                 return scan
             }
@@ -47,6 +53,21 @@ struct WALSegmentReader {
 
     struct BadFrame: Error {
         var reason: String
+        /// Where the record ends, when it is whole (its checksum is what failed).
+        var recordEnd: Int?
+    }
+
+    /// True when the file is zeros from the record's start, or from a sector boundary inside the
+    /// record, to its end: what a power cut leaves when a file's size reached the disk and its
+    /// data did not (unwritten blocks read as zeros, and they start at a sector boundary). A record
+    /// that merely ends in zero bytes of its own (a small number) does not qualify, unless a
+    /// sector boundary falls among them.
+    static func zerosFromInside(_ bytes: [UInt8], recordStart: Int, recordEnd: Int) -> Bool {
+        let zerosFrom = (bytes.lastIndex(where: { $0 != 0 }) ?? -1) + 1
+        if zerosFrom <= recordStart { return true }
+        let sector = 512
+        let boundary = (zerosFrom + sector - 1) / sector * sector
+        return boundary < recordEnd
     }
 
     /// Checks the frame at `p`: header complete, length in bounds, checksum matching.
@@ -68,7 +89,8 @@ struct WALSegmentReader {
         let body = bytes[(p + 8)..<(p + WALRecord.headerSize + length)]
         let computed = CRC32C.checksum(body)
         guard stored == computed else {
-            return .failure(BadFrame(reason: "record checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))"))
+            return .failure(BadFrame(reason: "record checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))",
+                                     recordEnd: p + WALRecord.headerSize + length))
         }
         return .success((bytes[p + 8], Array(body.dropFirst()), p + WALRecord.headerSize + length))
     }

@@ -70,6 +70,51 @@ struct TornTailTests {
         }
     }
 
+    /// A whole last record whose checksum fails, with no zeros at its end: bytes that changed
+    /// after they were synced (the write was acknowledged). Cutting it would lose an entry the
+    /// cluster counted on, so the node refuses to start and names the file and offset.
+    @Test func aChangedByteInTheLastWholeRecordIsCorruptionNotATornWrite() throws {
+        try withTestDirectory { dir in
+            let (segment, start, end) = try makeLog(dir)
+            var bytes = Disk.read(segment)
+            bytes[(start + end) / 2] ^= 0x40
+            Disk.write(segment, bytes)
+            do {
+                _ = try reopen(dir)
+                Issue.record("a flipped byte in a synced record was cut off as a torn write")
+            } catch {
+                #expect("\(error)".contains(segment) && "\(error)".contains("offset \(start)"), "\(error)")
+                #expect("\(error)".contains("changed after they were written"), "\(error)")
+            }
+            #expect(Disk.size(segment) == end, "nothing was cut")
+        }
+    }
+
+    /// The same record zeroed from its start (the size reached the disk, the data did not) is
+    /// what a power cut leaves: cut off as before.
+    @Test func aWholeLastRecordOfZerosIsATornWrite() throws {
+        try withTestDirectory { dir in
+            let (segment, start, end) = try makeLog(dir)
+            var bytes = Disk.read(segment)
+            for i in start..<end { bytes[i] = 0 }
+            Disk.write(segment, bytes)
+            let log = LogCapture()
+            #expect(try reopen(dir, logger: log.logger).entries == entries(1...10))
+            #expect(log.at(.warning).count == 1)
+            #expect(Disk.size(segment) == start)
+        }
+    }
+
+    /// Zeros count as unwritten data only from the record's start or from a sector boundary
+    /// inside it; a record's own trailing zero bytes do not.
+    @Test func zerosAreTearShapedFromTheStartOrASectorBoundary() {
+        func file(data: Int, zeros: Int) -> [UInt8] { [UInt8](repeating: 7, count: data) + [UInt8](repeating: 0, count: zeros) }
+        #expect(WALSegmentReader.zerosFromInside(file(data: 100, zeros: 50), recordStart: 100, recordEnd: 150))
+        #expect(WALSegmentReader.zerosFromInside(file(data: 1000, zeros: 100), recordStart: 900, recordEnd: 1100), "zeros from 1024")
+        #expect(!WALSegmentReader.zerosFromInside(file(data: 950, zeros: 6), recordStart: 900, recordEnd: 956), "6 zeros of its own")
+        #expect(!WALSegmentReader.zerosFromInside(file(data: 956, zeros: 0), recordStart: 900, recordEnd: 956))
+    }
+
     @Test func tornHeaderOfAFreshSegmentIsRewritten() throws {
         try withTestDirectory { dir in
             let options = StorageOptions.with(segmentSize: 128)
