@@ -12,6 +12,7 @@ extension ClusterSimulation {
             bounces.removeFirst()
             if crashed.contains(id) { restart(id) }
         }
+        if !toReplace.isEmpty || !toReadd.isEmpty || !awaitingFounders.isEmpty { replaceRefused() }
         if let active = activeFault, active.until <= now {
             healAll()
             activeFault = nil
@@ -105,6 +106,17 @@ extension ClusterSimulation {
             let id = candidates[rng.below(candidates.count)]
             let k = 2 + rng.below(3)
             skewClock(id, rng.chance(0.5) ? .fast(k) : .slow(k))
+        case .wipe:
+            // Never the last copy of the data: a wipe needs a voter that still holds the log up.
+            // One at a time (the next only once the last wiped node is back as a new member), and
+            // only while the other voters can still commit its replacement: an operator who wipes
+            // one of two voters has lost the cluster's quorum for good, in any Raft.
+            guard toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, let l = currentLeader else { return false }
+            let m = nodes[l].core.raft.membership
+            guard m.voters.count >= 3 else { return false }
+            let candidates = m.ids.filter { !crashed.contains($0) && !removed.contains($0) }
+            guard !candidates.isEmpty else { return false }
+            wipe(candidates[rng.below(candidates.count)])
         case .transfer:
             guard let l = currentLeader else { return false }
             let voters = nodes[l].core.raft.membership.voters.filter { $0 != l }
@@ -116,11 +128,12 @@ extension ClusterSimulation {
         case .addLearner:
             guard let l = currentLeader, !spares.isEmpty else { return false }
             let id = spares.removeFirst()
-            guard (try? nodes[l].core.proposeConfChange(.addLearner(id, address: address(id)), token: nil)) != nil else {
+            let identity = rng.next() | 1
+            guard (try? nodes[l].core.proposeConfChange(.addLearner(id, address: address(id, identity: identity)), token: nil)) != nil else {
                 spares.insert(id, at: 0)
                 return false
             }
-            addNode(id, bootstrap: nil)
+            addNode(id, bootstrap: nil, identity: identity)
             stats.membershipChanges += 1
             note("add learner \(id)")
         case .promote:
@@ -196,18 +209,117 @@ extension ClusterSimulation {
 
     mutating func restart(_ id: NodeID) {
         let seed = rng.next()
+        let fresh = rng.next() | 1
         do {
-            guard let recovered = try nodes[id].restart(seed: seed) else {
+            guard let recovered = try nodes[id].restart(seed: seed, identity: fresh) else {
                 note("\(id) cannot start yet: its disk is full")
                 return
             }
+            if recovered.isEmpty, !startsEmpty(id) { return }
             checker.restarted(id)
             checker.observeDurable(id, term: recovered.hardState.term, commit: recovered.hardState.commit)
         } catch {
             checker.observeRuntimeViolation("\(id) could not restart from its disk: \(error)")
         }
+        nodes[id].refreshIncarnations()
         crashed.remove(id)
+        awaitingFounders.remove(id)
         note("restart \(id)")
+    }
+
+    /// A node back on an empty disk, started as a founder (`--peers`) as the launcher restarts
+    /// every node: it runs the runtime's founder check against what the others report, and
+    /// founds, waits for the leader, waits, or refuses as it decides. False when it does not
+    /// start (it is stopped again; a refused one is replaced).
+    mutating func startsEmpty(_ id: NodeID) -> Bool {
+        if amnesiaPlanted {
+            // The bug: it founds the cluster again from its command line, as the member it was.
+            try? nodes[id].core.bootstrap(initialMembership)
+            return true
+        }
+        let me = MemberAddress(raft: "sim://\(id)", admin: "sim://\(id)", slots: config.slots, incarnation: nodes[id].identity)
+        var founders: [NodeID: MemberAddress] = [:]
+        for f in liveMembers { founders[f] = MemberAddress(raft: "sim://\(f)", admin: "sim://\(f)", slots: 0) }
+        let check = FounderCheck(me: id, address: me, founders: founders)
+        var reports: [NodeID: FounderCheck.Report] = [:]
+        for other in check.others {
+            guard let n = nodes.lookup(other) else { continue }
+            if awaitingFounders.contains(other) || (n.up && n.core.raft.lastIndex == 0 && n.core.raft.membership.isEmpty) {
+                reports[other] = .empty(MemberAddress(raft: "sim://\(other)", admin: "sim://\(other)", slots: config.slots, incarnation: n.identity))
+            } else if n.up {
+                reports[other] = .founded(n.core.raft.membership)
+            }
+        }
+        switch check.decide(reports) {
+        case .found(let m):
+            try? nodes[id].core.bootstrap(m)
+            return true
+        case .awaitLeader:
+            return true
+        case .wait(let missing):
+            note("\(id) waits for founders \(missing) before founding")
+            awaitingFounders.insert(id)
+        case .refuse(let why):
+            awaitingFounders.remove(id)
+            if !toReplace.contains(id) && !toReadd.contains(id) {
+                stats.amnesiaRefused += 1
+                toReplace.append(id)
+                note("\(id) refused to start: \(why)")
+            }
+        }
+        nodes[id].crash()
+        crashed.insert(id)
+        return false
+    }
+
+    /// Wipes `id`'s disk (a new, empty one) and restarts it a few ticks later as before.
+    mutating func wipe(_ id: NodeID) {
+        if nodes[id].up { crash(id) }
+        nodes[id].disk = MemoryDisk(seed: rng.next())
+        crashed.insert(id)
+        // A new incarnation: its term and commit start over (the rules watch for going back).
+        checker.forget(id)
+        stats.wipes += 1
+        note("wipe \(id)")
+        bounces.append((id, now + UInt64(1 + rng.below(3))))
+    }
+
+    /// Carries the replacements on, one step a tick: remove a refused node through the leader,
+    /// then add it back empty under a new incarnation as a learner (the promote fault promotes it).
+    mutating func replaceRefused() {
+        for id in awaitingFounders.sorted() where crashed.contains(id) { restart(id) }
+        guard let l = currentLeader else { return }
+        if let id = toReadd.first {
+            let identity = rng.next() | 1
+            var fresh = makeNode(id, bootstrap: nil, identity: identity)
+            // Completions are counted per state machine; the new one continues the count.
+            fresh.rebuilds = nodes[id].rebuilds + 1
+            guard (try? nodes[l].core.proposeConfChange(.addLearner(id, address: address(id, identity: identity)), token: nil)) != nil else { return }
+            toReadd.removeFirst()
+            nodes[id] = fresh
+            crashed.remove(id)
+            checker.forget(id)
+            stats.replacements += 1
+            note("replace \(id): added back empty as a learner")
+        } else if let id = toReplace.first {
+            guard nodes[l].core.raft.membership.contains(id) else {
+                // Gone from the membership (its removal applied, or a remove fault took it): add it back.
+                toReplace.removeFirst()
+                toReadd.append(id)
+                if pendingRemoval?.0 == id { pendingRemoval = nil }
+                return
+            }
+            if pendingRemoval != nil {
+                // A removal proposed to a leader that crashed never comes back: propose again.
+                guard now - removalProposedAt > 200 else { return }
+                pendingRemoval = nil
+            }
+            nextRemovalToken += 1
+            guard (try? nodes[l].core.proposeConfChange(.remove(id), token: nextRemovalToken)) != nil else { return }
+            pendingRemoval = (id, nextRemovalToken)
+            removalProposedAt = now
+            note("replace \(id): remove it first")
+        }
     }
 
     mutating func healAll() {
@@ -239,6 +351,7 @@ extension ClusterSimulation {
         // Once the probe is acknowledged, every member must apply up to the commit index of that moment.
         var target: UInt64?
         while now < deadline {
+            if !toReplace.isEmpty || !toReadd.isEmpty || !awaitingFounders.isEmpty { replaceRefused() }
             step()
             guard client.acknowledged[probeKey] != nil, let leader = currentLeader else { continue }
             if target == nil { target = nodes[leader].core.raft.commitIndex }

@@ -31,6 +31,15 @@ public struct ClusterSimulation: Sendable {
     /// A proposed removal and its proposal's token; the node is stopped once that entry applies.
     var pendingRemoval: (NodeID, token: UInt64)?
     var nextRemovalToken: UInt64 = 1 << 62
+    /// The founders' membership, as entry 1 holds it (what a node with the amnesia bug founds again).
+    var initialMembership = Membership()
+    /// Wiped nodes whose founder check has not decided yet: they answer the others' checks as empty.
+    var awaitingFounders: Set<NodeID> = []
+    /// Nodes refused for amnesia that the simulator replaces, as an operator runs `flotilla replace`:
+    /// removed first, then added back empty as learners.
+    var toReplace: [NodeID] = []
+    var toReadd: [NodeID] = []
+    var removalProposedAt: UInt64 = 0
 
     public init(config: SimulationConfig) {
         self.config = config
@@ -40,9 +49,13 @@ public struct ClusterSimulation: Sendable {
         client = SimClient(rng: rng.fork(), submitsPer100Ticks: config.submitsPer100Ticks)
         let founders = (1...config.nodes).map { "n\($0)" }
         spares = (0..<config.spareNodes).map { "n\(config.nodes + 1 + $0)" }
-        let membership = Membership(founders.map { Member(id: $0, isVoter: true, address: MemberAddress(raft: "sim://\($0)", admin: "sim://\($0)", slots: config.slots).encoded) })
+        let identities = founders.map { _ in rng.next() | 1 }
         self.rng = rng
-        for id in founders { addNode(id, bootstrap: membership) }
+        let membership = Membership(zip(founders, identities).map { id, identity in
+            Member(id: id, isVoter: true, address: address(id, identity: identity))
+        })
+        initialMembership = membership
+        for (id, identity) in zip(founders, identities) { addNode(id, bootstrap: membership, identity: identity) }
     }
 
     mutating func coreConfig(_ id: NodeID) -> NodeCoreConfig {
@@ -58,15 +71,26 @@ public struct ClusterSimulation: Sendable {
         return cc
     }
 
-    /// What every member stores as its address: where to reach it and how many tasks it runs.
-    func address(_ id: NodeID) -> String {
-        MemberAddress(raft: "sim://\(id)", admin: "sim://\(id)", slots: config.slots).encoded
+    /// What every member stores as its address: where to reach it, how many tasks it runs, and
+    /// which incarnation of it is the member.
+    func address(_ id: NodeID, identity: UInt64) -> String {
+        MemberAddress(raft: "sim://\(id)", admin: "sim://\(id)", slots: config.slots, incarnation: identity).encoded
     }
 
-    mutating func addNode(_ id: NodeID, bootstrap: Membership?) {
-        let config = coreConfig(id)
-        nodes.insert(SimNode(id: id, config: config, bootstrap: bootstrap, diskSeed: rng.next(), lazyFsync: self.config.injectedBug == .lazyFsync))
+    mutating func addNode(_ id: NodeID, bootstrap: Membership?, identity: UInt64) {
+        nodes.insert(makeNode(id, bootstrap: bootstrap, identity: identity))
     }
+
+    mutating func makeNode(_ id: NodeID, bootstrap: Membership?, identity: UInt64) -> SimNode {
+        let config = coreConfig(id)
+        var node = SimNode(id: id, config: config, bootstrap: bootstrap, diskSeed: rng.next(), identity: identity,
+                           lazyFsync: self.config.injectedBug == .lazyFsync)
+        node.refreshIncarnations()
+        return node
+    }
+
+    /// Whether the runtime's protection against amnesia is planted off.
+    var amnesiaPlanted: Bool { config.injectedBug == .amnesia }
 
     /// Slots of the nodes that are up, in creation order.
     var upSlots: [Int] { nodes.all.indices.filter { nodes.all[$0].up } }
@@ -164,14 +188,14 @@ public struct ClusterSimulation: Sendable {
         let boots = nodes.all[i].boots
         for m in ahead + out.messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
         if out.restoredSnapshot {
-            nodes.all[i].incarnation += 1
+            nodes.all[i].rebuilds += 1
             stats.snapshotsInstalled += 1
         }
         for a in out.applied {
             checker.observeApplied(id, index: a.entry.index, hash: a.entry.hash)
             for effect in a.effects {
                 if case .succeeded(let task, _, _) = effect {
-                    checker.observeCompletion(id, incarnation: nodes.all[i].incarnation, task: task)
+                    checker.observeCompletion(id, incarnation: nodes.all[i].rebuilds, task: task)
                 }
             }
         }
@@ -181,7 +205,11 @@ public struct ClusterSimulation: Sendable {
         for (command, leader) in out.forward {
             network.send(from: i, epoch: boots, to: endpoint(leader), now: now, .forward(command, request: nil))
         }
-        for event in out.events { record(id, event) }
+        for event in out.events {
+            if case .raft(.membershipChanged) = event { nodes.all[i].refreshIncarnations() }
+            if case .raft(.snapshotInstalled) = event { nodes.all[i].refreshIncarnations() }
+            record(id, event)
+        }
         if let fatal = out.fatal {
             guard nodes.all[i].cutArmed else {
                 return checker.observeRuntimeViolation("\(id) stopped: storage failed: \(fatal)")
@@ -232,7 +260,14 @@ public struct ClusterSimulation: Sendable {
     mutating func settle(_ i: Int, _ token: UInt64, _ result: Result<[Effect], NodeRefusal>) {
         if let (target, removal) = pendingRemoval, removal == token {
             pendingRemoval = nil
-            if case .success = result { retire(target) }
+            if case .success = result {
+                if let k = toReplace.firstIndex(of: target) {
+                    toReplace.remove(at: k)
+                    toReadd.append(target)
+                } else {
+                    retire(target)
+                }
+            }
             return
         }
         guard let request = nodes.all[i].pendingClient.remove(token) else { return }
@@ -268,6 +303,13 @@ public struct ClusterSimulation: Sendable {
         if p.from >= 0, !nodes.all[p.from].up || nodes.all[p.from].boots != p.epoch { return }
         switch p.payload {
         case .raft(let m):
+            // The transport's handshake: each side's membership may refuse the other's incarnation.
+            if p.from >= 0, !amnesiaPlanted,
+               nodes.all[p.to].incarnations[m.from].map({ $0 != nodes.all[p.from].identity }) == true
+                || nodes.all[p.from].incarnations[m.to].map({ $0 != nodes.all[p.to].identity }) == true {
+                stats.incarnationRefusals += 1
+                return
+            }
             trace.combine(m.from)
             trace.combine(m.to)
             trace.combine(m.term)

@@ -97,6 +97,9 @@ public struct InvariantChecker: Sendable {
     /// `node` restarted from its disk: its commit index may start below where it was.
     public mutating func restarted(_ node: NodeID) { rules.restarted(node) }
 
+    /// `node` is a new incarnation (its disk was wiped): its term and commit start over.
+    public mutating func forget(_ node: NodeID) { rules.forget(node) }
+
     /// `node`'s hard state; its term never moves back, restarts included, nor its commit while it runs.
     public mutating func observeDurable(_ node: NodeID, term: UInt64, commit: UInt64) {
         for breach in rules.progress(node, term: term, commit: commit) { fail(breach) }

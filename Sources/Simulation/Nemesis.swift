@@ -24,6 +24,9 @@ enum Fault: Sendable, CaseIterable {
     case slowDisk
     /// A node's timers run fast or slow against everyone else's.
     case clockSkew
+    /// Wipe a node's disk and start it again on the same command line: it must not come back as
+    /// the member it was (its peers refuse it; the simulator replaces it as an operator would).
+    case wipe
     case transfer
     case addLearner
     case promote
@@ -32,7 +35,7 @@ enum Fault: Sendable, CaseIterable {
     /// Faults that hold until healed, as opposed to one-off operations.
     var lasts: Bool {
         switch self {
-        case .transfer, .addLearner, .promote, .remove, .bounce, .powerCut: false
+        case .transfer, .addLearner, .promote, .remove, .bounce, .powerCut, .wipe: false
         default: true
         }
     }

@@ -13,11 +13,18 @@ struct SimNode: Sendable {
     let id: NodeID
     var config: NodeCoreConfig
     var core: NodeCore
-    let disk: MemoryDisk
+    /// The node's disk; a wipe puts an empty one in its place.
+    var disk: MemoryDisk
     var storage: NodeStorage
     var up = true
+    /// The incarnation its storage drew (`NodeIdentity`, as the node runtime keeps it): who it is
+    /// to its peers. A wiped disk draws a new one.
+    var identity: UInt64
     /// Bumped whenever the state machine is rebuilt (restart, snapshot install).
-    var incarnation = 0
+    var rebuilds = 0
+    /// The incarnation its membership records for each member (the transport's admission check),
+    /// kept beside the membership it was read from, which changes rarely.
+    var incarnations: [NodeID: UInt64] = [:]
     /// Bumped on every restart of the process.
     var boots = 0
     /// Set when this tick's batch waits for the next tick: a slow fsync, in the middle of things.
@@ -52,8 +59,8 @@ struct SimNode: Sendable {
         return o
     }
 
-    /// A node on an empty disk; `lazyFsync` plants the bug of a node that never syncs.
-    init(id: NodeID, config: NodeCoreConfig, bootstrap: Membership?, diskSeed: UInt64, lazyFsync: Bool) {
+    /// A node on an empty disk, which draws `identity`; `lazyFsync` plants the bug of a node that never syncs.
+    init(id: NodeID, config: NodeCoreConfig, bootstrap: Membership?, diskSeed: UInt64, identity: UInt64, lazyFsync: Bool) {
         self.id = id
         self.config = config
         self.lazyFsync = lazyFsync
@@ -62,10 +69,17 @@ struct SimNode: Sendable {
             let (storage, state) = try NodeStorage.open(directory: "/\(id)", disk: disk, options: Self.options(fsync: !lazyFsync),
                                                         logger: Self.logger)
             self.storage = storage
+            self.identity = try NodeIdentity.loadOrCreate(directory: "/\(id)", disk: disk, fresh: identity, fsync: !lazyFsync)
             core = try NodeCore(config: config, store: storage, restoring: state, bootstrap: bootstrap)
         } catch {
             preconditionFailure("\(id) could not start on an empty in-memory disk: \(error)")
         }
+    }
+
+    mutating func refreshIncarnations() {
+        let m = core.raft.membership
+        incarnations = [:]
+        for id in m.ids { if let inc = m.incarnation(of: id) { incarnations[id] = inc } }
     }
 
     /// The planted bug of a node whose storage never syncs.
@@ -88,18 +102,22 @@ struct SimNode: Sendable {
 
     /// Restart from what the disk recovers; returns what was recovered, or nil when the disk is
     /// too full to open (as a real node would refuse to start; it is tried again later).
-    mutating func restart(seed: UInt64) throws(SimFailure) -> PersistentState? {
+    /// `identity` is drawn if the disk holds none (it was wiped); `bootstrap` founds a cluster
+    /// on an empty disk, as the founder check decided.
+    mutating func restart(seed: UInt64, identity fresh: UInt64, bootstrap: Membership? = nil) throws(SimFailure) -> PersistentState? {
         var c = config
         c.raft.randomSeed = seed
         do {
             let (storage, state) = try NodeStorage.open(directory: directory, disk: disk, options: Self.options(fsync: !lazyFsync), logger: Self.logger)
             self.storage = storage
-            core = try NodeCore(config: c, store: storage, restoring: state)
-            incarnation += 1
+            identity = try NodeIdentity.loadOrCreate(directory: directory, disk: disk, fresh: fresh, fsync: !lazyFsync)
+            core = try NodeCore(config: c, store: storage, restoring: state, bootstrap: bootstrap)
+            rebuilds += 1
             boots += 1
             up = true
             return state
         } catch let error as StorageError where error.isRetryable {
+            storage.close()
             disk.crash()
             return nil
         } catch {

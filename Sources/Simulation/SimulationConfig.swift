@@ -56,4 +56,7 @@ public enum InjectedBug: String, Sendable, CaseIterable {
     case lazyFsync = "lazy-fsync"
     /// The runtime applies entries as soon as they are on disk, before they commit.
     case applyUncommitted = "apply-uncommitted"
+    /// A node whose disk was wiped founds the cluster again on its own and takes part as the
+    /// member it was (no founder check, no incarnations compared): the amnesia the runtime refuses.
+    case amnesia
 }

@@ -26,6 +26,12 @@ public struct SimulationResult: Sendable {
         public var slowLinks = 0
         public var slowDisks = 0
         public var clockSkews = 0
+        /// Disks wiped; restarts refused for it (the founder check); members replaced afterwards.
+        public var wipes = 0
+        public var amnesiaRefused = 0
+        public var replacements = 0
+        /// Raft messages dropped because one side's membership records another incarnation of the other.
+        public var incarnationRefusals = 0
         public var submitsAcknowledged = 0
         public var tasksSucceeded = 0
         public var finalCommit: UInt64 = 0

@@ -267,6 +267,9 @@ actor QuorumSampler {
     var firstWithout: String?
 
     func record(_ s: ClusterSnapshot) {
+        // A poll in which no node answered in time (a busy machine) names no voters: it says
+        // nothing about the quorum while the processes still run. It counts only when none does.
+        if s.voters.isEmpty, s.nodes.contains(where: { $0.process == .running }) { return }
         samples += 1
         if !QuorumSampler.hasQuorum(s) {
             withoutQuorum += 1
