@@ -73,6 +73,29 @@ import TestSupport
         }
     }
 
+    @Test func withoutASecretPeersStillTalkAfterOneWarning() async throws {
+        let logs = LogCapture()
+        try await withNodes(["n1", "n2"], logs: logs, configure: { _, c in c.clusterSecret = nil }) { nodes, _ in
+            let (n1, n2) = (nodes[0], nodes[1])
+            n1.send(to: "n2", [1])
+            try await eventually("n1 -> n2 flows") { n2.markers(from: "n1") == [1] }
+            for id in ["n1", "n2"] {
+                #expect(logs.matching(id, .warning, "peers are not authenticated").count == 1)
+            }
+        }
+        // A node that holds a secret and one that does not refuse each other.
+        let mixed = LogCapture()
+        try await withNodes(["n1", "n2"], logs: mixed, connect: false, configure: { id, c in
+            if id == "n2" { c.clusterSecret = nil }
+        }) { nodes, _ in
+            let (n1, n2) = (nodes[0], nodes[1])
+            n1.transport.setPeers(["n2": n2.address])
+            try await eventually("n2 refuses n1") { n2.transport.refusedHandshakes >= 1 }
+            #expect(!n1.stats("n2").connected)
+            #expect(mixed.matching("n1", .warning, "peers are not authenticated").isEmpty)
+        }
+    }
+
     @Test func aReplayedHandshakeIsRefused() async throws {
         try await withNodes(["n1"], configure: { _, c in c.handshakeTimeout = patience }) { nodes, group in
             let n1 = nodes[0]
