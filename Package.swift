@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // HMAC for the peer handshake; already in the graph through async-http-client, resolved at 4.x.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // Pure, dependency-free cores: no I/O, no clock, no threads.
@@ -58,6 +60,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -141,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "TestSupport", "Orchestrator", "FlotillaAPI", "CSpawn", "HistoryCheck",
+                "TestSupport", "Orchestrator", "FlotillaAPI", "CSpawn", "HistoryCheck", "RaftCore", "BinaryCoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -47,6 +47,8 @@ struct NodeRuntime: Sendable {
         let inbox = Inbox<DriverInput>()
         var tc = TransportConfig(clusterID: config.clusterID, nodeID: config.id, listenPort: config.raftPort)
         tc.listenHost = config.raftHost
+        // Peers prove they hold the admin token; without one they are not authenticated (the transport warns).
+        tc.clusterSecret = config.token
         let transport = PeerTransport(
             config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
             onMessage: { inbox.push(.message($0)) },

@@ -2,82 +2,101 @@ import Logging
 import NIOCore
 import RaftCore
 
-/// The pipeline end of a connection a peer dialled to us: checks the peer's handshake,
-/// answers accept or refuse, then hands every message frame to the transport.
+/// The pipeline end of a connection a peer dialled to us: answers its hello with a challenge,
+/// checks its proof, answers accept (with our own proof) or refuse, then hands every message
+/// frame to the transport. A dialer whose proof does not check out is closed on, told nothing.
 final class AcceptorHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    enum Stage {
+        case awaitingHello
+        case awaitingProof(dialerNonce: [UInt8], acceptorNonce: [UInt8])
+        /// The peer proved itself as this node id.
+        case established(NodeID)
+        /// Refused or failed: whatever else arrives is ignored.
+        case closing
+    }
+
     private let core: TransportCore
-    /// The peer's node id once its handshake is accepted.
+    private let reader: FrameReader
+    private var stage = Stage.awaitingHello
+    /// The node id the peer proved itself as; kept after a close, for `inboundClosed`.
     private var peer: NodeID?
-    private var refused = false
     private var timeout: Scheduled<Void>?
 
-    init(core: TransportCore) {
+    init(core: TransportCore, reader: FrameReader) {
         self.core = core
+        self.reader = reader
     }
 
     func channelActive(context: ChannelHandlerContext) {
         core.inboundOpened(context.channel)
         let limit = core.config.handshakeTimeout
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: TimeAmount(limit)) {
-            let handler = bound.value
-            guard handler.peer == nil else { return }
-            handler.core.logger.warning("closing peer connection from \(handler.remote(loopBoundContext.value)): no handshake within \(limit)")
-            loopBoundContext.value.close(promise: nil)
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limit)) {
+            guard self.peer == nil, context.channel.isActive else { return }
+            self.turnAway(context, "no handshake within \(limit)", kind: "timeout")
         }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !refused else { return }
         let payload = unwrapInboundIn(data)
         let frame: WireFrame
         do {
-            frame = try WireFrame.decode(payload)
+            frame = try WireFrame.decode(payload, protocolVersion: core.config.protocolVersion)
         } catch {
-            if let peer {
+            switch stage {
+            case .established(let peer):
                 // Framing is intact, so one bad message need not cost the connection.
                 core.logger.error("dropping an undecodable message from peer \(peer): \(error)")
-            } else {
-                core.logger.warning("closing peer connection from \(remote(context)): invalid handshake: \(error)")
-                context.close(promise: nil)
+            case .awaitingHello, .awaitingProof:
+                turnAway(context, "invalid handshake: \(error)", kind: "invalid")
+            case .closing:
+                break
             }
             return
         }
-        if let peer {
-            if case .message(let message) = frame {
-                core.deliver(message, from: peer)
-            } else {
-                core.logger.warning("closing connection from peer \(peer): protocol error (a handshake frame after the handshake)")
+        switch (stage, frame) {
+        case (.closing, _):
+            return
+        case (.established(let peer), .message(let message)):
+            if !core.deliver(message, from: peer) {
+                stage = .closing
                 context.close(promise: nil)
             }
-            return
-        }
-        timeout?.cancel()
-        timeout = nil
-        guard case .hello(let hello) = frame else {
-            core.logger.warning("closing peer connection from \(remote(context)): it did not open with a handshake")
+        case (.established(let peer), _):
+            core.logger.warning("closing connection from peer \(peer): protocol error (a handshake frame after the handshake)")
+            stage = .closing
             context.close(promise: nil)
-            return
-        }
-        if let reason = core.refusal(of: hello) {
-            refused = true
-            core.logger.warning("refused peer connection from \(hello.nodeID) at \(remote(context)): \(reason)")
-            let answer = WireFrame.refuse(reason: reason).framed(allocator: context.channel.allocator)
-            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in
-                loopBoundContext.value.close(promise: nil)
+        case (.awaitingHello, .hello(let hello)):
+            if let reason = core.refusal(of: hello) {
+                turnAway(context, reason, kind: "hello", answer: reason)
+                return
             }
-            return
+            let nonce = HandshakeTranscript.freshNonce()
+            stage = .awaitingProof(dialerNonce: hello.nonce, acceptorNonce: nonce)
+            context.writeAndFlush(wrapOutboundOut(WireFrame.challenge(nonce: nonce).framed(allocator: context.channel.allocator)), promise: nil)
+        case (.awaitingProof(let dialerNonce, let acceptorNonce), .proof(let proof)):
+            switch core.checkDialer(proof, dialerNonce: dialerNonce, acceptorNonce: acceptorNonce) {
+            case .stranger(let reason):
+                turnAway(context, reason, kind: "proof", claimed: proof.nodeID)
+            case .refused(let reason):
+                turnAway(context, reason, kind: "admit", claimed: proof.nodeID, answer: reason)
+            case .admitted(let ours):
+                timeout?.cancel()
+                timeout = nil
+                stage = .established(proof.nodeID)
+                peer = proof.nodeID
+                reader.authenticated(maxFrameSize: core.config.maxFrameSize)
+                context.writeAndFlush(wrapOutboundOut(WireFrame.accept(ours).framed(allocator: context.channel.allocator)), promise: nil)
+                core.inboundEstablished(context.channel, peer: proof.nodeID, incarnation: proof.incarnation)
+            }
+        case (.awaitingHello, _):
+            turnAway(context, "it did not open with a hello", kind: "invalid")
+        case (.awaitingProof, _):
+            turnAway(context, "it did not answer our challenge with a proof", kind: "invalid")
         }
-        peer = hello.nodeID
-        let answer = WireFrame.accept(core.ourHandshake).framed(allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
-        core.inboundEstablished(context.channel, peer: hello.nodeID)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -88,13 +107,41 @@ final class AcceptorHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let who = peer.map { "peer \($0)" } ?? remote(context)
-        if error is FrameError || error is ByteToMessageDecoderError.PayloadTooLargeError {
-            core.logger.error("closing connection from \(who): \(TransportCore.describe(error))")
+        if let peer {
+            if error is FrameError {
+                core.logger.error("closing connection from peer \(peer): \(TransportCore.describe(error))")
+            } else {
+                core.logger.debug("closing connection from peer \(peer): \(TransportCore.describe(error))")
+            }
+            stage = .closing
+            context.close(promise: nil)
+        } else if error is FrameError {
+            turnAway(context, TransportCore.describe(error), kind: "frame")
         } else {
-            core.logger.debug("closing connection from \(who): \(TransportCore.describe(error))")
+            core.logger.debug("closing peer connection from \(remote(context)): \(TransportCore.describe(error))")
+            stage = .closing
+            context.close(promise: nil)
         }
-        context.close(promise: nil)
+    }
+
+    /// Refuses the connection before it is established: counted, logged (rate-limited) with
+    /// `reason`, and closed; `answer`, when given, is written first (only a version mismatch or
+    /// a dialer that proved itself gets one).
+    private func turnAway(_ context: ChannelHandlerContext, _ reason: String, kind: String, claimed: NodeID? = nil, answer: String? = nil) {
+        guard peer == nil else { return }
+        if case .closing = stage { return }
+        stage = .closing
+        timeout?.cancel()
+        timeout = nil
+        core.refusedInbound(from: remote(context), claimed: claimed, reason: reason, kind: kind)
+        guard let answer else {
+            context.close(promise: nil)
+            return
+        }
+        let frame = WireFrame.refuse(reason: answer).framed(allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     private func remote(_ context: ChannelHandlerContext) -> String {

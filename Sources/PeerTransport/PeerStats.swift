@@ -17,6 +17,12 @@ public struct PeerStats: Sendable, Equatable, Codable {
     public var lastError: String?
     /// Connections to the peer established after the first one.
     public var reconnects: Int = 0
+    /// Handshakes with this peer (or with someone claiming to be it) refused: a proof that did
+    /// not check out, or an incarnation `admit` turned away.
+    public var refused: Int = 0
+    /// Frames on this peer's authenticated connection that named another sender or recipient;
+    /// each closed the connection.
+    public var forged: Int = 0
 
     public init() {}
 }

@@ -3,8 +3,8 @@ import NIOCore
 import RaftCore
 
 /// Carries Raft messages between nodes over TCP: one outbound connection per peer for
-/// sending, accepted connections for receiving, a handshake that keeps other clusters and
-/// protocol versions out, bounded per-peer queues, reconnects with backoff, and the fault
+/// sending, accepted connections for receiving, a challenge-response handshake in which both
+/// ends prove they hold the cluster secret (and state their incarnations), bounded per-peer queues, reconnects with backoff, and the fault
 /// filter the orchestrator uses to partition and degrade the network.
 ///
 /// `onMessage` and `onPeerDown` are called on the transport's event loop; hop off it before
@@ -77,6 +77,20 @@ public final class PeerTransport: Sendable {
     /// Traffic counters for every listed peer and every peer currently connected to us.
     public func stats() -> [String: PeerStats] {
         shared.withState { $0.stats }
+    }
+
+    /// Drops every established connection to and from `peer` (say, once the incarnation
+    /// `admit` expects of it changed): our link redials at once, and every new handshake asks
+    /// `admit` again.
+    public func disconnect(peer: String) {
+        let core = self.core
+        core.eventLoop.execute { core.value.disconnect(peer) }
+    }
+
+    /// Handshakes refused since start, to listed peers and strangers alike (per-peer counts
+    /// are `PeerStats.refused`).
+    public var refusedHandshakes: Int {
+        shared.withState { $0.refusedHandshakes }
     }
 
     /// Closes the listener and every connection and stops redialling. Call it before

@@ -13,10 +13,20 @@ import Darwin
 #endif
 
 /// The transport's moving parts, all owned by one event loop: the listener, the outbound
-/// link per peer, the accepted connections and the random source for jitter and loss.
-/// Every method runs on `loop`; handlers of every channel run there too.
+/// link per peer, the accepted connections, the handshake's proofs and the random source for
+/// jitter and loss. Every method runs on `loop`; handlers of every channel run there too.
 final class TransportCore {
     enum Lifecycle { case idle, starting, running, stopped }
+
+    /// What the acceptor makes of a dialer's proof.
+    enum DialerVerdict {
+        /// The proof does not check out: close, and say nothing.
+        case stranger(String)
+        /// The dialer proved itself but is not admitted; the reason may be sent to it.
+        case refused(String)
+        /// Admitted: answer with our own proof.
+        case admitted(PeerProof)
+    }
 
     let config: TransportConfig
     let loop: any EventLoop
@@ -24,12 +34,17 @@ final class TransportCore {
     let shared: TransportShared
     let onMessage: @Sendable (Message) -> Void
     let onPeerDown: @Sendable (NodeID) -> Void
+    let secret: ClusterSecret
 
     private(set) var lifecycle = Lifecycle.idle
     private var server: (any Channel)?
     private var links: [NodeID: PeerLink] = [:]
     /// Accepted connections, kept so shutdown can close them.
     private var inbound: [ObjectIdentifier: any Channel] = [:]
+    /// The peer each established inbound connection proved itself as.
+    private var inboundPeer: [ObjectIdentifier: NodeID] = [:]
+    /// Warnings about strangers and forged frames, at most one of a kind per 10 s.
+    private var throttle = LogThrottle()
     /// Handshaken inbound connections per peer (a reconnecting peer may briefly have two).
     private var inboundCount: [NodeID: Int] = [:]
     private var rng: SplitMix64
@@ -45,17 +60,13 @@ final class TransportCore {
         self.shared = shared
         self.onMessage = onMessage
         self.onPeerDown = onPeerDown
+        self.secret = ClusterSecret(token: config.clusterSecret)
         var system = SystemRandomNumberGenerator()
         self.rng = SplitMix64(seed: config.randomSeed ?? system.next())
     }
 
-    func makeFrameDecoder() -> ByteToMessageHandler<FrameDecoder> {
-        ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize),
-                             maximumBufferSize: config.maxFrameSize + 4)
-    }
-
-    var ourHandshake: Handshake {
-        Handshake(protocolVersion: config.protocolVersion, clusterID: config.clusterID, nodeID: config.nodeID)
+    func makeFrameReader() -> FrameReader {
+        FrameReader(handshakeFrameLimit: config.preHandshakeFrameLimit, stallLimit: config.partialFrameTimeout)
     }
 
     // MARK: - Lifecycle
@@ -78,8 +89,8 @@ final class TransportCore {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let core = bound.value
-                    try channel.pipeline.syncOperations.addHandlers(
-                        core.makeFrameDecoder(), AcceptorHandler(core: core))
+                    let reader = core.makeFrameReader()
+                    try channel.pipeline.syncOperations.addHandlers(reader, AcceptorHandler(core: core, reader: reader))
                 }
             }
             .bind(host: host, port: port)
@@ -111,6 +122,9 @@ final class TransportCore {
         shared.withState { $0.boundPort = port }
         logger.info("listening for peers on \(config.listenHost):\(port)",
                     metadata: ["cluster": "\(config.clusterID)", "protocol": "\(config.protocolVersion)"])
+        if !secret.authenticates {
+            logger.warning("peers are not authenticated: this node has no cluster secret (--token-file), so anyone who can reach \(config.listenHost):\(port) and knows the cluster id can act as a member")
+        }
         for link in links.values.sorted(by: { $0.peer < $1.peer }) { dial(link) }
     }
 
@@ -226,7 +240,7 @@ final class TransportCore {
                     guard core.isCurrent(link, attempt) else { throw ChannelError.ioOnClosedChannel }
                     link.state = .connecting(channel)
                     try channel.pipeline.syncOperations.addHandlers(
-                        core.makeFrameDecoder(), DialerHandler(core: core, link: link, attempt: attempt))
+                        core.makeFrameReader(), DialerHandler(core: core, link: link, attempt: attempt))
                 }
             }
             .connect(host: address.host, port: address.port)
@@ -254,16 +268,40 @@ final class TransportCore {
         link.state = .waiting(task)
     }
 
-    /// The dialled peer accepted our handshake. False when the connection must be dropped.
-    func outboundEstablished(_ link: PeerLink, attempt: UInt64, channel: any Channel, peer: Handshake) -> Bool {
+    /// Our proof for a dial to `peer`, and the transcript the peer's answer must prove.
+    func proveDialer(to peer: NodeID, dialerNonce: [UInt8], acceptorNonce: [UInt8]) -> (HandshakeTranscript, PeerProof) {
+        let transcript = HandshakeTranscript(
+            protocolVersion: config.protocolVersion, clusterID: config.clusterID, dialer: config.nodeID, acceptor: peer,
+            dialerIncarnation: config.incarnation, acceptorIncarnation: 0, dialerNonce: dialerNonce, acceptorNonce: acceptorNonce)
+        let proof = PeerProof(nodeID: config.nodeID, incarnation: config.incarnation, mac: secret.prove(transcript, as: .dialer))
+        return (transcript, proof)
+    }
+
+    /// The dialled peer accepted our handshake with `proof`: checked against `transcript` and
+    /// `admit`. False when the connection must be dropped.
+    func outboundEstablished(_ link: PeerLink, attempt: UInt64, channel: any Channel, proof: PeerProof, transcript: HandshakeTranscript) -> Bool {
         guard isCurrent(link, attempt) else { return false }
-        guard peer.nodeID == link.peer, peer.clusterID == config.clusterID,
-              peer.protocolVersion == config.protocolVersion else {
-            let reason = "\(link.address.map(String.init(describing:)) ?? link.addressText) answered as node "
-                + "\(peer.nodeID) of cluster \(peer.clusterID) (protocol \(peer.protocolVersion)), "
-                + "expected \(link.peer) of \(config.clusterID) (protocol \(config.protocolVersion))"
-            logger.warning("dropping connection to peer \(link.peer): \(reason)")
-            shared.updateStats(link.peer) { $0.lastError = reason }
+        var transcript = transcript
+        transcript.acceptorIncarnation = proof.incarnation
+        let problem: String? =
+            if proof.nodeID != link.peer {
+                "\(link.address.map(String.init(describing:)) ?? link.addressText) answered as node \(proof.nodeID), expected \(link.peer)"
+            } else if !secret.verify(proof.mac, of: transcript, as: .acceptor) {
+                "\(link.addressText) did not prove it holds our cluster secret (its handshake proof does not check out)"
+            } else if let reason = config.admit(link.peer, proof.incarnation) {
+                "not admitted at incarnation \(proof.incarnation): \(reason)"
+            } else {
+                nil
+            }
+        if let problem {
+            shared.withState { s in
+                s.refusedHandshakes += 1
+                s.stats[link.peer]?.refused += 1
+                s.stats[link.peer]?.lastError = problem
+            }
+            if let held = throttle.allow("dial \(link.peer)") {
+                logger.warning("dropping connection to peer \(link.peer): \(problem)\(Self.heldBack(held))")
+            }
             return false
         }
         link.state = .connected(channel)
@@ -275,7 +313,7 @@ final class TransportCore {
             $0.connected = true
             if reconnected { $0.reconnects += 1 }
         }
-        logger.info("connected to peer \(link.peer) at \(link.addressText)")
+        logger.info("connected to peer \(link.peer) at \(link.addressText) (incarnation \(proof.incarnation))")
         drain(link)
         return true
     }
@@ -284,6 +322,10 @@ final class TransportCore {
     /// misconfigured peer does not flood the log at every redial.
     func outboundRefused(_ link: PeerLink, attempt: UInt64, reason: String) {
         guard isCurrent(link, attempt) else { return }
+        shared.withState { s in
+            s.refusedHandshakes += 1
+            s.stats[link.peer]?.refused += 1
+        }
         if link.lastRefusal == reason {
             logger.debug("peer \(link.peer) at \(link.addressText) refused our connection again: \(reason)")
         } else {
@@ -323,7 +365,7 @@ final class TransportCore {
                 continue
             }
             var buffer = channel.allocator.buffer(capacity: payload.count + 4)
-            FrameDecoder.writeFrame(payload, into: &buffer)
+            FrameAssembler.writeFrame(payload, into: &buffer)
             channel.write(buffer, promise: nil)
             sent += 1
         }
@@ -439,28 +481,79 @@ final class TransportCore {
         inbound[ObjectIdentifier(channel)] = channel
     }
 
-    /// Why a peer's handshake is refused, or nil to accept it.
-    func refusal(of hello: Handshake) -> String? {
+    /// Why a hello is refused before any challenge, or nil to challenge it. What it says is
+    /// sent to a stranger, so it names nothing but protocol versions.
+    func refusal(of hello: PeerHello) -> String? {
         if lifecycle != .running { return "the node is shutting down" }
         if hello.protocolVersion != config.protocolVersion {
             return "protocol version mismatch (ours \(config.protocolVersion), theirs \(hello.protocolVersion))"
         }
-        if hello.clusterID != config.clusterID {
-            return "cluster id mismatch (ours \(config.clusterID), theirs \(hello.clusterID))"
-        }
-        if hello.nodeID.isEmpty { return "empty node id" }
-        if hello.nodeID == config.nodeID { return "the peer claims our own node id \(config.nodeID)" }
         return nil
     }
 
-    func inboundEstablished(_ channel: any Channel, peer: NodeID) {
+    /// Checks a dialer's proof against our nonce, then asks `admit`.
+    func checkDialer(_ proof: PeerProof, dialerNonce: [UInt8], acceptorNonce: [UInt8]) -> DialerVerdict {
+        let transcript = HandshakeTranscript(
+            protocolVersion: config.protocolVersion, clusterID: config.clusterID, dialer: proof.nodeID, acceptor: config.nodeID,
+            dialerIncarnation: proof.incarnation, acceptorIncarnation: config.incarnation,
+            dialerNonce: dialerNonce, acceptorNonce: acceptorNonce)
+        guard secret.verify(proof.mac, of: transcript, as: .dialer) else {
+            return .stranger("its handshake proof does not check out (a different cluster secret or cluster id, or not a peer)")
+        }
+        if lifecycle != .running { return .refused("the node is shutting down") }
+        if proof.nodeID.isEmpty { return .refused("empty node id") }
+        if proof.nodeID == config.nodeID { return .refused("the peer claims our own node id \(config.nodeID)") }
+        if let reason = config.admit(proof.nodeID, proof.incarnation) {
+            return .refused("not admitted at incarnation \(proof.incarnation): \(reason)")
+        }
+        return .admitted(PeerProof(nodeID: config.nodeID, incarnation: config.incarnation, mac: secret.prove(transcript, as: .acceptor)))
+    }
+
+    /// An inbound connection turned away before it was established: counted (against the
+    /// claimed peer too when it is one we list) and logged at most once per 10 s per kind.
+    func refusedInbound(from address: String, claimed: NodeID?, reason: String, kind: String) {
+        let listed = claimed.flatMap { links[$0] != nil ? $0 : nil }
+        shared.withState { s in
+            s.refusedHandshakes += 1
+            if let listed { s.stats[listed]?.refused += 1 }
+        }
+        guard let held = throttle.allow("inbound \(kind)") else { return }
+        let who = claimed.map { "\(address) claiming to be \($0)" } ?? address
+        logger.warning("refused peer connection from \(who): \(reason)\(Self.heldBack(held))")
+    }
+
+    static func heldBack(_ count: Int) -> String {
+        count == 0 ? "" : " (and \(count) like it in the last 10 s, not logged)"
+    }
+
+    func inboundEstablished(_ channel: any Channel, peer: NodeID, incarnation: UInt64) {
+        inboundPeer[ObjectIdentifier(channel)] = peer
         inboundCount[peer, default: 0] += 1
         shared.updateStats(peer) { $0.inboundConnected = true }
-        logger.info("accepted peer connection from \(peer) at \(Self.describe(channel.remoteAddress))")
+        logger.info("accepted peer connection from \(peer) (incarnation \(incarnation)) at \(Self.describe(channel.remoteAddress))")
+    }
+
+    /// Closes every connection to and from `peer`; our link redials at once, and the new
+    /// handshakes ask `admit` again.
+    func disconnect(_ peer: NodeID) {
+        guard lifecycle == .running else { return }
+        if let link = links[peer] {
+            let wasConnected = link.isConnected
+            abandonConnection(of: link)
+            link.failures = 0
+            logger.info("dropping our connection to peer \(peer) on request")
+            dial(link)
+            if wasConnected { onPeerDown(peer) }
+        }
+        for (id, who) in inboundPeer where who == peer {
+            logger.info("dropping peer \(peer)'s connection to us on request")
+            inbound[id]?.close(promise: nil)
+        }
     }
 
     func inboundClosed(_ channel: any Channel, peer: NodeID?) {
         inbound[ObjectIdentifier(channel)] = nil
+        inboundPeer[ObjectIdentifier(channel)] = nil
         guard let peer else { return }
         let remaining = (inboundCount[peer] ?? 1) - 1
         inboundCount[peer] = remaining > 0 ? remaining : nil
@@ -477,18 +570,24 @@ final class TransportCore {
     }
 
     /// A message read from `peer`'s connection: checked, filtered, then handed to Raft.
-    func deliver(_ message: Message, from peer: NodeID) {
-        guard lifecycle == .running else { return }
+    /// False when it names another sender or recipient: it is dropped and counted, and the
+    /// connection must be closed.
+    func deliver(_ message: Message, from peer: NodeID) -> Bool {
+        guard lifecycle == .running else { return true }
         shared.updateStats(peer) { $0.framesReceived += 1 }
         guard message.from == peer, message.to == config.nodeID else {
-            logger.warning("dropping a \(message.body.name) from \(message.from) to \(message.to) that arrived on \(peer)'s connection to \(config.nodeID)")
-            return
+            shared.updateStats(peer) { $0.forged += 1 }
+            if let held = throttle.allow("forged \(peer)") {
+                logger.warning("closing peer \(peer)'s connection: a \(message.body.name) from \(message.from) to \(message.to) arrived on it\(Self.heldBack(held))")
+            }
+            return false
         }
         if shared.faults.dropsInbound(from: peer) {
             shared.updateStats(peer) { $0.filtered += 1 }
-            return
+            return true
         }
         onMessage(message)
+        return true
     }
 
     // MARK: - Descriptions

@@ -8,6 +8,8 @@ final class TransportShared: Sendable {
         var faults = FaultRules()
         var stats: [NodeID: PeerStats] = [:]
         var boundPort: Int?
+        /// Handshakes refused to anyone, listed peer or stranger (per-peer counts are in `stats`).
+        var refusedHandshakes = 0
     }
 
     let state = Mutex(State())

@@ -2,29 +2,35 @@ import BinaryCoding
 import NIOCore
 import RaftCore
 
-/// Who is on the other end of a connection, as each side states it in the handshake.
-struct Handshake: Sendable, Equatable {
-    var protocolVersion: UInt16
-    var clusterID: String
-    var nodeID: String
-}
-
-/// The payload of one frame: `[kind][body]`. The dialer opens with `hello`; the acceptor
-/// answers `accept` (with its own identity) or `refuse` and closes. After `accept` the
-/// dialer sends only `message` frames and the acceptor sends nothing.
+/// The payload of one frame: `[kind][body]`. The handshake (protocol 2):
+///
+///     dialer -> acceptor   hello      magic, version, dialer nonce
+///     acceptor -> dialer   challenge  acceptor nonce
+///     dialer -> acceptor   proof      dialer id, incarnation, HMAC(dialer transcript)
+///     acceptor -> dialer   accept     acceptor id, incarnation, HMAC(acceptor transcript)
+///
+/// Nothing before `accept` names the acceptor or its cluster. A hello of another version is
+/// answered `refuse` with the versions; a proof that does not check out is answered by a close
+/// and nothing else; an authenticated dialer refused by `admit` gets `refuse` with the reason.
+/// After `accept` the dialer sends only `message` frames and the acceptor sends nothing.
 enum WireFrame: Sendable, Equatable {
-    case hello(Handshake)
-    case accept(Handshake)
+    case hello(PeerHello)
+    case challenge(nonce: [UInt8])
+    case proof(PeerProof)
+    case accept(PeerProof)
     case refuse(reason: String)
     case message(Message)
 
     static let magic: [UInt8] = Array("FLTL".utf8)
+    static let macSize = 32
 
     enum Kind: UInt8 {
         case hello = 1
         case accept = 2
         case refuse = 3
         case message = 4
+        case challenge = 5
+        case proof = 6
     }
 
     func encode() -> [UInt8] {
@@ -32,10 +38,19 @@ enum WireFrame: Sendable, Equatable {
         switch self {
         case .hello(let h):
             w.write(Kind.hello.rawValue)
-            Self.write(h, into: &w)
-        case .accept(let h):
+            for b in Self.magic { w.write(b) }
+            w.write(UInt8(truncatingIfNeeded: h.protocolVersion >> 8))
+            w.write(UInt8(truncatingIfNeeded: h.protocolVersion))
+            w.write(bytes: h.nonce)
+        case .challenge(let nonce):
+            w.write(Kind.challenge.rawValue)
+            w.write(bytes: nonce)
+        case .proof(let p):
+            w.write(Kind.proof.rawValue)
+            Self.write(p, into: &w)
+        case .accept(let p):
             w.write(Kind.accept.rawValue)
-            Self.write(h, into: &w)
+            Self.write(p, into: &w)
         case .refuse(let reason):
             w.write(Kind.refuse.rawValue)
             w.write(reason)
@@ -50,17 +65,28 @@ enum WireFrame: Sendable, Equatable {
     func framed(allocator: ByteBufferAllocator) -> ByteBuffer {
         let payload = encode()
         var buffer = allocator.buffer(capacity: payload.count + 4)
-        FrameDecoder.writeFrame(payload, into: &buffer)
+        FrameAssembler.writeFrame(payload, into: &buffer)
         return buffer
     }
 
-    static func decode(_ bytes: [UInt8]) throws(DecodingError) -> WireFrame {
+    /// Decodes one payload. A hello of a version other than `protocolVersion` is read only as
+    /// far as its version, so it can be refused by name whatever follows.
+    static func decode(_ bytes: [UInt8], protocolVersion: UInt16 = TransportConfig.currentProtocolVersion) throws(DecodingError) -> WireFrame {
         var r = ByteReader(bytes)
         let raw = try r.readByte()
         let frame: WireFrame
         switch Kind(rawValue: raw) {
-        case .hello: frame = .hello(try readHandshake(from: &r))
-        case .accept: frame = .accept(try readHandshake(from: &r))
+        case .hello:
+            let at = r.offset
+            for b in magic {
+                guard try r.readByte() == b else { throw .invalid(offset: at, reason: "not a Flotilla peer handshake (bad magic)") }
+            }
+            let version = UInt16(try r.readByte()) << 8 | UInt16(try r.readByte())
+            guard version == protocolVersion else { return .hello(PeerHello(protocolVersion: version, nonce: [])) }
+            frame = .hello(PeerHello(protocolVersion: version, nonce: try readNonce(from: &r)))
+        case .challenge: frame = .challenge(nonce: try readNonce(from: &r))
+        case .proof: frame = .proof(try readProof(from: &r))
+        case .accept: frame = .accept(try readProof(from: &r))
         case .refuse: frame = .refuse(reason: try r.readString())
         case .message: frame = .message(try Message.decode(from: &r))
         case nil: throw .unknownTag(offset: 0, tag: raw, type: "frame kind")
@@ -69,24 +95,31 @@ enum WireFrame: Sendable, Equatable {
         return frame
     }
 
-    static func decode(_ buffer: ByteBuffer) throws(DecodingError) -> WireFrame {
-        try decode(Array(buffer.readableBytesView))
+    static func decode(_ buffer: ByteBuffer, protocolVersion: UInt16 = TransportConfig.currentProtocolVersion) throws(DecodingError) -> WireFrame {
+        try decode(Array(buffer.readableBytesView), protocolVersion: protocolVersion)
     }
 
-    private static func write(_ h: Handshake, into w: inout ByteWriter) {
-        for b in magic { w.write(b) }
-        w.write(UInt8(truncatingIfNeeded: h.protocolVersion >> 8))
-        w.write(UInt8(truncatingIfNeeded: h.protocolVersion))
-        w.write(h.clusterID)
-        w.write(h.nodeID)
+    private static func write(_ p: PeerProof, into w: inout ByteWriter) {
+        w.write(p.nodeID)
+        w.write(fixed: p.incarnation)
+        w.write(bytes: p.mac)
     }
 
-    private static func readHandshake(from r: inout ByteReader) throws(DecodingError) -> Handshake {
+    private static func readNonce(from r: inout ByteReader) throws(DecodingError) -> [UInt8] {
         let at = r.offset
-        for b in magic {
-            guard try r.readByte() == b else { throw .invalid(offset: at, reason: "not a Flotilla peer handshake (bad magic)") }
+        let nonce = try r.readBytes()
+        guard nonce.count == HandshakeTranscript.nonceSize else {
+            throw .invalid(offset: at, reason: "a nonce of \(nonce.count) bytes, not \(HandshakeTranscript.nonceSize)")
         }
-        let version = UInt16(try r.readByte()) << 8 | UInt16(try r.readByte())
-        return Handshake(protocolVersion: version, clusterID: try r.readString(), nodeID: try r.readString())
+        return nonce
+    }
+
+    private static func readProof(from r: inout ByteReader) throws(DecodingError) -> PeerProof {
+        let id = try r.readString()
+        let incarnation = try r.readFixed64()
+        let at = r.offset
+        let mac = try r.readBytes()
+        guard mac.count == macSize else { throw .invalid(offset: at, reason: "a proof of \(mac.count) bytes, not \(macSize)") }
+        return PeerProof(nodeID: id, incarnation: incarnation, mac: mac)
     }
 }

@@ -18,8 +18,10 @@ final class LocalCluster: @unchecked Sendable {
     let control: ClusterControl
     let cluster: ClusterClient
 
-    /// The `flotilla` binary built next to the test bundle.
+    /// The `flotilla` binary built next to the test bundle, or `FLOTILLA_TEST_EXECUTABLE` (to run
+    /// a scenario against another build, say main's, and see it fail there).
     static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["FLOTILLA_TEST_EXECUTABLE"], !path.isEmpty { return path }
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for dir in [bundle, bundle.deletingLastPathComponent()] {
             let candidate = dir.appendingPathComponent("flotilla").path

@@ -93,33 +93,38 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [Mismatch.clusterID, .protocolVersion])
+    @Test(arguments: [Mismatch.secret, .clusterID, .protocolVersion])
     func aMismatchedHandshakeIsRefusedAndLogged(_ mismatch: Mismatch) async throws {
         let logs = LogCapture()
         try await withNodes(["n1", "n2"], logs: logs, connect: false, configure: { id, config in
             guard id == "n1" else { return }
             switch mismatch {
+            case .secret: config.clusterSecret = "another secret"
             case .clusterID: config.clusterID = "other-cluster"
-            case .protocolVersion: config.protocolVersion = 2
+            case .protocolVersion: config.protocolVersion = 3
             }
         }) { nodes, _ in
             let (n1, n2) = (nodes[0], nodes[1])
             n1.transport.setPeers(["n2": n2.address])
             n1.send(to: "n2", [1, 2, 3])
-            let reason = switch mismatch {
-            case .clusterID: "cluster id mismatch (ours test-cluster, theirs other-cluster)"
-            case .protocolVersion: "protocol version mismatch (ours 1, theirs 2)"
+            // What n2 logs, and what n1 is told (or concludes from a bare close).
+            let (theirs, ours) = switch mismatch {
+            case .protocolVersion:
+                ("protocol version mismatch (ours 2, theirs 3)", "protocol version mismatch (ours 2, theirs 3)")
+            case .secret, .clusterID:
+                ("claiming to be n1: its handshake proof does not check out", "it closed the connection on our handshake proof")
             }
-            // Two refusals: the first, and the redial after backoff.
-            try await eventually("n2 refuses n1 twice") {
-                logs.matching("n2", .warning, "refused peer connection from n1", reason).count >= 2
-            }
+            // Two refusals: the first, and the redial after backoff; the second is counted but,
+            // within 10 s of the first, not logged.
+            try await eventually("n2 refuses n1 twice") { n2.transport.refusedHandshakes >= 2 }
+            #expect(logs.matching("n2", .warning, "refused peer connection from", theirs).count == 1)
             try await eventually("n1 logs the refusal") {
-                !logs.matching("n1", .warning, "refused our connection", reason).isEmpty
+                !logs.matching("n1", .warning, "refused our connection", ours).isEmpty
             }
             // The dialler logs a repeated refusal once at warning level, then at debug.
-            #expect(logs.matching("n1", .warning, "refused our connection", reason).count == 1)
-            #expect(n1.stats("n2").lastError?.contains(reason) == true)
+            #expect(logs.matching("n1", .warning, "refused our connection", ours).count == 1)
+            try await eventually("n1 counts the refusals") { n1.stats("n2").refused >= 2 }
+            #expect(n1.stats("n2").lastError?.contains(ours) == true)
             #expect(n1.stats("n2").connected == false)
             #expect(n1.stats("n2").queued == 3)
             #expect(n2.received.count == 0)
@@ -129,8 +134,14 @@ import TestSupport
     }
 
     enum Mismatch: Sendable, CustomTestStringConvertible {
-        case clusterID, protocolVersion
-        var testDescription: String { self == .clusterID ? "cluster id" : "protocol version" }
+        case secret, clusterID, protocolVersion
+        var testDescription: String {
+            switch self {
+            case .secret: "cluster secret"
+            case .clusterID: "cluster id"
+            case .protocolVersion: "protocol version"
+            }
+        }
     }
 
     /// Tests that speak the wire protocol by hand give the server's handshake timer far more
@@ -141,16 +152,18 @@ import TestSupport
     @Test func anOversizedFrameClosesTheConnectionWithoutBufferingIt() async throws {
         let logs = LogCapture()
         try await withNodes(["n1"], logs: logs, configure: { _, c in
-            c.maxFrameSize = 1024
+            c.maxFrameSize = 8192
             c.handshakeTimeout = rawClientPatience
         }) { nodes, group in
             let n1 = nodes[0]
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
+            let (_, answer) = try await raw.handshake(as: "n9", secret: testSecret)
+            guard case .accept? = answer else { throw RawClientError("not accepted: \(String(describing: answer))") }
             var header = ByteBuffer()
-            header.writeInteger(UInt32(0x7fff_ffff), endianness: .big)
+            header.writeInteger(UInt32(8193), endianness: .big)
             try await raw.channel.writeAndFlush(header)
             try await eventually("n1 closes the connection") { !raw.channel.isActive }
-            #expect(!logs.matching("n1", .error, "exceeds the limit of 1024").isEmpty)
+            #expect(!logs.matching("n1", .error, "closing connection from peer n9", "frame of 8193 bytes exceeds the limit of 8192").isEmpty)
         }
     }
 
@@ -160,7 +173,7 @@ import TestSupport
             let n1 = nodes[0]
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
             var frame = ByteBuffer()
-            FrameDecoder.writeFrame([1] + Array("HTTP".utf8) + [0, 1, 1, 65, 1, 66], into: &frame)
+            FrameAssembler.writeFrame([1] + Array("HTTP".utf8) + [0, 2, 1, 65, 1, 66], into: &frame)
             try await raw.channel.writeAndFlush(frame)
             try await eventually("n1 closes the connection") { !raw.channel.isActive }
             #expect(!logs.matching("n1", .warning, "invalid handshake").isEmpty)
@@ -168,32 +181,35 @@ import TestSupport
         }
     }
 
-    @Test func aMessageForAnotherNodeOrFromAnImpostorIsDropped() async throws {
+    @Test(arguments: [ForgedField.from, .to])
+    func aMessageNamingAnotherSenderOrRecipientIsDroppedAndClosesTheConnection(_ forged: ForgedField) async throws {
         let logs = LogCapture()
         try await withNodes(["n1"], logs: logs, configure: { _, c in c.handshakeTimeout = rawClientPatience }) { nodes, group in
             let n1 = nodes[0]
+            // Listed, so n9's statistics outlive its connection.
+            n1.transport.setPeers(["n9": "127.0.0.1:\(try await unusedPort())"])
             let raw = try await RawClient.connect(group: group, port: n1.transport.boundPort)
-            var out = ByteBuffer()
-            let hello = WireFrame.hello(Handshake(protocolVersion: 1, clusterID: "test-cluster", nodeID: "n9"))
-            FrameDecoder.writeFrame(hello.encode(), into: &out)
-            for m in [
-                Message(from: "n8", to: "n1", term: 1, body: .heartbeat(commit: 0, context: 1)),
-                Message(from: "n9", to: "n7", term: 1, body: .heartbeat(commit: 0, context: 2)),
-                Message(from: "n9", to: "n1", term: 1, body: .heartbeat(commit: 0, context: 3)),
-            ] {
-                FrameDecoder.writeFrame(WireFrame.message(m).encode(), into: &out)
+            let (_, answer) = try await raw.handshake(as: "n9", secret: testSecret)
+            guard case .accept? = answer else { throw RawClientError("not accepted: \(String(describing: answer))") }
+            let impostor = switch forged {
+            case .from: Message(from: "n8", to: "n1", term: 9, body: .heartbeat(commit: 0, context: 2))
+            case .to: Message(from: "n9", to: "n7", term: 9, body: .heartbeat(commit: 0, context: 2))
             }
-            try await raw.channel.writeAndFlush(out)
-            try await eventually("the genuine message arrives") { n1.markers(from: "n9") == [3] }
-            #expect(n1.received.count == 1)
-            #expect(n1.stats("n9").framesReceived == 3)
-            #expect(logs.matching("n1", .warning, "arrived on n9's connection").count == 2)
-            // Under a loaded machine n1 may have closed the idle connection already.
-            try? await raw.channel.close()
+            try await raw.send([
+                .message(Message(from: "n9", to: "n1", term: 1, body: .heartbeat(commit: 0, context: 1))),
+                .message(impostor),
+                .message(Message(from: "n9", to: "n1", term: 1, body: .heartbeat(commit: 0, context: 3))),
+            ])
+            try await eventually("n1 closes the connection") { !raw.channel.isActive }
+            #expect(n1.markers(from: "n9") == [1], "the genuine message before the forged one, nothing after")
+            #expect(n1.received.all.allSatisfy { $0.from == "n9" && $0.to == "n1" })
+            try await eventually("the forged frame is counted") { n1.stats("n9").forged == 1 }
+            #expect(logs.matching("n1", .warning, "closing peer n9's connection", "arrived on it").count == 1)
             try await eventually("n1 sees n9 go away") { n1.peersDown.all == ["n9"] }
-            try await eventually("stats for the unlisted n9 are dropped") { n1.transport.stats()["n9"] == nil }
         }
     }
+
+    enum ForgedField: Sendable { case from, to }
 
     @Test func theSendQueueToAnUnreachablePeerStaysBounded() async throws {
         let logs = LogCapture()
@@ -273,14 +289,4 @@ func unusedPort() async throws -> Int {
     try await channel.close()
     try await group.shutdownGracefully()
     return port
-}
-
-/// A bare TCP client for speaking (or mis-speaking) the wire protocol by hand.
-struct RawClient {
-    let channel: any Channel
-
-    static func connect(group: any EventLoopGroup, port: Int) async throws -> RawClient {
-        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
-        return RawClient(channel: channel)
-    }
 }

@@ -16,6 +16,9 @@ final class Recorder<Value: Sendable>: Sendable {
     func removeAll() { values.withLock { $0.removeAll() } }
 }
 
+/// The cluster secret every test node holds unless a test changes it.
+let testSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
 /// One transport on 127.0.0.1 with an ephemeral port, recording what it delivers.
 final class TestNode: Sendable {
     let id: String
@@ -25,7 +28,7 @@ final class TestNode: Sendable {
 
     init(_ id: String, group: any EventLoopGroup, logs: LogCapture, port: Int = 0,
          configure: (inout TransportConfig) -> Void = { _ in }) {
-        var config = TransportConfig(clusterID: "test-cluster", nodeID: id, listenPort: port, randomSeed: 7)
+        var config = TransportConfig(clusterID: "test-cluster", nodeID: id, clusterSecret: testSecret, listenPort: port, randomSeed: 7)
         configure(&config)
         self.id = id
         let received = self.received

@@ -8,31 +8,32 @@ import TestSupport
 /// Feeds `stream` to the frame parser in random chunks, as TCP would deliver it.
 /// Returns the payloads parsed and the error that stopped parsing, if any.
 func parseInChunks(_ stream: [UInt8], maxFrameSize: Int, rng: inout SplitMix64) -> ([[UInt8]], FrameError?) {
-    var buffer = ByteBuffer()
+    var assembler = FrameAssembler()
     var frames: [[UInt8]] = []
     var at = 0
     while at < stream.count {
         let n = min(stream.count - at, 1 + rng.below(64))
-        buffer.writeBytes(stream[at..<(at + n)])
+        var read = ByteBuffer(bytes: stream[at..<(at + n)])
         at += n
         do {
-            while let frame = try FrameDecoder.nextFrame(from: &buffer, maxFrameSize: maxFrameSize) {
+            while let frame = try assembler.next(from: &read, limit: maxFrameSize, allocator: ByteBufferAllocator()) {
                 frames.append(Array(frame.readableBytesView))
             }
         } catch {
             return (frames, error)
         }
+        precondition(read.readableBytes == 0, "a read is used up")
     }
     return (frames, nil)
 }
 
 func framed(_ payloads: [[UInt8]]) -> [UInt8] {
     var buffer = ByteBuffer()
-    for p in payloads { FrameDecoder.writeFrame(p, into: &buffer) }
+    for p in payloads { FrameAssembler.writeFrame(p, into: &buffer) }
     return Array(buffer.readableBytesView)
 }
 
-@Suite struct FrameDecoderTests {
+@Suite struct FrameAssemblerTests {
     @Test func validStreamsSplitAnywhereYieldTheirFrames() {
         var rng = SplitMix64(seed: 11)
         for _ in 0..<300 {
@@ -46,28 +47,59 @@ func framed(_ payloads: [[UInt8]]) -> [UInt8] {
     }
 
     @Test func anOversizedLengthIsRejectedFromItsHeaderAlone() throws {
+        let allocator = ByteBufferAllocator()
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt32(1025), endianness: .big)
+        buffer.writeBytes([1, 2, 3])
+        var assembler = FrameAssembler()
         #expect(throws: FrameError.frameTooLarge(length: 1025, limit: 1024)) {
-            try FrameDecoder.nextFrame(from: &buffer, maxFrameSize: 1024)
+            try assembler.next(from: &buffer, limit: 1024, allocator: allocator)
         }
-        #expect(buffer.readableBytes == 4, "nothing consumed")
+        #expect(buffer.readableBytes == 3, "nothing of the payload taken")
         var huge = ByteBuffer(bytes: [0xff, 0xff, 0xff, 0xff])
+        var fresh = FrameAssembler()
         #expect(throws: FrameError.frameTooLarge(length: .max, limit: 16 << 20)) {
-            try FrameDecoder.nextFrame(from: &huge, maxFrameSize: 16 << 20)
+            try fresh.next(from: &huge, limit: 16 << 20, allocator: allocator)
         }
         var exact = ByteBuffer()
-        FrameDecoder.writeFrame([UInt8](repeating: 7, count: 1024), into: &exact)
-        #expect(try FrameDecoder.nextFrame(from: &exact, maxFrameSize: 1024)?.readableBytes == 1024)
+        FrameAssembler.writeFrame([UInt8](repeating: 7, count: 1024), into: &exact)
+        var third = FrameAssembler()
+        #expect(try third.next(from: &exact, limit: 1024, allocator: allocator)?.readableBytes == 1024)
     }
 
-    @Test func anIncompleteFrameWaitsForMoreBytes() throws {
-        var buffer = ByteBuffer(bytes: [0, 0, 0, 3, 1, 2])
-        #expect(try FrameDecoder.nextFrame(from: &buffer, maxFrameSize: 16) == nil)
-        buffer.writeBytes([3, 0, 0])
-        #expect(try FrameDecoder.nextFrame(from: &buffer, maxFrameSize: 16).map { Array($0.readableBytesView) } == [1, 2, 3])
-        #expect(try FrameDecoder.nextFrame(from: &buffer, maxFrameSize: 16) == nil)
-        #expect(buffer.readableBytes == 2)
+    @Test func anIncompleteFrameWaitsForMoreBytesInABufferOfItsOwnSize() throws {
+        let allocator = ByteBufferAllocator()
+        var assembler = FrameAssembler()
+        var first = ByteBuffer(bytes: [0, 0])
+        #expect(try assembler.next(from: &first, limit: 16, allocator: allocator) == nil)
+        #expect(assembler.isMidFrame)
+        var second = ByteBuffer(bytes: [0, 3, 1, 2])
+        #expect(try assembler.next(from: &second, limit: 16, allocator: allocator) == nil)
+        #expect(assembler.progress.received == 2 && assembler.progress.length == 3)
+        var third = ByteBuffer(bytes: [3, 0, 0])
+        #expect(try assembler.next(from: &third, limit: 16, allocator: allocator).map { Array($0.readableBytesView) } == [1, 2, 3])
+        #expect(!assembler.isMidFrame)
+        #expect(third.readableBytes == 2, "the next frame's bytes are left in the read")
+        #expect(try assembler.next(from: &third, limit: 16, allocator: allocator) == nil)
+        #expect(assembler.isMidFrame && third.readableBytes == 0)
+
+        // A frame of 15 MiB + 1 gathered from 64 KiB reads is held in one 16 MiB buffer, not 32.
+        var big = FrameAssembler()
+        let length = (15 << 20) + 1
+        var header = ByteBuffer()
+        header.writeInteger(UInt32(length), endianness: .big)
+        header.writeBytes([UInt8](repeating: 1, count: 100))
+        #expect(try big.next(from: &header, limit: 16 << 20, allocator: allocator) == nil)
+        var sent = 100
+        var frame: ByteBuffer?
+        while frame == nil {
+            var read = ByteBuffer(repeating: 1, count: min(64 << 10, length - sent + 10))
+            sent += read.readableBytes
+            frame = try big.next(from: &read, limit: 16 << 20, allocator: allocator)
+            if frame != nil { #expect(read.readableBytes == 10) }
+        }
+        #expect(frame?.readableBytes == length)
+        #expect(frame?.capacity == 16 << 20)
     }
 
     /// 100,000 random and mutated streams (four seeded shards, each on a thread of its own)
@@ -105,14 +137,20 @@ func framed(_ payloads: [[UInt8]]) -> [UInt8] {
     }
 
     @Test func handshakeFramesRoundTripAndMutationsNeverTrap() async throws {
+        let nonce = (0..<32).map { UInt8($0) }
         let frames: [WireFrame] = [
-            .hello(Handshake(protocolVersion: 1, clusterID: "prod-eu", nodeID: "n1")),
-            .accept(Handshake(protocolVersion: 513, clusterID: "", nodeID: "n2")),
-            .refuse(reason: "cluster id mismatch (ours a, theirs b)"),
+            .hello(PeerHello(protocolVersion: 2, nonce: nonce)),
+            .challenge(nonce: nonce.reversed()),
+            .proof(PeerProof(nodeID: "n1", incarnation: 7, mac: [UInt8](repeating: 9, count: 32))),
+            .accept(PeerProof(nodeID: "", incarnation: .max, mac: [UInt8](repeating: 1, count: 32))),
+            .refuse(reason: "protocol version mismatch (ours 2, theirs 1)"),
             .message(sampleMessages()[4]),
         ]
         for f in frames { #expect(try WireFrame.decode(f.encode()) == f) }
-        #expect(throws: DecodingError.self) { try WireFrame.decode([1] + Array("FLTX".utf8) + [0, 1, 0, 0]) }
+        #expect(throws: DecodingError.self) { try WireFrame.decode([1] + Array("FLTX".utf8) + [0, 2, 0, 0]) }
+        // A hello of another version is read as far as its version, whatever follows.
+        #expect(try WireFrame.decode([1] + Array("FLTL".utf8) + [0, 1, 4] + Array("prod".utf8)) == .hello(PeerHello(protocolVersion: 1, nonce: [])))
+        #expect(throws: DecodingError.self) { try WireFrame.decode([5, 3, 1, 2, 3]) }
         let total = 100_000
         let decoded = try await offThePool { () -> Int in
             var rng = SplitMix64(seed: 13)
