@@ -49,6 +49,10 @@ struct NodeRuntime: Sendable {
         tc.listenHost = config.raftHost
         // Peers prove they hold the admin token; without one they are not authenticated (the transport warns).
         tc.clusterSecret = config.token
+        // Who a peer is: its id and the incarnation the membership records for it.
+        let known = KnownIncarnations()
+        tc.incarnation = incarnation
+        tc.admit = { peer, presented in known.refusal(peer: peer, incarnation: presented) }
         let transport = PeerTransport(
             config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
             onMessage: { inbox.push(.message($0)) },
@@ -62,7 +66,7 @@ struct NodeRuntime: Sendable {
 
         let driver: RaftDriver
         do {
-            driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, transport: transport,
+            driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, transport: transport,
                                     localFaults: LocalFaults(disk: disk.injectedFaults),
                                     events: events, metrics: metrics, inbox: inbox, logger: logger)
         } catch {

@@ -114,4 +114,30 @@ struct AmnesiaTests {
             #expect(setAside.count == 1, "the removed member's folder is kept aside: \(setAside)")
         }
     }
+
+    /// Started bare (no --peers, no --join), a wiped node skips the founder check; the leader
+    /// still dials it as the member it was. The handshake is where it is refused: it never
+    /// receives an entry, so it never acknowledges or votes as that member.
+    @Test("a wiped node started bare is refused at the peer handshake", .timeLimit(.minutes(2)))
+    func wipedNodeStartedBareIsRefusedAtTheHandshake() async throws {
+        try await withCluster(nodes: 3) { c in
+            let leader = try await c.waitForLeader()
+            _ = try await write(c, 5, tag: "before")
+            let victim = c.spec.nodes.map(\.id).first { $0 != leader.id }!
+            try await c.control.kill(victim)
+            try FileManager.default.removeItem(atPath: c.node(victim).dataDir)
+            try c.launcher.start(c.node(victim), spec: c.spec, mode: .uninitialized)
+            // Several refused handshakes: the leader keeps dialing it, and keeps refusing it.
+            try await eventually("the leader to refuse \(victim)'s handshakes", timeout: .seconds(20)) {
+                guard let (status, _, body) = try? await rawRequest("GET", "http://\(leader.adminAddress)/v1/links"), status == 200,
+                      let links = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                      let peer = links[victim] as? [String: Any], let refused = peer["refused"] as? Int else { return false }
+                return refused >= 3
+            }
+            let bare = try #require(await c.view().node(victim)?.live, "\(victim) runs and answers")
+            #expect(bare.lastIndex == 0 && bare.term == 0, "it received nothing from the leader: \(bare.lastIndex) entries, term \(bare.term)")
+            let log = (try? String(contentsOfFile: c.node(leader.id).logFile, encoding: .utf8)) ?? ""
+            #expect(log.contains("flotilla replace \(victim)"), "the leader's log says why and what to do")
+        }
+    }
 }

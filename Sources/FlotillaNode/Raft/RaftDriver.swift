@@ -50,6 +50,8 @@ actor RaftDriver {
     /// cluster exists already; until they answer it takes no part in Raft (peer messages are
     /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
     var founding: FounderCheck?
+    /// The membership's incarnations, as the transport's admission check reads them.
+    let known: KnownIncarnations
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -62,7 +64,8 @@ actor RaftDriver {
         var fatal: @Sendable (String) -> Void = { _ in }
     }
 
-    init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64, transport: PeerTransport,
+    init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64,
+         known: KnownIncarnations = KnownIncarnations(), transport: PeerTransport,
          localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
          logger: Logger) throws(NodeRefusal) {
         self.config = config
@@ -74,6 +77,7 @@ actor RaftDriver {
         self.localFaults = localFaults
         self.events = events
         self.incarnation = incarnation
+        self.known = known
         self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored)
         if restored.isEmpty, !config.bootstrapPeers.isEmpty {
             let check = FounderCheck(me: config.id, address: RaftDriver.ownAddress(config, incarnation: incarnation),
@@ -86,6 +90,7 @@ actor RaftDriver {
             // The founders' addresses, so this node can answer a leader before it holds the membership.
             for p in config.bootstrapPeers where p.id != config.id { peerHints[p.id] = p.raftAddress }
         }
+        _ = known.update(from: core.raft.membership)
         self.board = StatusBoard(RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: nil,
                                                        faults: FaultSpec(), uptimeMs: 0))
     }
@@ -287,6 +292,10 @@ actor RaftDriver {
     }
 
     func updatePeers() {
+        for peer in known.update(from: core.raft.membership) {
+            logger.notice("\(peer) is a new incarnation; dropping its connections so the next handshake checks it")
+            transport.disconnect(peer: peer)
+        }
         var peers: [String: String] = [:]
         // Until this node sees itself in the membership it has replicated, it also uses hints.
         if !core.raft.membership.contains(config.id) { peers = peerHints }
