@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "HistoryCheck", swiftSettings: strict),
         // One node's logic (persist -> send -> apply, proposals, the leader's task duties, worker
         // reports), driven alike by the node runtime and the simulator. Pure: the disk is a protocol.
-        .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue"], swiftSettings: strict),
+        .target(name: "NodeCore", dependencies: ["RaftCore", "TaskQueue", "BinaryCoding"], swiftSettings: strict),
         // The deterministic simulator: many nodes' own NodeCore and NodeStorage over in-memory disks on a seeded network.
         .target(
             name: "Simulation",

@@ -43,7 +43,7 @@ public enum FlotillaNodeService {
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
         if let check = await driver.pendingFounderCheck {
-            let founder = FounderService(check: check, token: config.token, http: http, logger: logger) { inbox.push(.founders($0)) }
+            let founder = FounderService(check: check, evidence: driver.evidence, token: config.token, http: http, logger: logger) { inbox.push(.founders($0)) }
             services.append(.init(service: founder, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
         if let join = config.join, node.startedEmpty {

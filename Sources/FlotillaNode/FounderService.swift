@@ -13,6 +13,8 @@ import ServiceLifecycle
 /// hands the decision to the driver. Until then the node takes no part in Raft.
 struct FounderService: Service {
     let check: FounderCheck
+    /// What the founders said over the peer transport, which reaches them when the admin API does not.
+    let evidence: FounderEvidence
     let token: String?
     let http: HTTPClient
     let logger: Logger
@@ -21,7 +23,12 @@ struct FounderService: Service {
     func run() async throws {
         var lastNote = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled {
-            var reports: [NodeID: FounderCheck.Report] = [:]
+            // A peer that checked our proof and refused us says why: another incarnation of us is the member.
+            if let refusal = evidence.refusals.values.sorted().first(where: { $0.contains("flotilla replace \(check.me)") }) {
+                decided(.refuse(refusal))
+                return
+            }
+            var reports = evidence.reports.filter { check.founders[$0.key] != nil }
             for id in check.others {
                 guard let admin = check.founders[id]?.admin, let status = await fetchStatus(admin) else { continue }
                 if let report = Self.report(from: status, expected: id) { reports[id] = report }

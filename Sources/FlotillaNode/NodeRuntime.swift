@@ -53,6 +53,11 @@ struct NodeRuntime: Sendable {
         let known = KnownIncarnations()
         tc.incarnation = incarnation
         tc.admit = { peer, presented in known.refusal(peer: peer, incarnation: presented) }
+        // What founders say of themselves over the Raft port, for a founder check.
+        let evidence = FounderEvidence()
+        tc.localState = { evidence.own }
+        tc.peerState = { peer, bytes in evidence.received(bytes, from: peer) }
+        tc.refusedBy = { peer, reason in evidence.refused(by: peer, reason) }
         let transport = PeerTransport(
             config: tc, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
             onMessage: { inbox.push(.message($0)) },
@@ -66,7 +71,7 @@ struct NodeRuntime: Sendable {
 
         let driver: RaftDriver
         do {
-            driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, transport: transport,
+            driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, evidence: evidence, transport: transport,
                                     localFaults: LocalFaults(disk: disk.injectedFaults),
                                     events: events, metrics: metrics, inbox: inbox, logger: logger)
         } catch {

@@ -1,3 +1,4 @@
+import BinaryCoding
 import RaftCore
 
 /// How a node with empty storage, named among a new cluster's founders (`--peers`), decides
@@ -71,5 +72,36 @@ public struct FounderCheck: Sendable {
             members.append(Member(id: id, isVoter: true, address: a.encoded))
         }
         return missing.isEmpty ? .found(Membership(members)) : .wait(missing: missing.sorted())
+    }
+}
+
+extension FounderCheck.Report {
+    /// The form a report takes on the wire (the peer transport's state frame).
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .empty(let address):
+            w.write(UInt8(0))
+            w.write(address.encoded)
+        case .founded(let membership):
+            w.write(UInt8(1))
+            membership.encode(into: &w)
+        }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(DecodingError) {
+        var r = ByteReader(bytes)
+        switch try r.readByte() {
+        case 0:
+            let text = try r.readString()
+            guard let address = MemberAddress(text) else { throw .invalid(offset: 1, reason: "not a member address: \(text)") }
+            self = .empty(address)
+        case 1:
+            self = .founded(try Membership.decode(from: &r))
+        case let tag:
+            throw .unknownTag(offset: 0, tag: tag, type: "founder report")
+        }
+        try r.expectEnd()
     }
 }

@@ -30,6 +30,8 @@ public struct NodeCore: Sendable {
     /// Linearizable reads whose leadership a quorum confirmed, waiting for `applied` to reach
     /// their index: (index, host token).
     var confirmedReads: [(index: UInt64, token: UInt64)] = []
+    /// The index of the snapshot the host is encoding, while it does.
+    var encodingSnapshot: UInt64?
     /// The leader proposes housekeeping again only once its previous batch applied.
     var housekeepingIndex: UInt64 = 0
     /// Members' task slots as last decoded, and the membership they were decoded from.

@@ -21,6 +21,9 @@ public struct NodeOutput: Sendable {
     public var reads: [UInt64] = []
     /// Set when the task queue was replaced by a snapshot from the leader.
     public var restoredSnapshot = false
+    /// A snapshot is due: encode `state` (a frozen copy of the task queue as of `index`) away
+    /// from the loop and hand the bytes back with `NodeCore.snapshotEncoded`.
+    public var encode: SnapshotJob?
     /// A storage failure the node cannot survive: the host must stop the process (and
     /// recover from disk on restart). Nothing after the failed batch was sent or applied.
     public var fatal: String?
@@ -29,8 +32,18 @@ public struct NodeOutput: Sendable {
 
     public var isEmpty: Bool {
         messages.isEmpty && applied.isEmpty && settled.isEmpty && start.isEmpty && stop.isEmpty
-            && forward.isEmpty && events.isEmpty && reads.isEmpty && !restoredSnapshot && fatal == nil
+            && forward.isEmpty && events.isEmpty && reads.isEmpty && !restoredSnapshot && fatal == nil && encode == nil
     }
+}
+
+/// The task queue as it was after applying entry `index`, to be encoded into a snapshot. A value:
+/// the live queue goes on changing while the host encodes this one on another thread.
+public struct SnapshotJob: Sendable {
+    public let index: UInt64
+    public let state: TaskQueueState
+
+    /// The snapshot's bytes (the slow part: one pass over the whole task table).
+    public func encode() -> [UInt8] { state.snapshot() }
 }
 
 /// One applied entry and its effects on the task queue.

@@ -65,6 +65,8 @@ final class AcceptorHandler: ChannelInboundHandler {
                 stage = .closing
                 context.close(promise: nil)
             }
+        case (.established(let peer), .state(let state)):
+            core.config.peerState(peer, state)
         case (.established(let peer), _):
             core.logger.warning("closing connection from peer \(peer): protocol error (a handshake frame after the handshake)")
             stage = .closing

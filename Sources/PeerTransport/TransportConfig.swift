@@ -15,6 +15,12 @@ public struct TransportConfig: Sendable {
     /// Consulted once per handshake, after the peer's proof checked out, with the peer's node id
     /// and incarnation: nil admits it, a reason refuses it. Called on the transport's event loop.
     public var admit: @Sendable (_ peer: String, _ incarnation: UInt64) -> String?
+    /// What this node says of itself to a peer, sent first on each connection it dials (nil: nothing).
+    public var localState: @Sendable () -> [UInt8]? = { nil }
+    /// A peer's `localState`, as it arrived on its connection to us.
+    public var peerState: @Sendable (_ peer: String, _ state: [UInt8]) -> Void = { _, _ in }
+    /// A peer that checked our proof refused us, and said why (its `admit`'s reason).
+    public var refusedBy: @Sendable (_ peer: String, _ reason: String) -> Void = { _, _ in }
     public var listenHost: String
     /// 0 binds an ephemeral port (tests); read it back from `PeerTransport.boundPort`.
     public var listenPort: Int

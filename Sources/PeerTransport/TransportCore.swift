@@ -314,6 +314,12 @@ final class TransportCore {
             if reconnected { $0.reconnects += 1 }
         }
         logger.info("connected to peer \(link.peer) at \(link.addressText) (incarnation \(proof.incarnation))")
+        if let state = config.localState() {
+            let payload = WireFrame.state(state).encode()
+            var buffer = channel.allocator.buffer(capacity: payload.count + 4)
+            FrameAssembler.writeFrame(payload, into: &buffer)
+            channel.writeAndFlush(buffer, promise: nil)
+        }
         drain(link)
         return true
     }
@@ -322,6 +328,7 @@ final class TransportCore {
     /// misconfigured peer does not flood the log at every redial.
     func outboundRefused(_ link: PeerLink, attempt: UInt64, reason: String) {
         guard isCurrent(link, attempt) else { return }
+        config.refusedBy(link.peer, reason)
         shared.withState { s in
             s.refusedHandshakes += 1
             s.stats[link.peer]?.refused += 1

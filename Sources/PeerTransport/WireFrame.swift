@@ -20,6 +20,9 @@ enum WireFrame: Sendable, Equatable {
     case accept(PeerProof)
     case refuse(reason: String)
     case message(Message)
+    /// What the sender says of itself, opaque to the transport (a founder's report: empty with
+    /// its incarnation, or its membership). Sent first on an authenticated connection.
+    case state([UInt8])
 
     static let magic: [UInt8] = Array("FLTL".utf8)
     static let macSize = 32
@@ -31,6 +34,7 @@ enum WireFrame: Sendable, Equatable {
         case message = 4
         case challenge = 5
         case proof = 6
+        case state = 7
     }
 
     func encode() -> [UInt8] {
@@ -57,6 +61,9 @@ enum WireFrame: Sendable, Equatable {
         case .message(let m):
             w.write(Kind.message.rawValue)
             m.encode(into: &w)
+        case .state(let bytes):
+            w.write(Kind.state.rawValue)
+            w.write(bytes: bytes)
         }
         return w.bytes
     }
@@ -89,6 +96,7 @@ enum WireFrame: Sendable, Equatable {
         case .accept: frame = .accept(try readProof(from: &r))
         case .refuse: frame = .refuse(reason: try r.readString())
         case .message: frame = .message(try Message.decode(from: &r))
+        case .state: frame = .state(try r.readBytes())
         case nil: throw .unknownTag(offset: 0, tag: raw, type: "frame kind")
         }
         try r.expectEnd()

@@ -139,6 +139,11 @@ public struct ClusterSimulation: Sendable {
         for i in upSlots where nodes.all[i].deferred { process(i) }
         for packet in network.due(now: now) { deliver(packet) }
         for i in upSlots {
+            // A snapshot encoded off the loop comes back a few ticks later, as on a busy host.
+            if let (job, at) = nodes.all[i].encoding, at <= now {
+                nodes.all[i].encoding = nil
+                nodes.all[i].core.snapshotEncoded(index: job.index, data: job.encode())
+            }
             tickClock(i)
             workerTick(i)
         }
@@ -199,6 +204,7 @@ public struct ClusterSimulation: Sendable {
                 }
             }
         }
+        if let job = out.encode { nodes.all[i].encoding = (job, now + UInt64(rng.below(4))) }
         for (token, result) in out.settled { settle(i, token, result) }
         for task in out.stop { nodes.all[i].running[task] = nil }
         for t in out.start { startTask(i, t.id, epoch: t.epoch) }

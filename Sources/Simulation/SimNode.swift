@@ -45,6 +45,8 @@ struct SimNode: Sendable {
 
     /// Client submits this node proposed as leader, by request (the proposal's token).
     var pendingClient: Set<UInt64> = []
+    /// A snapshot being encoded off the loop, and the tick its bytes come back.
+    var encoding: (job: SnapshotJob, readyAt: UInt64)?
     /// Tasks this node's workers run: task -> (epoch, tick it finishes).
     var running: [TaskID: (epoch: UInt64, finishAt: UInt64)] = [:]
 
@@ -94,6 +96,7 @@ struct SimNode: Sendable {
         cutArmed = false
         pendingClient = []
         running = [:]
+        encoding = nil
         deferred = false
         // An fsync in progress dies with the process. A restarted node keeps its slow disk (and
         // its skewed clock): its first batch syncs at once, then one fsync every `slowDiskTicks`.

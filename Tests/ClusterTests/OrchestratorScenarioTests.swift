@@ -59,7 +59,7 @@ struct OrchestratorScenarioTests {
         }
     }
 
-    @Test func aClusterWithOneEmptyNodeRecoversWithTheNodeHoldingDataAsLeader() async throws {
+    @Test func aClusterWithOneWipedNodeRefusesItAndRecoversByReplacingIt() async throws {
         try await withCluster(nodes: 3, nodeArgs: ["--slots", "0"]) { c in
             let watch = InvariantWatch(c)
             _ = try await c.waitForLeader()
@@ -74,13 +74,17 @@ struct OrchestratorScenarioTests {
             let (keeper, wiped, third) = (c.node("n1"), c.node("n2"), c.node("n3"))
             try FileManager.default.removeItem(atPath: wiped.dataDir)
             await watch.run.forget(wiped.id)
-            // Only the node with data and the empty one: a quorum, and only one can lead it.
+            // The node with data and the empty one would be a quorum, with a voter that lost its
+            // votes and writes: the empty one asks the keeper, learns the cluster knows another
+            // incarnation of it, and refuses to start.
             try c.launcher.start(wiped, spec: c.spec)
             try c.launcher.start(keeper, spec: c.spec)
-            let leader = try await c.waitForLeader(timeout: .seconds(20))
-            #expect(leader.id == keeper.id, "the node holding the data leads")
-            try await c.waitFor("\(wiped.id) to catch up") { $0.node(wiped.id)?.live.map { $0.applied >= leader.commit } ?? false }
+            try await eventually("\(wiped.id) to refuse and exit", timeout: .seconds(20)) { c.launcher.pid(of: wiped) == nil }
+            let log = (try? String(contentsOfFile: wiped.logFile, encoding: .utf8)) ?? ""
+            #expect(log.contains("flotilla replace \(wiped.id)"), "\(log.suffix(800))")
             try c.launcher.start(third, spec: c.spec)
+            _ = try await c.waitForLeader(timeout: .seconds(20))
+            try await c.control.replace(wiped.id)
             try await c.waitFor("all three to agree") { s in s.live.count == 3 && Set(s.live.map(\.commit)).count == 1 }
             let tasks = try await c.control.tasks(limit: 100)
             #expect(tasks.total == 10)

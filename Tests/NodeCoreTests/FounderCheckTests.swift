@@ -81,4 +81,16 @@ struct FounderCheckTests {
         #expect(!Self.address("n1").encoded.contains("inc="), "old readers see the form they know")
         #expect(Incarnation.parse("zz") == nil && Incarnation.parse("") == nil && Incarnation.parse("11111111111111111") == nil)
     }
+
+    @Test("a report survives the wire, and damaged bytes are refused, never trapped on")
+    func reportsRoundTrip() throws {
+        let reports: [FounderCheck.Report] = [.empty(Self.address("n2", slots: 3, inc: 22)), .founded(Self.membership(["n1": 11, "n2": 22]))]
+        for r in reports {
+            let bytes = r.encoded()
+            #expect(try FounderCheck.Report(decoding: bytes) == r)
+            for cut in 0..<bytes.count { #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: Array(bytes.prefix(cut))) } }
+        }
+        #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: [9]) }
+        #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: [0, 3] + Array("abc".utf8)) }
+    }
 }

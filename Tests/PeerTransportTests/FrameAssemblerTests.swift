@@ -145,6 +145,8 @@ func framed(_ payloads: [[UInt8]]) -> [UInt8] {
             .accept(PeerProof(nodeID: "", incarnation: .max, mac: [UInt8](repeating: 1, count: 32))),
             .refuse(reason: "protocol version mismatch (ours 2, theirs 1)"),
             .message(sampleMessages()[4]),
+            .state([]),
+            .state([0, 1, 2, 250]),
         ]
         for f in frames { #expect(try WireFrame.decode(f.encode()) == f) }
         #expect(throws: DecodingError.self) { try WireFrame.decode([1] + Array("FLTX".utf8) + [0, 2, 0, 0]) }

@@ -50,8 +50,12 @@ actor RaftDriver {
     /// cluster exists already; until they answer it takes no part in Raft (peer messages are
     /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
     var founding: FounderCheck?
+    /// How long the latest snapshot took to encode, off the loop.
+    var snapshotEncodeTime: Duration = .zero
     /// The membership's incarnations, as the transport's admission check reads them.
     let known: KnownIncarnations
+    /// What founders said of themselves over the peer transport; and what this node says.
+    let evidence: FounderEvidence
 
     /// What the driver calls outside itself; set once by the service before `run`.
     struct Hooks: Sendable {
@@ -65,7 +69,7 @@ actor RaftDriver {
     }
 
     init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64,
-         known: KnownIncarnations = KnownIncarnations(), transport: PeerTransport,
+         known: KnownIncarnations = KnownIncarnations(), evidence: FounderEvidence = FounderEvidence(), transport: PeerTransport,
          localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
          logger: Logger) throws(NodeRefusal) {
         self.config = config
@@ -78,6 +82,7 @@ actor RaftDriver {
         self.events = events
         self.incarnation = incarnation
         self.known = known
+        self.evidence = evidence
         self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored)
         if restored.isEmpty, !config.bootstrapPeers.isEmpty {
             let check = FounderCheck(me: config.id, address: RaftDriver.ownAddress(config, incarnation: incarnation),
@@ -91,6 +96,7 @@ actor RaftDriver {
             for p in config.bootstrapPeers where p.id != config.id { peerHints[p.id] = p.raftAddress }
         }
         _ = known.update(from: core.raft.membership)
+        evidence.publish(RaftDriver.ownReport(core: core, config: config, incarnation: incarnation))
         self.board = StatusBoard(RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: nil,
                                                        faults: FaultSpec(), uptimeMs: 0))
     }
@@ -210,6 +216,9 @@ actor RaftDriver {
             }
         case .founders(let decision):
             decideFounding(decision)
+        case let .snapshotEncoded(index, data, took):
+            snapshotEncodeTime = took
+            core.snapshotEncoded(index: index, data: data)
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -275,6 +284,14 @@ actor RaftDriver {
         }
         for event in out.events { record(event) }
         if out.restoredSnapshot { HeapRelease.soon() }
+        if let job = out.encode {
+            // One pass over the whole task table: on another thread, from the frozen copy.
+            Task.detached(priority: .utility) { [inbox] in
+                let began = ContinuousClock.now
+                let data = job.encode()
+                inbox.push(.snapshotEncoded(index: job.index, data: data, took: ContinuousClock.now - began))
+            }
+        }
         // Under load a batch ends every few hundred microseconds; building the whole status
         // for each was a visible share of the leader's time. A change of role, leader or
         // membership (an event) or a fatal storage error publishes at once; otherwise at most
@@ -291,7 +308,14 @@ actor RaftDriver {
         }
     }
 
+    /// What this node tells a founder check about itself: empty, or its membership.
+    static func ownReport(core: NodeCore, config: NodeConfig, incarnation: UInt64) -> FounderCheck.Report {
+        let m = core.raft.membership
+        return m.isEmpty && core.raft.lastIndex == 0 ? .empty(ownAddress(config, incarnation: incarnation)) : .founded(m)
+    }
+
     func updatePeers() {
+        evidence.publish(RaftDriver.ownReport(core: core, config: config, incarnation: incarnation))
         for peer in known.update(from: core.raft.membership) {
             logger.notice("\(peer) is a new incarnation; dropping its connections so the next handshake checks it")
             transport.disconnect(peer: peer)
@@ -319,7 +343,8 @@ actor RaftDriver {
             // A snapshot is one pass over the task table on this loop: nothing else moves meanwhile.
             let held = ContinuousClock.now - batchBegan
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
-            let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; the loop was held \(ageMs(held)) ms"
+            let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
+                + "encoded in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             events.record("snapshot", term: term, text)
             HeapRelease.soon()

@@ -70,6 +70,11 @@ struct CoreCluster {
                     try? cores[leader]?.propose(command, token: nil)
                     moved = true
                 }
+                // The host encodes a due snapshot (here at once) and hands the bytes back.
+                if let job = out.encode {
+                    cores[id]!.snapshotEncoded(index: job.index, data: job.encode())
+                    moved = true
+                }
             }
             if !moved { return }
         }
