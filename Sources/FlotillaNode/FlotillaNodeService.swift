@@ -22,7 +22,10 @@ public struct NodeStartupError: Error, CustomStringConvertible {
 /// task executor and the admin API, and stops them in order on SIGTERM or SIGINT.
 public enum FlotillaNodeService {
     public static func run(_ config: NodeConfig, logger: Logger) async throws {
-        let node = try await NodeRuntime.open(config, logger: logger)
+        DescriptorBudget.raiseOpenFileLimit()
+        var storage = StorageOptions()
+        if let bytes = config.walSegmentBytes { storage.segmentSize = bytes }
+        let node = try await NodeRuntime.open(config, storage: storage, logger: logger)
         let (driver, api, inbox) = (node.driver, node.api, node.inbox)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { inbox.push(.report($0)) }
@@ -36,9 +39,12 @@ public enum FlotillaNodeService {
                 LastWords.die(node: config.id, message, status: 3)
             }))
 
+        let limits = config.adminLimits
         let app = Application(
             router: AdminServer(api: api).router(),
-            configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
+            server: AdminChannel.server(limits: limits, metrics: api.metrics),
+            configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla",
+                                 availableConnectionsDelegate: DescriptorBudget(maxConnections: limits.maxConnections)),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
         if let join = config.join, node.startedEmpty {
