@@ -40,11 +40,15 @@ public enum FlotillaNodeService {
             }))
 
         let limits = config.adminLimits
+        // The admin API's sockets on event loops of their own: hundreds of streams and large
+        // answers never queue ahead of the peer transport's heartbeats (on NIO's shared loops).
+        let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let app = Application(
             router: AdminServer(api: api).router(),
             server: AdminChannel.server(limits: limits, metrics: api.metrics),
             configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla",
                                  availableConnectionsDelegate: DescriptorBudget(maxConnections: limits.maxConnections)),
+            eventLoopGroupProvider: .shared(adminLoops),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
         if let join = config.join, node.startedEmpty {
@@ -66,6 +70,7 @@ public enum FlotillaNodeService {
         }
         executor.stopAll()
         api.events.finishAll()
+        try? await adminLoops.shutdownGracefully()
         try? await http.shutdown()
         await node.close()
         logger.notice("\(NodeLogLines.shutDown)")

@@ -46,7 +46,7 @@ struct AdminServer {
             .add(middleware: DrainMiddleware(api: api))
             .add(middleware: TokenMiddleware(token: api.config.token))
         // Task lists can be megabytes: a bounded number are built and sent at once.
-        admitted.group().add(middleware: AnswerSlotsMiddleware(slots: api.answerSlots)).addRoutes(tasks.reads, atPath: "tasks")
+        admitted.group().add(middleware: AnswerSlotsMiddleware(slots: api.answerSlots, builders: api.answerBuilders)).addRoutes(tasks.reads, atPath: "tasks")
         admitted.addRoutes(LogRoutes(api: api).hash, atPath: "log")
         admitted.addRoutes(events.recent, atPath: "events")
         admitted.addRoutes(members.bootstrap, atPath: "bootstrap")
