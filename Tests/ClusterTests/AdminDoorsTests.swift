@@ -14,11 +14,12 @@ import Glibc
 struct AdminDoorsTests {
     static func port(_ address: String) -> Int { Int(address.split(separator: ":").last!)! }
 
-    /// A value from the node's /metrics text (the first sample whose name and labels start with `prefix`).
-    static func metric(_ c: LocalCluster, _ address: String, _ prefix: String) async throws -> Double? {
+    /// A value from the node's /metrics text: the sample named exactly `sample` (with its labels).
+    static func metric(_ c: LocalCluster, _ address: String, _ sample: String) async throws -> Double? {
         let r = try await rawRequest("GET", "http://\(address)/metrics")
-        for line in String(decoding: r.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix(prefix) {
-            return line.split(separator: " ").last.flatMap { Double($0) }
+        for line in String(decoding: r.body, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[0] == sample { return Double(fields[1]) }
         }
         return nil
     }
@@ -87,6 +88,24 @@ struct AdminDoorsTests {
             #expect(dribbleClosed, "a connection that never completes its head is closed")
             #expect(elapsed < .seconds(5), "closed after the 0.5 s header timeout: \(elapsed)")
             #expect(try await Self.metric(c, leader.adminAddress, "flotilla_admin_connections_closed_total{reason=\"header-timeout\"}") ?? 0 >= 2)
+        }
+    }
+
+    @Test func aConnectionIdleBetweenRequestsIsClosed() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "2", "--idle-timeout-ms", "500"]) { c in
+            let leader = try await c.waitForLeader()
+            let port = Self.port(leader.adminAddress)
+            let (answered, closed, elapsed) = try await offThePool { () -> (Bool, Bool, Duration) in
+                let conn = try RawConnection(port: port)
+                defer { conn.close() }
+                conn.send("GET /v1/health HTTP/1.1\r\nHost: n\r\n\r\n")
+                let answered = conn.readResponse(within: .seconds(5))?.status == 200
+                let started = ContinuousClock.now
+                let closed = conn.readUntilClosed(within: .seconds(8)).closed
+                return (answered, closed, ContinuousClock.now - started)
+            }
+            #expect(answered)
+            #expect(closed && elapsed < .seconds(5), "a keep-alive connection idle past 0.5 s is closed: \(closed) after \(elapsed)")
         }
     }
 
