@@ -228,6 +228,36 @@ struct AdminDoorsTests {
         }
     }
 
+    /// A stream whose client stops reading while more than --event-lag events happen, then reads
+    /// again, gets a final `event: dropped` saying why, and the stream ends.
+    @Test func aStreamThatFellBehindEndsWithADroppedEvent() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "2", "--event-lag", "50", "--write-stall-ms", "60000"]) { c in
+            let leader = try await c.waitForLeader()
+            let port = Self.port(leader.adminAddress)
+            let stream = try await offThePool { () -> RawConnection in
+                let conn = try RawConnection(port: port, receiveBuffer: 4096)
+                conn.send("GET /v1/events HTTP/1.1\r\nHost: n\r\n\r\n")
+                return conn
+            }
+            defer { stream.close() }
+            // Far more events than the socket and the node's buffer hold (about 200 KiB), unread.
+            for batch in 0..<25 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for j in 0..<20 {
+                        group.addTask { _ = try await Self.submit(c, leader.adminAddress, key: "lag-\(batch)-\(j)", text: String(repeating: "e", count: 400)) }
+                    }
+                    for try await _ in group {}
+                }
+            }
+            // The chunked body's last chunk, or the connection's end.
+            let (bytes, closed) = try await offThePool { stream.read(untilSuffix: "\r\n0\r\n\r\n", within: .seconds(20)) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.contains("event: dropped\ndata: {\"reason\":\"this stream fell"), "the stream's end: \(text.suffix(300))")
+            #expect(closed || text.hasSuffix("\r\n0\r\n\r\n"), "the stream ended")
+            #expect(try await Self.metric(c, leader.adminAddress, "flotilla_event_streams_dropped_total") ?? 0 >= 1)
+        }
+    }
+
     /// 20 clients that ask for a 6 MB task list and never read: at most 8 answers are held and
     /// 2 built at once, so memory stays bounded; their connections are closed and what they
     /// held is freed.

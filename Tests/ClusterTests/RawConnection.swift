@@ -54,6 +54,12 @@ final class RawConnection: @unchecked Sendable {
         read(within: timeout) { _ in false }
     }
 
+    /// Reads until what arrived ends with `suffix`, the peer closes, or `timeout` passes.
+    func read(untilSuffix suffix: String, within timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+        let tail = Array(suffix.utf8)
+        return read(within: timeout) { $0.count >= tail.count && Array($0.suffix(tail.count)) == tail }
+    }
+
     /// Reads one HTTP answer (head and a Content-Length body) within `timeout`; nil if none came whole.
     func readResponse(within timeout: Duration) -> RawResponse? {
         var parsed: RawResponse?
