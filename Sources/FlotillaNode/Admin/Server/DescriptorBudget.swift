@@ -4,8 +4,9 @@ import Glibc
 import HummingbirdCore
 
 /// When the admin server accepts another connection: while it serves fewer than
-/// `maxConnections`, and while the process keeps `reserve` descriptors below its open-file
-/// limit (read afresh each time, so a limit lowered at run time counts) for what must not fail
+/// `maxConnections`, and while the process keeps `reserve` descriptors (at most half its
+/// limit) below its open-file limit (read afresh each time, so a limit lowered at run time
+/// counts) for what must not fail
 /// for want of one: WAL segments, snapshots, peer links, task processes, and the runtime's own
 /// reads of /proc (libdispatch traps when it cannot open one). Connections beyond wait in the
 /// listen backlog, and the kernel refuses them once that is full.
@@ -27,7 +28,8 @@ struct DescriptorBudget: AvailableConnectionsDelegate {
     mutating func connectionClosed() { open -= 1 }
 
     func isAcceptingNewConnections() -> Bool {
-        open < min(maxConnections, Self.openFileLimit() - reserve)
+        let limit = Self.openFileLimit()
+        return open < min(maxConnections, limit - min(reserve, limit / 2))
     }
 
     /// The process's soft limit on open files.
