@@ -13,7 +13,8 @@ struct AnswerSlotsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AdminRequestContext,
                 next: (Request, AdminRequestContext) async throws -> Response) async throws -> Response {
-        guard request.method == .get else { return try await next(request, context) }
+        // Only lists are large: one task, or a write, passes straight through.
+        guard request.method == .get, request.uri.path.hasSuffix("/tasks") else { return try await next(request, context) }
         guard await slots.acquire(patience: patience) else {
             throw APIError("the node is busy sending \(slots.count) large answers to clients that read slowly; retry shortly",
                            code: .unavailable)
