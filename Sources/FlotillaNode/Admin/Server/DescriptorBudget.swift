@@ -4,10 +4,9 @@ import Glibc
 import HummingbirdCore
 
 /// When the admin server accepts another connection: while it serves fewer than
-/// `maxConnections`, and while the process keeps `reserve` descriptors (at most half its
-/// limit) below its open-file limit (read afresh each time, so a limit lowered at run time
-/// counts) for what must not fail
-/// for want of one: WAL segments, snapshots, peer links, task processes, and the runtime's own
+/// `maxConnections`, and keeps `reserve` descriptors (at most half the open-file limit, read
+/// afresh each time, so a limit lowered at run time counts) free for what must not fail for
+/// want of one: WAL segments, snapshots, peer links, task processes, and the runtime's own
 /// reads of /proc (libdispatch traps when it cannot open one). Connections beyond wait in the
 /// listen backlog, and the kernel refuses them once that is full.
 struct DescriptorBudget: AvailableConnectionsDelegate {
