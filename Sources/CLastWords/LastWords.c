@@ -6,6 +6,7 @@
 // prints, writes the line again so that it ends the log, and dies of the same signal.
 #include "LastWords.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +17,9 @@ static struct sigaction previous_handlers[65];
 static char last_words_prefix[160];
 // Where stderr ended when the handler was installed: only what this process wrote is searched.
 static off_t stderr_start;
+// A descriptor reading the same file as stderr, opened at install: a process that died because
+// it ran out of descriptors could not open one in the handler.
+static int stderr_reader = -1;
 
 // Writes all of `text` to stderr, as far as stderr takes it.
 static void put(const char *text) {
@@ -50,10 +54,10 @@ static size_t runtime_message(char *out, size_t cap) {
     if (from < stderr_start) from = stderr_start;
     if (from >= st.st_size) return 0;
     // stderr is open for writing only: read the same file through a descriptor of our own.
-    int fd = open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
+    int fd = stderr_reader >= 0 ? stderr_reader : open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
     ssize_t n = pread(fd, tail, (size_t)(st.st_size - from), from);
-    close(fd);
+    if (fd != stderr_reader) close(fd);
     if (n <= 0) return 0;
     static const char *markers[] = {"Fatal error", "Precondition failed", "Assertion failed"};
     ssize_t best = -1;
@@ -94,6 +98,20 @@ static void handler(int sig, siginfo_t *info, void *context) {
     static char reason[1024];
     reason[0] = 0;
     runtime_message(reason, sizeof reason);
+    if (reason[0] == 0) {
+        // Libraries trap without a message when they cannot open a descriptor (libdispatch's
+        // worker monitor reads /proc): say so when that is the state the process died in.
+        int saved = errno;
+        int probe = dup(2);
+        if (probe >= 0) {
+            close(probe);
+        } else if (errno == EMFILE || errno == ENFILE) {
+            strcpy(reason, errno == EMFILE
+                ? "out of file descriptors (EMFILE): the process's open-file limit is reached; raise it (ulimit -n, prlimit) or find what holds them (ls /proc/PID/fd)"
+                : "out of file descriptors (ENFILE): the system's file table is full");
+        }
+        errno = saved;
+    }
     // Said before the backtracer runs too: on some signals it never comes back.
     say_why(sig, reason);
     struct sigaction previous = previous_handlers[sig];
@@ -112,7 +130,9 @@ static void handler(int sig, siginfo_t *info, void *context) {
 void flotilla_last_words_install(const char *prefix) {
     strncpy(last_words_prefix, prefix, 159);
     struct stat st;
-    stderr_start = (fstat(2, &st) == 0 && S_ISREG(st.st_mode)) ? st.st_size : 0;
+    int is_file = fstat(2, &st) == 0 && S_ISREG(st.st_mode);
+    stderr_start = is_file ? st.st_size : 0;
+    if (stderr_reader < 0 && is_file) stderr_reader = open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
     int sigs[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
     for (int i = 0; i < 6; i++) {
         struct sigaction sa;

@@ -23,7 +23,10 @@ public struct NodeStartupError: Error, CustomStringConvertible {
 /// task executor and the admin API, and stops them in order on SIGTERM or SIGINT.
 public enum FlotillaNodeService {
     public static func run(_ config: NodeConfig, logger: Logger) async throws {
-        let node = try await NodeRuntime.open(config, logger: logger)
+        DescriptorBudget.raiseOpenFileLimit()
+        var storage = StorageOptions()
+        if let bytes = config.walSegmentBytes { storage.segmentSize = bytes }
+        let node = try await NodeRuntime.open(config, storage: storage, logger: logger)
         let (driver, api, inbox) = (node.driver, node.api, node.inbox)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { inbox.push(.report($0)) }
@@ -37,9 +40,16 @@ public enum FlotillaNodeService {
                 LastWords.die(node: config.id, message, status: 3)
             }))
 
+        let limits = config.adminLimits
+        // The admin API's sockets on event loops of their own: hundreds of streams and large
+        // answers never queue ahead of the peer transport's heartbeats (on NIO's shared loops).
+        let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let app = Application(
             router: AdminServer(api: api).router(),
-            configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla"),
+            server: AdminChannel.server(limits: limits, metrics: api.metrics),
+            configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla",
+                                 availableConnectionsDelegate: DescriptorBudget(maxConnections: limits.maxConnections)),
+            eventLoopGroupProvider: .shared(adminLoops),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]
         if let check = await driver.pendingFounderCheck {
@@ -69,6 +79,7 @@ public enum FlotillaNodeService {
         }
         executor.stopAll()
         api.events.finishAll()
+        try? await adminLoops.shutdownGracefully()
         try? await http.shutdown()
         await node.close()
         logger.notice("\(NodeLogLines.shutDown)")

@@ -28,6 +28,13 @@ public struct NodeConfig: Sendable {
     public var snapshotTrailing: Int = 1_000
     /// How long a write waits for its entry to apply before answering "outcome unknown".
     public var proposalTimeoutMs: Int = 5_000
+    /// The admin API's limits: connections at once, how long a new connection may take to send
+    /// a complete request head, how long one may idle between requests, how long an answer may
+    /// wait on a client that does not read before the connection is closed, and how many events
+    /// an event stream may fall behind before it is dropped.
+    public var adminLimits = AdminLimits()
+    /// The WAL's segment size; tests set it small to make segment switches frequent.
+    public var walSegmentBytes: Int?
     /// A bug planted on purpose, only for tests that prove a checker catches it.
     public var plantedBug: PlantedBug?
 
@@ -50,6 +57,7 @@ public struct NodeConfig: Sendable {
         if electionMs <= heartbeatMs { return "the election timeout (\(electionMs) ms) must exceed the heartbeat (\(heartbeatMs) ms)" }
         if slots < 0 { return "--slots must be 0 or more" }
         if proposalTimeoutMs < 1 { return "--proposal-timeout-ms must be at least 1" }
+        if let problem = adminLimits.problem { return problem }
         if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
             return "--peers must include this node (\(id))"
         }

@@ -25,7 +25,9 @@ struct NodeRuntime: Sendable {
                      logger: Logger) async throws -> NodeRuntime {
         if let problem = config.problem { throw NodeStartupError(problem) }
         HeapRelease.tuneAllocator
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        // 0700: the WAL and snapshots hold every task's arguments.
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         let (storage, restored): (NodeStorage, PersistentState)
         do {
             (storage, restored) = try NodeStorage.open(directory: config.dataDir, disk: disk, options: options, logger: logger)
@@ -70,13 +72,15 @@ struct NodeRuntime: Sendable {
         }
 
         let driver: RaftDriver
+        let threads = DriverThreads()
         do {
             driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, evidence: evidence, transport: transport,
                                     localFaults: LocalFaults(disk: disk.injectedFaults),
-                                    events: events, metrics: metrics, inbox: inbox, logger: logger)
+                                    events: events, metrics: metrics, inbox: inbox, threads: threads, logger: logger)
         } catch {
             await transport.shutdown()
             storage.close()
+            await threads.shutdown()
             throw NodeStartupError("cannot start Raft: \(error)")
         }
         let api = NodeAPI(config: config, driver: driver, transport: transport, events: events, metrics: metrics,
@@ -89,5 +93,6 @@ struct NodeRuntime: Sendable {
     func close() async {
         await transport.shutdown()
         storage.close()
+        await driver.threads.shutdown()
     }
 }

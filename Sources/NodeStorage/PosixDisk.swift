@@ -12,8 +12,9 @@ public struct PosixDisk: StorageDisk {
 
     public var injectedFaults: DiskFaults? { faults }
 
+    /// A new directory is 0700: only the node's own user reads what its files hold.
     public func makeDirectory(_ path: String) throws(StorageError) {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
             throw .io(operation: "create directory", file: path, errno: errno)
         }
     }

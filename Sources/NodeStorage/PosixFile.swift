@@ -7,8 +7,9 @@ struct PosixFile: DiskFile {
     private(set) var fd: Int32
     let faults: DiskFaults?
 
-    /// Opens (O_CLOEXEC added) or throws `.io(operation: "open", …)`.
-    init(path: String, flags: Int32, mode: mode_t = 0o644, faults: DiskFaults?) throws(StorageError) {
+    /// Opens (O_CLOEXEC added) or throws `.io(operation: "open", …)`. A created file is 0600:
+    /// segments and snapshots hold tasks, their arguments and the cluster's members.
+    init(path: String, flags: Int32, mode: mode_t = 0o600, faults: DiskFaults?) throws(StorageError) {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(operation: "open", file: path, errno: errno) }
         self.path = path

@@ -28,9 +28,10 @@ public enum StorageError: Error, CustomStringConvertible, Equatable, Sendable {
         return description
     }
 
-    /// True for errors a node can survive by retrying later (no space, quota, file too large).
+    /// True for errors a node can survive by retrying later (no space, quota, file too large,
+    /// no descriptor left for the process or the system: a new WAL segment waits for one).
     public var isRetryable: Bool {
-        if case let .io(_, _, e) = self { return e == ENOSPC || e == EDQUOT || e == EFBIG }
+        if case let .io(_, _, e) = self { return e == ENOSPC || e == EDQUOT || e == EFBIG || e == EMFILE || e == ENFILE }
         return false
     }
 

@@ -9,6 +9,14 @@ struct AdminServer {
     let api: NodeAPI
     /// The largest request body decoded; a larger one answers 413.
     static let maxBody = 1 << 20
+    /// The HTTP decoder's limits: one header field, all of a request's headers, and how many
+    /// there may be. Past them the request is answered 431 (`FramingErrorAnswer`).
+    static let maxHeaderFieldBytes = 16 * 1024
+    static let maxHeaderBytes = 64 * 1024
+    static let maxHeaderCount = 200
+    /// Each admin connection's kernel send buffer (Linux doubles it): what a client that does not
+    /// read can leave queued in the kernel, beside the 64 KiB NIO holds before it stops writing.
+    static let socketSendBuffer = 64 * 1024
     /// The longest a status long-poll may wait.
     static let maxStatusWaitMs = 10_000
 
@@ -37,7 +45,8 @@ struct AdminServer {
         let admitted = v1.group()
             .add(middleware: DrainMiddleware(api: api))
             .add(middleware: TokenMiddleware(token: api.config.token))
-        admitted.addRoutes(tasks.reads, atPath: "tasks")
+        // Task lists can be megabytes: a bounded number are built and sent at once.
+        admitted.group().add(middleware: AnswerSlotsMiddleware(slots: api.answerSlots, builders: api.answerBuilders)).addRoutes(tasks.reads, atPath: "tasks")
         admitted.addRoutes(LogRoutes(api: api).hash, atPath: "log")
         admitted.addRoutes(events.recent, atPath: "events")
         admitted.addRoutes(members.bootstrap, atPath: "bootstrap")

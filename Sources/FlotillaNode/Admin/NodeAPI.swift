@@ -18,6 +18,9 @@ struct NodeAPI: Sendable {
     let pendingJoins = PendingJoins()
     /// Set when the node begins to shut down: waiting writes are answered and new ones refused.
     let shutdown = ShutdownState()
+    /// Task lists held while being sent, and being built, at once (`AnswerSlotsMiddleware`).
+    let answerSlots = AnswerSlots(count: 8)
+    let answerBuilders = AnswerSlots(count: 2)
 
     /// The answer to a write the shutdown cut short.
     var shuttingDown: APIError {

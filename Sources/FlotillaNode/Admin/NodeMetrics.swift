@@ -14,6 +14,11 @@ final class NodeMetrics: Sendable {
     let fsync: DurationHistogram
     let invariantViolations: Counter
     let tasks: [String: Gauge]
+    /// Admin connections the node closed on a limit, by reason (header-timeout, write-stall, framing).
+    let adminClosed: [String: Counter]
+    /// Event streams open now, and those ended because their client fell behind or stopped reading.
+    let eventStreams: Gauge
+    let eventStreamsDropped: Counter
 
     init() {
         term = registry.makeGauge(descriptor: Self.name("term", help: "Current Raft term"))
@@ -34,6 +39,16 @@ final class NodeMetrics: Sendable {
             tasks[state] = registry.makeGauge(descriptor: Self.name("tasks", help: "Tasks by state"), labels: [("state", state)])
         }
         self.tasks = tasks
+        var closed: [String: Counter] = [:]
+        for reason in ["header-timeout", "write-stall", "framing"] {
+            closed[reason] = registry.makeCounter(
+                descriptor: Self.name("admin_connections_closed", unit: "total", help: "Admin connections closed on a limit"),
+                labels: [("reason", reason)])
+        }
+        adminClosed = closed
+        eventStreams = registry.makeGauge(descriptor: Self.name("event_streams", help: "Open GET /v1/events streams"))
+        eventStreamsDropped = registry.makeCounter(
+            descriptor: Self.name("event_streams_dropped", unit: "total", help: "Event streams ended because the client fell behind"))
     }
 
     /// `flotilla_<metric>[_<unit>]`.

@@ -1,20 +1,44 @@
 import DequeModule
 import FlotillaAPI
+import Foundation
+import NIOCore
 import Synchronization
 
-/// The node's recent events, kept for `/v1/events` and fanned out to its subscribers.
+/// The node's recent events, kept for `/v1/events` and read by its event streams.
+///
+/// Each event is encoded once, as its server-sent-event frame, when it is recorded; every
+/// stream reads the same frames from this one ring by position, so a stream costs no buffer of
+/// its own and the driver does no per-stream work beyond waking streams that wait. A stream
+/// that falls more than its allowed lag behind the newest event is told so (`StreamRead.behind`)
+/// and ends (see `EventRoutes`).
 final class EventLog: Sendable {
+    private struct Entry {
+        var event: NodeEvent
+        var frame: ByteBuffer
+    }
+
     private struct State {
         var seq: UInt64 = 0
         /// The newest `capacity` events: a deque, so dropping the oldest costs nothing (an
         /// array moved every kept event once per new one, a quarter of a restart's replay).
-        var recent = Deque<NodeEvent>()
-        var subscribers: [Int: AsyncStream<NodeEvent>.Continuation] = [:]
-        var nextSubscriber = 0
+        var recent = Deque<Entry>()
+        /// Streams waiting for an event newer than the last they sent.
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var finished = false
+    }
+
+    /// What a stream gets when it asks for the events after its position.
+    enum StreamRead {
+        /// The frames of the events after the position, concatenated, and the newest one's number.
+        case frames(ByteBuffer, through: UInt64)
+        /// The stream is further behind than it may be: this many events were not sent.
+        case behind(missed: UInt64)
+        /// The node is shutting down.
+        case finished
     }
 
     private let state = Mutex(State())
-    private let capacity: Int
+    let capacity: Int
     let node: String
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
@@ -29,41 +53,68 @@ final class EventLog: Sendable {
         ageMs(clock.now - started)
     }
 
+    /// The number of the newest event (0 before the first).
+    var newest: UInt64 { state.withLock { $0.seq } }
+
     func record(_ kind: String, term: UInt64, _ message: String) {
         let at = uptimeMs
-        let (event, subscribers) = state.withLock { s -> (NodeEvent, [AsyncStream<NodeEvent>.Continuation]) in
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.seq += 1
             let e = NodeEvent(seq: s.seq, atMs: at, node: node, kind: kind, term: term, message: message)
-            s.recent.append(e)
+            s.recent.append(Entry(event: e, frame: Self.frame(e)))
             if s.recent.count > capacity { s.recent.removeFirst() }
-            return (e, Array(s.subscribers.values))
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        for c in subscribers { c.yield(event) }
+        for w in waiters { w.resume() }
     }
 
     func recentEvents(after seq: UInt64 = 0) -> [NodeEvent] {
-        state.withLock { s in s.recent.filter { $0.seq > seq } }
+        state.withLock { s in s.recent.filter { $0.event.seq > seq }.map(\.event) }
     }
 
-    /// A stream of events from now on; it ends when the consumer stops listening.
-    func subscribe() -> AsyncStream<NodeEvent> {
-        let (stream, continuation) = AsyncStream<NodeEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
-        let id = state.withLock { s -> Int in
-            s.nextSubscriber += 1
-            s.subscribers[s.nextSubscriber] = continuation
-            return s.nextSubscriber
+    /// The frames of every event after `position`, waiting until there is one; `.behind` when
+    /// the newest event is more than `maxLag` (or the ring's capacity) past `position`.
+    func read(after position: UInt64, maxLag: Int) async -> StreamRead {
+        let allowed = UInt64(max(1, min(maxLag, capacity)))
+        while true {
+            let read = state.withLock { s -> StreamRead? in
+                if s.finished { return .finished }
+                guard s.seq > position else { return nil }
+                if s.seq - position > allowed { return .behind(missed: s.seq - position) }
+                // Numbers in the ring run without a gap, so the first to send is found by subtraction.
+                guard let oldest = s.recent.first?.event.seq, position + 1 >= oldest else {
+                    return .behind(missed: s.seq - position)
+                }
+                var frames = ByteBuffer()
+                for i in Int(position + 1 - oldest)..<s.recent.count { frames.writeImmutableBuffer(s.recent[i].frame) }
+                return .frames(frames, through: s.seq)
+            }
+            if let read { return read }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.finished || s.seq > position { return true }
+                    s.waiters.append(c)
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
     }
 
+    /// Ends every stream (the node is shutting down).
     func finishAll() {
-        let subs = state.withLock { s -> [AsyncStream<NodeEvent>.Continuation] in
-            defer { s.subscribers = [:] }
-            return Array(s.subscribers.values)
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.finished = true
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        for c in subs { c.finish() }
+        for w in waiters { w.resume() }
+    }
+
+    /// One event as a server-sent-event frame.
+    static func frame(_ e: NodeEvent) -> ByteBuffer {
+        let data = (try? JSONEncoder().encode(e)) ?? Data()
+        return ByteBuffer(string: "id: \(e.seq)\nevent: \(e.kind)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import FlotillaAPI
 import Logging
 import NodeCore
+import NIOCore
 import NodeStorage
 import PeerTransport
 import Prometheus
@@ -26,6 +27,11 @@ actor RaftDriver {
     let metrics: NodeMetrics
     let inbox: Inbox<DriverInput>
     nonisolated let board: StatusBoard
+    /// The threads the loop and its ticker run on, the driver's alone.
+    nonisolated let threads: DriverThreads
+
+    /// The driver runs on its own thread, never on the global pool the admin API's handlers share.
+    nonisolated var unownedExecutor: UnownedSerialExecutor { threads.driver.executor.asUnownedSerialExecutor() }
 
     var core: NodeCore
     /// Proposals waiting for their entries, by the token the core hands back.
@@ -71,8 +77,9 @@ actor RaftDriver {
     init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64,
          known: KnownIncarnations = KnownIncarnations(), evidence: FounderEvidence = FounderEvidence(), transport: PeerTransport,
          localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
-         logger: Logger) throws(NodeRefusal) {
+         threads: DriverThreads, logger: Logger) throws(NodeRefusal) {
         self.config = config
+        self.threads = threads
         self.metrics = metrics
         self.inbox = inbox
         self.logger = logger
@@ -138,13 +145,11 @@ actor RaftDriver {
     /// Runs until `stop()`: ticks on a timer, batches inputs, lets the core process each batch.
     /// A skewed clock (`LocalFaults.clockRate`) ticks that much faster or slower.
     func run() async {
-        let ticker = Task { [inbox, localFaults, tickMs = config.tickMs] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(tickMs) / localFaults.clockRate)
-                inbox.push(.tick)
-            }
-        }
-        defer { ticker.cancel() }
+        let ticker = RaftTicker(loop: threads.ticker, interval: { [localFaults, tickMs = config.tickMs] in
+            .nanoseconds(Int64((Double(tickMs) * 1e6 / localFaults.clockRate).rounded()))
+        }, tick: { [inbox] in inbox.push(.tick) })
+        ticker.start()
+        defer { ticker.stop() }
         updatePeers()
         process()
         while true {

@@ -66,7 +66,7 @@ public struct Launcher: Sendable {
         guard count >= 1, count <= 15 else { throw OrchestratorError("a local cluster has 1 to 15 nodes (asked for \(count))") }
         if exists { throw OrchestratorError("\(directory) already holds a cluster; use it, or `flotilla down --dir \(directory) --purge` first") }
         let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(directory)
         let tokenFile = "\(directory)/token"
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         guard fm.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -79,7 +79,7 @@ public struct Launcher: Sendable {
                                  dataDir: "\(directory)/n\(i)/data", logFile: "\(directory)/n\(i)/node.log",
                                  pidFile: "\(directory)/n\(i)/node.pid")
         }
-        for n in nodes { try fm.createDirectory(atPath: "\(directory)/\(n.id)", withIntermediateDirectories: true) }
+        for n in nodes { try PrivateFiles.makeDirectory("\(directory)/\(n.id)") }
         let spec = ClusterSpec(clusterID: "flotilla-\(token.prefix(8))", tokenFile: tokenFile, nodes: nodes,
                                nodeArgs: nodeArgs, createdAt: ISO8601DateFormatter().string(from: Date()))
         try save(spec)
@@ -98,7 +98,7 @@ public struct Launcher: Sendable {
         // A removed member's folder is kept (scale down without --purge); the new node must not
         // start on its old data, which would make it that member come back stale.
         _ = try setAside("\(directory)/n\(n)", as: "removed")
-        try FileManager.default.createDirectory(atPath: "\(directory)/n\(n)", withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory("\(directory)/n\(n)")
         spec.nodes.append(node)
         try save(spec)
         return (spec, node)
@@ -107,7 +107,7 @@ public struct Launcher: Sendable {
     public func save(_ spec: ClusterSpec) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(spec).write(to: URL(fileURLWithPath: specPath), options: .atomic)
+        try PrivateFiles.write(try encoder.encode(spec), to: specPath)
     }
 
     /// The pid of a node's process if it is alive.
@@ -155,7 +155,7 @@ public struct Launcher: Sendable {
         args += spec.nodeArgs
         note(node, NodeLogLines.starting(node.id))
         let pid = try Spawn.background(executable, args, log: node.logFile)
-        try "\(pid)\n".write(toFile: node.pidFile, atomically: true, encoding: .utf8)
+        try PrivateFiles.write("\(pid)\n", to: node.pidFile)
         return pid
     }
 
@@ -167,7 +167,7 @@ public struct Launcher: Sendable {
     public func startSupervisor(_ extraArgs: [String]) throws -> pid_t {
         if let pid = supervisorPid() { return pid }
         let pid = try Spawn.background(executable, ["supervise", "--dir", directory] + extraArgs, log: "\(directory)/supervisor.log")
-        try "\(pid)\n".write(toFile: supervisorPidFile, atomically: true, encoding: .utf8)
+        try PrivateFiles.write("\(pid)\n", to: supervisorPidFile)
         return pid
     }
 
@@ -229,7 +229,7 @@ public struct Launcher: Sendable {
     /// Appends a note to a node's log: the launcher's notes say who started and stopped it, so
     /// the log's end tells an operator's stop from a death (`NodeExit`).
     public func note(_ node: ClusterSpec.NodeSpec, _ text: String) {
-        let fd = open(node.logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(node.logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)  // a node's log quotes its tasks
         guard fd >= 0 else { return }
         defer { close(fd) }
         let line = Array((NodeLogLines.launcherPrefix + text + "\n").utf8)

@@ -8,7 +8,7 @@ import Glibc
 enum Spawn {
     /// Starts `executable args…` detached in a new session, stdout and stderr appended to `log`.
     static func background(_ executable: String, _ args: [String], log: String) throws -> pid_t {
-        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0o600)  // a node's log quotes its tasks
         guard fd >= 0 else { throw OrchestratorError("cannot open \(log): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var actions = posix_spawn_file_actions_t()

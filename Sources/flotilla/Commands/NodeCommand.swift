@@ -34,12 +34,20 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Applied entries between automatic snapshots (at least: once the task table holds more than 4x as many tasks, a quarter of its size).") var snapshotEvery = 10_000
     @Option(help: "How long a write waits for its entry to apply before answering that its outcome is unknown, in ms.")
     var proposalTimeoutMs = 5_000
+    @Option(help: "Admin connections served at once; more wait in the listen backlog.") var maxAdminConnections = 512
+    @Option(help: "Close an admin connection that sends no complete request head within this many ms of opening.")
+    var headerTimeoutMs = 5_000
+    @Option(help: "Close an admin connection idle this many ms between requests.") var idleTimeoutMs = 60_000
+    @Option(help: "Close an admin connection whose client has not read its answer for this many ms.") var writeStallMs = 10_000
+    @Option(help: "Events an event stream may fall behind before it is ended with a final `dropped` event.") var eventLag = 500
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     /// Tests prove a trap leaves its reason in the log by planting one.
     @Option(help: .hidden) var plantedTrapAfterMs: Int?
+    /// Tests make WAL segment switches frequent with small segments.
+    @Option(help: .hidden) var walSegmentBytes: Int?
     /// Tests prove the history checker catches a stale read by planting `stale-reads`.
     @Option(help: .hidden) var plantedBug: String?
 
@@ -54,8 +62,14 @@ struct NodeCommand: AsyncParsableCommand {
         config.snapshotEvery = snapshotEvery
         config.proposalTimeoutMs = proposalTimeoutMs
         config.allowShell = allowShell
+        config.adminLimits.maxConnections = maxAdminConnections
+        config.adminLimits.headerTimeoutMs = headerTimeoutMs
+        config.adminLimits.idleTimeoutMs = idleTimeoutMs
+        config.adminLimits.writeStallMs = writeStallMs
+        config.adminLimits.eventLag = eventLag
         config.approveJoins = approveJoins
         config.join = join
+        config.walSegmentBytes = walSegmentBytes
         if let plantedBug {
             guard let bug = PlantedBug(rawValue: plantedBug) else {
                 throw ValidationError("--planted-bug is one of \(PlantedBug.allCases.map(\.rawValue).joined(separator: ", "))")

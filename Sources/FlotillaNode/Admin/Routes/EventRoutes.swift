@@ -2,26 +2,56 @@ import FlotillaAPI
 import Foundation
 import Hummingbird
 import NIOCore
+import Prometheus
 
 /// `/v1/events`: what happened on the node, as server-sent events or a recent list.
 struct EventRoutes {
     let api: NodeAPI
 
-    /// `GET /v1/events`: the last 100 events, then each new one as it happens.
+    /// `GET /v1/events`: the last 100 events, then each new one as it happens. A stream sends
+    /// what arrived since its last write at most every `pace`, and holds no buffer of its own
+    /// (it reads the node's event ring by position); one that falls more than
+    /// `--event-lag` events behind gets a final `dropped` event and ends, and one whose client
+    /// stops reading is closed by the connection's write-stall deadline.
     var stream: RouteCollection<AdminRequestContext> {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.get { _, _ in
-            let stream = api.events.subscribe()
-            let backlog = api.events.recentEvents().suffix(100)
+            let (events, metrics, lag) = (api.events, api.metrics, api.config.adminLimits.eventLag)
+            let start = events.newest
             let body = ResponseBody { writer in
-                let encoder = JSONEncoder()
-                for e in backlog { try await writer.write(Self.sse(e, encoder)) }
-                for await e in stream { try await writer.write(Self.sse(e, encoder)) }
+                metrics.eventStreams.increment()
+                defer { metrics.eventStreams.decrement() }
+                var position = start - min(start, UInt64(min(100, lag)))
+                reading: while true {
+                    switch await events.read(after: position, maxLag: lag) {
+                    case let .frames(frames, through):
+                        try await writer.write(frames)
+                        position = through
+                        try await Task.sleep(for: Self.pace)
+                    case .behind(let missed):
+                        metrics.eventStreamsDropped.increment()
+                        try await writer.write(Self.dropped(missed: missed, lag: lag))
+                        break reading
+                    case .finished:
+                        break reading
+                    }
+                }
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
         }
         return routes
+    }
+
+    /// How often a busy stream writes: its events in between go out together.
+    static let pace = Duration.milliseconds(50)
+
+    /// The last frame of a stream that fell behind: why it ends, and how to go on.
+    static func dropped(missed: UInt64, lag: Int) -> ByteBuffer {
+        let reason = "this stream fell \(missed) events behind (more than \(lag)); reconnect, and read "
+            + "/v1/events/recent for what was missed"
+        let data = (try? JSONEncoder().encode(["reason": reason])) ?? Data()
+        return ByteBuffer(string: ": dropped: the client did not keep up\nevent: dropped\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
     }
 
     /// `GET /v1/events/recent?limit=N`.
@@ -32,10 +62,5 @@ struct EventRoutes {
             return Response.json(Array(api.events.recentEvents().suffix(limit)))
         }
         return routes
-    }
-
-    static func sse(_ e: NodeEvent, _ encoder: JSONEncoder) -> ByteBuffer {
-        let data = (try? encoder.encode(e)) ?? Data()
-        return ByteBuffer(string: "id: \(e.seq)\nevent: \(e.kind)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
     }
 }
