@@ -111,7 +111,7 @@ extension ClusterSimulation {
             // One at a time (the next only once the last wiped node is back as a new member), and
             // only while the other voters can still commit its replacement: an operator who wipes
             // one of two voters has lost the cluster's quorum for good, in any Raft.
-            guard toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, let l = currentLeader else { return false }
+            guard wipedPending.isEmpty, toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, let l = currentLeader else { return false }
             let m = nodes[l].core.raft.membership
             guard m.voters.count >= 3 else { return false }
             let candidates = m.ids.filter { !crashed.contains($0) && !removed.contains($0) }
@@ -224,6 +224,7 @@ extension ClusterSimulation {
         nodes[id].refreshIncarnations()
         crashed.remove(id)
         awaitingFounders.remove(id)
+        wipedPending.remove(id)
         note("restart \(id)")
     }
 
@@ -279,6 +280,7 @@ extension ClusterSimulation {
         crashed.insert(id)
         // A new incarnation: its term and commit start over (the rules watch for going back).
         checker.forget(id)
+        wipedPending.insert(id)
         stats.wipes += 1
         note("wipe \(id)")
         bounces.append((id, now + UInt64(1 + rng.below(3))))
@@ -296,6 +298,7 @@ extension ClusterSimulation {
             fresh.rebuilds = nodes[id].rebuilds + 1
             guard (try? nodes[l].core.proposeConfChange(.addLearner(id, address: address(id, identity: identity)), token: nil)) != nil else { return }
             toReadd.removeFirst()
+            wipedPending.remove(id)
             nodes[id] = fresh
             crashed.remove(id)
             checker.forget(id)

@@ -39,6 +39,8 @@ public struct ClusterSimulation: Sendable {
     /// removed first, then added back empty as learners.
     var toReplace: [NodeID] = []
     var toReadd: [NodeID] = []
+    /// Wiped nodes not yet back as members (started, or replaced): one wipe at a time.
+    var wipedPending: Set<NodeID> = []
     var removalProposedAt: UInt64 = 0
 
     public init(config: SimulationConfig) {

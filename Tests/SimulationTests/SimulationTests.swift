@@ -70,7 +70,9 @@ struct SimulationTests {
 
     /// A checker that never fails proves nothing: plant real bugs in the simulated runtime
     /// and expect the checker to report safety violations, with a seed that reproduces them.
-    @Test(arguments: InjectedBug.allCases)
+    /// Amnesia needs a wipe to show, which the default fault mix draws rarely: `WipeTests` plants it
+    /// under wipes and crashes.
+    @Test(arguments: InjectedBug.allCases.filter { $0 != .amnesia })
     func plantedBugsAreCaught(_ bug: InjectedBug) async {
         var template = SimulationConfig(seed: 1)
         template.nodes = 3

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Flotilla: replicated write throughput and latency, task scheduling, leader failover, the history checker, console frame time.",
-        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchCheck.self, BenchConsole.self]
+        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchCheck.self, BenchConsole.self, BenchSnapshot.self]
     )
 }
 
