@@ -32,6 +32,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var leaderContactAgeMs: UInt64?
     /// How long this node has led, by its own clock; nil unless it leads.
     public var leaderForMs: UInt64?
+    /// The longest a snapshot held this node's Raft loop since it started, in ms; nil before the first.
+    public var snapshotHeldMaxMs: UInt64?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
@@ -125,6 +127,10 @@ public struct TaskCounts: Codable, Sendable, Equatable {
     public var queued: Int
     /// Tasks assigned or running, per node.
     public var perNode: [String: Int]
+    /// Finished tasks removed by retention so far (nil from nodes before retention).
+    public var removed: Int?
+    /// Keys of removed tasks still remembered inside the key window.
+    public var rememberedKeys: Int?
 
     public init(byState: [TaskState: Int] = [:], queued: Int = 0, perNode: [String: Int] = [:]) {
         self.byState = byState

@@ -38,6 +38,7 @@ struct AdminServer {
             .add(middleware: DrainMiddleware(api: api))
             .add(middleware: TokenMiddleware(token: api.config.token))
         admitted.addRoutes(tasks.reads, atPath: "tasks")
+        admitted.addRoutes(tasks.keys, atPath: "keys")
         admitted.addRoutes(LogRoutes(api: api).hash, atPath: "log")
         admitted.addRoutes(events.recent, atPath: "events")
         admitted.addRoutes(members.bootstrap, atPath: "bootstrap")

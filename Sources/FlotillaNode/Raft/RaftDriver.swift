@@ -40,6 +40,8 @@ actor RaftDriver {
     /// own monotonic clock): what makes an election's reported time real.
     var heardFromLeaderAt: ContinuousClock.Instant?
     var ledSince: ContinuousClock.Instant?
+    /// The longest a snapshot held the loop so far, in ms.
+    var snapshotHeldMaxMs: UInt64?
     /// When the status was last published.
     var publishedAt = ContinuousClock.now
     /// When the batch being carried out began: a snapshot reports how long its batch held the loop.
@@ -85,6 +87,7 @@ actor RaftDriver {
         #endif
         var cc = NodeCoreConfig(raft: rc)
         cc.snapshotEvery = config.snapshotEvery
+        cc.retention = config.retention
         cc.plantedBug = config.plantedBug
         return cc
     }
@@ -286,6 +289,7 @@ actor RaftDriver {
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; the loop was held \(ageMs(held)) ms"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+            snapshotHeldMaxMs = max(snapshotHeldMaxMs ?? 0, ageMs(held))
             events.record("snapshot", term: term, text)
             HeapRelease.soon()
         case let .compactionFailed(index, reason):

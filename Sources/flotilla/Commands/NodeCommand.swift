@@ -34,6 +34,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Applied entries between automatic snapshots (at least: once the task table holds more than 4x as many tasks, a quarter of its size).") var snapshotEvery = 10_000
     @Option(help: "How long a write waits for its entry to apply before answering that its outcome is unknown, in ms.")
     var proposalTimeoutMs = 5_000
+    @Option(help: "How long a finished task stays in the table, e.g. 10m or 1h.") var retain = "1h"
+    @Option(help: "At most this many finished tasks stay in the table; the earliest finished go first.")
+    var retainCount = Retention.defaultKeepFinished
+    @Option(help: "How long after its submit an idempotency key is remembered, also once its task was removed.")
+    var keyWindow = "5m"
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -53,6 +58,9 @@ struct NodeCommand: AsyncParsableCommand {
         config.electionMs = electionMs
         config.snapshotEvery = snapshotEvery
         config.proposalTimeoutMs = proposalTimeoutMs
+        config.retention.finishedMs = try parseMilliseconds(retain, "--retain")
+        config.retention.keepFinished = retainCount
+        config.retention.keyWindowMs = try parseMilliseconds(keyWindow, "--key-window")
         config.allowShell = allowShell
         config.approveJoins = approveJoins
         config.join = join
