@@ -22,7 +22,7 @@ public struct Retention: Sendable, Equatable {
 
     /// One hour.
     public static let defaultFinishedMs: UInt64 = 3_600_000
-    public static let defaultKeepFinished = 20_000
-    /// Five minutes.
-    public static let defaultKeyWindowMs: UInt64 = 300_000
+    public static let defaultKeepFinished = 10_000
+    /// Two minutes.
+    public static let defaultKeyWindowMs: UInt64 = 120_000
 }

@@ -212,7 +212,8 @@ struct BenchSoak: AsyncParsableCommand {
             let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every,
                                       submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
             do {
-                outcome = .success(try await bench.run(control, pids: pids) { print($0.line) })
+                // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
+                outcome = .success(try await bench.run(control, pids: pids) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) })
             } catch {
                 outcome = .failure(error)
             }

@@ -38,7 +38,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "At most this many finished tasks stay in the table; the earliest finished go first.")
     var retainCount = Retention.defaultKeepFinished
     @Option(help: "How long after its submit an idempotency key is remembered, also once its task was removed.")
-    var keyWindow = "5m"
+    var keyWindow = "2m"
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false

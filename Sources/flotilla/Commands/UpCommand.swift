@@ -27,8 +27,8 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(help: "Start the nodes uninitialized; recovery (auto) bootstraps them.") var uninitialized = false
     @Flag(help: "Hold joining nodes until `flotilla approve`.") var approveJoins = false
     @Option(help: "How long a finished task stays in each node's table, e.g. 10m (node default 1h).") var retain: String?
-    @Option(help: "At most this many finished tasks stay in the table (node default 20000).") var retainCount: Int?
-    @Option(help: "How long an idempotency key is remembered after its submit (node default 5m).") var keyWindow: String?
+    @Option(help: "At most this many finished tasks stay in the table (node default 10000).") var retainCount: Int?
+    @Option(help: "How long an idempotency key is remembered after its submit (node default 2m).") var keyWindow: String?
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
