@@ -39,6 +39,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// While a founder that started on empty storage asks the other founders whether the cluster
     /// exists already: what it waits for. Nil once it takes part in Raft.
     public var founding: String?
+    /// The longest a snapshot held this node's Raft loop since it started, in ms; nil before the first.
+    public var snapshotHeldMaxMs: UInt64?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,
@@ -136,6 +138,10 @@ public struct TaskCounts: Codable, Sendable, Equatable {
     public var queued: Int
     /// Tasks assigned or running, per node.
     public var perNode: [String: Int]
+    /// Finished tasks removed by retention so far (nil from nodes before retention).
+    public var removed: Int?
+    /// Keys of removed tasks still remembered inside the key window.
+    public var rememberedKeys: Int?
 
     public init(byState: [TaskState: Int] = [:], queued: Int = 0, perNode: [String: Int] = [:]) {
         self.byState = byState

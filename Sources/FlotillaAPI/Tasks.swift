@@ -61,13 +61,50 @@ public struct TaskView: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/tasks`.
+/// One page: `next`, when present, is the `after` cursor of the following page; `total` counts
+/// every task matching the filters, `removed` the finished tasks retention removed so far.
 public struct TaskList: Codable, Sendable, Equatable {
     public var tasks: [TaskView]
     public var total: Int
+    public var next: String?
+    public var removed: Int?
 
-    public init(tasks: [TaskView], total: Int) {
+    public init(tasks: [TaskView], total: Int, next: String? = nil, removed: Int? = nil) {
         self.tasks = tasks
         self.total = total
+        self.next = next
+        self.removed = removed
+    }
+}
+
+/// A removed task's idempotency key that the node still remembers (inside the key window).
+public struct RemovedKeyView: Codable, Sendable, Equatable {
+    public var key: String
+    /// The task the key made.
+    public var id: String
+    public var submittedAt: UInt64
+
+    public init(key: String, id: String, submittedAt: UInt64) {
+        self.key = key
+        self.id = id
+        self.submittedAt = submittedAt
+    }
+}
+
+/// `GET /v1/keys`: one page of the remembered keys, in the order their tasks were removed.
+/// `next` is the `after` cursor of the following page; `removed` counts the tasks removed so
+/// far and `forgotten` the keys that left the key window.
+public struct RemovedKeyList: Codable, Sendable, Equatable {
+    public var keys: [RemovedKeyView]
+    public var next: Int?
+    public var removed: Int
+    public var forgotten: Int
+
+    public init(keys: [RemovedKeyView], next: Int?, removed: Int, forgotten: Int) {
+        self.keys = keys
+        self.next = next
+        self.removed = removed
+        self.forgotten = forgotten
     }
 }
 
@@ -76,9 +113,13 @@ public struct SubmitResult: Codable, Sendable, Equatable {
     public var id: String
     /// True when the key was known and no new task was made.
     public var duplicate: Bool
+    /// True on a duplicate whose task retention already removed (the key window still remembers
+    /// the key): `id` is the task the first submit made; reading it answers 404.
+    public var removed: Bool?
 
-    public init(id: String, duplicate: Bool) {
+    public init(id: String, duplicate: Bool, removed: Bool? = nil) {
         self.id = id
         self.duplicate = duplicate
+        self.removed = removed
     }
 }

@@ -26,6 +26,8 @@ public struct NodeConfig: Sendable {
     public var snapshotEvery: Int = 10_000
     /// Keep this many entries after a snapshot, so peers a little behind catch up from the log.
     public var snapshotTrailing: Int = 1_000
+    /// How long finished tasks and removed tasks' keys are kept, and how many finished tasks.
+    public var retention = Retention()
     /// How long a write waits for its entry to apply before answering "outcome unknown".
     public var proposalTimeoutMs: Int = 5_000
     /// The admin API's limits: connections at once, how long a new connection may take to send
@@ -58,6 +60,7 @@ public struct NodeConfig: Sendable {
         if slots < 0 { return "--slots must be 0 or more" }
         if proposalTimeoutMs < 1 { return "--proposal-timeout-ms must be at least 1" }
         if let problem = adminLimits.problem { return problem }
+        if retention.keepFinished < 0 { return "--retain-count must be 0 or more" }
         if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
             return "--peers must include this node (\(id))"
         }

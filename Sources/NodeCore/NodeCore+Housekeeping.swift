@@ -47,8 +47,9 @@ extension NodeCore {
 
     /// The leader's duties every `housekeepingTicks`: schedule queued tasks on members with
     /// free slots that it hears from, requeue the tasks of members silent for
-    /// `requeueAfterElectionTimeouts`, and every `timeoutSweepTicks` time out overdue tasks
-    /// and requeue those held by nodes no longer members.
+    /// `requeueAfterElectionTimeouts`, every `timeoutSweepTicks` time out overdue tasks
+    /// and requeue those held by nodes no longer members, and remove finished tasks and forget
+    /// keys as the retention says (one bounded `expire` a round while anything is due).
     mutating func leaderHousekeeping() {
         guard mayActOnQueue else { return }
         let (capacity, unreachable) = survey()
@@ -59,7 +60,7 @@ extension NodeCore {
         }
         if ticks % config.timeoutSweepTicks == 0 {
             var gone = Set<String>()
-            for t in queue.tasks where t.state == .assigned || t.state == .running {
+            for t in queue.activeTasks {
                 if let timeout = t.spec.timeoutMs, nowMs > t.updatedAt, nowMs - t.updatedAt > timeout {
                     commands.append(.timeout(task: t.id, epoch: t.epoch, at: nowMs))
                 } else if let node = t.node, !membership.contains(node), gone.insert(node).inserted {
@@ -67,7 +68,19 @@ extension NodeCore {
                 }
             }
         }
+        if let limits = retentionLimits(), queue.hasExpired(limits) {
+            commands.append(.expire(limits, at: nowMs))
+        }
         propose(commands)
+    }
+
+    /// The retention's limits on this node's clock now, or nil while the clock is unknown.
+    func retentionLimits() -> RetentionLimits? {
+        guard nowMs > 0 else { return nil }
+        let r = config.retention
+        return RetentionLimits(
+            finishedBefore: nowMs > r.finishedMs ? nowMs - r.finishedMs : 0, keepFinished: r.keepFinished,
+            keysBefore: nowMs > r.keyWindowMs ? nowMs - r.keyWindowMs : 0, limit: r.batch)
     }
 
     /// Proposes the leader's own commands; the last one's index is what the next round waits for.

@@ -152,7 +152,7 @@ extension NodeCore {
     }
 
     mutating func startOwnTasks(why: String) {
-        let mine = queue.tasks.filter { t in
+        let mine = queue.activeTasks.filter { t in
             t.node == id && (t.state == .assigned || t.state == .running) && running[t.id] != t.epoch
         }
         guard !mine.isEmpty else { return }

@@ -186,7 +186,7 @@ extension Command {
         case let .assign(t, _, _, _), let .start(t, _, _, _), let .complete(t, _, _, _, _),
              let .fail(t, _, _, _, _), let .cancel(t, _), let .timeout(t, _, _):
             t
-        case .submit, .requeue:
+        case .submit, .requeue, .expire:
             nil
         }
     }

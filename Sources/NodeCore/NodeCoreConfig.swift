@@ -19,6 +19,8 @@ public struct NodeCoreConfig: Sendable {
     public var requeueAfterElectionTimeouts: UInt64 = 5
     /// Assignments the leader proposes per housekeeping round.
     public var scheduleLimit: Int = 64
+    /// How long finished tasks and the keys of removed ones are kept, and how many.
+    public var retention = Retention()
     /// A worker's report not yet seen applied is sent again after this many ticks.
     public var reportResendTicks: UInt64 = 40
     /// While the disk refuses writes, the held batch is retried this often.

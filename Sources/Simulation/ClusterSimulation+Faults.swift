@@ -385,8 +385,16 @@ extension ClusterSimulation {
         guard let leader = currentLeader else { return }
         let commit = nodes[leader].core.raft.commitIndex
         let acknowledged = client.acknowledged.keys.sorted()
+        var tableAt: [UInt64: (id: NodeID, table: [UInt8])] = [:]
         for id in nodes[leader].core.raft.membership.ids where nodes.lookup(id)?.up == true && nodes[id].core.applied >= commit {
-            checker.checkSubmits(id, keysInState: nodes[id].core.queue.tasks.map(\.key), acknowledged: acknowledged)
+            checker.checkSubmits(id, keysInState: nodes[id].core.queue.heldAndRememberedKeys, acknowledged: acknowledged)
+            // Replicas that applied the same entries hold the same table, retention's removals included.
+            let core = nodes[id].core
+            let table = core.queue.snapshot()
+            if let other = tableAt[core.applied], other.table != table {
+                checker.observeRuntimeViolation("\(id) and \(other.id) applied up to \(core.applied) but hold different task tables")
+            }
+            tableAt[core.applied] = (id, table)
         }
     }
 }

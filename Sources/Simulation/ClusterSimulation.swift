@@ -69,6 +69,9 @@ public struct ClusterSimulation: Sendable {
         c.maxInflight = 8
         var cc = NodeCoreConfig(raft: c)
         cc.snapshotEvery = config.compactEvery
+        // Retention at work within a run: finished tasks go after 3 s of simulated time or beyond
+        // 25; keys are remembered far longer than any run, so every acknowledged submit stays checkable.
+        cc.retention = Retention(finishedMs: 3_000, keepFinished: 25, keyWindowMs: 1 << 40, batch: 10)
         if config.injectedBug == .applyUncommitted { cc.plantedBug = .applyUncommitted }
         return cc
     }
@@ -383,7 +386,7 @@ public struct ClusterSimulation: Sendable {
         for i in upSlots { Self.observe(nodes.all[i].id, nodes.all[i].core.raft, into: &checker) }
         if now % 500 == 0 {
             for i in upSlots {
-                checker.checkSubmits(nodes.all[i].id, keysInState: nodes.all[i].core.queue.tasks.map(\.key), acknowledged: [])
+                checker.checkSubmits(nodes.all[i].id, keysInState: nodes.all[i].core.queue.heldAndRememberedKeys, acknowledged: [])
             }
         }
     }

@@ -11,6 +11,7 @@ extension Command {
         case cancel = 6
         case timeout = 7
         case requeue = 8
+        case expire = 9
     }
 
     /// The compact binary form stored in a Raft log entry: a tag byte, then the fields in order.
@@ -60,6 +61,13 @@ extension Command {
         case let .requeue(node, at):
             w.write(Tag.requeue.rawValue)
             w.write(node)
+            w.write(varint: at)
+        case let .expire(limits, at):
+            w.write(Tag.expire.rawValue)
+            w.write(varint: limits.finishedBefore)
+            w.write(varint: limits.keepFinished)
+            w.write(varint: limits.keysBefore)
+            w.write(varint: limits.limit)
             w.write(varint: at)
         }
         return w.bytes
@@ -111,6 +119,13 @@ extension Command {
         case .requeue:
             let node = try r.readString()
             command = .requeue(node: node, at: try r.readVarint())
+        case .expire:
+            let finishedBefore = try r.readVarint()
+            let keep = try r.readInt()
+            let keysBefore = try r.readVarint()
+            let limit = try r.readInt()
+            let limits = RetentionLimits(finishedBefore: finishedBefore, keepFinished: keep, keysBefore: keysBefore, limit: limit)
+            command = .expire(limits, at: try r.readVarint())
         }
         try r.expectEnd()
         return command

@@ -17,6 +17,9 @@ public enum Command: Sendable, Equatable {
     case timeout(task: TaskID, epoch: UInt64, at: UInt64)
     /// Takes every assigned or running task back from `node` (unreachable too long).
     case requeue(node: String, at: UInt64)
+    /// Removes finished tasks and forgets the keys of removed ones, as `limits` says: the leader's
+    /// retention, decided on its clock so every replica removes exactly the same tasks.
+    case expire(RetentionLimits, at: UInt64)
 
     /// The command's name, as used in `Rejection.invalidState` and logs.
     public var name: String {
@@ -29,6 +32,7 @@ public enum Command: Sendable, Equatable {
         case .cancel: "cancel"
         case .timeout: "timeout"
         case .requeue: "requeue"
+        case .expire: "expire"
         }
     }
 
@@ -37,7 +41,7 @@ public enum Command: Sendable, Equatable {
         switch self {
         case let .submit(_, _, at), let .assign(_, _, _, at), let .start(_, _, _, at),
              let .complete(_, _, _, _, at), let .fail(_, _, _, _, at), let .cancel(_, at),
-             let .timeout(_, _, at), let .requeue(_, at):
+             let .timeout(_, _, at), let .requeue(_, at), let .expire(_, at):
             at
         }
     }

@@ -14,5 +14,7 @@ public enum Effect: Sendable, Equatable {
     case cancelled(TaskID)
     /// Taken back from an unreachable node; the next assign fences that node out.
     case requeued(TaskID, from: String)
+    /// Retention removed `tasks` finished tasks and forgot `keys` keys of tasks removed earlier.
+    case expired(tasks: Int, keys: Int)
     case rejected(Rejection)
 }

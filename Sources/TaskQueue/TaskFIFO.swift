@@ -1,46 +1,34 @@
-/// The queue of waiting tasks, as a doubly linked list threaded through two arrays indexed by
-/// task position: O(1) append, O(1) removal of any member, iteration in arrival order.
+/// The queue of waiting tasks, as a doubly linked list over the members' positions: O(1)
+/// append, O(1) removal of any member, iteration in arrival order. Links are kept only for
+/// members, so its memory follows the queue's length, not the highest position ever queued.
 struct TaskFIFO: Sendable {
     /// The first member's position, or -1 when empty.
     private(set) var head = -1
     private(set) var tail = -1
-    private(set) var count = 0
-    private var next: [Int] = []
-    private var prev: [Int] = []
+    /// Member -> (previous, next), -1 at either end.
+    private var links: [Int: (prev: Int, next: Int)] = [:]
+
+    var count: Int { links.count }
 
     /// True when the task at `position` is in the queue.
-    func contains(_ position: Int) -> Bool {
-        guard position >= 0, position < next.count else { return false }
-        return prev[position] >= 0 || head == position
-    }
+    func contains(_ position: Int) -> Bool { links[position] != nil }
 
     /// The member after `position`, or -1 at the end.
-    func successor(of position: Int) -> Int { next[position] }
+    func successor(of position: Int) -> Int { links[position]?.next ?? -1 }
 
     /// Appends the task at `position`; does nothing if it is already queued.
     mutating func append(_ position: Int) {
         guard position >= 0, !contains(position) else { return }
-        if position >= next.count {
-            let grow = position + 1 - next.count
-            next.append(contentsOf: repeatElement(-1, count: grow))
-            prev.append(contentsOf: repeatElement(-1, count: grow))
-        }
-        next[position] = -1
-        prev[position] = tail
-        if tail >= 0 { next[tail] = position } else { head = position }
+        links[position] = (tail, -1)
+        if tail >= 0 { links[tail]?.next = position } else { head = position }
         tail = position
-        count += 1
     }
 
     /// Unlinks the task at `position`; does nothing if it is not queued.
     mutating func remove(_ position: Int) {
-        guard contains(position) else { return }
-        let before = prev[position], after = next[position]
-        if before >= 0 { next[before] = after } else { head = after }
-        if after >= 0 { prev[after] = before } else { tail = before }
-        next[position] = -1
-        prev[position] = -1
-        count -= 1
+        guard let link = links.removeValue(forKey: position) else { return }
+        if link.prev >= 0 { links[link.prev]?.next = link.next } else { head = link.next }
+        if link.next >= 0 { links[link.next]?.prev = link.prev } else { tail = link.prev }
     }
 
     /// The members' positions, first to last.
@@ -50,7 +38,7 @@ struct TaskFIFO: Sendable {
         var p = head
         while p >= 0 {
             out.append(p)
-            p = next[p]
+            p = successor(of: p)
         }
         return out
     }

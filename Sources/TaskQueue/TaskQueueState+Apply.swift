@@ -19,19 +19,23 @@ extension TaskQueueState {
             return timeout(task, epoch: epoch, at: at)
         case let .requeue(node, at):
             return requeue(node: node, at: at)
+        case let .expire(limits, _):
+            return expire(limits)
         }
     }
 
     private mutating func submit(key: String, spec: TaskSpec, at: UInt64) -> [Effect] {
         if let p = positionByKey[key] { return [.duplicate(records[p].id, key: key)] }
+        if let id = removedKeyIndex[key] { return [.duplicate(id, key: key)] }
         if let problem = TaskSpec.problem(key: key, spec: spec) { return [.rejected(.invalidSpec(problem))] }
-        let p = records.count
+        let p = nextPosition
+        nextPosition += 1
         let id = Self.id(forPosition: p)
         var spec = spec
         spec.args = shared(spec.args)
         records.append(TaskRecord(
             id: id, key: key, spec: spec, state: .queued, node: nil, epoch: 0, attempts: 0,
-            submittedAt: at, updatedAt: at, result: nil, error: nil))
+            submittedAt: at, updatedAt: at, result: nil, error: nil), at: p)
         positionByKey[key] = p
         enter(p)
         return [.created(id, key: key)]
@@ -125,6 +129,36 @@ extension TaskQueueState {
         }
     }
 
+    /// Retention: removes finished tasks from the front of the finishing order while they are
+    /// older than the cut-off or more than the count kept, remembering the keys of those still
+    /// inside the key window; then forgets remembered keys that fell out of it. Bounded by `limit`.
+    private mutating func expire(_ limits: RetentionLimits) -> [Effect] {
+        let limit = max(limits.limit, 0)
+        var removed = 0
+        while removed < limit, let p = finishedOrder.first {
+            let record = records[p]
+            guard finishedOrder.count > limits.keepFinished || record.updatedAt < limits.finishedBefore else { break }
+            _ = finishedOrder.removeFirst()
+            stateCounts[record.state.code] -= 1
+            positionByKey[record.key] = nil
+            records.remove(p)
+            if record.submittedAt >= limits.keysBefore {
+                removedKeys.append(RemovedKey(key: record.key, id: record.id, submittedAt: record.submittedAt))
+                removedKeyIndex[record.key] = record.id
+            }
+            removed += 1
+        }
+        var forgotten = 0
+        while forgotten < limit, let k = removedKeys.first, k.submittedAt < limits.keysBefore {
+            _ = removedKeys.removeFirst()
+            removedKeyIndex[k.key] = nil
+            forgotten += 1
+        }
+        removedTasks = Self.increment(removedTasks, by: removed)
+        forgottenKeys = Self.increment(forgottenKeys, by: forgotten)
+        return removed + forgotten > 0 ? [.expired(tasks: removed, keys: forgotten)] : []
+    }
+
     /// Fencing for the assignee's own reports: the epoch and node must be current, then the state allowed.
     /// Epoch and node mismatches are counted as stale; a wrong state (a duplicate report) is not.
     private mutating func fence(
@@ -163,6 +197,7 @@ extension TaskQueueState {
         records[p].node = node
         records[p].updatedAt = at
         enter(p)
+        if state.isFinal { finishedOrder.append(p) }
     }
 
     /// Adds the task at `p` to the indexes of its current state.
@@ -201,4 +236,7 @@ extension TaskQueueState {
 
     /// `n + 1`, saturating: counters restored from a hostile snapshot must not trap.
     static func increment(_ n: Int) -> Int { n < Int.max ? n + 1 : n }
+
+    /// `n + k`, saturating.
+    static func increment(_ n: Int, by k: Int) -> Int { n > Int.max - k ? Int.max : n + k }
 }

@@ -139,7 +139,7 @@ struct OrchestratorScenarioTests {
                 _ = try await c.waitForLeader(timeout: .seconds(15), excluding: leader.id)
                 try await c.control.restart(leader.id)
                 // The monitor reads the task table between rounds: epochs must only grow.
-                if let list = try? await c.control.tasks(limit: 10_000) { await watch.run.observeTasks(list.tasks) }
+                if let tasks = try? await c.control.allTasks() { await watch.run.observeTasks(tasks) }
             }
             await load.stop()
             let acked = await load.acknowledged

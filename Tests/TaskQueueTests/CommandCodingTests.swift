@@ -38,7 +38,7 @@ struct CommandCodingTests {
     }
 
     @Test func unknownTagsAreRejected() {
-        for tag in [UInt8(0)] + Array(9...255) {
+        for tag in [UInt8(0)] + Array(10...255) {
             #expect(throws: DecodingError.unknownTag(offset: 0, tag: tag, type: "task command")) {
                 try Command.decode([tag, 0, 0])
             }

@@ -7,6 +7,8 @@ struct CommandGenerator {
     var rng: SplitMix64
     var clock: UInt64 = 1_000
     var keys = 0
+    /// How often a batch is a retention `expire` (0 in the tests whose model knows no retention).
+    var expireChance = 0.0
     static let nodes = ["n1", "n2", "n3"]
     static let kinds = ["echo", "sleep", "hash", "fail"]
 
@@ -45,6 +47,11 @@ struct CommandGenerator {
         let at = clock
         let tasks = state.tasks
         let active = tasks.filter { $0.state == .assigned || $0.state == .running }
+        if expireChance > 0, rng.chance(expireChance) {
+            let limits = RetentionLimits(finishedBefore: at - min(at, UInt64(rng.below(3_000))), keepFinished: rng.below(8),
+                                         keysBefore: at - min(at, UInt64(rng.below(6_000))), limit: 1 + rng.below(6))
+            return [.expire(limits, at: at)]
+        }
         switch rng.below(100) {
         case 0..<20:
             let key: String

@@ -10,9 +10,13 @@ enum Invariants {
         for s in TaskState.allCases { scanned[s] = 0 }
         var load: [String: Int] = [:]
         var keys = Set<String>()
-        for (i, record) in tasks.enumerated() {
+        var previous = 0
+        for record in tasks {
             scanned[record.state, default: 0] += 1
-            if record.id != "t-\(i + 1)" { problems.append("task \(i) has id \(record.id)") }
+            let n = Int(record.id.dropFirst(2)) ?? 0
+            if !record.id.hasPrefix("t-") || n <= previous { problems.append("task \(record.id) out of order after t-\(previous)") }
+            previous = n
+            if state.removedTask(forKey: record.key) != nil { problems.append("key \(record.key) is held and remembered as removed") }
             if state.task(record.id)?.id != record.id { problems.append("task(\(record.id)) finds another task") }
             if !keys.insert(record.key).inserted { problems.append("key \(record.key) names two tasks") }
             if state.task(forKey: record.key)?.id != record.id { problems.append("key \(record.key) maps elsewhere") }
@@ -34,7 +38,11 @@ enum Invariants {
         let queued = state.queued
         if Set(queued).count != queued.count { problems.append("queue repeats a task") }
         if Set(queued) != Set(tasks.filter { $0.state == .queued }.map(\.id)) { problems.append("queue != queued tasks") }
-        if state.acceptedCompletions != scanned[.succeeded] { problems.append("acceptedCompletions != succeeded tasks") }
+        let unheld = state.acceptedCompletions - scanned[.succeeded]!
+        if unheld < 0 || unheld > state.removedTasks {
+            problems.append("acceptedCompletions \(state.acceptedCompletions) against \(scanned[.succeeded]!) succeeded tasks")
+        }
+        if state.finishedCount != tasks.filter(\.state.isFinal).count { problems.append("finishing order != finished tasks") }
         return problems
     }
 }

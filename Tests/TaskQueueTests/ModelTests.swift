@@ -60,7 +60,7 @@ struct ModelTests {
                             case .start, .complete, .fail: stale += 1
                             default: break
                             }
-                        case .failed, .timedOut, .started, .rejected:
+                        case .failed, .timedOut, .started, .rejected, .expired:
                             break
                         }
                     }
@@ -111,7 +111,7 @@ extension Effect {
         case let .created(id, _), let .assigned(id, _, _), let .started(id, _, _), let .succeeded(id, _, _),
              let .retried(id, _), let .failed(id), let .timedOut(id), let .cancelled(id), let .requeued(id, _):
             id
-        case .duplicate, .rejected:
+        case .duplicate, .rejected, .expired:
             nil
         }
     }
@@ -130,6 +130,7 @@ extension Effect {
         case .cancelled: "cancelled"
         case .requeued: "requeued"
         case .rejected: "rejected"
+        case .expired: "expired"
         }
     }
 }

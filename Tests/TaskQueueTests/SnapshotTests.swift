@@ -106,8 +106,8 @@ struct SnapshotTests {
 
     @Test func unknownFormatIsRejected() {
         var bytes = TaskQueueState().snapshot()
-        bytes[0] = 3
-        #expect(throws: DecodingError.unknownTag(offset: 0, tag: 3, type: "task queue snapshot format")) {
+        bytes[0] = 4
+        #expect(throws: DecodingError.unknownTag(offset: 0, tag: 4, type: "task queue snapshot format")) {
             try TaskQueueState(snapshot: bytes)
         }
     }

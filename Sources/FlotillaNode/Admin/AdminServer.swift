@@ -47,6 +47,7 @@ struct AdminServer {
             .add(middleware: TokenMiddleware(token: api.config.token))
         // Task lists can be megabytes: a bounded number are built and sent at once.
         admitted.group().add(middleware: AnswerSlotsMiddleware(slots: api.answerSlots, builders: api.answerBuilders)).addRoutes(tasks.reads, atPath: "tasks")
+        admitted.addRoutes(tasks.keys, atPath: "keys")
         admitted.addRoutes(LogRoutes(api: api).hash, atPath: "log")
         admitted.addRoutes(events.recent, atPath: "events")
         admitted.addRoutes(members.bootstrap, atPath: "bootstrap")

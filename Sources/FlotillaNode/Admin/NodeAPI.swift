@@ -88,7 +88,8 @@ struct NodeAPI: Sendable {
         for e in effects {
             switch e {
             case let .created(id, _): return SubmitResult(id: id, duplicate: false)
-            case let .duplicate(id, _): return SubmitResult(id: id, duplicate: true)
+            case let .duplicate(id, _):
+                return SubmitResult(id: id, duplicate: true, removed: await driver.wasRemoved(id) ? true : nil)
             case .rejected(let why): throw APIError("submit rejected: \(why)", code: .badRequest)
             default: continue
             }
@@ -96,11 +97,25 @@ struct NodeAPI: Sendable {
         throw APIError("the submit applied without an outcome", code: .internal)
     }
 
-    func tasks(state: FlotillaAPI.TaskState?, node: String?, limit: Int) async -> TaskList {
-        await driver.taskList(state: state?.rawValue, node: node, limit: limit)
+    /// One page of the task table; see `RaftDriver.taskList`.
+    func tasks(state: FlotillaAPI.TaskState?, node: String?, limit: Int, after: String? = nil, ascending: Bool = false) async -> TaskList {
+        // A state this version does not know matches no task.
+        let core = state.map { TaskQueue.TaskState(rawValue: $0.rawValue) }
+        if case .some(.none) = core { return TaskList(tasks: [], total: 0) }
+        return await driver.taskList(state: core ?? nil, node: node, limit: limit, after: after, ascending: ascending,
+                                     scanLimit: Self.pageScanLimit)
     }
 
+    /// The most tasks one page looks at (a filtered page may come back short, with a `next`).
+    static let pageScanLimit = 20_000
+
+    /// One page of the remembered keys of removed tasks.
+    func removedKeys(from: Int, limit: Int) async -> RemovedKeyList { await driver.removedKeys(from: from, limit: limit) }
+
     func task(_ id: String) async -> TaskView? { await driver.taskView(id) }
+
+    /// True when `id` named a task that retention removed.
+    func wasRemoved(_ id: String) async -> Bool { await driver.wasRemoved(id) }
 
     /// Adds a joining node as a learner, or holds it for approval; true when it was added.
     func join(_ join: JoinRequest, approved: Bool = false) async throws(APIError) -> Bool {

@@ -5,7 +5,7 @@ extension SubmitResult {
     /// The bytes `ByteBuffer.json(self)` gives, written without `JSONEncoder` when the id needs
     /// no escaping (as no id the queue makes does): every submit is answered with one.
     var json: ByteBuffer {
-        guard id.utf8.allSatisfy(Self.isPlain) else { return .json(self) }
+        guard removed == nil, id.utf8.allSatisfy(Self.isPlain) else { return .json(self) }
         var out = ByteBuffer()
         out.writeString(duplicate ? "{\"duplicate\":true,\"id\":\"" : "{\"duplicate\":false,\"id\":\"")
         out.writeString(id)

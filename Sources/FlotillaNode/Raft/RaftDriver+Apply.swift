@@ -29,6 +29,8 @@ extension RaftDriver {
             events.record("task", term: core.raft.term, "\(task) requeued from \(from)")
         case let .retried(task, attempt):
             events.record("task", term: core.raft.term, "\(task) queued for attempt \(attempt)")
+        case let .expired(tasks, keys):
+            events.record("retention", term: core.raft.term, "removed \(tasks) finished task(s), forgot \(keys) key(s)")
         case .rejected(let why):
             logger.debug("task command rejected: \(String(describing: why))")
         default:
@@ -44,6 +46,7 @@ extension RaftDriver {
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
+        status.snapshotHeldMaxMs = snapshotHeldMaxMs
         let raft = core.raft
         metrics.term.set(Double(raft.term))
         metrics.isLeader.set(raft.role == .leader ? 1.0 : 0.0)
@@ -79,11 +82,14 @@ extension RaftDriver {
         for (state, n) in queue.counts() { byState[.init(state)] = n }
         var perNode: [String: Int] = [:]
         for id in s.membership.ids { perNode[id] = queue.load(on: id) }
+        var counts = TaskCounts(byState: byState, queued: queue.counts()[.queued] ?? 0, perNode: perNode)
+        counts.removed = queue.removedTasks
+        counts.rememberedKeys = queue.rememberedKeyCount
         let role: NodeRole = s.role == .follower && !s.isVoter ? .learner : .named(s.role.rawValue)
         var status = NodeStatus(id: s.id, clusterID: config.clusterID, role: role, term: s.term, leader: s.leader, vote: s.vote,
                                 commit: s.commit, applied: core.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
                                 commitHash: String(s.commitHash, radix: 16), members: members, peers: peers,
-                                tasks: TaskCounts(byState: byState, queued: queue.counts()[.queued] ?? 0, perNode: perNode),
+                                tasks: counts,
                                 faults: faults, raftAddress: config.raftAddress, adminAddress: config.adminAddress,
                                 uptimeMs: uptimeMs, storageError: core.fatal ?? core.storageProblem)
         status.incarnation = Incarnation.text(incarnation)
@@ -117,16 +123,40 @@ extension RaftDriver {
 }
 
 extension RaftDriver {
-    /// Tasks matching the filters, newest first, at most `limit`.
-    func taskList(state: String?, node: String?, limit: Int) -> TaskList {
-        var matched: [TaskView] = []
-        var total = 0
-        for t in core.queue.tasks.reversed() where (state == nil || t.state.rawValue == state) && (node == nil || t.node == node) {
-            total += 1
-            if matched.count < limit { matched.append(TaskView(t)) }
+    /// One page of the tasks matching the filters: newest first, or in id order when `ascending`;
+    /// after the cursor `after` when given. At most `limit` tasks, and at most `scanLimit` looked
+    /// at, so a page never walks the whole table; `next` continues where it stopped.
+    /// `total` counts every task matching the filters.
+    func taskList(state: TaskQueue.TaskState?, node: String?, limit: Int, after: String?, ascending: Bool, scanLimit: Int) -> TaskList {
+        let queue = core.queue
+        let page = queue.page(after: after, descending: !ascending, limit: limit, scanLimit: scanLimit) { t in
+            (state == nil || t.state == state) && (node == nil || t.node == node)
         }
-        return TaskList(tasks: matched, total: total)
+        let total: Int
+        if let node {
+            if let state, state == .assigned || state == .running {
+                total = queue.activeTasks.reduce(0) { $0 + ($1.node == node && $1.state == state ? 1 : 0) }
+            } else {
+                total = queue.count { (state == nil || $0.state == state) && $0.node == node }
+            }
+        } else {
+            total = state.map { queue.counts()[$0] ?? 0 } ?? queue.taskCount
+        }
+        var list = TaskList(tasks: page.tasks.map(TaskView.init), total: total)
+        list.next = page.next
+        list.removed = queue.removedTasks
+        return list
+    }
+
+    /// A page of the remembered keys of removed tasks, from serial `from` on.
+    func removedKeys(from: Int, limit: Int) -> RemovedKeyList {
+        let page = core.queue.removedKeys(from: from, limit: limit)
+        return RemovedKeyList(keys: page.keys.map { RemovedKeyView(key: $0.key, id: $0.id, submittedAt: $0.submittedAt) },
+                              next: page.next, removed: core.queue.removedTasks, forgotten: core.queue.forgottenKeys)
     }
 
     func taskView(_ id: String) -> TaskView? { core.queue.task(id).map(TaskView.init) }
+
+    /// True when `id` was a task that retention has removed.
+    func wasRemoved(_ id: String) -> Bool { core.queue.wasRemoved(id) }
 }

@@ -46,18 +46,19 @@ actor RaftDriver {
     /// own monotonic clock): what makes an election's reported time real.
     var heardFromLeaderAt: ContinuousClock.Instant?
     var ledSince: ContinuousClock.Instant?
+    /// The longest a snapshot held the loop so far, in ms.
+    var snapshotHeldMaxMs: UInt64?
     /// When the status was last published.
     var publishedAt = ContinuousClock.now
-    /// When the batch being carried out began: a snapshot reports how long its batch held the loop.
-    var batchBegan = ContinuousClock.now
     /// The incarnation this node's storage drew (`NodeIdentity`): who it is, to its peers.
     let incarnation: UInt64
     /// Set while a founder that started on empty storage asks the other founders whether the
     /// cluster exists already; until they answer it takes no part in Raft (peer messages are
     /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
     var founding: FounderCheck?
-    /// How long the latest snapshot took to encode, off the loop.
+    /// How long the latest snapshot took to encode, off the loop, and to compact and store, on it.
     var snapshotEncodeTime: Duration = .zero
+    var snapshotStoreTime: Duration = .zero
     /// The membership's incarnations, as the transport's admission check reads them.
     let known: KnownIncarnations
     /// What founders said of themselves over the peer transport; and what this node says.
@@ -121,6 +122,7 @@ actor RaftDriver {
         #endif
         var cc = NodeCoreConfig(raft: rc)
         cc.snapshotEvery = config.snapshotEvery
+        cc.retention = config.retention
         cc.plantedBug = config.plantedBug
         return cc
     }
@@ -223,7 +225,9 @@ actor RaftDriver {
             decideFounding(decision)
         case let .snapshotEncoded(index, data, took):
             snapshotEncodeTime = took
+            let began = ContinuousClock.now
             core.snapshotEncoded(index: index, data: data)
+            snapshotStoreTime = ContinuousClock.now - began
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -265,7 +269,6 @@ actor RaftDriver {
 
     /// Lets the core persist, send and apply, then carries out what it handed back.
     func process() {
-        batchBegan = ContinuousClock.now
         // A leader's appends leave before its own fsync, so the followers write while it does.
         let out = core.process(sendAhead: { [transport] in transport.send($0) })
         let stats = storage.stats
@@ -345,12 +348,14 @@ actor RaftDriver {
             logger.notice("storage takes writes again (was: \(why))")
             events.record("storage", term: term, "storage recovered")
         case .compacted(let index):
-            // A snapshot is one pass over the task table on this loop: nothing else moves meanwhile.
-            let held = ContinuousClock.now - batchBegan
+            // Encoding (one pass over the task table) ran off the loop; compacting the log and
+            // writing the snapshot file held it.
+            let held = snapshotStoreTime
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
                 + "encoded in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+            snapshotHeldMaxMs = max(snapshotHeldMaxMs ?? 0, ageMs(held))
             events.record("snapshot", term: term, text)
             HeapRelease.soon()
         case let .compactionFailed(index, reason):

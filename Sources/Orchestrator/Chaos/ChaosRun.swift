@@ -116,7 +116,8 @@ public struct ChaosRun: Sendable {
         await monitor.probeHashes(final)
 
         let history = await load.history
-        report.queue = QueueCheck.check(history: history.filter { !$0.isRead }, tasks: tasks ?? [])
+        let removed = (try? await control.removedKeys())?.keys ?? [:]
+        report.queue = QueueCheck.check(history: history.filter { !$0.isRead }, tasks: tasks ?? [], removedKeys: removed)
         report.load = await load.summary
         if config.readEvery > 0 {
             let checked = HistoryReport(operations: ClientHistory.lines(history))
@@ -330,9 +331,9 @@ public struct ChaosRun: Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         var last: [TaskView]?
         while true {
-            if let list = try? await control.tasks(limit: 10_000), list.total <= list.tasks.count {
-                last = list.tasks
-                if !list.tasks.contains(where: { [.assigned, .running].contains($0.state) }) { return list.tasks }
+            if let tasks = try? await control.allTasks() {
+                last = tasks
+                if !tasks.contains(where: { [.assigned, .running].contains($0.state) }) { return tasks }
             }
             if ContinuousClock.now >= deadline { return last }
             try? await Task.sleep(for: .milliseconds(300))

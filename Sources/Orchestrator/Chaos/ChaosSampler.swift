@@ -47,7 +47,7 @@ actor ChaosSampler {
         polls += 1
         if polls % 30 == 0 {
             await monitor.probeHashes(s)
-            if let list = try? await control.tasks(limit: 10_000) { await monitor.observeTasks(list.tasks) }
+            if let tasks = try? await control.allTasks() { await monitor.observeTasks(tasks) }
         }
     }
 

@@ -21,11 +21,15 @@ public struct QueueCheck: Sendable, Equatable {
     /// Nothing lost, duplicated or unexpected.
     public var ok: Bool { lost.isEmpty && duplicated.isEmpty && unexpected.isEmpty }
 
-    /// Compares the clients' history of submits with the committed task table.
-    public static func check(history: [LoadGenerator.Operation], tasks: [TaskView]) -> QueueCheck {
+    /// Compares the clients' history of submits with the committed task table and the keys the
+    /// cluster remembers for tasks its retention removed (key -> task id, read after the table).
+    public static func check(history: [LoadGenerator.Operation], tasks: [TaskView], removedKeys: [String: String] = [:]) -> QueueCheck {
         var c = QueueCheck()
-        var byKey: [String: [TaskView]] = [:]
-        for t in tasks { byKey[t.key, default: []].append(t) }
+        var byKey: [String: [(id: String, key: String)]] = [:]
+        for t in tasks { byKey[t.key, default: []].append((t.id, t.key)) }
+        for (key, id) in removedKeys where !(byKey[key] ?? []).contains(where: { $0.id == id }) {
+            byKey[key, default: []].append((id, key))
+        }
         var outcomes: [String: LoadGenerator.Operation] = [:]
         for op in history {
             // One key, one operation; a second record of a key keeps the strongest outcome.

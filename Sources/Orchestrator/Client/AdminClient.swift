@@ -78,6 +78,9 @@ public final class AdminClient: Sendable {
         return .changed(status, tag: response.headers.first(name: "ETag"))
     }
 
+    /// The largest answer read.
+    static let maxAnswer = 16 << 20
+
     /// Sends one request and collects the whole answer; a node that does not answer is an `APIError`.
     func send(_ method: String, _ address: String, _ path: String, body: (any Encodable)? = nil, headers: HTTPHeaders = [:],
               timeout: Duration) async throws -> (HTTPClientResponse, Data) {
@@ -95,7 +98,13 @@ public final class AdminClient: Sendable {
         } catch {
             throw APIError("\(address) does not answer (\(error))", code: APIErrorCode.unavailable)
         }
-        let buffer = try await response.body.collect(upTo: 16 << 20)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: Self.maxAnswer)
+        } catch is NIOTooManyBytesError {
+            throw APIError("\(address) answered \(path) with more than \(Self.maxAnswer >> 20) MB; ask for less (tasks are read a page at a time)",
+                           code: APIErrorCode.tooLarge)
+        }
         return (response, Data(buffer.readableBytesView))
     }
 

@@ -85,11 +85,13 @@ public struct InvariantMonitor: Sendable {
 
     /// The committed task table (from the leader) against the submits the cluster acknowledged (key -> task id).
     @discardableResult
-    public mutating func observe(tasks: [TaskView], acknowledged: [String: String]) -> [Violation] {
+    public mutating func observe(tasks: [TaskView], acknowledged: [String: String], removedKeys: [String: String] = [:]) -> [Violation] {
         checks += 1
         var found: [Violation] = []
         var table: [String: [String]] = [:]
         for t in tasks { table[t.key, default: []].append(t.id) }
+        // Keys read after the table: a task removed while the table was read is in one of the two.
+        for (key, id) in removedKeys where !(table[key] ?? []).contains(id) { table[key, default: []].append(id) }
         found += SafetyRules<String>.submits(table, node: nil, acknowledged: acknowledged.sorted { $0.key < $1.key }.map { (key: $0.key, id: $0.value) })
             .map(Violation.init)
         for t in tasks {

@@ -33,13 +33,13 @@ public actor MonitorRun {
         if hashes.count >= 2 { emit(monitor.observe(hashes: hashes)) }
     }
 
-    /// Checks the committed task table against the acknowledged submits (key -> task id).
+    /// Checks the committed task table, read page by page, against every acknowledged submit
+    /// (key -> task id). A submit whose task retention removed is found through the keys the
+    /// node remembers for removed tasks (with the same id); one neither held nor remembered is lost.
     public func checkTasks(acknowledged: [String: String]) async throws {
-        let list = try await control.tasks(limit: 10_000)
-        if list.total > list.tasks.count {
-            throw OrchestratorError("the task table has \(list.total) tasks; the check reads at most 10000")
-        }
-        emit(monitor.observe(tasks: list.tasks, acknowledged: acknowledged))
+        let tasks = try await control.allTasks()
+        let removed = try await control.removedKeys()
+        emit(monitor.observe(tasks: tasks, acknowledged: acknowledged, removedKeys: removed.keys))
     }
 
     /// Checks a task table that carries no acknowledgements (epochs, completions).

@@ -285,14 +285,72 @@ public final class ClusterControl: Sendable {
         }
     }
 
-    /// Tasks as the leader (else any node) knows them; `in` saves a poll when the caller has a fresh snapshot.
+    /// The newest `limit` tasks as the leader (else any node) knows them, read a page at a time;
+    /// `in` saves a poll when the caller has a fresh snapshot.
     public func tasks(state: TaskState? = nil, node: String? = nil, limit: Int = 100, in snapshot: ClusterSnapshot? = nil) async throws -> TaskList {
         let s: ClusterSnapshot
         if let snapshot { s = snapshot } else { s = await self.snapshot() }
-        var query = ["limit=\(limit)"]
+        let address = try writeAddress(s)
+        var out = TaskList(tasks: [], total: 0)
+        var after: String?
+        repeat {
+            let page = try await tasksPage(at: address, state: state, node: node, limit: min(limit - out.tasks.count, Self.pageLimit),
+                                           after: after, ascending: false)
+            out.tasks += page.tasks
+            out.total = page.total
+            out.removed = page.removed
+            out.next = page.next
+            after = page.next
+        } while after != nil && out.tasks.count < limit
+        return out
+    }
+
+    /// The most tasks a node answers in one page.
+    public static let pageLimit = 1_000
+
+    /// One page of `GET /v1/tasks` from `address`.
+    public func tasksPage(at address: String, state: TaskState? = nil, node: String? = nil, limit: Int = pageLimit,
+                          after: String?, ascending: Bool, linearizable: Bool = false, timeout: Duration = .seconds(10)) async throws -> TaskList {
+        var query = ["limit=\(limit)", "order=\(ascending ? "asc" : "desc")"]
         if let state { query.append("state=\(state.rawValue)") }
         if let node { query.append("node=\(node)") }
-        return try await admin.call("GET", try writeAddress(s), "/v1/tasks?" + query.joined(separator: "&"))
+        if let after { query.append("after=\(after)") }
+        if linearizable { query.append("consistency=linearizable") }
+        return try await admin.call("GET", address, "/v1/tasks?" + query.joined(separator: "&"), timeout: timeout)
+    }
+
+    /// The whole task table, walked page by page in id order from the leader (else any node).
+    /// Tasks added meanwhile may be included; tasks removed meanwhile may be missing.
+    public func allTasks(in snapshot: ClusterSnapshot? = nil) async throws -> [TaskView] {
+        let s: ClusterSnapshot
+        if let snapshot { s = snapshot } else { s = await self.snapshot() }
+        let address = try writeAddress(s)
+        var out: [TaskView] = []
+        var after: String?
+        repeat {
+            let page = try await tasksPage(at: address, after: after, ascending: true)
+            out += page.tasks
+            after = page.next
+        } while after != nil
+        return out
+    }
+
+    /// The keys of removed tasks the leader (else any node) still remembers, key -> task id,
+    /// walked page by page, and how many tasks retention removed so far.
+    public func removedKeys(in snapshot: ClusterSnapshot? = nil) async throws -> (keys: [String: String], removed: Int) {
+        let s: ClusterSnapshot
+        if let snapshot { s = snapshot } else { s = await self.snapshot() }
+        let address = try writeAddress(s)
+        var out: [String: String] = [:]
+        var after: Int?
+        var removed = 0
+        repeat {
+            let page: RemovedKeyList = try await admin.call("GET", address, "/v1/keys?limit=\(Self.pageLimit)" + (after.map { "&after=\($0)" } ?? ""))
+            for k in page.keys { out[k.key] = k.id }
+            removed = page.removed
+            after = page.next
+        } while after != nil
+        return (out, removed)
     }
 
     public func cancel(_ id: String) async throws {

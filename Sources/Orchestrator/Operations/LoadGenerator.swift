@@ -140,13 +140,17 @@ public actor LoadGenerator {
         return "load-\(session)-\(counter)"
     }
 
-    /// The most tasks one read asks for; a table that holds more makes the read's view partial.
-    static let readLimit = 10_000
+    /// The most tasks one read asks for (one page); a table that holds more makes the read's view partial.
+    static let readLimit = ClusterControl.pageLimit
+    /// Tasks retention had removed when this load first read: a read after more were removed
+    /// may miss a key because it was removed, so its absences prove nothing.
+    private var removedAtFirstRead: Int?
 
     /// One linearizable read (`?consistency=linearizable`, ReadIndex on the leader) of the keys
     /// this load submitted. Its outcome is `.ok` with what it saw; `.fail` (no effect, nothing
     /// learned) when it was refused or timed out; `.unknown` when the table held more than one
-    /// answer shows, so absent keys may only be out of view.
+    /// answer shows, or retention removed tasks since the first read, so absent keys may only be
+    /// out of view.
     func readOne(_ key: String) async {
         let invoked = Date()
         var outcome = Operation.Outcome.fail
@@ -154,11 +158,13 @@ public actor LoadGenerator {
         var error: String?
         do {
             let address = try await self.address(refresh: false)
-            let list: TaskList = try await control.admin.call("GET", address, "/v1/tasks?consistency=linearizable&limit=\(Self.readLimit)",
-                                                              timeout: .seconds(6))
+            let list = try await control.tasksPage(at: address, limit: Self.readLimit, after: nil, ascending: false,
+                                                   linearizable: true, timeout: .seconds(6))
             let mine = "load-\(session)-"
             seen = list.tasks.map(\.key).filter { $0.hasPrefix(mine) }.sorted()
-            outcome = list.total <= list.tasks.count ? .ok : .unknown
+            let removed = list.removed ?? 0
+            if removedAtFirstRead == nil { removedAtFirstRead = removed }
+            outcome = list.next == nil && removed == removedAtFirstRead ? .ok : .unknown
         } catch let e {
             error = (e as? APIError)?.error ?? "\(e)"
             target = nil

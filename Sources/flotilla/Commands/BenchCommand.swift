@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Flotilla: replicated write throughput and latency, task scheduling, leader failover, the history checker, console frame time.",
-        subcommands: [BenchWrite.self, BenchTasks.self, BenchFailover.self, BenchCheck.self, BenchConsole.self, BenchSnapshot.self]
+        subcommands: [BenchWrite.self, BenchTasks.self, BenchSoak.self, BenchFailover.self, BenchCheck.self, BenchConsole.self, BenchSnapshot.self]
     )
 }
 
@@ -169,6 +169,64 @@ struct BenchTasks: AsyncParsableCommand {
         print(result.queueLine)
         print(result.line)
         print("bench tasks: node_rss_mb \(rss) node_private_mb \(anon)")
+    }
+}
+
+struct BenchSoak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Drive a sustained write load at a local cluster and sample each node's memory, to show retention keeps it flat.",
+        discussion: """
+            The nodes run the submitted echo tasks (--slots each), so tasks finish and retention removes them. Prints a line             per --sample (each node's resident MB and the leader's task counts), then checks every acknowledged write turned             up in the task table or among the keys remembered for removed tasks, and ends with: bench soak: acked=N lost=L             duplicated=D elections=E rss_start_mb=A rss_end_mb=B snapshot_hold_max_ms=H write_p999_ms=P write_max_ms=M             (memory: the largest node's). Exits 1 when a write was lost or duplicated.
+            """
+    )
+
+    @Option(help: "Nodes in the cluster.") var nodes = 3
+    @Option(help: "Task slots per node.") var slots = 4
+    @Option(help: "Submits per second.") var rate = 1_000.0
+    @Option(help: "How long to submit, e.g. 5m.") var duration = "5m"
+    @Option(help: "How often to sample memory, e.g. 10s.") var sample = "10s"
+    @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node, e.g. -- --retain-count 5000.") var nodeArgs: [String] = []
+
+    func run() async throws {
+        let seconds = try parseDuration(duration, "--duration")
+        let every = try parseDuration(sample, "--sample")
+        guard rate > 0, rate <= 10_000, nodes >= 1, slots >= 1 else { throw ValidationError("--rate 0-10000, --nodes 1+, --slots 1+") }
+        guard every >= .milliseconds(100) else { throw ValidationError("--sample must be at least 100ms") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-soak-\(UUID().uuidString.prefix(8))").path
+        let launcher = Launcher(directory: directory)
+        let spec: ClusterSpec
+        do {
+            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"] + nodeArgs)
+            for n in spec.nodes { try launcher.start(n, spec: spec) }
+        } catch {
+            throw fail("\(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let control = ClusterControl(client: try ClusterClient.local(launcher))
+        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
+        var outcome: Result<SoakBenchmark.Result, any Error>?
+        if ok {
+            var pids: [String: pid_t] = [:]
+            for n in spec.nodes { pids[n.id] = launcher.pid(of: n) }
+            let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every,
+                                      submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
+            do {
+                // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
+                outcome = .success(try await bench.run(control, pids: pids) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) })
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        await finish(control)
+        guard ok, let outcome else { throw fail("no leader within 20 s") }
+        let result: SoakBenchmark.Result
+        do { result = try outcome.get() } catch { throw fail("\(error)") }
+        if !result.lost.isEmpty { print("lost: " + result.lost.prefix(10).joined(separator: ", ")) }
+        if !result.duplicated.isEmpty { print("duplicated: " + result.duplicated.prefix(10).joined(separator: ", ")) }
+        print(result.line)
+        if !result.lost.isEmpty || !result.duplicated.isEmpty { throw ExitCode(1) }
     }
 }
 

@@ -130,13 +130,20 @@ func fail(_ message: String, code: Int32 = 1) -> ExitCode {
 func parseDuration(_ text: String, _ flag: String) throws -> Duration {
     let t = text.trimmingCharacters(in: .whitespaces)
     func number(_ s: Substring) throws -> Double {
-        guard let v = Double(s), v >= 0 else { throw ValidationError("\(flag) must be a duration like 500ms, 20s or 2m (got \"\(text)\")") }
+        guard let v = Double(s), v >= 0 else { throw ValidationError("\(flag) must be a duration like 500ms, 20s, 2m or 1h (got \"\(text)\")") }
         return v
     }
     if t.hasSuffix("ms") { return .milliseconds(Int(try number(t.dropLast(2)))) }
     if t.hasSuffix("s") { return .milliseconds(Int(try number(t.dropLast()) * 1000)) }
     if t.hasSuffix("m") { return .seconds(Int(try number(t.dropLast()) * 60)) }
+    if t.hasSuffix("h") { return .seconds(Int(try number(t.dropLast()) * 3600)) }
     return .milliseconds(Int(try number(Substring(t)) * 1000))
+}
+
+/// A duration flag in whole milliseconds.
+func parseMilliseconds(_ text: String, _ flag: String) throws -> UInt64 {
+    let c = try parseDuration(text, flag).components
+    return UInt64(max(0, c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000))
 }
 
 /// A short answer for an operation.

@@ -40,6 +40,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Close an admin connection idle this many ms between requests.") var idleTimeoutMs = 60_000
     @Option(help: "Close an admin connection whose client has not read its answer for this many ms.") var writeStallMs = 10_000
     @Option(help: "Events an event stream may fall behind before it is ended with a final `dropped` event.") var eventLag = 500
+    @Option(help: "How long a finished task stays in the table, e.g. 10m or 1h.") var retain = "1h"
+    @Option(help: "At most this many finished tasks stay in the table; the earliest finished go first.")
+    var retainCount = Retention.defaultKeepFinished
+    @Option(help: "How long after its submit an idempotency key is remembered, also once its task was removed.")
+    var keyWindow = "2m"
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -61,6 +66,9 @@ struct NodeCommand: AsyncParsableCommand {
         config.electionMs = electionMs
         config.snapshotEvery = snapshotEvery
         config.proposalTimeoutMs = proposalTimeoutMs
+        config.retention.finishedMs = try parseMilliseconds(retain, "--retain")
+        config.retention.keepFinished = retainCount
+        config.retention.keyWindowMs = try parseMilliseconds(keyWindow, "--key-window")
         config.allowShell = allowShell
         config.adminLimits.maxConnections = maxAdminConnections
         config.adminLimits.headerTimeoutMs = headerTimeoutMs

@@ -26,6 +26,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Propose replacing a member that is down this long, e.g. 5m.") var replaceAfter: String?
     @Flag(help: "Start the nodes uninitialized; recovery (auto) bootstraps them.") var uninitialized = false
     @Flag(help: "Hold joining nodes until `flotilla approve`.") var approveJoins = false
+    @Option(help: "How long a finished task stays in each node's table, e.g. 10m (node default 1h).") var retain: String?
+    @Option(help: "At most this many finished tasks stay in the table (node default 10000).") var retainCount: Int?
+    @Option(help: "How long an idempotency key is remembered after its submit (node default 2m).") var keyWindow: String?
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
@@ -35,6 +38,9 @@ struct UpCommand: AsyncParsableCommand {
         if let heartbeatMs { args += ["--heartbeat-ms", "\(heartbeatMs)"] }
         if let electionMs { args += ["--election-ms", "\(electionMs)"] }
         if approveJoins { args.append("--approve-joins") }
+        if let retain { _ = try parseDuration(retain, "--retain"); args += ["--retain", retain] }
+        if let retainCount { args += ["--retain-count", "\(retainCount)"] }
+        if let keyWindow { _ = try parseDuration(keyWindow, "--key-window"); args += ["--key-window", keyWindow] }
         if uninitialized, recover != .auto {
             FileHandle.standardError.write(Data("flotilla: note: with --recover \(recover.rawValue) nobody bootstraps the uninitialized nodes\n".utf8))
         }

@@ -7,14 +7,35 @@ import TaskQueue
 struct TaskRoutes {
     let api: NodeAPI
 
-    /// `GET /v1/tasks?state=&node=&limit=[&consistency=linearizable]` and `GET /v1/tasks/{id}`.
+    /// The most tasks (or keys) one page holds.
+    static let maxLimit = 1_000
+
+    /// `GET /v1/tasks?state=&node=&limit=&after=&order=[&consistency=linearizable]` and `GET /v1/tasks/{id}`.
     var reads: RouteCollection<AdminRequestContext> {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.get(use: list)
         routes.get(":id") { _, context in
             let id = try context.parameter("id")
-            guard let task = await api.task(id) else { throw APIError("no task \(id)", code: .notFound) }
+            guard let task = await api.task(id) else {
+                if await api.wasRemoved(id) {
+                    throw APIError("no task \(id): it finished and the retention policy removed it", code: .notFound)
+                }
+                throw APIError("no task \(id)", code: .notFound)
+            }
             return Response.json(task)
+        }
+        return routes
+    }
+
+    /// `GET /v1/keys?after=&limit=`: the remembered keys of removed tasks, a page at a time.
+    var keys: RouteCollection<AdminRequestContext> {
+        let routes = RouteCollection(context: AdminRequestContext.self)
+        routes.get { request, _ in
+            let limit = try request.integer("limit", default: 100, in: 1...Self.maxLimit)
+            let after = try request.integer("after", default: -1, in: -1...Int.max - 1)
+            var page = await api.removedKeys(from: after + 1, limit: limit)
+            if page.next != nil, !page.keys.isEmpty { page.next = page.next! - 1 }
+            return Response.json(page)
         }
         return routes
     }
@@ -32,8 +53,15 @@ struct TaskRoutes {
     }
 
     func list(_ request: Request, context: AdminRequestContext) async throws -> Response {
-        let limit = try request.integer("limit", default: 100, in: 1...10_000)
+        let limit = try request.integer("limit", default: 100, in: 1...Self.maxLimit)
         let state = try request.query("state").map(Self.state)
+        let after = try request.query("after").map(Self.cursor)
+        let ascending: Bool
+        switch request.query("order") {
+        case nil, "desc": ascending = false
+        case "asc": ascending = true
+        case let other?: throw APIError("order must be asc or desc (got \"\(other.prefix(40))\")", code: .badRequest)
+        }
         switch request.query("consistency") {
         case nil, "local":
             break
@@ -44,7 +72,15 @@ struct TaskRoutes {
         case let other?:
             throw APIError("consistency must be local or linearizable (got \"\(other.prefix(40))\")", code: .badRequest)
         }
-        return .json(await api.tasks(state: state, node: request.query("node"), limit: limit))
+        return .json(await api.tasks(state: state, node: request.query("node"), limit: limit, after: after, ascending: ascending))
+    }
+
+    /// The `after` cursor: a task id (`t-N`), else a 400.
+    static func cursor(_ raw: String) throws(APIError) -> String {
+        guard raw.hasPrefix("t-"), raw.count <= 22, let n = Int(raw.dropFirst(2)), n >= 1, "t-\(n)" == raw else {
+            throw APIError("after must be a task id such as t-42, the next of the previous page (got \"\(raw.prefix(40))\")", code: .badRequest)
+        }
+        return raw
     }
 
     /// The `state` filter: a state this version knows, else a 400 naming them.

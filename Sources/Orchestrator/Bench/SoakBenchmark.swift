@@ -1,0 +1,114 @@
+import FlotillaAPI
+import Foundation
+
+/// A sustained write load against a local cluster for a long while, to show memory stays flat
+/// once retention's window is full: each node's resident memory is sampled every `sample`, the
+/// remembered keys of removed tasks are read as the run goes (a page at a time, from where the
+/// last read stopped), and at the end every acknowledged write is looked for in the table or
+/// among those keys.
+public struct SoakBenchmark: Sendable {
+    public var rate: Double
+    public var duration: Duration
+    public var sample: Duration
+    public var submission: TaskSubmission
+
+    public init(rate: Double, duration: Duration, sample: Duration, submission: TaskSubmission) {
+        self.rate = rate
+        self.duration = duration
+        self.sample = sample
+        self.submission = submission
+    }
+
+    /// One sample: seconds since the load began, each node's resident MB, the leader's counts.
+    public struct Sample: Sendable {
+        public var seconds: Double
+        public var rssMB: [String: Double]
+        public var acked: Int
+        public var tasks: Int
+        public var removed: Int
+        public var rememberedKeys: Int
+
+        public var line: String {
+            let rss = rssMB.sorted { $0.key < $1.key }.map { "\($0.key)=\(Int($0.value.rounded()))" }.joined(separator: " ")
+            return "soak t=\(Int(seconds))s acked=\(acked) tasks=\(tasks) removed=\(removed) keys=\(rememberedKeys) rss_mb \(rss)"
+        }
+    }
+
+    public struct Result: Sendable {
+        public var acked: Int
+        public var lost: [String]
+        public var duplicated: [String]
+        public var elections: Int
+        public var rssStartMB: Double
+        public var rssEndMB: Double
+        public var snapshotHoldMaxMs: UInt64
+        /// Acknowledged writes' latencies in ms, sorted.
+        public var latencies: [Double]
+
+        /// The summary: `bench soak: acked=N lost=L duplicated=D elections=E rss_start_mb=A rss_end_mb=B
+        /// snapshot_hold_max_ms=H write_p999_ms=P write_max_ms=M` (memory: the largest node's).
+        public var line: String {
+            "bench soak: acked=\(acked) lost=\(lost.count) duplicated=\(duplicated.count) elections=\(elections)"
+                + " rss_start_mb=\(Int(rssStartMB.rounded())) rss_end_mb=\(Int(rssEndMB.rounded()))"
+                + " snapshot_hold_max_ms=\(snapshotHoldMaxMs)"
+                + " write_p999_ms=\(String(format: "%.1f", percentile(latencies, 0.999)))"
+                + " write_max_ms=\(String(format: "%.1f", latencies.last ?? 0))"
+        }
+    }
+
+    /// Runs the load against `control`'s cluster, whose node processes are `pids` (node id ->
+    /// pid), printing each sample through `report`.
+    public func run(_ control: ClusterControl, pids: [String: pid_t], report: @Sendable (Sample) -> Void) async throws -> Result {
+        func rss() -> [String: Double] { pids.compactMapValues { HTTPLoad.residentMegabytes(of: $0) } }
+        var tally = SoakTally()
+        var keyCursor: Int?
+        /// Reads the remembered keys added since the last read.
+        func readKeys() async throws {
+            let s = await control.client.poll()
+            guard let address = s.leader?.adminAddress else { return }
+            repeat {
+                let page: RemovedKeyList = try await control.admin.call(
+                    "GET", address, "/v1/keys?limit=\(ClusterControl.pageLimit)" + (keyCursor.map { "&after=\($0)" } ?? ""))
+                tally.observe(removedKeys: page.keys)
+                // Serials count every key ever remembered: this page began at the first not yet forgotten.
+                if !page.keys.isEmpty { keyCursor = max((keyCursor ?? -1) + 1, page.forgotten) + page.keys.count - 1 }
+                if page.next == nil { break }
+            } while true
+        }
+
+        let startTerm = await control.client.poll().leader?.term ?? 0
+        let load = LoadGenerator(control: control, rate: rate, submission: submission, maxInFlight: 512)
+        let clock = ContinuousClock()
+        let began = clock.now
+        let rssStart = rss().values.max() ?? 0
+        await load.start(duration: duration)
+        var next = began + sample
+        var lastRSS = rssStart
+        while clock.now < began + duration {
+            try await Task.sleep(until: min(next, began + duration))
+            guard clock.now >= next else { continue }
+            next += sample
+            let memory = rss()
+            lastRSS = memory.values.max() ?? lastRSS
+            let leader = await control.client.poll().leader
+            try? await readKeys()
+            report(Sample(seconds: (clock.now - began).seconds, rssMB: memory, acked: await load.summary.ok,
+                          tasks: leader?.tasks.byState.values.reduce(0, +) ?? 0, removed: leader?.tasks.removed ?? 0,
+                          rememberedKeys: leader?.tasks.rememberedKeys ?? 0))
+        }
+        await load.finish()
+        let endRSS = rss().values.max() ?? lastRSS
+        let history = await load.history
+        let acknowledged = await load.acknowledged
+        // The table first, then the keys: a task removed in between is in the second.
+        tally.observe(tasks: try await control.allTasks())
+        try await readKeys()
+        let end = await control.client.poll()
+        let latencies = history.filter { !$0.isRead && $0.outcome == .ok }
+            .map { $0.returnedAt.timeIntervalSince($0.invokedAt) * 1000 }.sorted()
+        return Result(acked: acknowledged.count, lost: tally.lost(acknowledged), duplicated: tally.duplicated,
+                      elections: Int((end.leader?.term ?? startTerm) - startTerm),
+                      rssStartMB: rssStart, rssEndMB: endRSS,
+                      snapshotHoldMaxMs: end.live.compactMap(\.snapshotHeldMaxMs).max() ?? 0, latencies: latencies)
+    }
+}
