@@ -113,7 +113,9 @@ extension ClusterSimulation {
             // one of two voters has lost the cluster's quorum for good, in any Raft.
             guard wipedPending.isEmpty, toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, let l = currentLeader else { return false }
             let m = nodes[l].core.raft.membership
-            guard m.voters.count >= 3 else { return false }
+            // Every node must have applied that membership: a promotion only the leader applied
+            // leaves the others counting a quorum of the old voters, which a wiped leader breaks.
+            guard m.voters.count >= 3, upNodes.allSatisfy({ nodes[$0].core.raft.membership == m }) else { return false }
             let candidates = m.ids.filter { !crashed.contains($0) && !removed.contains($0) }
             guard !candidates.isEmpty else { return false }
             wipe(candidates[rng.below(candidates.count)])

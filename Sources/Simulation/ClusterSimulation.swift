@@ -127,7 +127,8 @@ public struct ClusterSimulation: Sendable {
         stats.submitsAcknowledged = client.acknowledged.count
         if let l = currentLeader {
             stats.finalCommit = nodes[l].core.raft.commitIndex
-            stats.tasksSucceeded = nodes[l].core.queue.counts()[.succeeded] ?? 0
+            // Accepted completions: retention removes finished tasks from the table, not from this count.
+            stats.tasksSucceeded = nodes[l].core.queue.acceptedCompletions
         }
         return SimulationResult(config: config, steps: Int(now), violations: checker.violations,
                                 livenessFailure: livenessFailure, traceHash: trace.value, trace: traceLines,

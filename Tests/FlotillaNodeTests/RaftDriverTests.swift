@@ -40,7 +40,9 @@ struct RaftDriverTests {
             await node.runtime.driver.setHooks(RaftDriver.Hooks(start: { tasks in
                 for t in tasks {
                     started.withLock { $0.append(t.id) }
-                    inbox.push(.report(.complete(task: t.id, node: "n1", epoch: t.epoch, result: "done by the test", at: 1)))
+                    // Stamped now: a task finished in 1970 is long past retention and removed at once.
+                    let now = UInt64(Date().timeIntervalSince1970 * 1000)
+                    inbox.push(.report(.complete(task: t.id, node: "n1", epoch: t.epoch, result: "done by the test", at: now)))
                 }
             }))
             let id = try await node.api.submit(submission("k1")).id
