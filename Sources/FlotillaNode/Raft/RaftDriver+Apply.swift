@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FlotillaAPI
+import Foundation
 import Logging
 import NodeCore
 import PeerTransport
@@ -107,9 +105,7 @@ func ageMs(_ d: Duration) -> UInt64 {
 
 /// Milliseconds since the Unix epoch: the timestamps the leader stamps on task commands.
 func wallClockMs() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    UInt64(Date().timeIntervalSince1970 * 1000)
 }
 
 extension RaftDriver {
