@@ -147,22 +147,7 @@ struct RetentionTests {
     @Test func aFormatTwoSnapshotIsStillRead() throws {
         var state = TaskQueueState()
         _ = Self.finished(3, at: 1_000, into: &state)
-        var w = ByteWriter()
-        w.write(UInt8(2))
-        w.write(varint: state.tasks.count)
-        for r in state.tasks {
-            w.write(r.key)
-            r.spec.encode(into: &w)
-            w.write(UInt8(r.state.code))
-            w.write(optional: r.node)
-            w.write(varint: r.epoch)
-            w.write(varint: r.attempts)
-            w.write(varint: r.submittedAt)
-            w.write(varint: r.updatedAt)
-            w.write(optional: r.result)
-            w.write(optional: r.error)
-            w.write(varint: r.startedAt.map { $0 + 1 } ?? 0)
-        }
+        var w = legacySnapshotTasks(state, format: 2)
         w.write(varint: 0)
         w.write(varint: 0)
         w.write(varint: 3)

@@ -18,21 +18,7 @@ struct SnapshotTests {
         _ = state.apply(.submit(key: "a", spec: TaskSpec(kind: "echo", args: ["text": "x"]), at: 10))
         _ = state.apply(.submit(key: "b", spec: TaskSpec(kind: "sleep"), at: 11))
         _ = state.apply(.assign(task: "t-1", node: "n1", epoch: 1, at: 12))
-        var w = ByteWriter()
-        w.write(UInt8(1))
-        w.write(varint: state.tasks.count)
-        for r in state.tasks {
-            w.write(r.key)
-            r.spec.encode(into: &w)
-            w.write(UInt8(r.state.code))
-            w.write(optional: r.node)
-            w.write(varint: r.epoch)
-            w.write(varint: r.attempts)
-            w.write(varint: r.submittedAt)
-            w.write(varint: r.updatedAt)
-            w.write(optional: r.result)
-            w.write(optional: r.error)
-        }
+        var w = legacySnapshotTasks(state, format: 1)
         w.write(varint: 1)
         w.write(varint: 1)
         w.write(varint: 0)
@@ -172,4 +158,26 @@ struct SnapshotTests {
             #expect(throws: DecodingError.self, "\(reason)") { try TaskQueueState(snapshot: bytes) }
         }
     }
+}
+
+/// The task records of a snapshot in an old format, as a node of that version wrote them: format
+/// 1, and format 2, which added each task's start time. What follows the records is the caller's.
+func legacySnapshotTasks(_ state: TaskQueueState, format: UInt8) -> ByteWriter {
+    var w = ByteWriter()
+    w.write(format)
+    w.write(varint: state.tasks.count)
+    for r in state.tasks {
+        w.write(r.key)
+        r.spec.encode(into: &w)
+        w.write(UInt8(r.state.code))
+        w.write(optional: r.node)
+        w.write(varint: r.epoch)
+        w.write(varint: r.attempts)
+        w.write(varint: r.submittedAt)
+        w.write(varint: r.updatedAt)
+        w.write(optional: r.result)
+        w.write(optional: r.error)
+        if format >= 2 { w.write(varint: r.startedAt.map { $0 + 1 } ?? 0) }
+    }
+    return w
 }
