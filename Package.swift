@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "HistoryCheckTests", dependencies: ["TestSupport", "HistoryCheck", "BinaryCoding"], swiftSettings: strict),
         // The layering, checked from the sources' imports.
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
-        .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage"], swiftSettings: strict),
+        .testTarget(name: "NodeStorageTests", dependencies: ["TestSupport", "NodeStorage", "NodeCore"], swiftSettings: strict),
         .testTarget(
             name: "PeerTransportTests",
             dependencies: [

@@ -9,6 +9,17 @@ public protocol LogStore: AnyObject, Sendable {
     /// the commit index forward need not be synced (a node may restart with an older commit
     /// index, never an older term or vote). On failure nothing of the batch may be taken as stored.
     func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(LogStoreFailure)
+
+    /// Stores a snapshot the node took itself, as `persist` does, from `prepared`: the same
+    /// snapshot's file, already written and synced off the loop. A store without such files, or
+    /// a `prepared` that does not match, writes the snapshot as `persist` would.
+    func persist(snapshot: Snapshot, prepared: PreparedSnapshot?) throws(LogStoreFailure)
+}
+
+extension LogStore {
+    public func persist(snapshot: Snapshot, prepared: PreparedSnapshot?) throws(LogStoreFailure) {
+        try persist(hardState: nil, entries: [], snapshot: snapshot)
+    }
 }
 
 /// Why a batch could not be stored, and whether retrying the same batch later can succeed

@@ -178,15 +178,17 @@ extension NodeCore {
     mutating func maybeCompact() {
         guard encodingSnapshot == nil, applied >= raft.snapshotIndex + UInt64(snapshotInterval),
               applied <= raft.appliedIndex else { return }
+        guard let metadata = try? raft.snapshotMetadata(at: applied) else { return }
         encodingSnapshot = applied
-        output.encode = SnapshotJob(index: applied, state: queue)
+        output.encode = SnapshotJob(index: applied, metadata: metadata, state: queue)
     }
 
     /// The bytes of the snapshot `output.encode` asked for: compacts the log to `index` and
     /// stores the snapshot. Dropped when the log moved past it meanwhile (a snapshot from the
     /// leader, or a membership change applied since, which the snapshot would not carry); the
-    /// next one is asked for as usual.
-    public mutating func snapshotEncoded(index: UInt64, data: [UInt8]) {
+    /// next one is asked for as usual. `prepared`, when the host wrote the file already, is
+    /// stored by renaming it; the host deletes the file afterwards if it is still there.
+    public mutating func snapshotEncoded(index: UInt64, data: [UInt8], prepared: PreparedSnapshot? = nil) {
         guard encodingSnapshot == index else { return }
         encodingSnapshot = nil
         guard index > raft.snapshotIndex, stalled == nil, fatal == nil else { return }
@@ -197,8 +199,9 @@ extension NodeCore {
             return
         }
         guard let snap = raft.latestSnapshot else { return }
+        let usable = prepared.flatMap { $0.metadata == snap.metadata && $0.size == snap.data.count ? $0 : nil }
         do {
-            try store.persist(hardState: nil, entries: [], snapshot: snap)
+            try store.persist(snapshot: snap, prepared: usable)
             output.events.append(.compacted(index: index))
         } catch {
             // The log on disk still holds every entry; the next compaction writes a newer snapshot.

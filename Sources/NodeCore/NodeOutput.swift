@@ -40,6 +40,9 @@ public struct NodeOutput: Sendable {
 /// the live queue goes on changing while the host encodes this one on another thread.
 public struct SnapshotJob: Sendable {
     public let index: UInt64
+    /// What the stored snapshot will record beside the bytes: known now, so the host may write
+    /// the whole file off the loop (`PreparedSnapshot`).
+    public let metadata: SnapshotMetadata
     public let state: TaskQueueState
 
     /// The snapshot's bytes (the slow part: one pass over the whole task table).

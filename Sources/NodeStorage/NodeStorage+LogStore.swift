@@ -9,4 +9,12 @@ extension NodeStorage: LogStore {
             throw LogStoreFailure(error.description, retryable: error.isRetryable)
         }
     }
+
+    public func persist(snapshot: Snapshot, prepared: PreparedSnapshot?) throws(LogStoreFailure) {
+        do {
+            try saveSnapshot(snapshot, prepared: prepared)
+        } catch {
+            throw LogStoreFailure(error.description, retryable: error.isRetryable)
+        }
+    }
 }

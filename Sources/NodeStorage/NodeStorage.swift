@@ -1,4 +1,5 @@
 import Logging
+import NodeCore
 import RaftCore
 import Synchronization
 
@@ -13,9 +14,16 @@ import Synchronization
 public final class NodeStorage: Sendable {
     private let core: Mutex<StorageCore>
     private let counters: Mutex<StorageStats>
+    /// For writing prepared snapshot files without the lock (immutable copies of the core's).
+    private let disk: any StorageDisk
+    private let snapDirectory: String
+    private let options: StorageOptions
 
     private init(core: consuming sending StorageCore) {
         let stats = core.stats
+        disk = core.disk
+        snapDirectory = core.snapDirectory
+        options = core.options
         self.core = Mutex(core)
         counters = Mutex(stats)
     }
@@ -66,6 +74,27 @@ public final class NodeStorage: Sendable {
     /// written again; an older one throws `.invalid`.
     public func saveSnapshot(_ snapshot: Snapshot) throws(StorageError) {
         try save(hardState: nil, entries: [], snapshot: snapshot)
+    }
+
+    /// Writes `snapshot`'s whole file under a temporary name and syncs it, without taking the
+    /// lock: the host calls it off the Raft loop, so storing the snapshot later
+    /// (`save(…prepared:)`) only renames the file. The next open deletes one a crash left behind.
+    public func prepare(_ snapshot: Snapshot) throws(StorageError) -> PreparedSnapshot {
+        let path = SnapshotFile.preparedPath(index: snapshot.metadata.index, directory: snapDirectory)
+        _ = try SnapshotFile.writeTemporary(snapshot, at: path, disk: disk, options: options)
+        return PreparedSnapshot(metadata: snapshot.metadata, size: snapshot.data.count, path: path)
+    }
+
+    /// Deletes a prepared file that was not stored (a no-op once it was renamed into place).
+    public func discard(_ prepared: PreparedSnapshot) {
+        try? disk.removeIfPresent(prepared.path)
+    }
+
+    /// `saveSnapshot`, renaming `prepared` into place when it holds this very snapshot.
+    public func saveSnapshot(_ snapshot: Snapshot, prepared: PreparedSnapshot?) throws(StorageError) {
+        try perform { (c: inout StorageCore) throws(StorageError) in
+            try c.save(hardState: nil, entries: [], snapshot: snapshot, prepared: prepared)
+        }
     }
 
     public var stats: StorageStats { counters.withLock { $0 } }

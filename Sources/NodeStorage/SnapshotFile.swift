@@ -77,9 +77,19 @@ enum SnapshotFile {
     /// Writes `s` atomically into `directory` on `disk` and returns its path.
     static func write(_ s: Snapshot, directory: String, disk: any StorageDisk, options: StorageOptions) throws(StorageError) -> String {
         let path = directory + "/" + name(index: s.metadata.index)
-        let temp = path + ".tmp"
+        let temp = try writeTemporary(s, at: path + ".tmp", disk: disk, options: options)
+        return try install(temp, at: path, directory: directory, disk: disk, options: options)
+    }
+
+    /// Where a snapshot prepared off the loop waits: a `.bin.tmp` name, so a crash leaves a
+    /// temporary that the next open deletes.
+    static func preparedPath(index: UInt64, directory: String) -> String {
+        directory + "/" + "snap-\(hex16(index)).prepared.bin.tmp"
+    }
+
+    /// Writes the whole file for `s` at `temp` and syncs it; on failure nothing is left there.
+    static func writeTemporary(_ s: Snapshot, at temp: String, disk: any StorageDisk, options: StorageOptions) throws(StorageError) -> String {
         var file = try disk.createFile(temp)
-        var renamed = false
         do throws(StorageError) {
             let head = header(s)
             var crc = CRC32C()
@@ -92,13 +102,27 @@ enum SnapshotFile {
             try file.write(tail, at: head.count + s.data.count)
             if options.fsync { try file.sync() }
             file.close()
+            return temp
+        } catch {
+            file.close()
+            try? disk.remove(temp)
+            throw error
+        }
+    }
+
+    /// Renames a synced temporary into place as `path` and syncs the directory.
+    static func install(_ temp: String, at path: String, directory: String, disk: any StorageDisk, options: StorageOptions) throws(StorageError) -> String {
+        do throws(StorageError) {
             try disk.rename(temp, to: path)
-            renamed = true
+        } catch {
+            try? disk.remove(temp)
+            throw error
+        }
+        do throws(StorageError) {
             if options.fsync { try disk.syncDirectory(directory) }
             return path
         } catch {
-            file.close()
-            try? disk.remove(renamed ? path : temp)
+            try? disk.remove(path)
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import NodeCore
 import RaftCore
 
 /// The state behind `NodeStorage`'s lock: the open WAL, what is stored, and the rules for
@@ -186,7 +187,11 @@ struct StorageCore {
 
     // MARK: - Writing
 
-    mutating func save(hardState newHardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws(StorageError) {
+    /// `prepared`: the snapshot's file, already written and synced off the loop
+    /// (`NodeStorage.prepare`); used when it holds this very snapshot, renamed into place.
+    mutating func save(
+        hardState newHardState: HardState?, entries: [Entry], snapshot: Snapshot?, prepared: PreparedSnapshot? = nil
+    ) throws(StorageError) {
         if closed { throw .invalid("the storage in \(directory) is closed") }
         if let poisoned {
             throw .invalid("the storage in \(directory) stopped accepting writes after a failure it could not undo "
@@ -261,7 +266,13 @@ struct StorageCore {
 
         var snapshotPath: String?
         if let s = newSnapshot {
-            snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
+            if let prepared, prepared.metadata == s.metadata, prepared.size == s.data.count {
+                snapshotPath = try SnapshotFile.install(
+                    prepared.path, at: snapDirectory + "/" + SnapshotFile.name(index: s.metadata.index),
+                    directory: snapDirectory, disk: disk, options: options)
+            } else {
+                snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
+            }
         }
         do throws(WriteAheadLog.AppendFailure) {
             try wal.append(pending, sync: !onlyCommit) { i in

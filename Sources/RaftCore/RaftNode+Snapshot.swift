@@ -5,15 +5,24 @@ extension RaftNode {
     /// snapshot must carry the membership in force at `index`); such a call is refused.
     public mutating func compact(index: UInt64, snapshotData data: [UInt8]) throws(RaftError) {
         guard index > log.snapshot.index else { return }
+        let meta = try snapshotMetadata(at: index)
+        log.compact(to: meta)
+        latestSnapshot = Snapshot(metadata: meta, data: data)
+    }
+
+    /// What a snapshot of the state applied up to `index` records: the entry's term and hash and
+    /// the membership in force. Stated before the state is encoded, so the host can write the
+    /// snapshot's file off the loop; `compact` computes the same value when it is stored. Throws
+    /// when `index` is not applied yet, already compacted, or a configuration change was applied
+    /// after it (the membership would not be the one at `index`).
+    public func snapshotMetadata(at index: UInt64) throws(RaftError) -> SnapshotMetadata {
         guard index <= log.applied, let t = log.term(at: index), let h = log.hash(at: index) else {
             throw .snapshotOutOfRange(requested: index, applied: log.applied)
         }
         if index < log.applied, (index + 1...log.applied).contains(where: { log.entry(at: $0)?.kind == .config }) {
             throw .snapshotOutOfRange(requested: index, applied: log.applied)
         }
-        let meta = SnapshotMetadata(index: index, term: t, hash: h, membership: membership)
-        log.compact(to: meta)
-        latestSnapshot = Snapshot(metadata: meta, data: data)
+        return SnapshotMetadata(index: index, term: t, hash: h, membership: membership)
     }
 
     /// Snapshots at the applied index: for runtimes that apply each `Ready` before taking the next.

@@ -34,7 +34,7 @@ struct StorageScenarioTests {
             let snapshots = events.filter { $0.kind == "snapshot" }.map(\.message)
             #expect(snapshots.contains { $0.hasPrefix("snapshot at \(before.snapshotIndex) (") }, "\(snapshots)")
             #expect(!snapshots.isEmpty && snapshots.allSatisfy {
-                $0.contains(" MB, ") && $0.contains(" tasks); log compacted; encoded in ") && $0.contains(" ms off the loop, which was held ")
+                $0.contains(" MB, ") && $0.contains(" tasks); log compacted; encoded and written in ") && $0.contains(" ms off the loop, which was held ")
                     && $0.hasSuffix(" ms to store it")
             }, "\(snapshots)")
             try c.launcher.start(lagging, spec: c.spec)

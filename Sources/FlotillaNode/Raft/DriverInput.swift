@@ -22,8 +22,9 @@ enum DriverInput: Sendable {
     case bootstrap(Membership, reply: @Sendable (Result<Void, APIError>) -> Void)
     /// What asking the other founders decided, for a founder that started on empty storage.
     case founders(FounderCheck.Decision)
-    /// A snapshot's bytes, encoded off the loop, and how long that took.
-    case snapshotEncoded(index: UInt64, data: [UInt8], took: Duration)
+    /// A snapshot's bytes, encoded off the loop, its file when it could be written there too, and
+    /// how long that took.
+    case snapshotEncoded(index: UInt64, data: [UInt8], prepared: PreparedSnapshot?, took: Duration)
 }
 
 /// A proposal waiting for its entry to apply: resolved with the effects when the entry

@@ -223,10 +223,11 @@ actor RaftDriver {
             }
         case .founders(let decision):
             decideFounding(decision)
-        case let .snapshotEncoded(index, data, took):
+        case let .snapshotEncoded(index, data, prepared, took):
             snapshotEncodeTime = took
             let began = ContinuousClock.now
-            core.snapshotEncoded(index: index, data: data)
+            core.snapshotEncoded(index: index, data: data, prepared: prepared)
+            if let prepared { storage.discard(prepared) }
             snapshotStoreTime = ContinuousClock.now - began
         case let .transfer(to, reply):
             do {
@@ -293,11 +294,14 @@ actor RaftDriver {
         for event in out.events { record(event) }
         if out.restoredSnapshot { HeapRelease.soon() }
         if let job = out.encode {
-            // One pass over the whole task table: on another thread, from the frozen copy.
-            Task.detached(priority: .utility) { [inbox] in
+            // One pass over the whole task table, and the file's write and fsync: on another
+            // thread, from the frozen copy. Storing it on the loop is then a rename. A file that
+            // cannot be written here is written on the loop instead, where a failure is reported.
+            Task.detached(priority: .utility) { [inbox, storage] in
                 let began = ContinuousClock.now
                 let data = job.encode()
-                inbox.push(.snapshotEncoded(index: job.index, data: data, took: ContinuousClock.now - began))
+                let prepared = try? storage.prepare(Snapshot(metadata: job.metadata, data: data))
+                inbox.push(.snapshotEncoded(index: job.index, data: data, prepared: prepared, took: ContinuousClock.now - began))
             }
         }
         // Under load a batch ends every few hundred microseconds; building the whole status
@@ -353,7 +357,7 @@ actor RaftDriver {
             let held = snapshotStoreTime
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
-                + "encoded in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it"
+                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             snapshotHeldMaxMs = max(snapshotHeldMaxMs ?? 0, ageMs(held))
             events.record("snapshot", term: term, text)
