@@ -77,12 +77,28 @@ public final class NodeStorage: Sendable {
     }
 
     /// Writes `snapshot`'s whole file under a temporary name and syncs it, without taking the
-    /// lock: the host calls it off the Raft loop, so storing the snapshot later
-    /// (`save(…prepared:)`) only renames the file. The next open deletes one a crash left behind.
+    /// lock: the host calls it off the Raft loop, so storing the snapshot
+    /// (`saveSnapshot(_:prepared:)`) is a rename, a directory sync and the WAL's marker, not a
+    /// write of the whole table. Until then the file is no snapshot: the next open deletes one
+    /// a crash left behind. First it finishes the compaction of the previous one.
     public func prepare(_ snapshot: Snapshot) throws(StorageError) -> PreparedSnapshot {
-        let path = SnapshotFile.preparedPath(index: snapshot.metadata.index, directory: snapDirectory)
-        _ = try SnapshotFile.writeTemporary(snapshot, at: path, disk: disk, options: options)
+        try finishDeferredCompaction()
+        let path = try SnapshotFile.writeTemporary(
+            snapshot, at: SnapshotFile.preparedPath(index: snapshot.metadata.index, directory: snapDirectory),
+            disk: disk, options: options)
         return PreparedSnapshot(metadata: snapshot.metadata, size: snapshot.data.count, path: path)
+    }
+
+    /// Deletes what the last snapshot stored from a prepared file covers, with the directory
+    /// fsyncs outside the lock so the Raft loop's appends never wait behind them.
+    public func finishDeferredCompaction() throws(StorageError) {
+        guard let index = core.withLock({ $0.deferredCompaction }) else { return }
+        let changed = core.withLock { $0.compactDeferred(index: index) }
+        if options.fsync {
+            for directory in changed { try disk.syncDirectory(directory) }
+        }
+        let stats = core.withLock { $0.stats }
+        counters.withLock { $0 = stats }
     }
 
     /// Deletes a prepared file that was not stored (a no-op once it was renamed into place).
@@ -90,10 +106,16 @@ public final class NodeStorage: Sendable {
         try? disk.removeIfPresent(prepared.path)
     }
 
-    /// `saveSnapshot`, renaming `prepared` into place when it holds this very snapshot.
+    /// `saveSnapshot`, from `prepared` when it holds this very snapshot in place: then only the
+    /// WAL's marker is written here.
     public func saveSnapshot(_ snapshot: Snapshot, prepared: PreparedSnapshot?) throws(StorageError) {
+        try save(hardState: nil, entries: [], snapshot: snapshot, prepared: prepared)
+    }
+
+    /// `save`, with the snapshot's file taken from `prepared` when it holds this very snapshot.
+    public func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, prepared: PreparedSnapshot?) throws(StorageError) {
         try perform { (c: inout StorageCore) throws(StorageError) in
-            try c.save(hardState: nil, entries: [], snapshot: snapshot, prepared: prepared)
+            try c.save(hardState: hardState, entries: entries, snapshot: snapshot, prepared: prepared)
         }
     }
 

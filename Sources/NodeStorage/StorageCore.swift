@@ -22,6 +22,9 @@ struct StorageCore {
     private var hardState: HardState?
     /// Indexes of the snapshot files on disk.
     private var snapshotIndexes: Set<UInt64>
+    /// A snapshot stored from a prepared file: the log below it is deleted later
+    /// (`compactDeferred`), with the directory syncs off the Raft loop.
+    private(set) var deferredCompaction: UInt64?
     private var closed = false
     /// Set when a failed write could not be undone (or an fsync failed): the disk no longer
     /// matches what this process believes, so it refuses further writes until reopened.
@@ -265,11 +268,15 @@ struct StorageCore {
         }
 
         var snapshotPath: String?
+        var renamedOnly = false
         if let s = newSnapshot {
+            let path = snapDirectory + "/" + SnapshotFile.name(index: s.metadata.index)
             if let prepared, prepared.metadata == s.metadata, prepared.size == s.data.count {
-                snapshotPath = try SnapshotFile.install(
-                    prepared.path, at: snapDirectory + "/" + SnapshotFile.name(index: s.metadata.index),
-                    directory: snapDirectory, disk: disk, options: options)
+                // Written and synced off the loop: renamed into place and the directory synced
+                // here, so the file is durable before its marker (a marker without its file
+                // would leave a log that cannot be read). Deletions below it come later.
+                snapshotPath = try SnapshotFile.install(prepared.path, at: path, directory: snapDirectory, disk: disk, options: options)
+                renamedOnly = true
             } else {
                 snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
             }
@@ -313,14 +320,36 @@ struct StorageCore {
             terms.append(contentsOf: entries.map(\.term))
         }
         hardState = next.hardState
-        if let s = newSnapshot { compact(after: s.metadata.index) }
+        if let s = newSnapshot {
+            if renamedOnly {
+                snapshotIndexes.insert(s.metadata.index)
+                deferredCompaction = s.metadata.index
+            } else {
+                deferredCompaction = nil
+                compact(after: s.metadata.index, sync: options.fsync)
+            }
+        }
     }
 
-    /// Deletes segments wholly below a new snapshot and all but the newest two snapshot files.
-    /// Failures only cost disk space, so they are logged, not thrown.
-    private mutating func compact(after index: UInt64) {
+    /// Deletes what the snapshot stored from a prepared file at `index` covers: WAL segments
+    /// wholly below it and all but the newest two snapshot files. Returns the directories whose
+    /// entries changed, for the caller to sync outside the lock (a deletion lost in a crash only
+    /// leaves a file that the next compaction deletes).
+    mutating func compactDeferred(index: UInt64) -> [String] {
+        guard deferredCompaction == index, !closed else { return [] }
+        deferredCompaction = nil
+        return compact(after: index, sync: false)
+    }
+
+    /// Deletes segments wholly below a new snapshot and all but the newest two snapshot files,
+    /// syncing the directories when `sync`; returns the directories it changed. Failures only
+    /// cost disk space, so they are logged, not thrown.
+    @discardableResult
+    private mutating func compact(after index: UInt64, sync: Bool) -> [String] {
         snapshotIndexes.insert(index)
-        let (removed, failure) = wal.removeSegments(coveredBy: index)
+        var changed: [String] = []
+        let (removed, failure) = wal.removeSegments(coveredBy: index, sync: sync)
+        if !removed.isEmpty { changed.append(walDirectory) }
         if let failure { logger.warning("could not delete an old WAL segment: \(failure)") }
         if !removed.isEmpty { logger.debug("deleted WAL segments below snapshot \(index)", metadata: ["files": "\(removed)"]) }
         var deleted = false
@@ -334,13 +363,15 @@ struct StorageCore {
                 logger.warning("could not delete old snapshot: \(error)")
             }
         }
-        if deleted, options.fsync {
+        if deleted { changed.append(snapDirectory) }
+        if deleted, sync {
             do throws(StorageError) {
                 try disk.syncDirectory(snapDirectory)
             } catch {
                 logger.warning("could not sync \(snapDirectory): \(error)")
             }
         }
+        return changed
     }
 
     mutating func close() {

@@ -182,14 +182,14 @@ struct WriteAheadLog {
 
     /// Deletes the oldest segments while every entry in them is at or below `index` (never the
     /// current one). Returns the deleted paths, and the error that stopped it, if any.
-    mutating func removeSegments(coveredBy index: UInt64) -> (removed: [String], failure: StorageError?) {
+    mutating func removeSegments(coveredBy index: UInt64, sync: Bool) -> (removed: [String], failure: StorageError?) {
         var removed: [String] = []
         do throws(StorageError) {
             while segments.count > 1, segments[0].maxEntryIndex <= index {
                 try disk.removeIfPresent(segments[0].path)
                 removed.append(segments.removeFirst().path)
             }
-            if !removed.isEmpty, options.fsync { try disk.syncDirectory(directory) }
+            if !removed.isEmpty, sync { try disk.syncDirectory(directory) }
         } catch {
             return (removed, error)
         }

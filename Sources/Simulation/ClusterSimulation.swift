@@ -1,6 +1,7 @@
 import BinaryCoding
 import ClusterRules
 import NodeCore
+import NodeStorage
 import RaftCore
 import TaskQueue
 
@@ -148,7 +149,9 @@ public struct ClusterSimulation: Sendable {
             // A snapshot encoded off the loop comes back a few ticks later, as on a busy host.
             if let (job, at) = nodes.all[i].encoding, at <= now {
                 nodes.all[i].encoding = nil
-                nodes.all[i].core.snapshotEncoded(index: job.index, data: job.encode())
+                let (data, prepared) = job.encodeAndPrepare(on: nodes.all[i].storage)
+                nodes.all[i].core.snapshotEncoded(index: job.index, data: data, prepared: prepared)
+                if let prepared { nodes.all[i].storage.discard(prepared) }
             }
             tickClock(i)
             workerTick(i)

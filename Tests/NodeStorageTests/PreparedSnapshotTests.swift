@@ -49,7 +49,7 @@ struct PreparedSnapshotTests {
         }
     }
 
-    @Test func aPreparedFileLeftByACrashIsDeletedOnOpen() throws {
+    @Test func aSnapshotPreparedButNotStoredBeforeACrashIsDeletedOnOpen() throws {
         try withTestDirectory { dir in
             var gen = BatchGenerator(seed: 13)
             var path = ""
@@ -63,6 +63,57 @@ struct PreparedSnapshotTests {
             #expect(m.entries == entries(1...30))
             #expect(!FileManager.default.fileExists(atPath: path))
             #expect(Disk.snapshots(dir).isEmpty)
+        }
+    }
+
+    @Test func aTemporaryLeftByACrashIsDeletedOnOpen() throws {
+        try withTestDirectory { dir in
+            var gen = BatchGenerator(seed: 15)
+            try withStorage(dir) { storage, _ in
+                try storage.save(hardState: nil, entries: entries(1...30), snapshot: nil)
+            }
+            let path = SnapshotFile.preparedPath(index: 20, directory: dir + "/snap")
+            try Data(SnapshotFile.encode(gen.snapshot(index: 20, term: 1))).write(to: URL(fileURLWithPath: path))
+            let m = try reopen(dir)
+            #expect(m.snapshot == nil)
+            #expect(m.entries == entries(1...30))
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test func theLogBelowIsDeletedOffTheLoopBeforeTheNextSnapshot() throws {
+        try withTestDirectory { dir in
+            let options = StorageOptions.with(segmentSize: 256)
+            var gen = BatchGenerator(seed: 14)
+            let snap = gen.snapshot(index: 40, term: 1)
+            var before = 0
+            try withStorage(dir, options) { storage, _ in
+                try storage.save(hardState: HardState(term: 1, vote: "n1", commit: 50), entries: entries(1...50), snapshot: nil)
+                before = Disk.segments(dir).count
+                #expect(before > 3)
+                try storage.saveSnapshot(snap, prepared: try storage.prepare(snap))
+                // Stored, but nothing deleted yet: that waits for the next prepare, off the loop.
+                #expect(Disk.segments(dir).count >= before)
+            }
+            // A restart at this point (a crash, as far as the files go) recovers from the snapshot.
+            var m = try reopen(dir, options)
+            #expect(m.snapshot == snap)
+            #expect(m.entries == entries(41...50))
+            try withStorage(dir, options) { storage, _ in
+                try storage.finishDeferredCompaction()
+                #expect(Disk.segments(dir).count >= before, "a reopened storage has nothing deferred")
+                try storage.save(hardState: nil, entries: entries(51...60), snapshot: nil)
+                let next = gen.snapshot(index: 55, term: 1)
+                try storage.saveSnapshot(next, prepared: try storage.prepare(next))
+                try storage.finishDeferredCompaction()
+                let left = Disk.segments(dir)
+                #expect(left.count < before)
+                let firstEntries = records(left[0]).compactMap { if case .entry(let e) = $0.record { e.index } else { nil } }
+                #expect(firstEntries.contains { $0 > 55 })
+            }
+            m = try reopen(dir, options)
+            #expect(m.snapshot?.metadata.index == 55)
+            #expect(m.entries == entries(56...60))
         }
     }
 }

@@ -299,8 +299,7 @@ actor RaftDriver {
             // cannot be written here is written on the loop instead, where a failure is reported.
             Task.detached(priority: .utility) { [inbox, storage] in
                 let began = ContinuousClock.now
-                let data = job.encode()
-                let prepared = try? storage.prepare(Snapshot(metadata: job.metadata, data: data))
+                let (data, prepared) = job.encodeAndPrepare(on: storage)
                 inbox.push(.snapshotEncoded(index: job.index, data: data, prepared: prepared, took: ContinuousClock.now - began))
             }
         }

@@ -6,6 +6,14 @@ extension NodeStorage {
     func save(_ batch: Batch) throws(StorageError) {
         try save(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot)
     }
+
+    /// `save`, with the batch's snapshot file written first as a prepared file (as the node
+    /// does off its loop), then the batch stored with it.
+    func savePrepared(_ batch: Batch) throws(StorageError) {
+        let prepared = try batch.snapshot.map { (s) throws(StorageError) in try prepare(s) }
+        defer { if let prepared { discard(prepared) } }
+        try save(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot, prepared: prepared)
+    }
 }
 
 extension StorageOptions {

@@ -82,6 +82,8 @@ struct Acknowledged {
     mutating func apply(_ b: Batch) {
         let before = model
         model.apply(b)
+        // An empty batch writes nothing, so it syncs nothing either.
+        if b.isEmpty { return }
         if b.movesOnlyTheCommit(from: before) { unsynced.append(before) } else { unsynced = [] }
     }
 
@@ -94,6 +96,8 @@ struct Batch {
     var hardState: HardState?
     var entries: [Entry] = []
     var snapshot: Snapshot?
+
+    var isEmpty: Bool { hardState == nil && entries.isEmpty && snapshot == nil }
 
     /// Whether this batch only moves `model`'s commit index: storage writes it without a sync.
     func movesOnlyTheCommit(from model: Model) -> Bool {
