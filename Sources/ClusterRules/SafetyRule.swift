@@ -27,6 +27,9 @@ public enum SafetyRule: String, Sendable, CaseIterable, Codable {
     case duplicateCompletion = "duplicate-completion"
     /// A task's fencing epoch never goes back.
     case fencingEpochs = "fencing-epochs"
+    /// A linearizable read sees every write acknowledged before it began, and everything an
+    /// earlier read saw.
+    case staleRead = "stale-read"
     /// A node reported a broken invariant itself.
     case runtime = "runtime-invariant"
 
@@ -45,6 +48,7 @@ public enum SafetyRule: String, Sendable, CaseIterable, Codable {
         case .duplicateSubmit: "exactly once"
         case .duplicateCompletion: "one accepted completion"
         case .fencingEpochs: "fencing epochs grow"
+        case .staleRead: "linearizable reads"
         case .runtime: "runtime invariant"
         }
     }

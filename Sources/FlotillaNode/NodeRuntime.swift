@@ -52,7 +52,7 @@ struct NodeRuntime: Sendable {
         // Peers prove they hold the admin token; without one they are not authenticated (the transport warns).
         tc.clusterSecret = config.token
         // Who a peer is: its id and the incarnation the membership records for it.
-        let known = KnownIncarnations()
+        let known = KnownIncarnations(me: config.id, incarnation: incarnation)
         tc.incarnation = incarnation
         tc.admit = { peer, presented in known.refusal(peer: peer, incarnation: presented) }
         // What founders say of themselves over the Raft port, for a founder check.

@@ -49,7 +49,8 @@ public struct ClusterSimulation: Sendable {
         var rng = SplitMix64(seed: config.seed)
         network = SimNetwork(rng: rng.fork(), dropRate: config.dropRate, duplicateRate: config.duplicateRate,
                              maxDelay: config.maxDelay)
-        client = SimClient(rng: rng.fork(), submitsPer100Ticks: config.submitsPer100Ticks)
+        client = SimClient(rng: rng.fork(), submitsPer100Ticks: config.submitsPer100Ticks,
+                           readsPer100Ticks: config.readsPer100Ticks)
         let founders = (1...config.nodes).map { "n\($0)" }
         spares = (0..<config.spareNodes).map { "n\(config.nodes + 1 + $0)" }
         let identities = founders.map { _ in rng.next() | 1 }
@@ -65,15 +66,20 @@ public struct ClusterSimulation: Sendable {
         var c = RaftConfig(id: id)
         c.randomSeed = rng.next()
         c.trapOnInvariantViolation = false
-        c.snapshotChunkSize = 4096
-        c.maxEntriesPerAppend = 32
-        c.maxInflight = 8
+        if !config.productionFlowControl {
+            // Small windows and chunks, so that flow control and chunked snapshots are exercised
+            // by tables of a few hundred tasks; the other seeds run the node's own defaults.
+            c.snapshotChunkSize = 4096
+            c.maxEntriesPerAppend = 32
+            c.maxInflight = 8
+        }
         var cc = NodeCoreConfig(raft: c)
         cc.snapshotEvery = config.compactEvery
         // Retention at work within a run: finished tasks go after 3 s of simulated time or beyond
         // 25; keys are remembered far longer than any run, so every acknowledged submit stays checkable.
         cc.retention = Retention(finishedMs: 3_000, keepFinished: 25, keyWindowMs: 1 << 40, batch: 10)
         if config.injectedBug == .applyUncommitted { cc.plantedBug = .applyUncommitted }
+        if config.injectedBug == .staleReads { cc.plantedBug = .staleReads }
         return cc
     }
 
@@ -126,6 +132,7 @@ public struct ClusterSimulation: Sendable {
         let livenessFailure = livenessPhase()
         finalChecks()
         stats.submitsAcknowledged = client.acknowledged.count
+        stats.readsChecked = client.readsChecked
         if let l = currentLeader {
             stats.finalCommit = nodes[l].core.raft.commitIndex
             // Accepted completions: retention removes finished tasks from the table, not from this count.
@@ -215,6 +222,7 @@ public struct ClusterSimulation: Sendable {
         }
         if let job = out.encode { nodes.all[i].encoding = (job, now + UInt64(rng.below(4))) }
         for (token, result) in out.settled { settle(i, token, result) }
+        answerReads(i, out.reads)
         for task in out.stop { nodes.all[i].running[task] = nil }
         for t in out.start { startTask(i, t.id, epoch: t.epoch) }
         for (command, leader) in out.forward {
@@ -309,8 +317,8 @@ public struct ClusterSimulation: Sendable {
     mutating func deliver(_ p: Packet) {
         if p.to == SimNetwork.client {
             if case let .clientReply(request, outcome) = p.payload,
-               let conflict = client.receive(request: request, outcome: outcome, now: now) {
-                checker.fail(.duplicateSubmit, conflict)
+               let (rule, detail) = client.receive(request: request, outcome: outcome, now: now) {
+                checker.fail(rule, detail)
             }
             return
         }
@@ -320,8 +328,8 @@ public struct ClusterSimulation: Sendable {
         case .raft(let m):
             // The transport's handshake: each side's membership may refuse the other's incarnation.
             if p.from >= 0, !amnesiaPlanted,
-               nodes.all[p.to].incarnations[m.from].map({ $0 != nodes.all[p.from].identity }) == true
-                || nodes.all[p.from].incarnations[m.to].map({ $0 != nodes.all[p.to].identity }) == true {
+               !nodes.all[p.to].admits(m.from, identity: nodes.all[p.from].identity)
+                || !nodes.all[p.from].admits(m.to, identity: nodes.all[p.to].identity) {
                 stats.incarnationRefusals += 1
                 return
             }
@@ -335,8 +343,31 @@ public struct ClusterSimulation: Sendable {
         case let .clientSubmit(key, request):
             let spec = TaskSpec(kind: "sleep", args: ["ms": "50"], maxAttempts: 3, timeoutMs: 2000)
             propose(at: p.to, .submit(key: key, spec: spec, at: now * 10), request: request)
+        case let .clientRead(key, request):
+            read(at: p.to, key: key, request: request)
         case .clientReply:
             break
+        }
+    }
+
+    /// A client's read reaching a node: the node's own ReadIndex path (`NodeCore.read`), as the
+    /// runtime's `GET /v1/tasks/{id}?linearizable` takes it; a node that cannot start one redirects.
+    mutating func read(at i: Int, key: String, request: UInt64) {
+        do {
+            try nodes.all[i].core.read(token: request)
+            nodes.all[i].pendingReads[request] = key
+        } catch {
+            reply(i, request, .notLeader(hint: nodes.all[i].core.raft.leader))
+        }
+    }
+
+    /// Answers the reads a node's core released: from its task queue, as it stands now.
+    mutating func answerReads(_ i: Int, _ tokens: [UInt64]) {
+        for token in tokens {
+            guard let key = nodes.all[i].pendingReads.removeValue(forKey: token) else { continue }
+            let queue = nodes.all[i].core.queue
+            stats.readsServed += 1
+            reply(i, token, .read(queue.task(forKey: key)?.id ?? queue.removedTask(forKey: key)))
         }
     }
 
@@ -377,9 +408,14 @@ public struct ClusterSimulation: Sendable {
     // MARK: - Client
 
     mutating func clientTick() {
-        for send in client.tick(now: now, nodes: upNodes.filter { !removed.contains($0) }) {
+        let (submits, reads) = client.tick(now: now, nodes: upNodes.filter { !removed.contains($0) })
+        for send in submits {
             network.send(from: SimNetwork.client, to: endpoint(send.to), now: now,
                          .clientSubmit(key: send.key, request: send.request))
+        }
+        for send in reads {
+            network.send(from: SimNetwork.client, to: endpoint(send.to), now: now,
+                         .clientRead(key: send.key, request: send.request))
         }
     }
 

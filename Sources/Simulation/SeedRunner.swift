@@ -6,6 +6,11 @@ public enum SeedRunner {
         public var violations = 0
         public var livenessFailures = 0
         public var determinismFailures = 0
+        /// Over every seed: submits acknowledged, linearizable reads checked against an earlier
+        /// write or read, and seeds that ran the production flow-control values.
+        public var acknowledged = 0
+        public var readsChecked = 0
+        public var productionFlowControlSeeds = 0
         /// Failed runs, by seed.
         public var failures: [SimulationResult] = []
         /// Seeds whose two runs traced differently.
@@ -39,6 +44,9 @@ public enum SeedRunner {
                 summary.seeds += 1
                 summary.steps += result.steps
                 summary.violations += result.violations.count
+                summary.acknowledged += result.stats.submitsAcknowledged
+                summary.readsChecked += result.stats.readsChecked
+                if result.config.productionFlowControl { summary.productionFlowControlSeeds += 1 }
                 if result.livenessFailure != nil { summary.livenessFailures += 1 }
                 if !result.passed { summary.failures.append(result) }
                 if let second, second != result.traceHash {

@@ -9,6 +9,8 @@ enum Payload: Sendable {
     case forward(Command, request: UInt64?)
     /// A client request reaching a node.
     case clientSubmit(key: String, request: UInt64)
+    /// A client's linearizable read: which task, if any, holds idempotency key `key`.
+    case clientRead(key: String, request: UInt64)
     /// A node's answer to a client.
     case clientReply(request: UInt64, outcome: ClientOutcome)
 }
@@ -16,6 +18,8 @@ enum Payload: Sendable {
 enum ClientOutcome: Sendable, Equatable {
     case acknowledged(TaskID)
     case notLeader(hint: NodeID?)
+    /// A read's answer: the task holding the key, or nil when the node's queue has none.
+    case read(TaskID?)
 }
 
 /// Where a packet comes from or goes: a node's slot in the simulation's `NodeTable`,

@@ -45,6 +45,8 @@ struct SimNode: Sendable {
 
     /// Client submits this node proposed as leader, by request (the proposal's token).
     var pendingClient: Set<UInt64> = []
+    /// Linearizable reads this node started (ReadIndex), by request: the key each asks about.
+    var pendingReads: [UInt64: String] = [:]
     /// A snapshot being encoded off the loop, and the tick its bytes come back.
     var encoding: (job: SnapshotJob, readyAt: UInt64)?
     /// Tasks this node's workers run: task -> (epoch, tick it finishes).
@@ -84,6 +86,14 @@ struct SimNode: Sendable {
         for id in m.ids { if let inc = m.incarnation(of: id) { incarnations[id] = inc } }
     }
 
+    /// Whether a peer presenting `identity` as `peer` is admitted, by the runtime's rule
+    /// (`KnownIncarnations`): only a membership that records this node as the incarnation it is
+    /// judges; one from before this node was added back admits every peer.
+    func admits(_ peer: NodeID, identity: UInt64) -> Bool {
+        guard incarnations[id] == self.identity else { return true }
+        return incarnations[peer].map { $0 == identity } ?? true
+    }
+
     /// The planted bug of a node whose storage never syncs.
     let lazyFsync: Bool
 
@@ -95,6 +105,7 @@ struct SimNode: Sendable {
         disk.crash()
         cutArmed = false
         pendingClient = []
+        pendingReads = [:]
         running = [:]
         encoding = nil
         deferred = false

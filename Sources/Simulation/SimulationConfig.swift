@@ -24,6 +24,8 @@ public struct SimulationConfig: Sendable {
     public var compactEvery: Int = 250
     /// Client submits started per 100 ticks.
     public var submitsPer100Ticks: Int = 40
+    /// Client linearizable reads started per 100 ticks.
+    public var readsPer100Ticks: Int = 30
     /// Task slots per node.
     public var slots: Int = 2
     /// Record a human-readable trace (costly; for reproducing one seed).
@@ -35,6 +37,11 @@ public struct SimulationConfig: Sendable {
     var onlyFaults: [Fault]?
 
     public init(seed: UInt64) { self.seed = seed }
+
+    /// One seed in four runs the node's production flow control (64 appends in flight, 256
+    /// entries per append, 256 KiB snapshot chunks: `RaftConfig`'s defaults); the others run
+    /// small windows. Decided by the seed, so a seed's reproduce command keeps it.
+    public var productionFlowControl: Bool { seed % 4 == 0 }
 
     /// The command line that reruns exactly this configuration.
     public var reproduceCommand: String {
@@ -59,4 +66,7 @@ public enum InjectedBug: String, Sendable, CaseIterable {
     /// A node whose disk was wiped founds the cluster again on its own and takes part as the
     /// member it was (no founder check, no incarnations compared): the amnesia the runtime refuses.
     case amnesia
+    /// Linearizable reads are answered from the node's own state at once, by any node, without
+    /// ReadIndex's round to a quorum: a follower behind, or a leader already deposed, reads stale.
+    case staleReads = "stale-reads"
 }

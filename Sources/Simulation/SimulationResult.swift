@@ -33,6 +33,10 @@ public struct SimulationResult: Sendable {
         /// Raft messages dropped because one side's membership records another incarnation of the other.
         public var incarnationRefusals = 0
         public var submitsAcknowledged = 0
+        /// Linearizable reads answered by a node, and how many of them the client checked
+        /// against a write acknowledged (or a read answered) before the read began.
+        public var readsServed = 0
+        public var readsChecked = 0
         public var tasksSucceeded = 0
         public var finalCommit: UInt64 = 0
     }

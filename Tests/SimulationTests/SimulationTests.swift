@@ -1,3 +1,4 @@
+import ClusterRules
 import Testing
 import TestSupport
 @testable import Simulation
@@ -36,6 +37,8 @@ struct SimulationTests {
         #expect(r.stats.submitsAcknowledged > 100)
         #expect(r.stats.tasksSucceeded > 50)
         #expect(r.stats.finalCommit > 200)
+        #expect(r.stats.readsServed > 50, "the client reads through ReadIndex")
+        #expect(r.stats.readsChecked > 20, "reads are held against acknowledged writes")
     }
 
     /// The faulty runs really exercise the faults they claim to.
@@ -84,6 +87,10 @@ struct SimulationTests {
             await SeedRunner.run(seeds: Array(1...30), template: template, parallelism: 2)
         }
         #expect(summary.violations > 0, "\(bug) went unnoticed in 30 seeds")
+        if bug == .staleReads {
+            #expect(summary.failures.contains { $0.violations.contains { $0.kind == .staleRead } },
+                    "stale reads are caught by the client's read check")
+        }
         let failed = summary.failures.first
         #expect(failed?.config.reproduceCommand.contains("--inject-bug \(bug.rawValue)") == true)
     }

@@ -76,7 +76,7 @@ actor RaftDriver {
     }
 
     init(config: NodeConfig, storage: NodeStorage, restored: PersistentState, incarnation: UInt64,
-         known: KnownIncarnations = KnownIncarnations(), evidence: FounderEvidence = FounderEvidence(), transport: PeerTransport,
+         known: KnownIncarnations? = nil, evidence: FounderEvidence = FounderEvidence(), transport: PeerTransport,
          localFaults: LocalFaults, events: EventLog, metrics: NodeMetrics, inbox: Inbox<DriverInput>,
          threads: DriverThreads, logger: Logger) throws(NodeRefusal) {
         self.config = config
@@ -89,7 +89,7 @@ actor RaftDriver {
         self.localFaults = localFaults
         self.events = events
         self.incarnation = incarnation
-        self.known = known
+        self.known = known ?? KnownIncarnations(me: config.id, incarnation: incarnation)
         self.evidence = evidence
         self.core = try NodeCore(config: RaftDriver.coreConfig(config), store: storage, restoring: restored)
         if restored.isEmpty, !config.bootstrapPeers.isEmpty {
@@ -103,7 +103,7 @@ actor RaftDriver {
             // The founders' addresses, so this node can answer a leader before it holds the membership.
             for p in config.bootstrapPeers where p.id != config.id { peerHints[p.id] = p.raftAddress }
         }
-        _ = known.update(from: core.raft.membership)
+        _ = self.known.update(from: core.raft.membership)
         evidence.publish(RaftDriver.ownReport(core: core, config: config, incarnation: incarnation))
         self.board = StatusBoard(RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: nil,
                                                        faults: FaultSpec(), uptimeMs: 0))

@@ -111,7 +111,8 @@ struct SimCommand: AsyncParsableCommand {
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("sim: seeds=\(summary.seeds) steps=\(summary.steps) violations=\(summary.violations) liveness_failures=\(summary.livenessFailures) elapsed=\(String(format: "%.2f", seconds))")
+        print("sim: seeds=\(summary.seeds) steps=\(summary.steps) acked=\(summary.acknowledged) reads_checked=\(summary.readsChecked) "
+            + "production_flow_seeds=\(summary.productionFlowControlSeeds) violations=\(summary.violations) liveness_failures=\(summary.livenessFailures) elapsed=\(String(format: "%.2f", seconds))")
         if summary.violations > 0 || summary.livenessFailures > 0 || summary.determinismFailures > 0 {
             throw ExitCode(1)
         }
