@@ -80,6 +80,7 @@ struct TranscriptScenarioTests {
         #expect(r.code == 0, "\(r.out)\n\(r.err)")
         let report = try JSONDecoder().decode(ReplayReport.self, from: Data(r.out.utf8))
         #expect(report.steps.map(\.verb) == ["loss", "delay", "heal"] && report.steps.allSatisfy(\.ok), "\(report.text)")
+        #expect(report.steps.map(\.summary) == ["loss n1->n3 30%", "delay n2 40ms", "heal"], "each step as its command reads")
         let replayed = try Transcript.read(again).actions.filter(\.isOperators)
         #expect(replayed.map(\.command) == [loss, delay, .heal], "\(replayed)")
         #expect(replayed.first?.args == ["fraction": "0.3"] && replayed.first?.target == "n1->n3", "the fault set was the recorded one")

@@ -145,5 +145,12 @@ struct CommandLineTests: ParsesCommandLines {
         #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "replace", "resume", "reorder", "recover"]))
         #expect(CommandLineParser.complete("isolate l", model: m).text == "isolate leader ")
         #expect(CommandLineParser.complete("recover a", model: m) == (text: "recover a", candidates: ["advise", "auto"]))
+        #expect(CommandLineParser.complete("partition m", model: m) == (text: "partition m", candidates: ["minority", "majorities-ring"]))
+        #expect(CommandLineParser.complete("partition b", model: m).text == "partition bridge ")
+        #expect(CommandLineParser.complete("scale -1 n", model: m).candidates == ["n1", "n2", "n3", "n4", "n5"], "a node where one goes")
+        #expect(CommandLineParser.complete("transfer n5", model: m).text == "transfer n5 ")
+        var pending = m
+        pending.snapshot.pending = [.init(id: "n6", raftAddress: "r", adminAddress: "a")]
+        #expect(CommandLineParser.complete("approve ", model: pending).text == "approve n6 ", "a pending join, not a member")
     }
 }

@@ -77,6 +77,8 @@ public enum CommandLineParser {
         case _ where words.count <= 1: pool = verbs.map(\.name)
         case "tasks"?: pool = words.count == 2 ? ids + taskStates + ["all"] : []
         case "filter"?, "help"?, "quit"?: pool = []
+        // A join waiting for approval is no member yet: offer the pending ids.
+        case "approve"?, "deny"?: pool = words.count == 2 ? m.snapshot.pending.map(\.id) : []
         default: pool = OperatorGrammar.candidates(words, members: ids)
         }
         let matches = pool.filter { $0.hasPrefix(last) }

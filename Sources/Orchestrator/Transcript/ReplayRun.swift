@@ -92,7 +92,7 @@ public struct ReplayRun: Sendable {
                 ok = false
                 outcome = "\(error)"
             }
-            let step = ReplayReport.Step(at: (clock.now - start).seconds, verb: a.verb, summary: a.summary, ok: ok, outcome: outcome,
+            let step = ReplayReport.Step(at: (clock.now - start).seconds, verb: a.verb, summary: a.command?.description ?? a.summary, ok: ok, outcome: outcome,
                                          recordedOk: a.ok, recordedAt: a.t)
             progress(step.line)
             replayed.append(step)
