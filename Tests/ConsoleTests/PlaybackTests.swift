@@ -136,6 +136,11 @@ struct CommandLineTests: ParsesCommandLines {
         ro.readonly = true
         if case .failure(let e) = CommandLineParser.parse("heal", model: ro) { #expect(e.description.contains("read-only")) } else { Issue.record("heal ran read-only") }
         #expect((try? CommandLineParser.parse("tasks n1", model: ro).get()) == .taskFilter(node: "n1", state: nil), "views still work read-only")
+        var remote = m
+        remote.local = false
+        #expect(error(in: remote, "kill n1") == "kill: the nodes are not local processes (--connect)", "as the k key says")
+        #expect(error(in: remote, "scale +1") == "scale: the nodes are not local processes (--connect)")
+        #expect((try? CommandLineParser.parse("loss n1 5%", model: remote).get()) != nil, "faults need no local processes")
     }
 
     @Test func tabCompletesVerbsAndNodeIds() {

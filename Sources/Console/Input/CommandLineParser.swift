@@ -58,11 +58,12 @@ public enum CommandLineParser {
             guard let selected = m.selectedNode else { return .failure(CommandLineError("scale -1: no node selected")) }
             words.append(selected)
         }
-        do {
-            return .success(.run(try OperatorGrammar.parse(words: words, members: m.snapshot.nodes.map(\.id))))
-        } catch {
+        let command: OperatorCommand
+        do { command = try OperatorGrammar.parse(words: words, members: m.snapshot.nodes.map(\.id)) } catch {
             return .failure(CommandLineError("\(error)"))
         }
+        if command.needsLocalProcesses, !m.local { return .failure(CommandLineError("\(verb): the nodes are not local processes (--connect)")) }
+        return .success(.run(command))
     }
 
     /// Completes the word under the cursor from the grammar: a verb first, then what each
