@@ -54,6 +54,12 @@ struct CLITests {
                 #expect(lines.count == 1 && lines[0].hasPrefix("flotilla: ") && r.err.contains(expected),
                         "\(args): stderr was \(r.err)")
             }
+            // Flags with amounts are read by the same types: ArgumentParser's usage error carries the form.
+            for (args, expected) in [(["heal", "--timeout", "5"], "expected a duration like 250ms, 2s or 1m, got '5'"),
+                                     (["submit", "--kind", "echo", "--arg", "text"], "expected KEY=VALUE, got 'text'")] {
+                let r = try await flotilla(args + ["--dir", dir])
+                #expect(r.code != 0 && r.err.contains(expected), "\(args): \(r.err)")
+            }
             let s = await c.view()
             #expect(s.leader?.id == leader.id && s.leader?.term == leader.term, "nothing changed")
             #expect(s.live.allSatisfy { $0.faults.isClean } && s.voters.count == 3)

@@ -36,7 +36,7 @@ struct HealCommand: AsyncParsableCommand {
         commandName: "heal", abstract: "Clear every fault rule, and verify every node and link is clean.",
         discussion: "Exits 1 while the heal is incomplete (a node does not answer, its rules do not read back clean, or a link carries no traffic).")
     @OptionGroup var cluster: ClusterOptions
-    @Option(help: "How long to wait for the verification, e.g. 10s.") var timeout = TimeSpan(milliseconds: 5000)
+    @Option(help: "How long to wait for the verification, e.g. 10s.", transform: TimeSpan.init(parsing:)) var timeout = TimeSpan(milliseconds: 5000)
 
     func run() async throws { try await perform(cluster, .heal, healTimeout: timeout.duration) }
 }

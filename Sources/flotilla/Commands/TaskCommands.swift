@@ -11,7 +11,7 @@ struct SubmitCommand: AsyncParsableCommand {
         commandName: "submit", abstract: "Submit tasks: sleep {ms}, echo {text}, hash {rounds}, fail {message}, shell {command}.",
         discussion: "Example: flotilla submit --kind sleep --arg ms=100 --count 10")
     @Option(help: "Task kind.") var kind: String
-    @Option(name: .customLong("arg"), help: "An argument, KEY=VALUE (repeatable).") var args: [KeyValue] = []
+    @Option(name: .customLong("arg"), help: "An argument, KEY=VALUE (repeatable).", transform: KeyValue.init(parsing:)) var args: [KeyValue] = []
     @Option(help: "How many tasks.") var count = 1
     @Option(help: "Run it on this node.") var target: String?
     @Option(help: "Idempotency key (a retry with the same key never makes a duplicate).") var key: String?
@@ -78,7 +78,7 @@ struct LoadCommand: AsyncParsableCommand {
             """)
     @Option(help: "Operations per second.") var rate = 20.0
     @Option(help: "Every Nth operation is a linearizable read (0: none).") var readEvery = 4
-    @Option(help: "How long, e.g. 30s.") var duration = TimeSpan(milliseconds: 10_000)
+    @Option(help: "How long, e.g. 30s.", transform: TimeSpan.init(parsing:)) var duration = TimeSpan(milliseconds: 10_000)
     @Option(help: "Task kind.") var kind = "echo"
     @OptionGroup var cluster: ClusterOptions
 
