@@ -15,6 +15,12 @@ public enum NodeTarget: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `text` when it can name a node, else a refusal saying so.
+    static func nodeID(_ text: String) throws -> String {
+        guard isNodeID(text) else { throw AmountError.expected("a node id", got: text) }
+        return text
+    }
+
     /// A word that can name a node: letters, digits, `-` and `_`.
     static func isNodeID(_ s: String) -> Bool {
         !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }

@@ -4,8 +4,9 @@ import Foundation
 /// Everything an operator can ask of a cluster, as one value: the console's keys and `:` line,
 /// the CLI, replay and chaos all produce it, `CommandPerformer.perform` carries it out, and a
 /// transcript stores it as it is. Its words (`description`) are the `:` line's, read back by
-/// `OperatorGrammar.parse`. Adding a fault: one case here, its words in `OperatorGrammar.verbs`,
-/// its effect in `CommandPerformer`.
+/// `OperatorGrammar.parse`. Adding a fault: one case here (its `verb` and `arguments`), its row
+/// in `OperatorGrammar.verbs` (how it reads and completes, its keys, CLI form and chaos kind),
+/// and its effect in `CommandPerformer`; the README's fault table follows from the row.
 public enum OperatorCommand: Sendable, Hashable, Codable {
     /// SIGKILL; recovery leaves it dead.
     case kill(node: String)

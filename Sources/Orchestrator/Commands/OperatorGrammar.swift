@@ -1,59 +1,155 @@
 import FlotillaAPI
 import Foundation
 
-/// The one grammar of operator commands: the verb table, reading a line into an
-/// `OperatorCommand` (the console's `:` line; the CLI reads the same amounts with the same
-/// types), completing a word, and the README's fault table. `parse(c.description) == c` for every command.
+/// The one grammar of operator commands: the verb table (each row reads its verb's words),
+/// reading a line into an `OperatorCommand` (the console's `:` line and the CLI), completing a
+/// word, and the README's fault table. `parse(c.description) == c` for every command.
 public enum OperatorGrammar {
     public static let verbs: [VerbForm] = [
         VerbForm(name: "kill", usage: "kill N", help: "SIGKILL a node", example: "kill n2", slots: [.node], keys: ["k"],
-                 cli: "kill n2", chaos: "kill"),
+                 cli: "kill n2", chaos: "kill") { .kill(node: try $0.onlyMember()) },
         VerbForm(name: "restart", usage: "restart N", help: "start a node again on its data", example: "restart n2", slots: [.node],
-                 keys: ["r"], cli: "restart n2", chaos: "kill"),
+                 keys: ["r"], cli: "restart n2", chaos: "kill") { .restart(node: try $0.onlyMember()) },
         VerbForm(name: "replace", usage: "replace N", help: "remove a node, start it empty, catch it up, promote it", example: "replace n3",
-                 slots: [.node], keys: ["X"], cli: "replace n3"),
+                 slots: [.node], keys: ["X"], cli: "replace n3") { .replace(node: try $0.onlyMember()) },
         VerbForm(name: "pause", usage: "pause N", help: "SIGSTOP a node", example: "pause n1", slots: [.node], keys: ["z"],
-                 cli: "pause n1", chaos: "pause"),
+                 cli: "pause n1", chaos: "pause") { .pause(node: try $0.onlyMember()) },
         VerbForm(name: "resume", usage: "resume N", help: "SIGCONT a node", example: "resume n1", slots: [.node], keys: ["z"],
-                 cli: "resume n1", chaos: "pause"),
+                 cli: "resume n1", chaos: "pause") { .resume(node: try $0.onlyMember()) },
         VerbForm(name: "partition", usage: "partition SPEC", help: "n1,n2|n3, n1->n2, leader, minority, majorities-ring, bridge",
                  example: "partition n1,n2|n3", slots: [.shape], keys: [], cli: "partition 'n1,n2|n3'", chaos: "partition, one-way",
-                 apiField: "drop, direction"),
+                 apiField: "drop, direction") { a in
+            guard a.count > 0 else { throw a.usage }
+            let shape = try PartitionShape(parsing: a.words.joined())
+            for id in shape.nodes { _ = try a.member(id) }
+            return .partition(shape: shape)
+        },
         VerbForm(name: "isolate", usage: "isolate N|leader", help: "cut one node off from the others", example: "isolate leader",
-                 slots: [.nodeOrLeader], keys: ["p"], cli: "isolate leader", chaos: "partition", apiField: "drop"),
+                 slots: [.nodeOrLeader], keys: ["p"], cli: "isolate leader", chaos: "partition", apiField: "drop") { a in
+            try a.expect(1...1)
+            return .partition(shape: .isolate(node: a[0] == "leader" ? "leader" : try a.member(a[0])))
+        },
         VerbForm(name: "delay", usage: "delay LINKS DURATION [JITTER]", help: "hold messages back, e.g. n1->n2 100ms 20ms; 0 clears",
                  example: "delay n1->n2 100ms 20ms", slots: [.links, .typed, .typed], keys: ["d"], cli: "delay 'n1->n2' 100ms --jitter 20ms",
-                 chaos: "link", apiField: "delayMs, jitterMs, links.ID.delayMs"),
+                 chaos: "link", apiField: "delayMs, jitterMs, links.ID.delayMs") { a in
+            // `delay LINKS 100ms 20ms`, or with the CLI's spelling `delay LINKS 100ms --jitter 20ms`.
+            let (found, rest) = try a.options(["--jitter"])
+            guard (2...3).contains(rest.count), !(rest.count == 3 && found["--jitter"] != nil) else { throw a.usage }
+            let links = try a.links(rest[0])
+            let delay = try a.span(rest[1], "the delay", max: LinkFaultSpec.maxMs)
+            let jitter = try (rest.count == 3 ? rest[2] : found["--jitter"]).map { try a.span($0, "the jitter", max: LinkFaultSpec.maxMs) }
+            return .delay(links: links, delay: delay, jitter: jitter ?? TimeSpan(milliseconds: 0))
+        },
         VerbForm(name: "loss", usage: "loss LINKS SHARE", help: "lose a share of the messages, e.g. n3 10%; 0 clears",
-                 example: "loss n3 10%", slots: [.links, .typed], keys: ["o"], cli: "loss n3 10%", chaos: "link", apiField: "loss, links.ID.loss"),
+                 example: "loss n3 10%", slots: [.links, .typed], keys: ["o"], cli: "loss n3 10%", chaos: "link", apiField: "loss, links.ID.loss") { a in
+            try a.expect(2...2)
+            return .loss(links: try a.links(a[0]), share: try Share(parsing: a[1]))
+        },
         VerbForm(name: "duplicate", usage: "duplicate LINKS SHARE", help: "send a share of the messages twice, e.g. all 5%",
-                 example: "duplicate all 5%", slots: [.links, .typed], keys: [], cli: "duplicate all 5%", chaos: "link", apiField: "duplicate"),
+                 example: "duplicate all 5%", slots: [.links, .typed], keys: [], cli: "duplicate all 5%", chaos: "link", apiField: "duplicate") { a in
+            try a.expect(2...2)
+            return .duplicate(links: try a.links(a[0]), share: try Share(parsing: a[1]))
+        },
         VerbForm(name: "reorder", usage: "reorder LINKS SHARE", help: "let later messages overtake a share, e.g. n1<->n2 20%",
                  example: "reorder n1<->n2 20%", slots: [.links, .typed], keys: [], cli: "reorder 'n1<->n2' 20%", chaos: "link",
-                 apiField: "reorder"),
+                 apiField: "reorder") { a in
+            try a.expect(2...2)
+            return .reorder(links: try a.links(a[0]), share: try Share(parsing: a[1]))
+        },
         VerbForm(name: "disk", usage: "disk N slow DURATION|full|ok", help: "slow fsyncs, a full disk, or healthy (N, leader, all)",
                  example: "disk n2 slow 50ms", slots: [.nodeTarget, .choice(["slow", "full", "ok"]), .typed], keys: ["f"],
-                 cli: "disk n2 slow 50ms", chaos: "disk", apiField: "fsyncDelayMs, diskFull"),
+                 cli: "disk n2 slow 50ms", chaos: "disk", apiField: "fsyncDelayMs, diskFull") { a in
+            guard a.count >= 2 else { throw a.usage }
+            return .disk(node: try a.target(a[0]), fault: try DiskFault(parsing: Array(a.words.dropFirst())))
+        },
         VerbForm(name: "skew", usage: "skew N RATE", help: "run a node's clock fast or slow: 3x, 0.5x; 1x is true", example: "skew n2 3x",
-                 slots: [.nodeTarget, .choice(["3x", "0.5x", "1x"])], keys: ["w"], cli: "skew n2 3x", chaos: "skew", apiField: "clockRate"),
-        VerbForm(name: "heal", usage: "heal", help: "clear every fault rule and verify", example: "heal", slots: [], keys: ["h"], cli: "heal"),
+                 slots: [.nodeTarget, .choice(["3x", "0.5x", "1x"])], keys: ["w"], cli: "skew n2 3x", chaos: "skew", apiField: "clockRate") { a in
+            try a.expect(2...2)
+            return .skew(node: try a.target(a[0]), rate: try ClockRate(parsing: a[1]))
+        },
+        VerbForm(name: "heal", usage: "heal", help: "clear every fault rule and verify", example: "heal", slots: [], keys: ["h"], cli: "heal") { a in
+            try a.expect(0...0)
+            return .heal
+        },
         VerbForm(name: "panic", usage: "panic", help: "heal, resume all, stop the load, recovery to advise", example: "panic", slots: [],
-                 keys: [], cli: "panic"),
+                 keys: [], cli: "panic") { a in
+            try a.expect(0...0)
+            return .panic
+        },
         VerbForm(name: "transfer", usage: "transfer [N]", help: "hand leadership to N or the most caught-up voter", example: "transfer n3",
-                 slots: [.node], keys: ["t"], cli: "transfer n3", chaos: "transfer"),
+                 slots: [.node], keys: ["t"], cli: "transfer n3", chaos: "transfer") { a in
+            try a.expect(0...1)
+            return .transfer(to: a.count == 1 ? try a.member(a[0]) : nil)
+        },
         VerbForm(name: "scale", usage: "scale +K|-K|-1 N|SIZE", help: "add nodes, remove some (or N), or grow/shrink to a size",
-                 example: "scale -1 n4", slots: [.choice(["+1", "-1"]), .node], keys: ["+", "-"], cli: "scale -1 --node n4", chaos: "scale"),
+                 example: "scale -1 n4", slots: [.choice(["+1", "-1"]), .node], keys: ["+", "-"], cli: "scale -1 --node n4", chaos: "scale") { a in
+            let words = a.words.filter { $0 != "--purge" }
+            guard !words.isEmpty else { throw a.usage }
+            let change = try ScaleChange(parsing: words)
+            if case .removeNode(let id) = change { _ = try a.member(id) }
+            return .scale(change: change, purge: a.words.contains("--purge"))
+        },
+        // A pending join is not a member yet: its id is only checked for its form.
         VerbForm(name: "approve", usage: "approve N", help: "admit a pending join", example: "approve n4", slots: [.node], keys: ["a"],
-                 cli: "approve n4"),
-        VerbForm(name: "deny", usage: "deny N", help: "refuse a pending join", example: "deny n4", slots: [.node], keys: [], cli: "approve n4 --deny"),
+                 cli: "approve n4") { a in
+            try a.expect(1...1)
+            return .approve(node: try NodeTarget.nodeID(a[0]))
+        },
+        VerbForm(name: "deny", usage: "deny N", help: "refuse a pending join", example: "deny n4", slots: [.node], keys: [],
+                 cli: "approve n4 --deny") { a in
+            try a.expect(1...1)
+            return .deny(node: try NodeTarget.nodeID(a[0]))
+        },
         VerbForm(name: "submit", usage: "submit KIND [k=v …]", help: "submit a task (--count N, --target N; bare: sleep ms=200)",
                  example: "submit hash rounds=1000 --count 3", slots: [.choice(["sleep", "echo", "hash", "fail", "shell"])], keys: ["s"],
-                 cli: "submit --kind hash --arg rounds=1000 --count 3"),
-        VerbForm(name: "cancel", usage: "cancel ID", help: "cancel a task", example: "cancel t-4", slots: [.typed], keys: [], cli: "cancel t-4"),
+                 cli: "submit --kind hash --arg rounds=1000 --count 3") { a in
+            let (found, rest) = try a.options(["--count", "--target", "--key", "--max-attempts"])
+            guard let kind = rest.first, !kind.contains("=") else { throw a.usage }
+            var order = TaskOrder(kind: kind, args: try KeyValueList(parsing: Array(rest.dropFirst())))
+            if let c = found["--count"] { order.count = try a.integer(c, "--count", min: 1) }
+            if let t = found["--target"] { order.target = try a.member(t) }
+            order.key = found["--key"]
+            if let m = found["--max-attempts"] { order.maxAttempts = try a.integer(m, "--max-attempts", min: 1) }
+            return .submit(order: order)
+        },
+        VerbForm(name: "cancel", usage: "cancel ID", help: "cancel a task", example: "cancel t-4", slots: [.typed], keys: [], cli: "cancel t-4") { a in
+            try a.expect(1...1)
+            return .cancel(task: a[0])
+        },
         VerbForm(name: "load", usage: "load on [KIND k=v …]|off", help: "a steady load of submits and reads (--rate R, --duration D)",
-                 example: "load on echo text=hi --rate 50", slots: [.choice(["on", "off"])], keys: ["l"], cli: "load --rate 50 --duration 30s"),
+                 example: "load on echo text=hi --rate 50", slots: [.choice(["on", "off"])], keys: ["l"], cli: "load --rate 50 --duration 30s") { a in
+            switch a.words.first {
+            case "off"?:
+                try a.expect(1...1)
+                return .load(plan: nil)
+            case "on"?:
+                let (found, rest) = try a.options(["--rate", "--read-every", "--duration"], in: Array(a.words.dropFirst()))
+                var plan = LoadPlan.standard
+                if let kind = rest.first {
+                    guard !kind.contains("=") else { throw AmountError("load on takes the task kind before its KEY=VALUE arguments, got '\(kind)'") }
+                    plan.kind = kind
+                    plan.args = try KeyValueList(parsing: Array(rest.dropFirst()))
+                }
+                if let r = found["--rate"] {
+                    guard let rate = Double(r), rate > 0, rate <= LoadPlan.maxRate else {
+                        throw AmountError("--rate: expected operations per second above 0 and at most \(Int(LoadPlan.maxRate)), got '\(r)'")
+                    }
+                    plan.rate = rate
+                }
+                if let n = found["--read-every"] { plan.readEvery = try a.integer(n, "--read-every", min: 0) }
+                if let d = found["--duration"] {
+                    do { plan.duration = try TimeSpan(parsing: d) } catch let error as AmountError { throw error.about("--duration") }
+                }
+                return .load(plan: plan)
+            default: throw a.usage
+            }
+        },
         VerbForm(name: "recover", usage: "recover off|advise|auto", help: "the recovery mode", example: "recover auto",
-                 slots: [.choice(RecoveryMode.allCases.map(\.rawValue))], keys: ["R"], cli: "supervise --recover auto"),
+                 slots: [.choice(RecoveryMode.allCases.map(\.rawValue))], keys: ["R"], cli: "supervise --recover auto") { a in
+            try a.expect(1...1)
+            guard let mode = RecoveryMode(rawValue: a[0]) else { throw a.usage }
+            return .recover(mode: mode)
+        },
     ]
 
     public static func form(_ verb: String) -> VerbForm? { verbs.first { $0.name == verb } }
@@ -70,169 +166,10 @@ public enum OperatorGrammar {
             throw AmountError("unknown command \"\(verb)\"; the commands are \(verbs.map(\.name).joined(separator: ", "))")
         }
         do {
-            return try parse(form, Array(words.dropFirst()), members: members)
+            let usage = AmountError("usage: \(form.usage), e.g. \(form.example)")
+            return try form.read(VerbArguments(words: Array(words.dropFirst()), members: members, usage: usage))
         } catch let error as AmountError {
             throw error.description.hasPrefix("usage:") ? error : error.about(verb)
-        }
-    }
-
-    private static func parse(_ form: VerbForm, _ args: [String], members: [String]?) throws -> OperatorCommand {
-        let usage = AmountError("usage: \(form.usage), e.g. \(form.example)")
-        func count(_ range: ClosedRange<Int>) throws { guard range.contains(args.count) else { throw usage } }
-        func member(_ id: String) throws -> String {
-            guard NodeTarget.isNodeID(id), id != "leader", id != "all" else { throw AmountError.expected("a node id", got: id) }
-            if let members, !members.contains(id) {
-                throw AmountError("unknown node \(id); the nodes are \(members.joined(separator: ", "))")
-            }
-            return id
-        }
-        func target(_ text: String) throws -> NodeTarget {
-            let t = try NodeTarget(parsing: text)
-            if case .node(let id) = t, let members, !members.contains(id) {
-                throw AmountError("unknown node \(id); the nodes are \(members.joined(separator: ", ")), or leader, all")
-            }
-            return t
-        }
-        func links(_ text: String) throws -> LinkTarget {
-            let l = try LinkTarget(parsing: text)
-            for id in l.nodes { _ = try member(id) }
-            return l
-        }
-        func span(_ text: String, _ what: String, max: Int) throws -> TimeSpan {
-            let s: TimeSpan
-            do { s = try TimeSpan(parsing: text) } catch let error as AmountError { throw error.about(what) }
-            guard s.milliseconds <= max else { throw AmountError("\(what) must be between 0 and \(max) ms, got '\(text)'") }
-            return s
-        }
-        /// `--name value` options out of `words`; what is left stays in order.
-        func options(_ words: [String], _ names: [String]) throws -> (found: [String: String], rest: [String]) {
-            var found: [String: String] = [:]
-            var rest: [String] = []
-            var i = 0
-            while i < words.count {
-                let w = words[i]
-                if w.hasPrefix("--") {
-                    guard names.contains(w) else { throw AmountError("unknown option \(w); the options are \(names.joined(separator: ", "))") }
-                    guard i + 1 < words.count else { throw AmountError("\(w) needs a value") }
-                    found[w] = words[i + 1]
-                    i += 2
-                } else {
-                    rest.append(w)
-                    i += 1
-                }
-            }
-            return (found, rest)
-        }
-        func integer(_ text: String, _ what: String, min: Int) throws -> Int {
-            guard let n = Int(text), n >= min else { throw AmountError("\(what): expected a whole number of at least \(min), got '\(text)'") }
-            return n
-        }
-
-        switch form.name {
-        case "kill", "restart", "pause", "resume", "replace":
-            try count(1...1)
-            let id = try member(args[0])
-            switch form.name {
-            case "kill": return .kill(node: id)
-            case "restart": return .restart(node: id)
-            case "pause": return .pause(node: id)
-            case "resume": return .resume(node: id)
-            default: return .replace(node: id)
-            }
-        case "approve", "deny":
-            // A pending join is not a member yet: its id is only checked for its form.
-            try count(1...1)
-            guard NodeTarget.isNodeID(args[0]) else { throw AmountError.expected("a node id", got: args[0]) }
-            return form.name == "approve" ? .approve(node: args[0]) : .deny(node: args[0])
-        case "cancel":
-            try count(1...1)
-            return .cancel(task: args[0])
-        case "partition":
-            guard !args.isEmpty else { throw usage }
-            let shape = try PartitionShape(parsing: args.joined())
-            for id in shape.nodes { _ = try member(id) }
-            return .partition(shape: shape)
-        case "isolate":
-            try count(1...1)
-            return .partition(shape: .isolate(node: args[0] == "leader" ? "leader" : try member(args[0])))
-        case "heal", "panic":
-            try count(0...0)
-            return form.name == "heal" ? .heal : .panic
-        case "transfer":
-            try count(0...1)
-            return .transfer(to: try args.first.map { (id) throws in try member(id) })
-        case "scale":
-            let purge = args.contains("--purge")
-            let words = args.filter { $0 != "--purge" }
-            guard !words.isEmpty else { throw usage }
-            let change = try ScaleChange(parsing: words)
-            if case .removeNode(let id) = change { _ = try member(id) }
-            return .scale(change: change, purge: purge)
-        case "delay":
-            // `delay LINKS 100ms 20ms`, or with the CLI's spelling `delay LINKS 100ms --jitter 20ms`.
-            let (found, rest) = try options(args, ["--jitter"])
-            guard (2...3).contains(rest.count), !(rest.count == 3 && found["--jitter"] != nil) else { throw usage }
-            let l = try links(rest[0])
-            let d = try span(rest[1], "the delay", max: LinkFaultSpec.maxMs)
-            let jitterText = rest.count == 3 ? rest[2] : found["--jitter"]
-            let j = try jitterText.map { (t) throws in try span(t, "the jitter", max: LinkFaultSpec.maxMs) } ?? TimeSpan(milliseconds: 0)
-            return .delay(links: l, delay: d, jitter: j)
-        case "loss", "duplicate", "reorder":
-            try count(2...2)
-            let l = try links(args[0])
-            let share = try Share(parsing: args[1])
-            switch form.name {
-            case "loss": return .loss(links: l, share: share)
-            case "duplicate": return .duplicate(links: l, share: share)
-            default: return .reorder(links: l, share: share)
-            }
-        case "disk":
-            guard args.count >= 2 else { throw usage }
-            return .disk(node: try target(args[0]), fault: try DiskFault(parsing: Array(args.dropFirst())))
-        case "skew":
-            try count(2...2)
-            return .skew(node: try target(args[0]), rate: try ClockRate(parsing: args[1]))
-        case "submit":
-            let (found, rest) = try options(args, ["--count", "--target", "--key", "--max-attempts"])
-            guard let kind = rest.first, !kind.contains("=") else { throw usage }
-            var order = TaskOrder(kind: kind, args: try KeyValueList(parsing: Array(rest.dropFirst())))
-            if let c = found["--count"] { order.count = try integer(c, "--count", min: 1) }
-            if let t = found["--target"] { order.target = try member(t) }
-            order.key = found["--key"]
-            if let m = found["--max-attempts"] { order.maxAttempts = try integer(m, "--max-attempts", min: 1) }
-            return .submit(order: order)
-        case "load":
-            switch args.first {
-            case "off"?:
-                try count(1...1)
-                return .load(plan: nil)
-            case "on"?:
-                let (found, rest) = try options(Array(args.dropFirst()), ["--rate", "--read-every", "--duration"])
-                var plan = LoadPlan.standard
-                if let kind = rest.first {
-                    guard !kind.contains("=") else { throw AmountError("load on takes the task kind before its KEY=VALUE arguments, got '\(kind)'") }
-                    plan.kind = kind
-                    plan.args = try KeyValueList(parsing: Array(rest.dropFirst()))
-                }
-                if let r = found["--rate"] {
-                    guard let rate = Double(r), rate > 0, rate <= LoadPlan.maxRate else {
-                        throw AmountError("--rate: expected operations per second above 0 and at most \(Int(LoadPlan.maxRate)), got '\(r)'")
-                    }
-                    plan.rate = rate
-                }
-                if let n = found["--read-every"] { plan.readEvery = try integer(n, "--read-every", min: 0) }
-                if let d = found["--duration"] {
-                    do { plan.duration = try TimeSpan(parsing: d) } catch let error as AmountError { throw error.about("--duration") }
-                }
-                return .load(plan: plan)
-            default: throw usage
-            }
-        case "recover":
-            try count(1...1)
-            guard let mode = RecoveryMode(rawValue: args[0]) else { throw usage }
-            return .recover(mode: mode)
-        default:
-            throw usage
         }
     }
 

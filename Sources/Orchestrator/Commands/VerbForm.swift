@@ -1,6 +1,6 @@
-/// One verb of the operator grammar: how it is typed, what it does, what each argument is (for
-/// Tab completion), and where else it can be given (console keys, the CLI, chaos), so the help,
-/// completion and the README's fault table come from one place.
+/// One verb of the operator grammar: how it is typed and read, what it does, what each argument
+/// is (for Tab completion), and where else it can be given (console keys, the CLI, chaos), so
+/// reading, the help, completion and the README's fault table come from one row.
 public struct VerbForm: Sendable {
     /// What an argument position holds, for completion.
     public enum Slot: Sendable, Equatable {
@@ -35,4 +35,6 @@ public struct VerbForm: Sendable {
     public var chaos: String?
     /// The `PUT /v1/faults` field that holds it, if it is a fault rule.
     public var apiField: String?
+    /// Reads the words after the verb into the command.
+    public var read: @Sendable (VerbArguments) throws -> OperatorCommand
 }
