@@ -9,8 +9,10 @@ public struct ClockRate: Sendable, Hashable, CustomStringConvertible {
 
     public init(factor: Double) { self.factor = factor }
 
+    /// What a refusal says the text should look like.
     public static let form = "a clock rate from \(FaultSpec.clockRates.lowerBound)x to \(FaultSpec.clockRates.upperBound)x, like 3x or 0.5x"
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         let number = t.hasSuffix("x") ? String(t.dropLast()) : t

@@ -10,6 +10,7 @@ public enum DiskFault: Sendable, Hashable, Codable {
     /// Neither: the disk is healthy again.
     case ok
 
+    /// What a refusal says the text should look like.
     public static let form = "slow DURATION, full or ok"
 
     /// `slow 50ms`, `full`, `ok` (and `slow 0` for ok), as the CLI and the console's command line take them.

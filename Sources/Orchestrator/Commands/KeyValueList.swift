@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 
 /// `KEY=VALUE` words (a task's arguments): every word must be one, with a key, and no key twice;
@@ -8,8 +7,10 @@ public struct KeyValueList: Sendable, Hashable, Codable, CustomStringConvertible
 
     public init(_ values: [String: String] = [:]) { self.values = values }
 
+    /// What a refusal says the text should look like.
     public static let form = "KEY=VALUE"
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing words: [String]) throws {
         var values: [String: String] = [:]
         for word in words {
@@ -43,18 +44,4 @@ public struct KeyValueList: Sendable, Hashable, Codable, CustomStringConvertible
     public init(from decoder: any Decoder) throws {
         values = try decoder.singleValueContainer().decode([String: String].self)
     }
-}
-
-/// One `KEY=VALUE` word, as a repeatable CLI option (`--arg ms=100`) takes it.
-public struct KeyValue: Sendable, Hashable, ExpressibleByArgument {
-    public var key: String
-    public var value: String
-
-    public init(parsing word: String) throws {
-        let pair = try KeyValueList.pair(word)
-        key = pair.key
-        value = pair.value
-    }
-
-    public init?(argument: String) { try? self.init(parsing: argument) }
 }

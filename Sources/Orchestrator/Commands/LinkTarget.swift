@@ -9,8 +9,10 @@ public enum LinkTarget: Sendable, Hashable, CustomStringConvertible {
     case oneWay(from: String, to: String)
     case bothWays(String, String)
 
+    /// What a refusal says the text should look like.
     public static let form = "links like n1->n2, n1<->n2, n3 or all"
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t == "all" { self = .all; return }

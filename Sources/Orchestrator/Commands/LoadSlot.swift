@@ -5,7 +5,9 @@ import Foundation
 /// their histories at the end.
 public actor LoadSlot {
     let control: ClusterControl
+    /// The load started last (running or stopped).
     public private(set) var current: LoadGenerator?
+    /// Every load started, oldest first.
     public private(set) var all: [LoadGenerator] = []
     private var observer: (@Sendable (LoadGenerator.Operation) -> Void)?
 

@@ -6,6 +6,7 @@ public enum NodeTarget: Sendable, Hashable, CustomStringConvertible {
     case leader
     case all
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing text: String) throws {
         switch text {
         case "leader": self = .leader

@@ -152,6 +152,7 @@ public enum OperatorGrammar {
         },
     ]
 
+    /// The row of `verb`.
     public static func form(_ verb: String) -> VerbForm? { verbs.first { $0.name == verb } }
 
     /// Reads one `:` line. With `members`, node ids are checked against them too.

@@ -20,8 +20,10 @@ public enum PartitionShape: Sendable, Hashable, Codable {
     /// The shape words, for completion: `leader` is `isolate leader`.
     public static let named = ["leader", "minority", "majorities-ring", "bridge"]
 
+    /// What a refusal says the text should look like.
     public static let form = "groups like n1,n2|n3, one way like n1->n2,n3, or leader, minority, majorities-ring, bridge"
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
         switch t {

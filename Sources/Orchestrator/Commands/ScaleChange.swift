@@ -12,6 +12,7 @@ public enum ScaleChange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `N`: to this many members.
     case to(size: Int)
 
+    /// What a refusal says the text should look like.
     public static let form = "+K, -K, -1 NODE or a size N"
 
     /// `+1`, `-2`, `-1 n4`, `5`.

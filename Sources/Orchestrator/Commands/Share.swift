@@ -8,8 +8,10 @@ public struct Share: Sendable, Hashable, CustomStringConvertible {
 
     public init(fraction: Double) { self.fraction = fraction }
 
+    /// What a refusal says the text should look like.
     public static let form = "a share like 10% or 0.1"
 
+    /// Reads the text as operators type it, or refuses it saying what it should look like.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
         let isDecimal = { (s: Substring) in !s.isEmpty && s.allSatisfy { $0.isNumber || $0 == "." } }

@@ -9,6 +9,7 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public init(milliseconds: Int) { self.milliseconds = milliseconds }
 
+    /// What a refusal says the text should look like.
     public static let form = "a duration like 250ms, 2s or 1m"
 
     /// Reads `text`, or says what it should look like.

@@ -11,7 +11,9 @@ public struct VerbArguments: Sendable {
     /// The verb's usage, for a wrong number of words.
     public let usage: AmountError
 
+    /// How many words follow the verb.
     public var count: Int { words.count }
+    /// The `i`th word after the verb.
     public subscript(_ i: Int) -> String { words[i] }
 
     /// Refuses anything but `range` words.
@@ -39,6 +41,7 @@ public struct VerbArguments: Sendable {
         return t
     }
 
+    /// Links whose ends are members.
     public func links(_ text: String) throws -> LinkTarget {
         let l = try LinkTarget(parsing: text)
         for id in l.nodes { _ = try member(id) }
@@ -74,6 +77,7 @@ public struct VerbArguments: Sendable {
         return (found, rest)
     }
 
+    /// A whole number of at least `min`, named `what` in a refusal.
     public func integer(_ text: String, _ what: String, min: Int) throws -> Int {
         guard let n = Int(text), n >= min else { throw AmountError("\(what): expected a whole number of at least \(min), got '\(text)'") }
         return n
