@@ -93,6 +93,8 @@ let package = Package(
             name: "Orchestrator",
             dependencies: [
                 "FlotillaAPI", "CSpawn", "BinaryCoding", "ClusterRules", "HistoryCheck",
+                // The operator grammar's amounts are ExpressibleByArgument, so the CLI and the console's `:` line read them alike.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,7 +5,8 @@ import Synchronization
 
 /// The console's loop. A UI thread owns the terminal: it reads keys, updates the model and
 /// presents frames. A poller feeds snapshots, observed changes, recovery and the invariant
-/// monitor; actions run as tasks against `ClusterControl` and report through its events.
+/// monitor; operator commands run as tasks through `CommandPerformer` and report through the
+/// control plane's events.
 public final class ConsoleApp: Sendable {
     public struct Options: Sendable {
         public var refresh: Duration = .milliseconds(200)
@@ -26,7 +27,8 @@ public final class ConsoleApp: Sendable {
     let keys = KeyMap()
     let recovery: Recovery
     let monitor: MonitorRun
-    let load: LoadGenerator
+    /// Carries out the operator commands the keys and the `:` line give; holds the load.
+    let performer: CommandPerformer
     /// Shared between the poller and the UI thread.
     let shared: Mutex<Shared>
 
@@ -45,7 +47,7 @@ public final class ConsoleApp: Sendable {
         self.options = options
         recovery = Recovery(control: control, mode: options.recovery)
         monitor = MonitorRun(control: control)
-        load = LoadGenerator(control: control, rate: 20, submission: TaskSubmission(kind: "sleep", args: ["ms": "200"]), readEvery: 4)
+        performer = CommandPerformer(control: control, recovery: recovery)
         shared = Mutex(Shared(recovery: options.recovery))
     }
 
@@ -61,7 +63,7 @@ public final class ConsoleApp: Sendable {
 
     /// Runs until the operator quits or `stopRequested` turns true; the terminal is restored on every way out.
     public func run(stopRequested: @escaping @Sendable () -> Bool) async {
-        if let recorder = options.recorder { await load.onOperation { recorder.record($0) } }
+        if let recorder = options.recorder { await performer.loads.onOperation { recorder.record($0) } }
         let poller = Task { await self.poll() }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread {
@@ -73,7 +75,7 @@ public final class ConsoleApp: Sendable {
         }
         poller.cancel()
         await poller.value
-        await load.stop()
+        await performer.loads.stop()
     }
 
     // MARK: - Poller
@@ -108,7 +110,7 @@ public final class ConsoleApp: Sendable {
             if rounds % 25 == 24 { await monitor.probeHashes(s) }
             rounds += 1
             let mode = await recovery.effectiveMode
-            let loadOn = await load.active
+            let loadOn = await performer.loads.active
             shared.withLock { sh in
                 sh.snapshot = s
                 if let tasks { sh.tasks = tasks }
@@ -121,8 +123,7 @@ public final class ConsoleApp: Sendable {
 
     /// Checks the load's history so far for linearizability (bounded in time) and reports it as an event.
     func checkHistory() async {
-        let ops = await load.history
-        guard !ops.isEmpty else { return }
+        guard let ops = await performer.loads.current?.history, !ops.isEmpty else { return }
         let report = HistoryReport(operations: ClientHistory.lines(ops), within: .seconds(5))
         shared.withLock { $0.history = report }
         let ok = report.verdict.word != "violated"
@@ -167,7 +168,7 @@ public final class ConsoleApp: Sendable {
                 switch kind {
                 case .command: return perform(.command(text), &m, origin: "command")
                 case .filter: m.eventFilter = text
-                case .submit: return perform(.submit(text), &m, origin: "key s")
+                case .submit: return perform(.command("submit " + text), &m, origin: "key s")
                 }
             case .backspace: m.overlay = .prompt(kind: kind, text: String(text.dropLast())); m.completions = []
             case .tab:
@@ -194,25 +195,26 @@ public final class ConsoleApp: Sendable {
         }
     }
 
-    /// Who asked, for the transcript: the key bound to the action.
+    /// Who asked, for the transcript: the key bound to the action's command.
     func origin(of action: ConsoleAction) -> String {
-        let key: String? = switch action {
+        guard case .run(let command) = action else { return "key" }
+        let key: String? = switch command {
         case .kill: "k"
         case .restart: "r"
-        case .togglePause: "z"
-        case .isolate: "p"
+        case .pause, .resume: "z"
+        case .partition(.isolate): "p"
         case .heal: "h"
         case .delay: "d"
         case .loss: "o"
         case .disk: "f"
         case .skew: "w"
         case .transfer: "t"
-        case .scaleUp: "+"
-        case .scaleDown: "-"
+        case .scale(.add, _): "+"
+        case .scale(.removeNode, _): "-"
         case .replace: "X"
         case .approve: "a"
-        case .toggleLoad: "l"
-        case .cycleRecovery: "R"
+        case .load: "l"
+        case .recover: "R"
         default: nil
         }
         return key.map { "key \($0)" } ?? "key"
@@ -225,8 +227,7 @@ public final class ConsoleApp: Sendable {
             return false
         }
         let c = control
-        let load = load
-        let recovery = recovery
+        let performer = performer
         func async(_ body: @escaping @Sendable () async throws -> Void) {
             Task {
                 do { try await ActionOrigin.$current.withValue(origin) { try await body() } } catch {
@@ -243,7 +244,7 @@ public final class ConsoleApp: Sendable {
         case .quit: return true
         case .openPrompt(let kind):
             m.completions = []
-            m.overlay = .prompt(kind: kind, text: kind == .submit ? "sleep ms=200" : kind == .filter ? m.eventFilter : "")
+            m.overlay = .prompt(kind: kind, text: kind == .submit ? CommandLineParser.defaultSubmit : kind == .filter ? m.eventFilter : "")
         case .filter(let text): m.eventFilter = text
         case .taskFilter(let node, let state): m.taskNode = node; m.taskState = state
         case .command(let line):
@@ -251,62 +252,16 @@ public final class ConsoleApp: Sendable {
             case .success(let parsed): return perform(parsed, &m, origin: origin)
             case .failure(let e): control.events.emit(.action, e.description, reason: "operator", ok: false)
             }
-        case .kill(let n): async { try await c.kill(n) }
-        case .restart(let n): async { try await c.restart(n) }
-        case .replace(let n): async { try await c.replace(n) }
-        case .togglePause(let n):
-            let paused = m.snapshot.node(n)?.process == .paused
-            async { paused ? try await c.resume(n) : try await c.pause(n) }
-        case .pause(let n): async { try await c.pause(n) }
-        case .resume(let n): async { try await c.resume(n) }
-        case .isolate(let n): async { _ = try await c.isolate(n) }
-        case .partition(let spec): async { _ = try await c.partition(spec) }
-        case .delay(let links, let ms, let jitter): async { try await c.delay(links, ms: ms, jitter: jitter) }
-        case .loss(let links, let p): async { try await c.loss(links, fraction: p) }
-        case .duplicate(let links, let p): async { try await c.duplicate(links, fraction: p) }
-        case .reorder(let links, let p): async { try await c.reorder(links, fraction: p) }
-        case .disk(let n, let fault): async { try await c.disk(n, fault) }
-        case .skew(let n, let rate): async { try await c.skew(n, rate: rate) }
-        case .heal: async { _ = await c.heal() }
-        case .panic: async { _ = await c.panic(load: load); await self.checkHistory() }
-        case .transfer(let n): async { _ = try await c.transfer(to: n) }
-        case .transferAny: async { _ = try await c.transfer() }
-        case .scaleUp: async { _ = try await c.scaleUp() }
-        case .scaleDown(let n): async { _ = try await c.scaleDown(n) }
-        case .scaleTo(let size): async { _ = try await c.scale(to: size) }
-        case .approve(let n): async { try await c.approve(n) }
-        case .deny(let n): async { try await c.approve(n, deny: true) }
-        case .cancel(let id): async { try await c.cancel(id) }
-        case .submit(let text):
-            let words = text.split(separator: " ").map(String.init)
-            guard let kind = words.first else { return false }
-            var args: [String: String] = [:]
-            for w in words.dropFirst() {
-                let kv = w.split(separator: "=", maxSplits: 1)
-                if kv.count == 2 { args[String(kv[0])] = String(kv[1]) }
-            }
-            let submission = TaskSubmission(kind: kind, args: args)
-            async { _ = try await c.submit(submission) }
-        case .toggleLoad:
+        case .run(let command):
+            if case .recover(let mode) = command { m.recovery = mode }
             async {
-                if await load.active {
-                    await load.stop()
-                    await self.checkHistory()
-                } else {
-                    await load.start()
+                try await performer.perform(command)
+                // A load that stops, or a panic, ends a history worth checking.
+                switch command {
+                case .load(nil), .panic: await self.checkHistory()
+                default: break
                 }
             }
-        case .setLoad(let on):
-            async {
-                if on { await load.start() } else { await load.stop(); await self.checkHistory() }
-            }
-        case .cycleRecovery:
-            let next: RecoveryMode = switch m.recovery { case .off: .advise; case .advise: .auto; case .auto: .off }
-            m.recovery = next
-            async { await recovery.setMode(next) }
-        case .setRecovery(let mode):
-            m.recovery = mode
-            async { await recovery.setMode(mode) }
         }
         return false
     }

@@ -41,6 +41,11 @@ struct CLITests {
                 (["status", "--dir", "\(dir)-missing"], "does not exist"),
                 (["status", "--connect", "127.0.0.1:1"], "no node answers"),
                 (["approve", "n5", "--dir", dir], "no join from n5 is pending"),
+                // Amounts read by the one grammar the console's `:` line uses: refused with their form, never defaulted.
+                (["loss", "all", "lots", "--dir", dir], "loss: expected a share like 10% or 0.1 (0% to 100%), got 'lots'"),
+                (["delay", "all", "100", "--dir", dir], "delay: the delay: expected a duration like 250ms, 2s or 1m, got '100'"),
+                (["disk", "n1", "slow", "fast", "--dir", dir], "disk: slow: expected a duration like 250ms, 2s or 1m, got 'fast'"),
+                (["skew", "n1", "11x", "--dir", dir], "skew: expected a clock rate from 0.1x to 10.0x"),
             ]
             for (args, expected) in cases {
                 let r = try await flotilla(args)
@@ -48,6 +53,12 @@ struct CLITests {
                 let lines = r.err.split(separator: "\n")
                 #expect(lines.count == 1 && lines[0].hasPrefix("flotilla: ") && r.err.contains(expected),
                         "\(args): stderr was \(r.err)")
+            }
+            // Flags with amounts are read by the same types: ArgumentParser's usage error carries the form.
+            for (args, expected) in [(["heal", "--timeout", "5"], "expected a duration like 250ms, 2s or 1m, got '5'"),
+                                     (["submit", "--kind", "echo", "--arg", "text"], "expected KEY=VALUE, got 'text'")] {
+                let r = try await flotilla(args + ["--dir", dir])
+                #expect(r.code != 0 && r.err.contains(expected), "\(args): \(r.err)")
             }
             let s = await c.view()
             #expect(s.leader?.id == leader.id && s.leader?.term == leader.term, "nothing changed")

@@ -35,6 +35,8 @@ struct TranscriptScenarioTests {
         #expect(recorded.header.source == "cli" && recorded.header.cluster.nodes == 3)
         #expect(recorded.actions.map(\.verb) == ["kill", "restart", "partition", "delay", "disk", "skew", "heal", "submit"])
         #expect(recorded.actions.allSatisfy { $0.ok && $0.by == "cli" })
+        #expect(recorded.header.version == 2 && recorded.actions.allSatisfy { $0.command != nil }, "version 2: every action stores its command")
+        #expect(recorded.actions[3].command == .delay(links: .all, delay: TimeSpan(milliseconds: 30), jitter: TimeSpan(milliseconds: 5)))
         #expect(recorded.statuses.count >= 2, "a status before and after the commands")
 
         let replay = try await withClusterSlot { try await flotilla(["replay", file, "--speed", "max", "-o", "json"]) }
@@ -53,6 +55,35 @@ struct TranscriptScenarioTests {
         #expect(r.code == 0, "\(r.out)\n\(r.err)")
         let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.hasPrefix("replay: actions=\(recorded.actions.filter(\.isOperators).count) ") && last.contains(" violations=0 "), "\(r.out)")
+    }
+
+    /// A version-2 action is replayed as the command it stores, whatever its other fields say: this
+    /// loss line lacks the `fraction` a version-1 reader needs (and would have replayed as 0).
+    @Test func aVersionTwoTranscriptReplaysExactlyItsCommands() async throws {
+        let tmp = FileManager.default.temporaryDirectory.path
+        let file = "\(tmp)/v2-\(UUID().uuidString.prefix(8)).jsonl", again = "\(tmp)/v2-replayed-\(UUID().uuidString.prefix(8)).jsonl"
+        defer { for f in [file, again] { try? FileManager.default.removeItem(atPath: f) } }
+        let header = TranscriptHeader(started: Date(), cluster: .init(nodes: 3, ids: ["n1", "n2", "n3"]), recover: "advise", source: "test")
+        let loss = OperatorCommand.loss(links: .oneWay(from: "n1", to: "n3"), share: Share(fraction: 0.3))
+        let delay = OperatorCommand.delay(links: .node("n2"), delay: TimeSpan(milliseconds: 40), jitter: TimeSpan(milliseconds: 0))
+        let lines: [TranscriptLine] = [
+            .header(header),
+            .action(ActionLine(t: 1, verb: "loss", target: "n1->n3", by: "cli", ok: true, result: "set", tookMs: 5, command: loss)),
+            .action(ActionLine(t: 2, verb: "delay", target: "n2", by: "command", ok: true, result: "set", tookMs: 5, command: delay)),
+            .action(ActionLine(t: 3, verb: "heal", by: "key h", ok: true, result: "complete", tookMs: 50, command: .heal)),
+        ]
+        let encoder = JSONEncoder()
+        try lines.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined().write(toFile: file, atomically: true, encoding: .utf8)
+        #expect((try? OperatorCommand(recorded: try Transcript.read(file).actions[0])) == nil, "a version-1 reader could not replay it")
+
+        let r = try await withClusterSlot { try await flotilla(["replay", file, "--speed", "max", "--record", again, "-o", "json"]) }
+        #expect(r.code == 0, "\(r.out)\n\(r.err)")
+        let report = try JSONDecoder().decode(ReplayReport.self, from: Data(r.out.utf8))
+        #expect(report.steps.map(\.verb) == ["loss", "delay", "heal"] && report.steps.allSatisfy(\.ok), "\(report.text)")
+        #expect(report.steps.map(\.summary) == ["loss n1->n3 30%", "delay n2 40ms", "heal"], "each step as its command reads")
+        let replayed = try Transcript.read(again).actions.filter(\.isOperators)
+        #expect(replayed.map(\.command) == [loss, delay, .heal], "\(replayed)")
+        #expect(replayed.first?.args == ["fraction": "0.3"] && replayed.first?.target == "n1->n3", "the fault set was the recorded one")
     }
 
     @Test func aMalformedOrNewerTranscriptIsRefusedWithItsLine() async throws {

@@ -9,45 +9,51 @@ import Testing
 @Suite("Console faults: command line")
 struct FaultCommandLineTests: ParsesCommandLines {
     @Test func everyFaultVerbBecomesTheOperationTheCLIWouldRun() {
-        let cases: [(String, ConsoleAction)] = [
-            ("delay n1->n2 100ms", .delay("n1->n2", ms: 100, jitter: 0)),
-            ("delay n1->n2 100ms 20ms", .delay("n1->n2", ms: 100, jitter: 20)),
-            ("delay n1<->n2 1.5s 250ms", .delay("n1<->n2", ms: 1500, jitter: 250)),
-            ("delay n3 100ms --jitter 20ms", .delay("n3", ms: 100, jitter: 20)),
-            ("delay all 0", .delay("all", ms: 0, jitter: 0)),
-            ("loss n3 10%", .loss("n3", 0.1)), ("loss n1->n2 0.25", .loss("n1->n2", 0.25)), ("loss all 0", .loss("all", 0)),
-            ("duplicate all 5%", .duplicate("all", 0.05)), ("reorder n1<->n2 20%", .reorder("n1<->n2", 0.2)),
-            ("disk n2 slow 50ms", .disk("n2", .slow(ms: 50))), ("disk n2 full", .disk("n2", .full)), ("disk n2 ok", .disk("n2", .ok)),
-            ("disk leader full", .disk("leader", .full)), ("disk all ok", .disk("all", .ok)), ("disk n2 slow 0", .disk("n2", .ok)),
-            ("skew n2 3x", .skew("n2", 3)), ("skew n4 0.5x", .skew("n4", 0.5)), ("skew leader 1x", .skew("leader", 1)), ("skew all 2", .skew("all", 2)),
+        func ms(_ v: Int) -> TimeSpan { TimeSpan(milliseconds: v) }
+        func share(_ v: Double) -> Share { Share(fraction: v) }
+        let cases: [(String, OperatorCommand)] = [
+            ("delay n1->n2 100ms", .delay(links: .oneWay(from: "n1", to: "n2"), delay: ms(100), jitter: ms(0))),
+            ("delay n1->n2 100ms 20ms", .delay(links: .oneWay(from: "n1", to: "n2"), delay: ms(100), jitter: ms(20))),
+            ("delay n1<->n2 1.5s 250ms", .delay(links: .bothWays("n1", "n2"), delay: ms(1500), jitter: ms(250))),
+            ("delay n3 100ms --jitter 20ms", .delay(links: .node("n3"), delay: ms(100), jitter: ms(20))),
+            ("delay all 0", .delay(links: .all, delay: ms(0), jitter: ms(0))),
+            ("loss n3 10%", .loss(links: .node("n3"), share: share(0.1))), ("loss n1->n2 0.25", .loss(links: .oneWay(from: "n1", to: "n2"), share: share(0.25))),
+            ("loss all 0", .loss(links: .all, share: share(0))),
+            ("duplicate all 5%", .duplicate(links: .all, share: share(0.05))), ("reorder n1<->n2 20%", .reorder(links: .bothWays("n1", "n2"), share: share(0.2))),
+            ("disk n2 slow 50ms", .disk(node: .node("n2"), fault: .slow(ms: 50))), ("disk n2 full", .disk(node: .node("n2"), fault: .full)),
+            ("disk n2 ok", .disk(node: .node("n2"), fault: .ok)), ("disk leader full", .disk(node: .leader, fault: .full)),
+            ("disk all ok", .disk(node: .all, fault: .ok)), ("disk n2 slow 0", .disk(node: .node("n2"), fault: .ok)),
+            ("skew n2 3x", .skew(node: .node("n2"), rate: ClockRate(factor: 3))), ("skew n4 0.5x", .skew(node: .node("n4"), rate: ClockRate(factor: 0.5))),
+            ("skew leader 1x", .skew(node: .leader, rate: ClockRate(factor: 1))), ("skew all 2", .skew(node: .all, rate: ClockRate(factor: 2))),
         ]
-        for (line, action) in cases { #expect(parse(line) == action, "\(line)") }
+        for (line, command) in cases { #expect(parse(line) == .run(command), "\(line)") }
     }
 
     @Test func badFaultLinesSayWhatIsWrong() {
         #expect(error("delay n1->n9 100ms").hasPrefix("delay: unknown node n9; the nodes are n1, n2, n3, n4, n5"))
         #expect(error("delay n1->n1 100ms").contains("two different nodes"))
-        #expect(error("delay n1->n2") == "usage: delay LINKS MS [JITTER], e.g. delay n1->n2 100ms 20ms")
+        #expect(error("delay n1->n2") == "usage: delay LINKS DURATION [JITTER], e.g. delay n1->n2 100ms 20ms")
         #expect(error("delay n1->n2 1 2 3").hasPrefix("usage: delay"))
-        #expect(error("delay") .hasPrefix("usage: delay LINKS MS [JITTER]"))
-        #expect(error("delay n1->n2 100") == "delay: the delay is a duration like 100ms or 1s (got \"100\")", "a bare number is ambiguous")
-        #expect(error("delay n1->n2 soon") .contains("a duration like 100ms"))
-        #expect(error("delay n1->n2 -5ms").contains("a duration like 100ms"))
-        #expect(error("delay n1->n2 100ms 2x").hasPrefix("delay: the jitter is a duration"))
-        #expect(error("delay all 2m") .contains("a duration like"), "minutes are not a link delay")
-        #expect(error("delay all 61s") == "delay: the delay must be between 0 and 60000 ms (got 61s)")
-        #expect(error("loss n3 110%").hasPrefix("loss: a share is a percentage from 0% to 100%"))
-        #expect(error("loss n3 1.5").hasPrefix("loss: a share is"))
-        #expect(error("loss n3 lots").contains("(got \"lots\")"))
+        #expect(error("delay") .hasPrefix("usage: delay LINKS DURATION [JITTER]"))
+        #expect(error("delay n1->n2 100") == "delay: the delay: expected a duration like 250ms, 2s or 1m, got '100'", "a bare number is ambiguous")
+        #expect(error("delay n1->n2 soon") == "delay: the delay: expected a duration like 250ms, 2s or 1m, got 'soon'")
+        #expect(error("delay n1->n2 -5ms").contains("got '-5ms'"))
+        #expect(error("delay n1->n2 100ms 2x") == "delay: the jitter: expected a duration like 250ms, 2s or 1m, got '2x'")
+        #expect(error("delay all 2m") == "delay: the delay must be between 0 and 60000 ms, got '2m'")
+        #expect(error("delay all 61s") == "delay: the delay must be between 0 and 60000 ms, got '61s'")
+        #expect(error("loss n3 110%") == "loss: expected a share like 10% or 0.1 (0% to 100%), got '110%'")
+        #expect(error("loss n3 1.5").hasPrefix("loss: expected a share like 10% or 0.1"))
+        #expect(error("loss n3 lots") == "loss: expected a share like 10% or 0.1 (0% to 100%), got 'lots'")
         #expect(error("duplicate nine 5%").hasPrefix("duplicate: unknown node nine"))
         #expect(error("reorder n1<->n2").hasPrefix("usage: reorder LINKS SHARE"))
         #expect(error("disk n9 full").hasPrefix("disk: unknown node n9; the nodes are n1, n2, n3, n4, n5, or leader, all"))
-        #expect(error("disk n2").hasPrefix("usage: disk N slow MS|full|ok"))
-        #expect(error("disk n2 wobbly").hasPrefix("disk: a disk fault is slow DURATION, full or ok"))
+        #expect(error("disk n2").hasPrefix("usage: disk N slow DURATION|full|ok"))
+        #expect(error("disk n2 wobbly") == "disk: expected slow DURATION, full or ok, got 'wobbly'")
         #expect(error("disk n2 slow").hasPrefix("disk: slow takes the time added to each fsync"))
         #expect(error("disk n2 slow 20s").contains("between 0 and 10000 ms"))
-        #expect(error("skew n2 20x").hasPrefix("skew: a clock rate is a factor from 0.1x to 10.0x"))
-        #expect(error("skew n2 fast").contains("(got \"fast\")"))
+        #expect(error("disk n2 slow 5").hasPrefix("disk: slow: expected a duration like 250ms"))
+        #expect(error("skew n2 20x") == "skew: expected a clock rate from 0.1x to 10.0x, like 3x or 0.5x, got '20x'")
+        #expect(error("skew n2 fast").contains("got 'fast'"))
         #expect(error("skew n2").hasPrefix("usage: skew N RATE"))
         #expect(error("skew n7 3x").hasPrefix("skew: unknown node n7"))
     }
@@ -66,7 +72,7 @@ struct FaultCommandLineTests: ParsesCommandLines {
 
     @Test func faultVerbsAreInTheHelpAndComplete() {
         let help = KeyMap().help(readonly: false, local: true)
-        for usage in [":delay LINKS MS [JITTER]", ":loss LINKS SHARE", ":duplicate LINKS SHARE", ":reorder LINKS SHARE", ":disk N slow MS|full|ok", ":skew N RATE"] {
+        for usage in [":delay LINKS DURATION [JITTER]", ":loss LINKS SHARE", ":duplicate LINKS SHARE", ":reorder LINKS SHARE", ":disk N slow DURATION|full|ok", ":skew N RATE"] {
             #expect(help.contains { $0.hasPrefix(usage) }, "\(usage) in the help")
         }
         #expect(CommandLineParser.complete("del", model: m).text == "delay ")
@@ -86,6 +92,13 @@ struct FaultCommandLineTests: ParsesCommandLines {
 struct FaultKeyTests {
     let keys = KeyMap()
 
+    func delay(_ n: String, _ ms: Int, _ jitter: Int) -> ConsoleAction {
+        .run(.delay(links: .node(n), delay: TimeSpan(milliseconds: ms), jitter: TimeSpan(milliseconds: jitter)))
+    }
+    func loss(_ n: String, _ p: Double) -> ConsoleAction { .run(.loss(links: .node(n), share: Share(fraction: p))) }
+    func disk(_ n: String, _ f: DiskFault) -> ConsoleAction { .run(.disk(node: .node(n), fault: f)) }
+    func skew(_ n: String, _ r: Double) -> ConsoleAction { .run(.skew(node: .node(n), rate: ClockRate(factor: r))) }
+
     /// n2 selected; with `faulty` its links are delayed and lossy, its disk full, its clock 3x.
     func model(faulty: Bool) -> ConsoleModel {
         var m = ConsoleTests.model(mixedSnapshot())
@@ -102,7 +115,7 @@ struct FaultKeyTests {
     @Test func eachFaultKeyPutsItsFaultOnTheSelectedNode() {
         let m = model(faulty: false)
         let expected: [(Character, ConsoleAction)] = [
-            ("d", .delay("n2", ms: 100, jitter: 20)), ("o", .loss("n2", 0.1)), ("f", .disk("n2", .full)), ("w", .skew("n2", 3)),
+            ("d", delay("n2", 100, 20)), ("o", loss("n2", 0.1)), ("f", disk("n2", .full)), ("w", skew("n2", 3)),
         ]
         for (ch, action) in expected {
             #expect(keys.action(for: .char(ch), model: m).0 == action, "key \(ch)")
@@ -113,7 +126,7 @@ struct FaultKeyTests {
     @Test func pressedAgainTheyClearTheirFault() {
         let m = model(faulty: true)
         let expected: [(Character, ConsoleAction)] = [
-            ("d", .delay("n2", ms: 0, jitter: 0)), ("o", .loss("n2", 0)), ("f", .disk("n2", .ok)), ("w", .skew("n2", 1)),
+            ("d", delay("n2", 0, 0)), ("o", loss("n2", 0)), ("f", disk("n2", .ok)), ("w", skew("n2", 1)),
         ]
         for (ch, action) in expected { #expect(keys.action(for: .char(ch), model: m).0 == action, "key \(ch)") }
     }
@@ -123,9 +136,9 @@ struct FaultKeyTests {
         let i = m.snapshot.nodes.firstIndex { $0.id == "n2" }!
         m.snapshot.nodes[i].status!.faults.links = ["n3": LinkFaultSpec(loss: 0.3)]
         m.snapshot.nodes[i].status!.faults.fsyncDelayMs = 50
-        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 100, jitter: 20), "a loss is not a delay")
-        #expect(keys.action(for: .char("o"), model: m).0 == .loss("n2", 0), "any loss on its links is cleared")
-        #expect(keys.action(for: .char("f"), model: m).0 == .disk("n2", .full), "a slow disk is not a full one")
+        #expect(keys.action(for: .char("d"), model: m).0 == delay("n2", 100, 20), "a loss is not a delay")
+        #expect(keys.action(for: .char("o"), model: m).0 == loss("n2", 0), "any loss on its links is cleared")
+        #expect(keys.action(for: .char("f"), model: m).0 == disk("n2", .full), "a slow disk is not a full one")
     }
 
     /// `d` on n2 sets n2's links both ways: the rules land on n2 and on its peers, whose statuses
@@ -134,17 +147,17 @@ struct FaultKeyTests {
         var m = model(faulty: false)
         let i = m.snapshot.nodes.firstIndex { $0.id == "n1" }!
         m.snapshot.nodes[i].status!.faults.links = ["n2": LinkFaultSpec(delayMs: 100, jitterMs: 20, loss: 0.1)]
-        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 0, jitter: 0))
-        #expect(keys.action(for: .char("o"), model: m).0 == .loss("n2", 0))
+        #expect(keys.action(for: .char("d"), model: m).0 == delay("n2", 0, 0))
+        #expect(keys.action(for: .char("o"), model: m).0 == loss("n2", 0))
         m.snapshot.nodes[i].status!.faults.links = ["n4": LinkFaultSpec(delayMs: 100)]
-        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 100, jitter: 20), "a link between two others is not n2's")
+        #expect(keys.action(for: .char("d"), model: m).0 == delay("n2", 100, 20), "a link between two others is not n2's")
     }
 
     @Test func aDownNodeIsTreatedAsClean() {
         var m = model(faulty: false)
         m.selected = 2  // n3, down
-        #expect(keys.action(for: .char("f"), model: m).0 == .disk("n3", .full))
-        #expect(keys.action(for: .char("w"), model: m).0 == .skew("n3", 3))
+        #expect(keys.action(for: .char("f"), model: m).0 == disk("n3", .full))
+        #expect(keys.action(for: .char("w"), model: m).0 == skew("n3", 3))
     }
 
     @Test func faultKeysAreRefusedReadOnlyButWorkOnRemoteNodes() {
@@ -157,8 +170,8 @@ struct FaultKeyTests {
         #expect(!keys.bar(readonly: true, local: true).contains { ["d", "o", "f", "w"].contains($0.key) })
         m.readonly = false
         m.local = false
-        #expect(keys.action(for: .char("d"), model: m).0 == .delay("n2", ms: 100, jitter: 20), "faults need no local processes")
-        #expect(keys.action(for: .char("f"), model: m).0 == .disk("n2", .full))
+        #expect(keys.action(for: .char("d"), model: m).0 == delay("n2", 100, 20), "faults need no local processes")
+        #expect(keys.action(for: .char("f"), model: m).0 == disk("n2", .full))
     }
 
     @Test func theFaultKeysAreFreeAndInTheHelp() {
@@ -345,6 +358,7 @@ struct FaultActionTests {
         #expect(app.handle(.char("w"), &m) == false)
         let skew = try await action("skew", in: control)
         #expect(skew?.action?.target == "n2" && skew?.action?.by == "key w" && skew?.action?.args == ["rate": "3.0"], "\(String(describing: skew))")
+        #expect(skew?.action?.command == .skew(node: .node("n2"), rate: ClockRate(factor: 3)), "the action carries the command as given")
         #expect(skew?.ok == false && skew?.message.hasPrefix("skew 3x on n2 failed") == true, "\(skew?.message ?? "")")
 
         m.overlay = .prompt(kind: .command, text: "delay n1->n2 100ms 20ms")
@@ -352,10 +366,11 @@ struct FaultActionTests {
         let delay = try await action("delay", in: control)
         #expect(delay?.action?.target == "n1->n2" && delay?.action?.by == "command" && delay?.action?.args == ["ms": "100", "jitter": "20"],
                 "\(String(describing: delay))")
+        #expect(delay?.action?.command == .delay(links: .oneWay(from: "n1", to: "n2"), delay: TimeSpan(milliseconds: 100), jitter: TimeSpan(milliseconds: 20)))
 
         m.overlay = .prompt(kind: .command, text: "loss n1->n2 lots")
         _ = app.handle(.enter, &m)
-        #expect(control.events.recent.last?.message.hasPrefix("loss: a share is") == true, "a bad line is reported as other command errors are")
+        #expect(control.events.recent.last?.message == "loss: expected a share like 10% or 0.1 (0% to 100%), got 'lots'", "a bad line is reported as other command errors are")
         #expect(control.events.recent.last?.ok == false)
 
         m.readonly = true

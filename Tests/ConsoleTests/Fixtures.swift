@@ -71,8 +71,9 @@ extension ParsesCommandLines {
     }
 
     func parse(_ line: String) -> ConsoleAction? { try? CommandLineParser.parse(line, model: m).get() }
-    func error(_ line: String) -> String {
-        if case .failure(let e) = CommandLineParser.parse(line, model: m) { return e.description }
+    func error(_ line: String) -> String { error(in: m, line) }
+    func error(in model: ConsoleModel, _ line: String) -> String {
+        if case .failure(let e) = CommandLineParser.parse(line, model: model) { return e.description }
         return "accepted"
     }
 }

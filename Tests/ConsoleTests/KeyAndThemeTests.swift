@@ -12,9 +12,11 @@ struct KeyTests {
         var m = model(mixedSnapshot())
         m.selected = 1  // n2
         let expected: [(Character, ConsoleAction)] = [
-            ("k", .kill("n2")), ("r", .restart("n2")), ("z", .togglePause("n2")), ("p", .isolate("n2")), ("h", .heal),
-            ("t", .transfer("n2")), ("+", .scaleUp), ("-", .scaleDown("n2")), ("s", .openPrompt(.submit)), ("l", .toggleLoad),
-            ("R", .cycleRecovery), ("/", .openPrompt(.filter)), (":", .openPrompt(.command)), ("?", .help), ("q", .quit), ("j", .select(1)),
+            ("k", .run(.kill(node: "n2"))), ("r", .run(.restart(node: "n2"))), ("z", .run(.pause(node: "n2"))),
+            ("p", .run(.partition(shape: .isolate(node: "n2")))), ("h", .run(.heal)), ("t", .run(.transfer(to: "n2"))),
+            ("+", .run(.scale(change: .add(count: 1), purge: false))), ("-", .run(.scale(change: .removeNode(id: "n2"), purge: false))),
+            ("s", .openPrompt(.submit)), ("l", .run(.load(plan: .standard))), ("R", .run(.recover(mode: .auto))),
+            ("/", .openPrompt(.filter)), (":", .openPrompt(.command)), ("?", .help), ("q", .quit), ("j", .select(1)),
         ]
         for (ch, action) in expected {
             #expect(keys.action(for: .char(ch), model: m).0 == action, "key \(ch)")
@@ -23,11 +25,39 @@ struct KeyTests {
         #expect(keys.action(for: .char("x"), model: m).0 == nil)
     }
 
+    /// The toggles read the model: `z` resumes a paused node, `l` stops a running load, `R` cycles on.
+    @Test func theToggleKeysGiveTheCommandForWhatTheyShow() {
+        var m = model(mixedSnapshot())
+        m.selected = 1
+        let i = m.snapshot.nodes.firstIndex { $0.id == "n2" }!
+        m.snapshot.nodes[i].process = .paused
+        m.loadOn = true
+        m.recovery = .auto
+        #expect(keys.action(for: .char("z"), model: m).0 == .run(.resume(node: "n2")))
+        #expect(keys.action(for: .char("l"), model: m).0 == .run(.load(plan: nil)))
+        #expect(keys.action(for: .char("R"), model: m).0 == .run(.recover(mode: .off)))
+    }
+
+    /// Every key that gives an operator command is listed for that verb in the grammar table the
+    /// README's fault table comes from.
+    @Test func everyCommandKeyIsInTheGrammarTable() {
+        var m = model(mixedSnapshot())
+        m.selected = 1
+        m.snapshot.pending = [.init(id: "n6", raftAddress: "r", adminAddress: "a")]
+        var seen = 0
+        for b in keys.bindings {
+            guard case .run(let command)? = keys.action(for: .char(Character(b.key)), model: m).0 else { continue }
+            seen += 1
+            #expect(OperatorGrammar.form(command.verb)?.keys.contains(b.key) == true, "key \(b.key) gives \(command.verb)")
+        }
+        #expect(seen >= 15)
+    }
+
     @Test func approveNeedsAPendingJoin() {
         var m = model(mixedSnapshot())
         #expect(keys.action(for: .char("a"), model: m).1 == "no join is pending")
         m.snapshot.pending = [.init(id: "n6", raftAddress: "r", adminAddress: "a")]
-        #expect(keys.action(for: .char("a"), model: m).0 == .approve("n6"))
+        #expect(keys.action(for: .char("a"), model: m).0 == .run(.approve(node: "n6")))
     }
 
     @Test func readOnlyAndRemoteConsolesRefuseWithAReason() {
@@ -39,14 +69,14 @@ struct KeyTests {
         m.readonly = false
         m.local = false
         #expect(keys.action(for: .char("k"), model: m).1?.contains("not local processes") == true)
-        #expect(keys.action(for: .char("p"), model: m).0 == .isolate("n1"), "network faults work on remote nodes")
+        #expect(keys.action(for: .char("p"), model: m).0 == .run(.partition(shape: .isolate(node: "n1"))), "network faults work on remote nodes")
         #expect(keys.help(readonly: false, local: false).contains { $0.contains("kill") && $0.contains("unavailable") })
     }
 
     @Test func killAndRemoveAskFirst() {
-        #expect(keys.needsConfirmation(.kill("n1")) == "kill n1?")
-        #expect(keys.needsConfirmation(.scaleDown("n4")) != nil)
-        #expect(keys.needsConfirmation(.heal) == nil)
+        #expect(keys.needsConfirmation(.run(.kill(node: "n1"))) == "kill n1?")
+        #expect(keys.needsConfirmation(.run(.scale(change: .removeNode(id: "n4"), purge: false))) != nil)
+        #expect(keys.needsConfirmation(.run(.heal)) == nil)
     }
 }
 

@@ -105,14 +105,19 @@ struct PlaybackTests {
 @Suite("Command line")
 struct CommandLineTests: ParsesCommandLines {
     @Test func everyVerbBecomesTheOperationTheCLIWouldRun() {
+        func scale(_ c: ScaleChange) -> ConsoleAction { .run(.scale(change: c, purge: false)) }
         let cases: [(String, ConsoleAction)] = [
-            ("kill n3", .kill("n3")), ("restart n3", .restart("n3")), ("pause n2", .pause("n2")), ("resume n2", .resume("n2")),
-            ("partition n1,n2 | n3", .partition("n1,n2 | n3")), ("partition minority", .partition("minority")),
-            ("isolate leader", .isolate("leader")), ("isolate n4", .isolate("n4")), ("heal", .heal), ("panic", .panic),
-            ("transfer", .transferAny), ("transfer n2", .transfer("n2")), ("scale +1", .scaleUp), ("scale -1", .scaleDown("n2")),
-            ("scale -1 n4", .scaleDown("n4")), ("scale 5", .scaleTo(5)), ("approve n6", .approve("n6")), ("deny n6", .deny("n6")),
-            ("submit", .submit("sleep ms=200")), ("submit echo text=hi", .submit("echo text=hi")), ("cancel t-4", .cancel("t-4")),
-            ("load on", .setLoad(true)), ("load off", .setLoad(false)), ("recover auto", .setRecovery(.auto)),
+            ("kill n3", .run(.kill(node: "n3"))), ("restart n3", .run(.restart(node: "n3"))), ("pause n2", .run(.pause(node: "n2"))),
+            ("resume n2", .run(.resume(node: "n2"))), ("partition n1,n2 | n3", .run(.partition(shape: .groups(sides: [["n1", "n2"], ["n3"]])))),
+            ("partition minority", .run(.partition(shape: .minority))), ("partition n1->n2,n3", .run(.partition(shape: .oneWay(from: ["n1"], to: ["n2", "n3"])))),
+            ("isolate leader", .run(.partition(shape: .isolate(node: "leader")))), ("isolate n4", .run(.partition(shape: .isolate(node: "n4")))),
+            ("heal", .run(.heal)), ("panic", .run(.panic)), ("transfer", .run(.transfer(to: nil))), ("transfer n2", .run(.transfer(to: "n2"))),
+            ("scale +1", scale(.add(count: 1))), ("scale -1", scale(.removeNode(id: "n2"))), ("scale -1 n4", scale(.removeNode(id: "n4"))),
+            ("scale 5", scale(.to(size: 5))), ("approve n6", .run(.approve(node: "n6"))), ("deny n6", .run(.deny(node: "n6"))),
+            ("submit", .run(.submit(order: TaskOrder(kind: "sleep", args: KeyValueList(["ms": "200"]))))),
+            ("submit echo text=hi", .run(.submit(order: TaskOrder(kind: "echo", args: KeyValueList(["text": "hi"]))))),
+            ("cancel t-4", .run(.cancel(task: "t-4"))), ("load on", .run(.load(plan: .standard))), ("load off", .run(.load(plan: nil))),
+            ("recover auto", .run(.recover(mode: .auto))),
             ("tasks n2", .taskFilter(node: "n2", state: nil)), ("tasks running", .taskFilter(node: nil, state: .running)),
             ("tasks all", .taskFilter(node: nil, state: nil)), ("filter elected", .filter("elected")), ("help", .help), ("q", .quit),
         ]
@@ -121,15 +126,21 @@ struct CommandLineTests: ParsesCommandLines {
 
     @Test func badLinesSayWhatIsWrong() {
         #expect(error("kill n9").contains("unknown node n9; the nodes are n1, n2, n3, n4, n5"))
-        #expect(error("kill") == "usage: kill N")
-        #expect(error("scale 0") == "cannot scale below one node")
-        #expect(error("recover sometimes") == "usage: recover off|advise|auto")
+        #expect(error("kill") == "usage: kill N, e.g. kill n2")
+        #expect(error("scale 0") == "scale: cannot scale below one node")
+        #expect(error("recover sometimes") == "usage: recover off|advise|auto, e.g. recover auto")
+        #expect(error("submit echo text") == "submit: expected KEY=VALUE, got 'text'", "a bad word is named, not dropped")
         #expect(error("tasks nope").contains("neither a node nor a state"))
         #expect(error("frobnicate").hasPrefix("unknown command \"frobnicate\""))
         var ro = m
         ro.readonly = true
         if case .failure(let e) = CommandLineParser.parse("heal", model: ro) { #expect(e.description.contains("read-only")) } else { Issue.record("heal ran read-only") }
         #expect((try? CommandLineParser.parse("tasks n1", model: ro).get()) == .taskFilter(node: "n1", state: nil), "views still work read-only")
+        var remote = m
+        remote.local = false
+        #expect(error(in: remote, "kill n1") == "kill: the nodes are not local processes (--connect)", "as the k key says")
+        #expect(error(in: remote, "scale +1") == "scale: the nodes are not local processes (--connect)")
+        #expect((try? CommandLineParser.parse("loss n1 5%", model: remote).get()) != nil, "faults need no local processes")
     }
 
     @Test func tabCompletesVerbsAndNodeIds() {
@@ -139,5 +150,12 @@ struct CommandLineTests: ParsesCommandLines {
         #expect(CommandLineParser.complete("re", model: m) == (text: "re", candidates: ["restart", "replace", "resume", "reorder", "recover"]))
         #expect(CommandLineParser.complete("isolate l", model: m).text == "isolate leader ")
         #expect(CommandLineParser.complete("recover a", model: m) == (text: "recover a", candidates: ["advise", "auto"]))
+        #expect(CommandLineParser.complete("partition m", model: m) == (text: "partition m", candidates: ["minority", "majorities-ring"]))
+        #expect(CommandLineParser.complete("partition b", model: m).text == "partition bridge ")
+        #expect(CommandLineParser.complete("scale -1 n", model: m).candidates == ["n1", "n2", "n3", "n4", "n5"], "a node where one goes")
+        #expect(CommandLineParser.complete("transfer n5", model: m).text == "transfer n5 ")
+        var pending = m
+        pending.snapshot.pending = [.init(id: "n6", raftAddress: "r", adminAddress: "a")]
+        #expect(CommandLineParser.complete("approve ", model: pending).text == "approve n6 ", "a pending join, not a member")
     }
 }

@@ -100,7 +100,7 @@ struct ViewTests {
         #expect(!ConsoleView.render(m, width: 160, height: 30).lines.joined().contains("elected"))
         m.overlay = .help
         #expect(ConsoleView.render(m, width: 160, height: 30).lines.contains { $0.contains("kill the selected node (SIGKILL)") })
-        m.overlay = .confirm("kill n2?", .kill("n2"))
+        m.overlay = .confirm("kill n2?", .run(.kill(node: "n2")))
         #expect(ConsoleView.render(m, width: 160, height: 30).lines.last == "kill n2? [y/N]")
     }
 

@@ -45,12 +45,11 @@ struct ChaosScheduleTests {
                 case .link:
                     #expect((try? LinkSelection.parse(step.target, members: five)) != nil, "\(step.target)")
                     #expect(step.value.map { ["delay ", "loss ", "duplicate ", "reorder "].contains(where: $0.hasPrefix) } == true)
-                case .disk:
+                    #expect((try? ChaosRun.command(for: step, resolved: step.target, others: [])) != nil, "\(step)")
+                case .disk, .skew:
                     #expect(step.target == "leader" || five.contains(step.target))
-                    #expect((try? DiskFault.parse(step.value?.split(separator: " ").map(String.init) ?? [])) != nil, "\(step)")
-                case .skew:
-                    #expect(step.target == "leader" || five.contains(step.target))
-                    #expect((try? parseClockRate(step.value ?? "")).map { $0 != 1 } == true, "\(step)")
+                    let command = try ChaosRun.command(for: step, resolved: "n2", others: [])
+                    if case .skew(_, let rate) = command { #expect(rate.factor != 1, "\(step)") }
                 case .partition:
                     let plan = try PartitionPlan.parse(step.target, members: five, leader: "n2")
                     #expect(plan.rules.values.contains { !$0.drop.isEmpty }, "\(step.target) cuts something")

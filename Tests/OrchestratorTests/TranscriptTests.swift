@@ -22,7 +22,7 @@ struct TranscriptTests {
         let events = EventSink()
         let recorder = TranscriptRecorder(writer: w, events: events)
         let t0 = w.startedAt
-        let kill = OperatorAction(verb: "kill", target: "n2", by: "key k", startedAt: t0.addingTimeInterval(1.5))
+        let kill = OperatorAction(verb: "kill", target: "n2", by: "key k", startedAt: t0.addingTimeInterval(1.5), command: .kill(node: "n2"))
         events.emit(ControlEvent(.action, node: "n2", "kill n2: killed pid 7", reason: "operator", at: t0.addingTimeInterval(1.6), category: "kill", action: kill))
         events.emit(ControlEvent(.observed, node: "n3", "n3 elected leader, term 4 (0.41 s)", at: t0.addingTimeInterval(2), category: "election", durationMs: 410))
         recorder.record(LoadGenerator.Operation(key: "load-1", invokedAt: t0.addingTimeInterval(2.5), returnedAt: t0.addingTimeInterval(2.75),
@@ -33,7 +33,9 @@ struct TranscriptTests {
 
         let t = try Transcript.read(path)
         #expect(t.header == header())
-        #expect(t.actions == [ActionLine(t: 1.5, verb: "kill", target: "n2", by: "key k", ok: true, result: "kill n2: killed pid 7", tookMs: 100)])
+        #expect(t.header.version == 2, "version 2: actions carry their command")
+        #expect(t.actions == [ActionLine(t: 1.5, verb: "kill", target: "n2", by: "key k", ok: true, result: "kill n2: killed pid 7", tookMs: 100,
+                                         command: .kill(node: "n2"))])
         #expect(t.events.map(\.category) == ["election", "task"])
         #expect(t.events[0].durationMs == 410 && t.events[0].t == 2)
         #expect(t.events[1].task == "t-1" && t.events[1].state == .running && t.events[1].node == "n1")
@@ -105,7 +107,7 @@ struct TranscriptTests {
         let data = try JSONEncoder().encode(TranscriptLine.header(h)) + Data("\n".utf8)
         #expect(throws: TranscriptError.self) { try Transcript.parse(data) }
         do { _ = try Transcript.parse(data, file: "new.jsonl") } catch {
-            #expect("\(error)".contains("version 2 is newer") && "\(error)".contains("upgrade"))
+            #expect("\(error)".contains("version \(Transcript.version + 1) is newer") && "\(error)".contains("upgrade"))
         }
     }
 

@@ -2,70 +2,6 @@ import FlotillaAPI
 import Foundation
 import Orchestrator
 
-/// What a key or a command line asks for. The console runs each through `ClusterControl`.
-public enum ConsoleAction: Sendable, Equatable {
-    case select(Int)
-    /// Open the history check's overlay.
-    case showHistory
-    case kill(String)
-    case restart(String)
-    /// Remove the node, start it empty as a new incarnation, catch it up, promote it.
-    case replace(String)
-    /// Pause a running node, resume a paused one (the `z` key).
-    case togglePause(String)
-    case pause(String)
-    case resume(String)
-    /// Cut one node (or "leader") off from the rest.
-    case isolate(String)
-    /// A partition spec as the CLI takes it: `n1,n2|n3`, `n1->n2`, `minority`, …
-    case partition(String)
-    /// Hold back the Raft messages on LINKS (`n1->n2`, `n1<->n2`, `n3`, `all`) `ms` ± `jitter`; 0 clears.
-    case delay(String, ms: Int, jitter: Int)
-    /// Lose this share (0…1) of the messages on LINKS; 0 clears.
-    case loss(String, Double)
-    /// Send this share of the messages on LINKS twice; 0 clears.
-    case duplicate(String, Double)
-    /// Let later messages overtake this share of the messages on LINKS; 0 clears.
-    case reorder(String, Double)
-    /// Make the disk of a node (`leader`, `all`) slow, full or healthy again.
-    case disk(String, DiskFault)
-    /// Run the timers of a node (`leader`, `all`) this many times as fast as real time; 1 clears.
-    case skew(String, Double)
-    case heal
-    case panic
-    case transfer(String)
-    /// To the most caught-up voter.
-    case transferAny
-    case scaleUp
-    case scaleDown(String)
-    case scaleTo(Int)
-    case approve(String)
-    case deny(String)
-    /// `KIND k=v …`
-    case submit(String)
-    case cancel(String)
-    case toggleLoad
-    case setLoad(Bool)
-    case cycleRecovery
-    case setRecovery(RecoveryMode)
-    case taskFilter(node: String?, state: TaskState?)
-    case openPrompt(PromptKind)
-    /// A `:` command line, parsed by `CommandLineParser` when it runs.
-    case command(String)
-    case filter(String)
-    case help
-    case close
-    case quit
-
-    /// Whether it changes the cluster (and so is refused in --readonly and recorded in transcripts).
-    public var mutates: Bool {
-        switch self {
-        case .select, .openPrompt, .command, .filter, .help, .close, .quit, .taskFilter: false
-        default: true
-        }
-    }
-}
-
 /// A key the terminal sent.
 public enum Key: Equatable, Sendable {
     case char(Character)
@@ -154,8 +90,9 @@ public struct KeyMap: Sendable {
             let why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
             return "\(pad(b.key))  \(b.help)\(why)"
         }
+        let width = (CommandLineParser.verbs.map(\.usage.count).max() ?? 25) + 1
         let commands = CommandLineParser.verbs.map { v in
-            ":" + v.usage.padding(toLength: 26, withPad: " ", startingAt: 0) + v.help + (v.mutates && readonly ? "  [read-only]" : "")
+            ":" + v.usage.padding(toLength: width, withPad: " ", startingAt: 0) + v.help + (v.mutates && readonly ? "  [read-only]" : "")
         }
         return keys + ["", "Command line (: then Tab completes):"] + commands
     }
@@ -184,25 +121,31 @@ public struct KeyMap: Sendable {
         case .char(let ch):
             guard let b = bindings.first(where: { $0.key == String(ch) }) else { return (nil, nil) }
             if let why = unavailable(b, readonly: m.readonly, local: m.local) { return (nil, "\(b.label): \(why)") }
+            func on(_ make: (String) -> OperatorCommand) -> (ConsoleAction?, String?) {
+                guard let node else { return (nil, "\(b.label): no node selected") }
+                return (.run(make(node)), nil)
+            }
             switch b.key {
-            case "k": return (node.map(ConsoleAction.kill), nil)
-            case "r": return (node.map(ConsoleAction.restart), nil)
-            case "z": return (node.map(ConsoleAction.togglePause), nil)
-            case "p": return (node.map(ConsoleAction.isolate), nil)
-            case "h": return (.heal, nil)
+            case "k": return on { .kill(node: $0) }
+            case "r": return on { .restart(node: $0) }
+            case "z": return on { m.snapshot.node($0)?.process == .paused ? .resume(node: $0) : .pause(node: $0) }
+            case "p": return on { .partition(shape: .isolate(node: $0)) }
+            case "h": return (.run(.heal), nil)
             case "d", "o", "f", "w":
                 guard let node else { return (nil, "\(b.label): no node selected") }
-                return (faultToggle(b.key, node, in: m.snapshot), nil)
-            case "t": return (node.map(ConsoleAction.transfer), nil)
-            case "+": return (.scaleUp, nil)
-            case "-": return (node.map(ConsoleAction.scaleDown), nil)
-            case "X": return (node.map(ConsoleAction.replace), nil)
+                return (faultToggle(b.key, node, in: m.snapshot).map(ConsoleAction.run), nil)
+            case "t": return on { .transfer(to: $0) }
+            case "+": return (.run(.scale(change: .add(count: 1), purge: false)), nil)
+            case "-": return on { .scale(change: .removeNode(id: $0), purge: false) }
+            case "X": return on { .replace(node: $0) }
             case "a":
                 guard let pending = m.snapshot.pending.first?.id else { return (nil, "no join is pending") }
-                return (.approve(pending), nil)
+                return (.run(.approve(node: pending)), nil)
             case "s": return (.openPrompt(.submit), nil)
-            case "l": return (.toggleLoad, nil)
-            case "R": return (.cycleRecovery, nil)
+            case "l": return (.run(.load(plan: m.loadOn ? nil : .standard)), nil)
+            case "R":
+                let next: RecoveryMode = switch m.recovery { case .off: .advise; case .advise: .auto; case .auto: .off }
+                return (.run(.recover(mode: next)), nil)
             case "/": return (.openPrompt(.filter), nil)
             case ":": return (.openPrompt(.command), nil)
             case "?": return (.help, nil)
@@ -219,18 +162,18 @@ public struct KeyMap: Sendable {
     /// with `LINKS` = the node: its own to every peer and every peer's to it, as the matrix shows
     /// them (so a key pressed before every node's rules refreshed still clears what is shown). A
     /// fault on every link (`:delay all …`) is left to `:delay all 0` or heal.
-    func faultToggle(_ key: String, _ node: String, in s: ClusterSnapshot) -> ConsoleAction? {
+    func faultToggle(_ key: String, _ node: String, in s: ClusterSnapshot) -> OperatorCommand? {
         let f = s.node(node)?.live?.faults ?? FaultSpec()
         let links = Array(f.links.values) + s.nodes.compactMap { $0.id == node ? nil : $0.live?.faults.links[node] }
         switch key {
         case "d":
             let on = links.contains { $0.delayMs > 0 || $0.jitterMs > 0 }
-            return .delay(node, ms: on ? 0 : Self.delayMs, jitter: on ? 0 : Self.jitterMs)
+            return .delay(links: .node(node), delay: TimeSpan(milliseconds: on ? 0 : Self.delayMs), jitter: TimeSpan(milliseconds: on ? 0 : Self.jitterMs))
         case "o":
             let on = links.contains { $0.loss > 0 }
-            return .loss(node, on ? 0 : Self.lossShare)
-        case "f": return .disk(node, f.diskFull ? .ok : .full)
-        case "w": return .skew(node, f.clockRate != 1 ? 1 : Self.skewRate)
+            return .loss(links: .node(node), share: Share(fraction: on ? 0 : Self.lossShare))
+        case "f": return .disk(node: .node(node), fault: f.diskFull ? .ok : .full)
+        case "w": return .skew(node: .node(node), rate: ClockRate(factor: f.clockRate != 1 ? 1 : Self.skewRate))
         default: return nil
         }
     }
@@ -238,9 +181,9 @@ public struct KeyMap: Sendable {
     /// Kill and remove ask first (unless --no-confirm).
     public func needsConfirmation(_ a: ConsoleAction) -> String? {
         switch a {
-        case .kill(let n): "kill \(n)?"
-        case .scaleDown(let n): "remove \(n) from the cluster?"
-        case .replace(let n): "replace \(n) (its data is set aside)?"
+        case .run(.kill(let n)): "kill \(n)?"
+        case .run(.scale(.removeNode(let n), _)): "remove \(n) from the cluster?"
+        case .run(.replace(let n)): "replace \(n) (its data is set aside)?"
         default: nil
         }
     }

@@ -132,73 +132,59 @@ public struct ChaosRun: Sendable {
 
     // MARK: - Faults
 
-    /// Injects one step; returns how to undo it and what was done.
-    func inject(_ step: NemesisStep, monitor: MonitorRun) async throws -> (Heal, String) {
+    /// The operator command a step injects, with `leader` resolved to the node leading now
+    /// (`resolved`) where the step names one node. Amounts are read by the operator grammar.
+    public static func command(for step: NemesisStep, resolved id: String, others: [String]) throws -> OperatorCommand {
+        let value = (step.value ?? "").split(separator: " ").map(String.init)
         switch step.fault {
-        case .kill:
-            let id = try await resolve(step.target)
-            try await control.kill(id)
-            return (.restart(id), "killed \(id)" + (step.target == "leader" ? " (the leader)" : ""))
-        case .pause:
-            let id = try await resolve(step.target)
-            try await control.pause(id)
-            return (.resume(id), "paused \(id)" + (step.target == "leader" ? " (the leader)" : ""))
-        case .partition:
-            if step.target == "leader" { _ = try await resolve("leader") }
-            let plan = try await control.partition(try await control.plan(step.target))
-            return (.clearRules, "partition \(plan.description)")
-        case .oneWay:
-            let id = try await resolve(step.target)
-            let others = await control.snapshot().nodes.map(\.id).filter { $0 != id }
-            let plan = try await control.partition("\(id)->\(others.joined(separator: ","))")
-            return (.clearRules, "one-way \(plan.description)")
-        case .transfer:
-            let s = await control.snapshot()
-            guard let leader = s.leader else { throw OrchestratorError("no leader to transfer from") }
-            let to = step.target == "any" || step.target == leader.id ? nil : step.target
-            let now = try await control.transfer(to: to, timeout: .seconds(10))
-            return (.none, "transferred leadership from \(leader.id) to \(now)")
+        case .kill: return .kill(node: id)
+        case .pause: return .pause(node: id)
+        case .partition: return .partition(shape: try PartitionShape(parsing: step.target))
+        case .oneWay: return .partition(shape: .oneWay(from: [id], to: others))
+        case .transfer: return .transfer(to: step.target == "any" ? nil : step.target)
+        case .scale: return .scale(change: try ScaleChange(parsing: [step.target]), purge: false)
         case .link:
-            let words = (step.value ?? "").split(separator: " ").map(String.init)
-            guard words.count == 2 else { throw OrchestratorError("a link step needs what to do, e.g. loss 20%") }
-            switch words[0] {
-            case "delay":
-                // `120ms±30`: the jitter in ms, as the console and status write it.
-                let parts = words[1].split(separator: "±").map(String.init)
-                let ms = try FaultValue.milliseconds(parts[0], "a delay")
-                let jitter = parts.count > 1 ? try FaultValue.milliseconds(parts[1] + "ms", "a jitter") : 0
-                try await control.delay(step.target, ms: ms, jitter: jitter)
-            case "loss", "duplicate", "reorder":
-                let fraction = try FaultValue.share(words[1])
-                switch words[0] {
-                case "loss": try await control.loss(step.target, fraction: fraction)
-                case "duplicate": try await control.duplicate(step.target, fraction: fraction)
-                default: try await control.reorder(step.target, fraction: fraction)
-                }
-            default:
-                throw OrchestratorError("unknown link fault \(words[0])")
+            guard let verb = value.first else { throw OrchestratorError("a link step needs what to do, e.g. loss 20%") }
+            return try OperatorGrammar.parse(words: [verb, step.target] + value.dropFirst())
+        case .disk: return try OperatorGrammar.parse(words: ["disk", id] + value)
+        case .skew: return try OperatorGrammar.parse(words: ["skew", id] + value)
+        }
+    }
+
+    /// Injects one step as an operator command; returns how to undo it and what was done.
+    func inject(_ step: NemesisStep, monitor: MonitorRun) async throws -> (Heal, String) {
+        let performer = CommandPerformer(control: control)
+        let named: [ChaosFault] = [.kill, .pause, .oneWay, .disk, .skew]
+        var id = step.target
+        if named.contains(step.fault) { id = try await resolve(step.target) }
+        if step.fault == .partition, step.target == "leader" { _ = try await resolve("leader") }
+        let now = await control.snapshot()
+        var command = try Self.command(for: step, resolved: id, others: now.nodes.map(\.id).filter { $0 != id })
+        if case .transfer(let to?) = command, now.leader?.id == to { command = .transfer(to: nil) }
+        let leaderNote = step.target == "leader" ? " (the leader)" : ""
+        let before = Set((try? launcher.load().nodes.map(\.id)) ?? [])
+        let outcome: CommandOutcome
+        do {
+            outcome = try await performer.perform(command)
+        } catch {
+            // A scale-up that failed part-way: take out the node it added.
+            if step.fault == .scale, let launcher = try? launcher {
+                for added in ((try? launcher.load().nodes.map(\.id)) ?? []) where !before.contains(added) { await remove(added, monitor: monitor) }
             }
-            return (.clearRules, "\(words.joined(separator: " ")) on \(step.target)")
-        case .disk:
-            let id = try await resolve(step.target)
-            let fault = try DiskFault.parse((step.value ?? "").split(separator: " ").map(String.init))
-            try await control.disk(id, fault)
-            return (.clearRules, "disk of \(id) \(step.value ?? "")" + (step.target == "leader" ? " (the leader)" : ""))
-        case .skew:
-            let id = try await resolve(step.target)
-            try await control.skew(id, rate: try parseClockRate(step.value ?? ""))
-            return (.clearRules, "clock of \(id) at \(step.value ?? "")" + (step.target == "leader" ? " (the leader)" : ""))
-        case .scale:
-            let launcher = try launcher
-            let before = Set(try launcher.load().nodes.map(\.id))
-            do {
-                let id = try await control.scaleUp(timeout: .seconds(30))
-                return (.remove(id), "scaled up: \(id) joined, caught up and is a voter")
-            } catch {
-                let added = (try? launcher.load().nodes.map(\.id).filter { !before.contains($0) }) ?? []
-                for id in added { await remove(id, monitor: monitor) }
-                throw error
-            }
+            throw error
+        }
+        switch (step.fault, outcome) {
+        case (.kill, _): return (.restart(id), "killed \(id)" + leaderNote)
+        case (.pause, _): return (.resume(id), "paused \(id)" + leaderNote)
+        case (.partition, .partitioned(let plan)): return (.clearRules, "partition \(plan)")
+        case (.oneWay, .partitioned(let plan)): return (.clearRules, "one-way \(plan)")
+        case (.transfer, .leader(let now)): return (.none, "transferred leadership to \(now)")
+        case (.scale, .scaled(let changed, _)):
+            guard let added = changed.first else { return (.none, "scaled: nothing changed") }
+            return (.remove(added), "scaled up: \(added) joined, caught up and is a voter")
+        case (.disk, _): return (.clearRules, "disk of \(id) \(step.value ?? "")" + leaderNote)
+        case (.skew, _): return (.clearRules, "clock of \(id) at \(step.value ?? "")" + leaderNote)
+        default: return (.clearRules, "\(command)")
         }
     }
 

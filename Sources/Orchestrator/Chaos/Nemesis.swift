@@ -85,7 +85,7 @@ public struct Nemesis: Sendable, Equatable {
             switch rng.below(4) {
             case 0:
                 let ms = draw(20...200, &rng)
-                return "delay \(ms)ms±\(draw(0...(ms / 2), &rng))"
+                return "delay \(ms)ms \(draw(0...(ms / 2), &rng))ms"
             case 1: return "loss \(draw(5...40, &rng))%"
             case 2: return "duplicate \(draw(10...50, &rng))%"
             default: return "reorder \(draw(10...50, &rng))%"

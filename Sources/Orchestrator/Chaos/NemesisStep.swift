@@ -12,7 +12,7 @@ public struct NemesisStep: Sendable, Equatable, Codable, CustomStringConvertible
     public var target: String
     /// How long the fault holds before its heal.
     public var holdMs: Int
-    /// How much, for the kinds that say: link `delay 120ms±30`, `loss 20%`, `duplicate 30%` or
+    /// How much, for the kinds that say: link `delay 120ms 30ms`, `loss 20%`, `duplicate 30%` or
     /// `reorder 30%`; disk `slow 80ms` or `full`; skew `3x` or `0.5x`.
     public var value: String?
 

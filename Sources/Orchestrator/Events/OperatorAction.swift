@@ -11,13 +11,18 @@ public struct OperatorAction: Sendable, Codable, Equatable {
     /// Who asked: `key k`, `command`, `cli`, `recovery`, `replay`.
     public var by: String
     public var startedAt: Date
+    /// The operator command this action carries out, as it was given (nil: an action no command
+    /// asked for, such as recovery's own, or one recorded before commands were stored).
+    public var command: OperatorCommand?
 
-    public init(verb: String, target: String? = nil, args: [String: String]? = nil, by: String = ActionOrigin.current, startedAt: Date = Date()) {
+    public init(verb: String, target: String? = nil, args: [String: String]? = nil, by: String = ActionOrigin.current, startedAt: Date = Date(),
+                command: OperatorCommand? = CommandInFlight.current) {
         self.verb = verb
         self.target = target
         self.args = args
         self.by = by
         self.startedAt = startedAt
+        self.command = command
     }
 
     /// `kill n2`, `partition n1,n2|n3`, `submit sleep ms=100`.

@@ -89,6 +89,30 @@ extension ClusterControl {
         }
     }
 
+    /// Changes the membership as `change` says, one node at a time, as one action (its steps are
+    /// marked as part of it). Returns the nodes added or removed.
+    @discardableResult
+    public func scale(_ change: ScaleChange, purge: Bool = false) async throws -> [String] {
+        try await act("scale \(change)", OperatorAction(verb: "scale", target: change.description, args: purge ? ["purge": "true"] : nil)) {
+            let current = await snapshot().members.count
+            var changed: [String] = []
+            switch change {
+            case .add(let k):
+                for _ in 0..<k { changed.append(try await scaleUp()) }
+            case .remove(let k):
+                guard current - k >= 1 else { throw OrchestratorError("cannot scale below one node (the cluster has \(current))") }
+                for _ in 0..<k { changed.append(try await scaleDown(purge: purge)) }
+            case .removeNode(let id):
+                changed.append(try await scaleDown(id, purge: purge))
+            case .to(let size):
+                guard size >= 1 else { throw OrchestratorError("cannot scale below one node") }
+                while await snapshot().members.count > size { changed.append(try await scaleDown(purge: purge)) }
+                while await snapshot().members.count < size { changed.append(try await scaleUp()) }
+            }
+            return (changed, changed.isEmpty ? "already \(current) nodes" : "changed \(changed.joined(separator: ", "))")
+        }
+    }
+
     /// Scales to `target` nodes one step at a time.
     public func scale(to target: Int) async throws -> [String] {
         guard target >= 1 else { throw OrchestratorError("cannot scale below one node") }

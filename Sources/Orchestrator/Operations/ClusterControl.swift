@@ -57,7 +57,9 @@ public final class ClusterControl: Sendable {
     func act<T>(_ what: String, node: String? = nil, _ action: OperatorAction, _ body: () async throws -> (T, String)) async throws -> T {
         do {
             // What this action does on the way (scale down's transfer) is marked as part of it, so a replay runs it once.
-            let (value, outcome) = try await ActionOrigin.$current.withValue("\(action.by) via \(action.verb)") { try await body() }
+            let (value, outcome) = try await ActionOrigin.$current.withValue("\(action.by) via \(action.verb)") {
+                try await CommandInFlight.$current.withValue(nil) { try await body() }
+            }
             events.emit(.action, node: node, "\(what): \(outcome)", reason: "operator", category: action.verb, action: action)
             return value
         } catch {

@@ -85,7 +85,7 @@ public actor LoadGenerator {
         if readEvery > 0 { args["readEvery"] = "\(readEvery)" }
         if let duration { args["duration"] = "\(duration.components.seconds)s" }
         control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
-                            category: "load", action: OperatorAction(verb: "load", target: "on", args: args))
+                            category: "load", action: OperatorAction(verb: "load", target: "on", args: args, command: .load(plan: plan(duration))))
         let interval = Duration.seconds(1 / rate)
         active = true
         runner = Task {
@@ -116,6 +116,12 @@ public actor LoadGenerator {
         }
     }
 
+    /// The plan this load runs, as `load on` records it.
+    func plan(_ duration: Duration?) -> LoadPlan {
+        LoadPlan(rate: rate, kind: submission.kind, args: KeyValueList(submission.args ?? [:]), readEvery: readEvery,
+                 duration: duration.map { TimeSpan(milliseconds: $0.milliseconds) })
+    }
+
     /// Stops submitting and waits for the submits in flight to finish.
     public func stop() async {
         guard let runner else { return }
@@ -125,7 +131,7 @@ public actor LoadGenerator {
         active = false
         let s = summary
         control.events.emit(.load, "load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown", reason: "operator",
-                            category: "load", action: OperatorAction(verb: "load", target: "off"))
+                            category: "load", action: OperatorAction(verb: "load", target: "off", command: .load(plan: nil)))
     }
 
     /// Waits until a load with a duration ends by itself.

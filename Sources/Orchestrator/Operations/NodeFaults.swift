@@ -1,67 +1,6 @@
 import FlotillaAPI
 import Foundation
 
-/// What `disk` does to a node's storage.
-public enum DiskFault: Sendable, Equatable {
-    /// Every fsync takes this many ms longer.
-    case slow(ms: Int)
-    /// Writes fail with ENOSPC.
-    case full
-    /// Neither: the disk is healthy again.
-    case ok
-
-    /// `slow 50ms`, `full`, `ok` (and `slow 0` for ok), as the CLI and the console's command line take them.
-    public static func parse(_ words: [String]) throws -> DiskFault {
-        switch words.first?.lowercased() {
-        case "full": return .full
-        case "ok", "healthy", "clear": return .ok
-        case "slow":
-            guard words.count == 2 else { throw OrchestratorError("slow takes the time added to each fsync, e.g. slow 50ms") }
-            let ms = try FaultValue.milliseconds(words[1], "the time slow adds to each fsync")
-            return ms == 0 ? .ok : .slow(ms: ms)
-        default:
-            throw OrchestratorError("a disk fault is slow DURATION, full or ok (got \"\(words.joined(separator: " "))\")")
-        }
-    }
-
-    var words: String {
-        switch self {
-        case .slow(let ms): "slow \(ms)ms"
-        case .full: "full"
-        case .ok: "ok"
-        }
-    }
-
-    var args: [String: String] {
-        switch self {
-        case .slow(let ms): ["fault": "slow", "ms": "\(ms)"]
-        case .full: ["fault": "full"]
-        case .ok: ["fault": "ok"]
-        }
-    }
-
-    /// The fault a transcript's `disk` action recorded.
-    static func recorded(_ args: [String: String]?) throws -> DiskFault {
-        switch args?["fault"] {
-        case "slow": return .slow(ms: Int(args?["ms"] ?? "") ?? 0)
-        case "full": return .full
-        case "ok": return .ok
-        default: throw OrchestratorError("disk was recorded without its fault")
-        }
-    }
-}
-
-private let clockRateRule = "a clock rate is a factor from \(FaultSpec.clockRates.lowerBound)x to \(FaultSpec.clockRates.upperBound)x, e.g. 3x (fast) or 0.5x (slow); 1x is a true clock"
-
-/// Parses a clock rate: `3x`, `0.5x`, `3`, `1x` (a true clock).
-public func parseClockRate(_ text: String) throws -> Double {
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    guard let rate = Double(t.hasSuffix("x") ? String(t.dropLast()) : t), FaultSpec.clockRates.contains(rate) else {
-        throw OrchestratorError("\(clockRateRule) (got \"\(text)\")")
-    }
-    return rate
-}
-
 extension ClusterControl {
     /// Makes the disks of `target` (a node, `leader` or `all`) slow, full or healthy again.
     public func disk(_ target: String, _ fault: DiskFault) async throws {
@@ -86,7 +25,7 @@ extension ClusterControl {
     public func skew(_ target: String, rate: Double) async throws {
         let action = OperatorAction(verb: "skew", target: target, args: ["rate": "\(rate)"])
         try await setNodeFault(target, "skew \(FaultSpec.rateText(rate))", action) {
-            guard FaultSpec.clockRates.contains(rate) else { throw OrchestratorError(clockRateRule) }
+            guard FaultSpec.clockRates.contains(rate) else { throw OrchestratorError("\(ClockRate.form), got \(rate)") }
             return { $0.clockRate = rate }
         }
     }

@@ -27,7 +27,7 @@ public actor Recovery {
         mode = m
         control.intents.update { $0.recover = m.rawValue }
         control.events.emit(.recovery, "recovery mode: \(m.rawValue)", reason: "operator", category: "recover",
-                            action: OperatorAction(verb: "recover", target: m.rawValue))
+                            action: OperatorAction(verb: "recover", target: m.rawValue, command: .recover(mode: m)))
     }
 
     /// Analyzes one snapshot and acts on what is new.

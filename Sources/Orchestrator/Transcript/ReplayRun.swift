@@ -66,8 +66,7 @@ public struct ReplayRun: Sendable {
 
         let actions = transcript.actions.filter(\.isOperators).sorted { $0.t < $1.t }
         let firstLeaderT = transcript.events.first { $0.category == "election" || $0.category == "leader" }?.t ?? 0
-        var load: LoadGenerator?
-        var loads: [LoadGenerator] = []
+        let performer = CommandPerformer(control: control, recovery: recovery)
         var replayed: [ReplayReport.Step] = []
         let clock = ContinuousClock()
         let start = clock.now
@@ -87,17 +86,18 @@ public struct ReplayRun: Sendable {
             var ok = true
             do {
                 try await ActionOrigin.$current.withValue("replay") {
-                    try await perform(a, control, &load, &loads)
+                    try await perform(a, performer)
                 }
             } catch {
                 ok = false
                 outcome = "\(error)"
             }
-            let step = ReplayReport.Step(at: (clock.now - start).seconds, verb: a.verb, summary: a.summary, ok: ok, outcome: outcome,
+            let step = ReplayReport.Step(at: (clock.now - start).seconds, verb: a.verb, summary: a.command?.description ?? a.summary, ok: ok, outcome: outcome,
                                          recordedOk: a.ok, recordedAt: a.t)
             progress(step.line)
             replayed.append(step)
         }
+        let loads = await performer.loads.all
         for l in loads { await l.stop() }
         // Settle: faults healed by the actions or not, the monitor gets a last look.
         _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
@@ -134,64 +134,16 @@ public struct ReplayRun: Sendable {
         return report
     }
 
+    /// The command a recorded action stands for: the one it stored (version 2), else the one its
+    /// verb, target and args describe (version 1), never a default in place of a missing amount.
+    static func command(_ a: ActionLine) throws -> OperatorCommand {
+        try a.command ?? OperatorCommand(recorded: a)
+    }
+
     /// Runs one recorded action through the control plane.
-    func perform(_ a: ActionLine, _ c: ClusterControl, _ load: inout LoadGenerator?, _ loads: inout [LoadGenerator]) async throws {
-        func target() throws -> String {
-            guard let t = a.target, !t.isEmpty else { throw OrchestratorError("\(a.verb) was recorded without a target") }
-            return t
-        }
-        switch a.verb {
-        case "kill": try await c.kill(try target())
-        case "restart": try await c.restart(try target())
-        case "replace": try await c.replace(try target())
-        case "pause": try await c.pause(try target())
-        case "resume": try await c.resume(try target())
-        case "partition": _ = try await c.partition(try target())
-        case "isolate": _ = try await c.isolate(try target())
-        case "heal":
-            let r = await c.heal()
-            if !r.complete { throw OrchestratorError("heal: \(r.summary)") }
-        case "panic": _ = await c.panic(load: load)
-        case "transfer": _ = try await c.transfer(to: a.target)
-        case "scale-up": _ = try await c.scaleUp()
-        case "scale-down": _ = try await c.scaleDown(a.target)
-        case "delay": try await c.delay(try target(), ms: Int(a.args?["ms"] ?? "") ?? 0, jitter: Int(a.args?["jitter"] ?? "") ?? 0)
-        case "loss": try await c.loss(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
-        case "duplicate": try await c.duplicate(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
-        case "reorder": try await c.reorder(try target(), fraction: Double(a.args?["fraction"] ?? "") ?? 0)
-        case "disk": try await c.disk(try target(), try DiskFault.recorded(a.args))
-        case "skew": try await c.skew(try target(), rate: Double(a.args?["rate"] ?? "") ?? 1)
-        case "approve": try await c.approve(try target())
-        case "deny": try await c.approve(try target(), deny: true)
-        case "cancel": try await c.cancel(try target())
-        case "submit":
-            var args = a.args ?? [:]
-            let kind = args.removeValue(forKey: "kind") ?? "echo"
-            let count = args.removeValue(forKey: "count").flatMap(Int.init) ?? 1
-            let target = args.removeValue(forKey: "target")
-            _ = try await c.submit(TaskSubmission(kind: kind, args: args, target: target), count: count)
-        case "load":
-            if a.target == "off" {
-                await load?.stop()
-                load = nil
-            } else {
-                var args = a.args ?? [:]
-                let kind = args.removeValue(forKey: "kind") ?? "echo"
-                let rate = args.removeValue(forKey: "rate").flatMap(Double.init) ?? 20
-                let duration = args.removeValue(forKey: "duration").flatMap { Int($0.dropLast()) }.map { Duration.seconds($0) }
-                await load?.stop()
-                let l = LoadGenerator(control: c, rate: rate, submission: TaskSubmission(kind: kind, args: args),
-                                      readEvery: Int(a.args?["readEvery"] ?? "") ?? 4)
-                await l.start(duration: duration)
-                load = l
-                loads.append(l)
-            }
-        case "recover":
-            guard let mode = a.target.flatMap(RecoveryMode.init(rawValue:)) else { throw OrchestratorError("recover was recorded without a mode") }
-            c.intents.update { $0.recover = mode.rawValue }
-        default:
-            throw OrchestratorError("unknown action \"\(a.verb)\" (recorded by a newer flotilla?)")
-        }
+    func perform(_ a: ActionLine, _ performer: CommandPerformer) async throws {
+        let outcome = try await performer.perform(try Self.command(a))
+        if !outcome.ok { throw OrchestratorError(outcome.message) }
     }
 }
 

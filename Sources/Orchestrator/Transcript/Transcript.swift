@@ -3,8 +3,9 @@ import Foundation
 /// A recorded session: its header and every line after it, in file order.
 public struct Transcript: Sendable, Equatable {
     public static let format = "flotilla-transcript"
-    /// The newest version this build reads and writes.
-    public static let version = 1
+    /// The newest version this build reads and writes. 2: action lines carry `command`, the
+    /// operator command as it was given; version-1 transcripts are still read and replayed.
+    public static let version = 2
 
     public var header: TranscriptHeader
     public var lines: [TranscriptLine]

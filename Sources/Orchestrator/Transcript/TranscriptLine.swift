@@ -47,8 +47,13 @@ public struct ActionLine: Sendable, Codable, Equatable {
     /// The outcome as the operator read it, or the error.
     public var result: String
     public var tookMs: Int
+    /// The command as it was given (version 2 on): what a replay performs. Version-1 lines have
+    /// none and are read from `verb`, `target` and `args` (`OperatorCommand(recorded:)`).
+    public var command: OperatorCommand?
 
-    public init(t: Double, verb: String, target: String? = nil, args: [String: String]? = nil, by: String, ok: Bool, result: String, tookMs: Int) {
+    public init(t: Double, verb: String, target: String? = nil, args: [String: String]? = nil, by: String, ok: Bool, result: String, tookMs: Int,
+                command: OperatorCommand? = nil) {
+        self.command = command
         self.t = t
         self.verb = verb
         self.target = target

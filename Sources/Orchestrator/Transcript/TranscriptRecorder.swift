@@ -29,7 +29,7 @@ public final class TranscriptRecorder: Sendable {
     static func line(for e: ControlEvent, writer: TranscriptWriter) -> TranscriptLine {
         if let a = e.action {
             return .action(ActionLine(t: writer.t(a.startedAt), verb: a.verb, target: a.target, args: a.args, by: a.by, ok: e.ok,
-                                      result: e.message, tookMs: Int(max(0, e.at.timeIntervalSince(a.startedAt)) * 1000)))
+                                      result: e.message, tookMs: Int(max(0, e.at.timeIntervalSince(a.startedAt)) * 1000), command: a.command))
         }
         return .event(EventLine(t: writer.t(e.at), kind: e.kind.rawValue, category: e.category, node: e.node, message: e.message,
                                 reason: e.reason, ok: e.ok, durationMs: e.durationMs))

@@ -126,24 +126,44 @@ func fail(_ message: String, code: Int32 = 1) -> ExitCode {
     return ExitCode(code)
 }
 
-/// 500ms, 20s, 2m (a bare number is seconds).
+/// A duration flag read by the one grammar of amounts (`TimeSpan`): 500ms, 20s, 2m, 1h; a bare
+/// number other than 0 is refused, as everywhere else.
 func parseDuration(_ text: String, _ flag: String) throws -> Duration {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    func number(_ s: Substring) throws -> Double {
-        guard let v = Double(s), v >= 0 else { throw ValidationError("\(flag) must be a duration like 500ms, 20s, 2m or 1h (got \"\(text)\")") }
-        return v
-    }
-    if t.hasSuffix("ms") { return .milliseconds(Int(try number(t.dropLast(2)))) }
-    if t.hasSuffix("s") { return .milliseconds(Int(try number(t.dropLast()) * 1000)) }
-    if t.hasSuffix("m") { return .seconds(Int(try number(t.dropLast()) * 60)) }
-    if t.hasSuffix("h") { return .seconds(Int(try number(t.dropLast()) * 3600)) }
-    return .milliseconds(Int(try number(Substring(t)) * 1000))
+    do { return try TimeSpan(parsing: text).duration } catch { throw ValidationError("\(flag): \(error)") }
 }
 
 /// A duration flag in whole milliseconds.
 func parseMilliseconds(_ text: String, _ flag: String) throws -> UInt64 {
     let c = try parseDuration(text, flag).components
     return UInt64(max(0, c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000))
+}
+
+/// Reads `words` with the operator grammar, as the console's `:` line does, and performs the command.
+func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false) async throws {
+    let command: OperatorCommand
+    do { command = try OperatorGrammar.parse(words: words) } catch { throw fail("\(error)") }
+    try await perform(options, command, silentOK: silentOK)
+}
+
+/// Performs one operator command: prints its outcome (as JSON with -o json), turns its error
+/// into one line and exit 1; a heal that could not be verified exits 1 too.
+func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
+    let control = try await options.control(silentOK: silentOK)
+    let outcome: CommandOutcome
+    do {
+        outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
+    } catch {
+        await finish(control)
+        throw fail("\(error)")
+    }
+    await finish(control)
+    let text = command == .panic ? "panic: \(outcome.message); recovery is now advise" : outcome.message
+    switch outcome {
+    case .healed(let report): options.print(report) { text }
+    case .submitted(let results): options.print(results) { text }
+    default: options.print(Outcome(ok: outcome.ok, message: text)) { text }
+    }
+    if !outcome.ok { throw ExitCode(1) }
 }
 
 /// A short answer for an operation.

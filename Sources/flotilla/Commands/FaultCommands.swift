@@ -9,34 +9,20 @@ private let linksHelp = """
       'n1<->n2'    both ways between n1 and n2
       n3           every link out of and into n3
       all          every link of every node
+    A duration is 250ms, 2s or 1m (a bare number other than 0 is refused); a share is 10% or 0.1.
     0 clears the fault; `flotilla heal` clears every fault.
     """
-
-/// A share of messages: `10%`, or a fraction such as `0.1`.
-func parseShare(_ text: String) throws -> Double {
-    do { return try FaultValue.share(text) } catch { throw fail("\(error)") }
-}
-
-/// A duration in whole milliseconds: `100ms`, `1s`, `0`.
-func parseMs(_ text: String, _ what: String) throws -> Int {
-    do { return try FaultValue.milliseconds(text, what) } catch { throw fail("\(error)") }
-}
 
 struct DelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delay", abstract: "Hold back the Raft messages on some links.",
                                                     discussion: linksHelp)
     @Argument(help: "Which links (see below).") var links: String
     @Argument(help: "The delay, e.g. 100ms.") var delay: String
-    @Option(help: "Each message is delayed by the delay plus or minus up to this much.") var jitter = "0ms"
+    @Option(help: "Each message is delayed by the delay plus or minus up to this much, e.g. 20ms.") var jitter: String?
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let ms = try parseMs(delay, "the delay")
-        let jitterMs = try parseMs(jitter, "--jitter")
-        try await perform(cluster, { control in
-            try await control.delay(links, ms: ms, jitter: jitterMs)
-            return Outcome(message: "delay on \(links): \(ms)ms" + (jitterMs > 0 ? "±\(jitterMs)ms" : ""))
-        }, table: \.message)
+        try await perform(cluster, words: ["delay", links, delay] + (jitter.map { ["--jitter", $0] } ?? []))
     }
 }
 
@@ -46,34 +32,28 @@ struct ShareArguments: ParsableArguments {
     @Argument(help: "The share of messages, e.g. 10% or 0.1.") var share: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run(_ verb: String, _ operation: @escaping (ClusterControl, String, Double) async throws -> Void) async throws {
-        let fraction = try parseShare(share)
-        try await perform(cluster, { control in
-            try await operation(control, links, fraction)
-            return Outcome(message: "\(verb) on \(links): \(fraction * 100)%")
-        }, table: \.message)
-    }
+    func run(_ verb: String) async throws { try await perform(cluster, words: [verb, links, share]) }
 }
 
 struct LossCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "loss", abstract: "Lose a share of the Raft messages on some links.",
                                                     discussion: linksHelp)
     @OptionGroup var arguments: ShareArguments
-    func run() async throws { try await arguments.run("loss") { try await $0.loss($1, fraction: $2) } }
+    func run() async throws { try await arguments.run("loss") }
 }
 
 struct DuplicateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "duplicate", abstract: "Send a share of the Raft messages on some links twice.",
                                                     discussion: linksHelp)
     @OptionGroup var arguments: ShareArguments
-    func run() async throws { try await arguments.run("duplicate") { try await $0.duplicate($1, fraction: $2) } }
+    func run() async throws { try await arguments.run("duplicate") }
 }
 
 struct ReorderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reorder", abstract: "Let later Raft messages overtake a share of earlier ones on some links.",
                                                     discussion: linksHelp)
     @OptionGroup var arguments: ShareArguments
-    func run() async throws { try await arguments.run("reorder") { try await $0.reorder($1, fraction: $2) } }
+    func run() async throws { try await arguments.run("reorder") }
 }
 
 /// What the node-fault commands say about NODE.
@@ -95,14 +75,7 @@ struct DiskCommand: AsyncParsableCommand {
     @Argument(help: "slow DURATION, full or ok.") var fault: [String]
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        let parsed: DiskFault
-        do { parsed = try DiskFault.parse(fault) } catch { throw fail("\(error)") }
-        try await perform(cluster, { control in
-            try await control.disk(node, parsed)
-            return Outcome(message: "disk of \(node): \(fault.joined(separator: " "))")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["disk", node] + fault) }
 }
 
 struct SkewCommand: AsyncParsableCommand {
@@ -118,12 +91,5 @@ struct SkewCommand: AsyncParsableCommand {
     @Argument(help: "The rate, from 0.1x to 10x.") var rate: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        let r: Double
-        do { r = try parseClockRate(rate) } catch { throw fail("\(error)") }
-        try await perform(cluster, { control in
-            try await control.skew(node, rate: r)
-            return Outcome(message: "clock of \(node): \(rate)")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["skew", node, rate]) }
 }

@@ -7,12 +7,7 @@ struct TransferCommand: AsyncParsableCommand {
     @Argument(help: "The node to lead (default: the most caught-up voter).") var node: String?
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            let leader = try await control.transfer(to: node)
-            return Outcome(message: "\(leader) is the leader")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["transfer"] + (node.map { [$0] } ?? [])) }
 }
 
 struct ScaleCommand: AsyncParsableCommand {
@@ -33,21 +28,7 @@ struct ScaleCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let amount = Int(change.hasPrefix("+") ? String(change.dropFirst()) : change) else {
-            throw ValidationError("scale takes +K, -K or a size N (got \"\(change)\")")
-        }
-        let relative = change.hasPrefix("+") || change.hasPrefix("-")
-        if node != nil, !(relative && amount == -1) { throw ValidationError("--node goes with scale -1") }
-        try await perform(cluster, { control in
-            let current = await control.snapshot().members.count
-            let target = relative ? current + amount : amount
-            if target < 1 { throw OrchestratorError("cannot scale below one node (the cluster has \(current))") }
-            if let node { return Outcome(message: "removed \(try await control.scaleDown(node, purge: purge)); \(current - 1) nodes") }
-            var changed: [String] = []
-            while await control.snapshot().members.count > target { changed.append(try await control.scaleDown(purge: purge)) }
-            changed += try await control.scale(to: target)
-            return Outcome(message: changed.isEmpty ? "already \(target) nodes" : "\(target) nodes (changed \(changed.joined(separator: ", ")))")
-        }, table: \.message)
+        try await perform(cluster, words: ["scale", change] + (node.map { [$0] } ?? []) + (purge ? ["--purge"] : []))
     }
 }
 
@@ -58,12 +39,7 @@ struct ApproveCommand: AsyncParsableCommand {
     @Flag(help: "Turn the node away instead.") var deny = false
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            try await control.approve(node, deny: deny)
-            return Outcome(message: deny ? "denied \(node)" : "approved \(node); it joins as a learner")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: [deny ? "deny" : "approve", node]) }
 }
 
 struct ReplaceCommand: AsyncParsableCommand {
@@ -78,10 +54,5 @@ struct ReplaceCommand: AsyncParsableCommand {
     @Argument(help: "Node id.") var node: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            try await control.replace(node)
-            return Outcome(message: "replaced \(node): a new incarnation caught up and votes")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["replace", node]) }
 }

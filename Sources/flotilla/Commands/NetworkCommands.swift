@@ -20,12 +20,7 @@ struct PartitionCommand: AsyncParsableCommand {
     @Argument(help: "Partition spec (see below).") var spec: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            let plan = try await control.partition(spec)
-            return Outcome(message: "partitioned: \(plan.description)")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["partition", spec]) }
 }
 
 struct IsolateCommand: AsyncParsableCommand {
@@ -33,12 +28,7 @@ struct IsolateCommand: AsyncParsableCommand {
     @Argument(help: "Node id, or `leader`.") var node: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            let plan = try await control.isolate(node)
-            return Outcome(message: "partitioned: \(plan.description)")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["isolate", node]) }
 }
 
 struct HealCommand: AsyncParsableCommand {
@@ -46,16 +36,9 @@ struct HealCommand: AsyncParsableCommand {
         commandName: "heal", abstract: "Clear every fault rule, and verify every node and link is clean.",
         discussion: "Exits 1 while the heal is incomplete (a node does not answer, its rules do not read back clean, or a link carries no traffic).")
     @OptionGroup var cluster: ClusterOptions
-    @Option(help: "How long to wait for the verification.") var timeout = "5s"
+    @Option(help: "How long to wait for the verification, e.g. 10s.", transform: TimeSpan.init(parsing:)) var timeout = TimeSpan(milliseconds: 5000)
 
-    func run() async throws {
-        let wait = try parseDuration(timeout, "--timeout")
-        let control = try await cluster.control()
-        let report = await control.heal(timeout: wait)
-        await finish(control)
-        cluster.print(report) { "heal " + report.summary }
-        if !report.complete { throw ExitCode(1) }
-    }
+    func run() async throws { try await perform(cluster, .heal, healTimeout: timeout.duration) }
 }
 
 struct PanicCommand: AsyncParsableCommand {
@@ -63,11 +46,5 @@ struct PanicCommand: AsyncParsableCommand {
         commandName: "panic", abstract: "Emergency stop: heal everything, resume paused nodes, stop the load, recovery to advise.")
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        let control = try await cluster.control()
-        let report = await control.panic()
-        await finish(control)
-        cluster.print(report) { "panic: heal " + report.summary + "; recovery is now advise" }
-        if !report.complete { throw ExitCode(1) }
-    }
+    func run() async throws { try await perform(cluster, .panic) }
 }

@@ -11,7 +11,7 @@ struct SubmitCommand: AsyncParsableCommand {
         commandName: "submit", abstract: "Submit tasks: sleep {ms}, echo {text}, hash {rounds}, fail {message}, shell {command}.",
         discussion: "Example: flotilla submit --kind sleep --arg ms=100 --count 10")
     @Option(help: "Task kind.") var kind: String
-    @Option(name: .customLong("arg"), help: "An argument, KEY=VALUE (repeatable).") var args: [String] = []
+    @Option(name: .customLong("arg"), help: "An argument, KEY=VALUE (repeatable).", transform: KeyValue.init(parsing:)) var args: [KeyValue] = []
     @Option(help: "How many tasks.") var count = 1
     @Option(help: "Run it on this node.") var target: String?
     @Option(help: "Idempotency key (a retry with the same key never makes a duplicate).") var key: String?
@@ -19,18 +19,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        var parsed: [String: String] = [:]
-        for a in args {
-            let kv = a.split(separator: "=", maxSplits: 1)
-            guard kv.count == 2 else { throw ValidationError("--arg takes KEY=VALUE (got \"\(a)\")") }
-            parsed[String(kv[0])] = String(kv[1])
-        }
-        let submission = TaskSubmission(kind: kind, args: parsed, key: key, target: target, maxAttempts: maxAttempts)
-        try await perform(cluster, { control in
-            try await control.submit(submission, count: count)
-        }, table: { results in
-            results.map { "submitted \($0.id)" + ($0.duplicate ? " (already there: same key)" : "") }.joined(separator: "\n")
-        })
+        let list: KeyValueList
+        do { list = try KeyValueList(parsing: args.map { "\($0.key)=\($0.value)" }) } catch { throw fail("submit: \(error)") }
+        try await perform(cluster, .submit(order: TaskOrder(kind: kind, args: list, count: count, target: target, key: key, maxAttempts: maxAttempts)))
     }
 }
 
@@ -73,12 +64,7 @@ struct CancelCommand: AsyncParsableCommand {
     @Argument(help: "Task id.") var id: String
     @OptionGroup var cluster: ClusterOptions
 
-    func run() async throws {
-        try await perform(cluster, { control in
-            try await control.cancel(id)
-            return Outcome(message: "cancelled \(id)")
-        }, table: \.message)
-    }
+    func run() async throws { try await perform(cluster, words: ["cancel", id]) }
 }
 
 struct LoadCommand: AsyncParsableCommand {
@@ -92,12 +78,12 @@ struct LoadCommand: AsyncParsableCommand {
             """)
     @Option(help: "Operations per second.") var rate = 20.0
     @Option(help: "Every Nth operation is a linearizable read (0: none).") var readEvery = 4
-    @Option(help: "How long, e.g. 30s.") var duration = "10s"
+    @Option(help: "How long, e.g. 30s.", transform: TimeSpan.init(parsing:)) var duration = TimeSpan(milliseconds: 10_000)
     @Option(help: "Task kind.") var kind = "echo"
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let length = try parseDuration(duration, "--duration")
+        let length = duration.duration
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be between 0 and 5000") }
         let control = try await cluster.control()
         let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
