@@ -56,6 +56,8 @@ public enum ClientHistory {
             switch op.kind {
             case .add(let key): what = "the add of \(key)"
             case .read(let keys): what = "a read that \(keys.contains(window.partition) ? "saw" : "missed") \(window.partition)"
+            case .put(_, let value): what = "the put of \(value)"
+            case .get(_, let value): what = "a get that returned \(value ?? "no value")"
             }
             return "linearizability: VIOLATED on key \(window.partition): \(what) at \(String(format: "%.3f", Double(op.call) / 1e9)) s "
                 + "cannot be ordered with the \(window.operations.count - 1) other operation(s) of its window"
