@@ -125,4 +125,80 @@ struct EtcdClusterTests {
             }
         }
     }
+
+    /// One get of `key` from a follower that was paused while the leader committed a newer value:
+    /// the get is written into the paused member's socket, then the member resumes. Returns the
+    /// history (the old put, the new put, the get) and the value the get returned.
+    func getAfterPause(_ etcd: EtcdEngine, key: String, serializable: Bool) async throws -> (history: [HistoryOperation], value: String?) {
+        let s = await etcd.snapshot()
+        let leader = try #require(s.leader)
+        let follower = try #require(s.live.first { $0.role == .follower })
+        let clock = ContinuousClock(), origin = clock.now
+        let ns = { (t: ContinuousClock.Instant) -> Int64 in
+            let d = t - origin
+            return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        }
+        var history: [HistoryOperation] = []
+        var call = clock.now
+        try await etcd.client.put(leader.adminAddress, key: key, value: "old")
+        history.append(HistoryOperation(client: 1, call: ns(call), ret: ns(clock.now), kind: .put(key: key, value: "old")))
+        try await eventually("\(follower.id) holds the old value", timeout: .seconds(5)) {
+            (try? await etcd.client.get(follower.adminAddress, key: key, serializable: true)) == "old"
+        }
+        try etcd.pause(follower.id)
+        // A backlog for the follower to apply when it resumes, then the new value.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<8 {
+                group.addTask { for i in 0..<25 { try await etcd.client.put(leader.adminAddress, key: "\(key)-backlog-\(c)", value: "\(i)") } }
+            }
+            try await group.waitForAll()
+        }
+        call = clock.now
+        try await etcd.client.put(leader.adminAddress, key: key, value: "new")
+        history.append(HistoryOperation(client: 1, call: ns(call), ret: ns(clock.now), kind: .put(key: key, value: "new")))
+
+        call = clock.now
+        let json = #"{"key":"\#(Data(key.utf8).base64EncodedString())","serializable":\#(serializable)}"#
+        let pending = try PendingRequest(follower.adminAddress, path: "/v3/kv/range", json: json)
+        try etcd.resume(follower.id)
+        let body = try #require(try await offThePool { pending.body(within: .seconds(5)) }, "\(follower.id) answered within 5 s")
+        let ret = clock.now
+        let reply = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")
+        let encoded = (reply["kvs"] as? [[String: Any]])?.first?["value"] as? String
+        let value = encoded.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        history.append(HistoryOperation(client: 2, call: ns(call), ret: ns(ret), kind: .get(key: key, value: value)))
+        return (history, value)
+    }
+
+    @Test func aStaleSerializableGetFromAResumedFollowerIsCaughtALinearizableOneIsNot() async throws {
+        try await withHangGuard(.seconds(90)) {
+            try await withEtcd { etcd in
+                // The serializable get answers from the follower's own copy, racing its catch-up:
+                // usually stale, so a few tries are allowed; every answer must get the right verdict.
+                var stale = 0
+                for attempt in 1...5 where stale == 0 {
+                    let (history, value) = try await getAfterPause(etcd, key: "serializable-\(attempt)", serializable: true)
+                    let verdict = EtcdWorkload.check(history)
+                    if value == "old" {
+                        stale += 1
+                        #expect(verdict.failingGet == history[2], "the stale get is the one that fails: \(verdict)")
+                    } else {
+                        #expect(value == "new" && verdict == .linearizable, "\(value ?? "nil"): \(verdict)")
+                    }
+                }
+                #expect(stale > 0, "five serializable gets from a resumed follower all caught up first")
+
+                let (history, value) = try await getAfterPause(etcd, key: "linearizable", serializable: false)
+                #expect(value == "new", "a linearizable get waits until the member is current")
+                #expect(EtcdWorkload.check(history) == .linearizable)
+            }
+        }
+    }
+}
+
+extension Verdict {
+    /// The operation that could not be linearized, when the verdict is a failure.
+    var failingGet: HistoryOperation? {
+        if case .notLinearizable(let window) = self { window.failingOperation } else { nil }
+    }
 }
