@@ -41,6 +41,25 @@ struct EtcdClusterTests {
         }
     }
 
+    @Test func aClusterReachedByOneAddressShowsEveryMember() async throws {
+        try await withHangGuard(.seconds(60)) {
+            try await withEtcd { etcd in
+                let spec = try #require(try etcd.local?.load())
+                let connected = EtcdEngine(connect: [spec.members[0].clientAddress])
+                let (s, ok) = await connected.wait(for: .seconds(10)) { s in
+                    s.nodes.map(\.id).sorted() == ["e1", "e2", "e3"] && s.live.count == 3 && s.leader != nil
+                }
+                await connected.shutdown()
+                #expect(ok, "the member list names the other two: \(s.report())")
+                #expect(s.nodes.allSatisfy { $0.process == nil }, "no process state for members Flotilla did not launch")
+                await #expect(throws: OrchestratorError.self) { try await connected.kill("e1") }
+                let o = await etcd.observe()
+                #expect(o.reachability.count == 3 && o.reachability.values.allSatisfy { $0.count == 2 },
+                        "each member lists its two peers: \(o.reachability)")
+            }
+        }
+    }
+
     @Test func killingTheLeaderElectsAnotherAndTheRestartedOneFollows() async throws {
         try await withHangGuard(.seconds(60)) {
             try await withEtcd { etcd in

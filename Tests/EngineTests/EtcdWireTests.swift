@@ -59,6 +59,16 @@ struct EtcdWireTests {
         #expect(throws: DecodingError.self) { try decode(EtcdMemberStatus.self, #"{"raftTerm":"four"}"#) }
     }
 
+    @Test func aNoSpaceAlarmIsTheMembersStorageError() throws {
+        let full = try decode(EtcdMemberStatus.self, #"{"header":{"member_id":"185828541645115251"},"leader":"185828541645115251","#
+                              + #""raftTerm":"2","errors":["memberID:185828541645115251 alarm:NOSPACE "]}"#)
+        #expect(full.spaceAlarm == "memberID:185828541645115251 alarm:NOSPACE ")
+        let view = EtcdMemberView(name: "e2", clientAddress: "127.0.0.1:1", peerAddress: "127.0.0.1:2", status: full)
+        let status = try #require(EtcdObservation(views: [view], members: [], takenAt: Date()).nodeStatus(view))
+        #expect(status.storageError?.contains("NOSPACE") == true && status.role == .leader)
+        #expect(try decode(EtcdMemberStatus.self, Self.noLeaderStatus).spaceAlarm == nil)
+    }
+
     @Test func hexAndDecimalNameTheSameMember() {
         #expect(Self.e2.hex == "2943212f5e2cf73")
         #expect(EtcdMemberID(hex: "2943212f5e2cf73") == Self.e2)
@@ -116,6 +126,9 @@ struct EtcdWireTests {
         #expect(leader.peers.first { $0.id == "e3" }?.status == "unreachable")
         let e3 = try #require(s.node("e3"))
         #expect(!e3.up && e3.status?.term == 4 && e3.lastSeen == at.addingTimeInterval(-5) && e3.process == .stopped)
+        #expect(observation.reachability == ["e2": ["e1": true, "e3": false, "e4": false]], "only members whose metrics came")
+        let without = EtcdObservation(views: views, members: members.filter { !$0.isLearner }, takenAt: at)
+        #expect(without.reachability == ["e2": ["e1": true, "e3": false]], "a peer no longer a member is left out")
         let table = s.table()
         #expect(table.contains("e2  127.0.0.1:23792  leader"))
         #expect(table.contains("stopped, last seen 5.0s ago"))

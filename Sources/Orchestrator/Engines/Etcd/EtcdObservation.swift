@@ -44,6 +44,22 @@ public struct EtcdObservation: Sendable, Equatable {
         }
     }
 
+    /// Which current members each answering member holds a peer connection to, by name:
+    /// `["e1": ["e2": true, "e3": false]]`. From `/metrics`, which lags a cut by a few seconds;
+    /// members whose metrics did not come are left out, as are peers it does not list.
+    public var reachability: [String: [String: Bool]] {
+        var out: [String: [String: Bool]] = [:]
+        for v in views {
+            guard let metrics = v.metrics, let own = v.status?.memberID ?? metrics.serverID else { continue }
+            var links: [String: Bool] = [:]
+            for m in members where m.id != own {
+                if let active = metrics.activePeers[m.id] { links[name(of: m.id)] = active }
+            }
+            out[v.name] = links
+        }
+        return out
+    }
+
     /// Each answering member's status in the shape Flotilla's nodes report.
     public func nodeStatus(_ view: EtcdMemberView) -> NodeStatus? {
         guard let s = view.status else { return nil }
