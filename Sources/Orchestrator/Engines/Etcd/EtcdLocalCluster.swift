@@ -66,6 +66,9 @@ public struct EtcdLocalCluster: Sendable {
         if FileManager.default.fileExists(atPath: specPath) {
             throw OrchestratorError("\(directory) already holds an etcd cluster; use it, or remove the directory first")
         }
+        if FileManager.default.fileExists(atPath: "\(directory)/cluster.json") {
+            throw OrchestratorError("\(directory) holds a Flotilla cluster; give the etcd cluster a directory of its own")
+        }
         try PrivateFiles.makeDirectory(directory)
         let ports = try FreePorts.take(count * 2)
         var members = (1...count).map { i in

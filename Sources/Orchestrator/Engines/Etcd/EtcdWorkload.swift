@@ -97,7 +97,6 @@ public struct EtcdWorkload: Sendable {
 
     /// Checks a history of puts and gets for linearizability, within `time` (then "unknown", never a hang).
     public static func check(_ history: [HistoryOperation], within time: Duration = .seconds(10), budget: Int = 50_000_000) -> Verdict {
-        let deadline = ContinuousClock.now + time
-        return LinearizabilityChecker.check(history, model: KVRegisterModel(), budget: budget) { ContinuousClock.now >= deadline }
+        ClientHistory.check(history, within: time, budget: budget)
     }
 }
