@@ -143,6 +143,9 @@ let package = Package(
         // Process-level scenarios: real `flotilla node` processes on 127.0.0.1.
         .testTarget(name: "OrchestratorTests", dependencies: ["TestSupport", "Orchestrator", "FlotillaAPI", "BinaryCoding", "ClusterRules"],
                     swiftSettings: strict),
+        // The engines beside Flotilla's own node (etcd): their wire formats, and process tests on
+        // real members where the engine's executable is installed.
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Orchestrator", "FlotillaAPI", "HistoryCheck"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["TestSupport", "Console", "Orchestrator", "FlotillaAPI", "BinaryCoding"], swiftSettings: strict),
         .testTarget(
             name: "ClusterTests",

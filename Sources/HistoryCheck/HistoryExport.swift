@@ -6,7 +6,9 @@ public enum HistoryExport {
     ///
     /// A completion's type is "ok", "fail" or "info" (outcome unknown); an operation that never
     /// returned gets its "info" at the end of the history. Adds carry their key; a read's invoke
-    /// carries null and its "ok" the keys it saw, sorted. At equal times invokes come first, so
+    /// carries null and its "ok" the keys it saw, sorted. A key-value store's puts are "write"s and
+    /// its gets "read"s of `[key, value]` pairs, as Jepsen's independent registers write them (a
+    /// get's invoke, and an absent key, carry null for the value). At equal times invokes come first, so
     /// operations that touch read as concurrent. The process is the client, except that Jepsen
     /// gives a process one operation at a time and none after an "info": a client's operation
     /// that would break that goes to a fresh process, the client plus a multiple of the client count.
@@ -53,7 +55,8 @@ public enum HistoryExport {
     private static func functionName(_ op: HistoryOperation) -> String {
         switch op.kind {
         case .add: "add"
-        case .read: "read"
+        case .read, .get: "read"
+        case .put: "write"
         }
     }
 
@@ -62,6 +65,9 @@ public enum HistoryExport {
         case .add(let key): JSONString.quoted(key)
         case .read(let keys) where type == "ok": "[" + keys.sorted().map(JSONString.quoted).joined(separator: ",") + "]"
         case .read: "null"
+        case .put(let key, let value): "[" + JSONString.quoted(key) + "," + JSONString.quoted(value) + "]"
+        case .get(let key, let value?) where type == "ok": "[" + JSONString.quoted(key) + "," + JSONString.quoted(value) + "]"
+        case .get(let key, _): "[" + JSONString.quoted(key) + ",null]"
         }
     }
 }

@@ -7,6 +7,10 @@ public struct HistoryOperation: Hashable, Sendable {
         case add(key: String)
         /// Read the task table: the keys it held.
         case read(keys: Set<String>)
+        /// Write `value` to a key-value store's `key` (a register per key; the last write wins).
+        case put(key: String, value: String)
+        /// Read a key-value store's `key`: the value it held, nil when the key was absent.
+        case get(key: String, value: String?)
     }
 
     /// What the client learned about the operation's effect.

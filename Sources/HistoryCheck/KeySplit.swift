@@ -45,6 +45,8 @@ struct KeySplit {
                 var seenIDs: [Int] = []
                 for key in seen { seenIDs.append(id(of: key)) }
                 reads.append(Read(index: index, call: op.call, ret: ret, keys: seenIDs))
+            case .put, .get:
+                continue  // a key-value store's operations: `KVRegisterModel` checks those
             }
         }
     }

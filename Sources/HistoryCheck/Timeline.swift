@@ -73,13 +73,16 @@ public enum Timeline {
     }
 
     /// What an operation did, in a few words: `add k17`, `read -k17` (missed the key in focus),
-    /// `read {a,b}`, `read {12 keys}`; ` fail` or ` ?` when it failed or its outcome is unknown.
+    /// `read {a,b}`, `read {12 keys}`, `put v7`, `get v3` or `get none` (a window is one key's);
+    /// ` fail` or ` ?` when it failed or its outcome is unknown.
     private static func caption(_ op: HistoryOperation, key: String?) -> String {
         let what = switch (op.kind, key) {
         case (.add(let added), _): "add \(added)"
         case (.read(let keys), let focus?): "read \(keys.contains(focus) ? "+" : "-")\(focus)"
         case (.read(let keys), nil) where keys.count <= 2: "read {\(keys.sorted().joined(separator: ","))}"
         case (.read(let keys), nil): "read {\(keys.count) keys}"
+        case (.put(_, let value), _): "put \(value)"
+        case (.get(_, let value), _): "get \(value ?? "none")"
         }
         return what + (op.outcome == .fail ? " fail" : op.outcome == .unknown ? " ?" : "")
     }

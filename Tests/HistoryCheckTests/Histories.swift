@@ -21,3 +21,18 @@ extension Verdict {
         if case .notLinearizable(let window) = self { window } else { nil }
     }
 }
+
+func put(_ key: String, _ value: String, by client: Int = 1, _ call: Int64, _ ret: Int64?,
+         _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .put(key: key, value: value), outcome: outcome)
+}
+
+func get(_ key: String, _ value: String?, by client: Int = 2, _ call: Int64, _ ret: Int64?,
+         _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .get(key: key, value: value), outcome: outcome)
+}
+
+/// The key-value register check with a budget no test history comes near.
+func checkRegisters(_ history: [HistoryOperation]) -> Verdict {
+    LinearizabilityChecker.check(history, model: KVRegisterModel(), budget: 10_000_000)
+}

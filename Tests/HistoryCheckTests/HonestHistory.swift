@@ -60,6 +60,7 @@ struct HonestHistory {
             switch operations[i].kind {
             case .add(let key): present.insert(key)
             case .read: operations[i].kind = .read(keys: present)
+            case .put, .get: break  // honest task-set histories hold adds and reads only
             }
         }
     }

@@ -43,7 +43,7 @@ struct BenchWrite: AsyncParsableCommand {
         guard clients >= 1, clients <= 4096 else { throw ValidationError("--clients must be 1 to 4096") }
         guard rounds >= 1, rounds <= 20, threads >= 1, threads <= 64 else { throw ValidationError("--rounds 1 to 20, --threads 1 to 64") }
         if wrk, Wrk.executable() == nil { throw ValidationError("--wrk needs wrk on PATH (Debian: apt-get install wrk)") }
-        if vsEtcd, EtcdCluster.executable() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
+        if vsEtcd, EtcdLocalCluster.etcdOnPath() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
         let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
         let launcher = Launcher(directory: directory)
         let spec: ClusterSpec
@@ -56,18 +56,18 @@ struct BenchWrite: AsyncParsableCommand {
             throw fail("\(error)")
         }
         let cluster = try ClusterClient.local(launcher)
-        var etcdCluster: EtcdCluster?
+        var etcdCluster: EtcdEngine?
         func cleanUp() async {
             for n in spec.nodes { _ = await launcher.stop(n) }
             await cluster.shutdown()
-            await etcdCluster?.stop()
+            await etcdCluster?.tearDown(removing: true)
             if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
         var results: [String: [WriteBenchmark.Result]] = [:]
         var wrkResults: [Wrk.Result] = []
         do {
             if vsEtcd {
-                etcdCluster = try await EtcdCluster.start(nodes: 3, in: directory + "-etcd")
+                etcdCluster = try await EtcdEngine.launch(members: 3, in: directory + "-etcd")
             }
             let token = try launcher.token()
             let bench = WriteBenchmark(clients: clients, duration: seconds, threads: threads)
@@ -85,7 +85,7 @@ struct BenchWrite: AsyncParsableCommand {
                     wrkResults.append(w)
                 }
                 if let address = await etcdAddress(etcdCluster) {
-                    let e = try await bench.run(at: address, target: .etcd, serverPids: etcdCluster?.pids ?? [])
+                    let e = try await bench.run(at: address, target: .etcd, serverPids: etcdCluster?.pids() ?? [])
                     print(e.line)
                     results["etcd", default: []].append(e)
                 }
@@ -99,9 +99,9 @@ struct BenchWrite: AsyncParsableCommand {
     }
 
     /// Where to send etcd's puts: the given gateway, or the started cluster's leader.
-    func etcdAddress(_ started: EtcdCluster?) async -> String? {
+    func etcdAddress(_ started: EtcdEngine?) async -> String? {
         if let etcd { return etcd }
-        return await started?.leader(within: .seconds(10))
+        return await started?.leaderAddress(within: .seconds(10))
     }
 }
 

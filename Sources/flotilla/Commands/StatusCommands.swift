@@ -13,6 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
+        if cluster.connect == nil, EtcdLocalCluster.exists(in: cluster.directory) { return try await etcdStatus(every: every) }
         let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
         if watch {
@@ -31,6 +32,29 @@ struct StatusCommand: AsyncParsableCommand {
         cluster.print(s) { s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") }
         // Every node is shown, down ones with why; a cluster that answers nowhere still fails the command.
         if s.live.isEmpty { throw cluster.silence() }
+    }
+}
+
+extension StatusCommand {
+    /// The same table for a local etcd cluster's members.
+    func etcdStatus(every: Duration) async throws {
+        let etcd = EtcdEngine(local: EtcdLocalCluster(directory: cluster.directory, executable: "etcd"))
+        let stop = StopSignal()
+        repeat {
+            let s = await etcd.snapshot()
+            if cluster.output == .json {
+                print(watch ? jsonText(s).replacingOccurrences(of: "\n", with: "") : jsonText(s))
+            } else {
+                print((watch ? "\u{1B}[H\u{1B}[2J" + "etcd · \(s.headline)\n\n" : "") + s.report() + (watch ? "\n\nCtrl-C quits" : ""))
+            }
+            if !watch {
+                await etcd.shutdown()
+                if s.live.isEmpty { throw cluster.silence() }
+                return
+            }
+            try? await Task.sleep(for: every)
+        } while !stop.requested
+        await etcd.shutdown()
     }
 }
 

@@ -16,6 +16,10 @@ struct UpCommand: AsyncParsableCommand {
             """
     )
 
+    /// Which consensus system the cluster runs.
+    enum Engine: String, ExpressibleByArgument, CaseIterable { case flotilla, etcd }
+
+    @Option(help: "flotilla, or etcd (the `etcd` on PATH, members e1…eN with --pre-vote).") var engine: Engine = .flotilla
     @Option(help: "How many nodes.") var nodes = 3
     @Option(help: "Cluster directory.") var dir = "./flotilla-cluster"
     @Option(help: "Tasks each node runs at once.") var slots: Int?
@@ -32,6 +36,7 @@ struct UpCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
+        if engine == .etcd { return try await upEtcd() }
         let launcher = Launcher(directory: dir)
         var args = nodeArgs
         if let slots { args += ["--slots", "\(slots)"] }
@@ -72,6 +77,20 @@ struct UpCommand: AsyncParsableCommand {
     }
 }
 
+extension UpCommand {
+    /// A local etcd cluster in `dir`: flags after -- go to every `etcd`.
+    func upEtcd() async throws {
+        do {
+            let (etcd, s) = try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs)
+            await etcd.shutdown()
+            print(s.table())
+            print("\nleader \(s.leader?.id ?? "-"), term \(s.leader?.term ?? 0). Stop with: flotilla down --dir \(dir)")
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
 /// `flotilla down`: stops the supervisor and every node of a local cluster.
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop every node of a local cluster.")
@@ -80,6 +99,13 @@ struct DownCommand: AsyncParsableCommand {
     @Flag(help: "Also delete the cluster directory and all its data.") var purge = false
 
     func run() async throws {
+        if EtcdLocalCluster.exists(in: dir) {
+            let etcd = EtcdLocalCluster(directory: dir, executable: "etcd")
+            guard await etcd.stopAll() else { throw fail("could not stop every etcd member in \(dir)") }
+            print("stopped every etcd member in \(etcd.directory)")
+            if purge { try FileManager.default.removeItem(atPath: etcd.directory) }
+            return
+        }
         let launcher = Launcher(directory: dir)
         let spec: ClusterSpec
         do { spec = try launcher.load() } catch { throw fail("\(error)") }

@@ -1,0 +1,227 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts and stops the members of a local etcd cluster living in one directory: `etcd.json`,
+/// and per member a data dir, a log file and a pid file, all on loopback with free ports. Every
+/// member runs with `--pre-vote`, so a member cut off and brought back does not depose a leader.
+///
+/// Process control is by signal: kill is SIGKILL (no goodbye to its peers), pause and resume
+/// are SIGSTOP and SIGCONT, restart starts the member again on the data dir it had.
+public struct EtcdLocalCluster: Sendable {
+    public let directory: String
+    /// The `etcd` executable.
+    public let executable: String
+
+    public init(directory: String, executable: String) {
+        self.directory = (directory as NSString).standardizingPath
+        self.executable = executable
+    }
+
+    /// A cluster in `directory` run by the `etcd` on PATH; fails with how to install it when there is none.
+    public init(directory: String) throws {
+        guard let etcd = Self.etcdOnPath() else {
+            throw OrchestratorError("no etcd on PATH: install it (Debian: apt-get install etcd-server)")
+        }
+        self.init(directory: directory, executable: etcd)
+    }
+
+    /// The `etcd` executable on PATH, if any.
+    public static func etcdOnPath() -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/etcd"
+            if access(path, X_OK) == 0 { return path }
+        }
+        return nil
+    }
+
+    var specPath: String { "\(directory)/etcd.json" }
+
+    /// Whether `directory` holds a local etcd cluster.
+    public static func exists(in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\((directory as NSString).standardizingPath)/etcd.json")
+    }
+
+    public func load() throws -> EtcdClusterSpec {
+        guard let data = FileManager.default.contents(atPath: specPath) else {
+            throw OrchestratorError("\(specPath) is missing: \(directory) is not a local etcd cluster directory")
+        }
+        do {
+            return try JSONDecoder().decode(EtcdClusterSpec.self, from: data)
+        } catch {
+            throw OrchestratorError("\(specPath) is not valid: \(error)")
+        }
+    }
+
+    public func save(_ spec: EtcdClusterSpec) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try PrivateFiles.write(try encoder.encode(spec), to: specPath)
+    }
+
+    /// Writes `etcd.json` for `count` founding members on free loopback ports (none is started).
+    public func create(members count: Int, memberArgs: [String] = []) throws -> EtcdClusterSpec {
+        guard (1...15).contains(count) else { throw OrchestratorError("a local etcd cluster has 1 to 15 members (asked for \(count))") }
+        if FileManager.default.fileExists(atPath: specPath) {
+            throw OrchestratorError("\(directory) already holds an etcd cluster; use it, or remove the directory first")
+        }
+        if FileManager.default.fileExists(atPath: "\(directory)/cluster.json") {
+            throw OrchestratorError("\(directory) holds a Flotilla cluster; give the etcd cluster a directory of its own")
+        }
+        try PrivateFiles.makeDirectory(directory)
+        let ports = try FreePorts.take(count * 2)
+        var members = (1...count).map { i in
+            member("e\(i)", peerPort: ports[2 * (i - 1)], clientPort: ports[2 * (i - 1) + 1], initialCluster: "", state: "new")
+        }
+        let everyone = EtcdClusterSpec.initialCluster(members)
+        for i in members.indices { members[i].initialCluster = everyone }
+        for m in members { try PrivateFiles.makeDirectory("\(directory)/\(m.name)") }
+        let token = "flotilla-etcd-" + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let spec = EtcdClusterSpec(clusterToken: token, members: members, memberArgs: memberArgs,
+                                   createdAt: ISO8601DateFormatter().string(from: Date()))
+        try save(spec)
+        return spec
+    }
+
+    private func member(_ name: String, peerPort: Int, clientPort: Int, initialCluster: String, state: String) -> EtcdMemberSpec {
+        EtcdMemberSpec(name: name, peerAddress: "127.0.0.1:\(peerPort)", clientAddress: "127.0.0.1:\(clientPort)",
+                       dataDir: "\(directory)/\(name)/data", logFile: "\(directory)/\(name)/etcd.log",
+                       pidFile: "\(directory)/\(name)/etcd.pid", initialCluster: initialCluster, initialState: state)
+    }
+
+    /// Records a new member with the next free name and fresh ports, to join the members `current`
+    /// (the cluster's membership now, by name) with `--initial-cluster-state existing`. Not started:
+    /// the cluster must learn of it first (`member/add`).
+    public func planMember(joining current: [String]) throws -> EtcdMemberSpec {
+        var spec = try load()
+        let used = Set(spec.members.map(\.name))
+        let n = (1...).first { !used.contains("e\($0)") }!
+        let ports = try FreePorts.take(2)
+        let others = spec.members.filter { current.contains($0.name) }
+        var joining = member("e\(n)", peerPort: ports[0], clientPort: ports[1], initialCluster: "", state: "existing")
+        joining.initialCluster = EtcdClusterSpec.initialCluster(others + [joining])
+        // A removed member's folder may remain; the new one must never start on its data.
+        let folder = "\(directory)/\(joining.name)"
+        if FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.moveItem(atPath: folder, toPath: "\(folder).removed-\(Int(Date().timeIntervalSince1970))")
+        }
+        try PrivateFiles.makeDirectory(folder)
+        spec.members.append(joining)
+        try save(spec)
+        return joining
+    }
+
+    /// Drops a member from `etcd.json`; its folder stays.
+    public func forget(_ name: String) throws {
+        var spec = try load()
+        spec.members.removeAll { $0.name == name }
+        try save(spec)
+    }
+
+    /// The `etcd` arguments that start `member` the first time (and, ignored then, every time after).
+    public func arguments(_ member: EtcdMemberSpec, spec: EtcdClusterSpec) -> [String] {
+        ["--name", member.name, "--data-dir", member.dataDir,
+         "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
+         "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
+         "--initial-cluster", member.initialCluster, "--initial-cluster-state", member.initialState,
+         "--initial-cluster-token", spec.clusterToken, "--pre-vote", "--log-level", "warn"] + spec.memberArgs
+    }
+
+    /// Starts `member` in the background in a session of its own (on its data dir when it has
+    /// one); returns the running process when there is one already.
+    @discardableResult
+    public func start(_ member: EtcdMemberSpec, spec: EtcdClusterSpec) throws -> pid_t {
+        if let pid = pid(of: member) { return pid }
+        note(member, "starting \(member.name)")
+        let pid = try Spawn.background(executable, arguments(member, spec: spec), log: member.logFile)
+        try PrivateFiles.write(Data("\(pid)\n".utf8), to: member.pidFile)
+        return pid
+    }
+
+    /// The pid of a member's process if it is alive (reaping it first if it was our child and died).
+    public func pid(of member: EtcdMemberSpec) -> pid_t? {
+        guard let pid = recordedPid(member) else { return nil }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, WNOHANG)
+        return isAlive(pid) ? pid : nil
+    }
+
+    private func recordedPid(_ member: EtcdMemberSpec) -> pid_t? {
+        guard let text = try? String(contentsOfFile: member.pidFile, encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// Whether the member's process runs, is stopped by SIGSTOP, or is gone.
+    public func processState(_ member: EtcdMemberSpec) -> ProcessState {
+        guard let pid = pid(of: member) else { return .stopped }
+        switch Spawn.state(of: pid) {
+        case nil, "Z", "X": return .stopped
+        case "T", "t": return .paused
+        default: return .running
+        }
+    }
+
+    /// SIGKILL, and waits until the process is gone; false when it was not running.
+    @discardableResult
+    public func kill(_ member: EtcdMemberSpec) async -> Bool {
+        guard let pid = pid(of: member) else { return false }
+        note(member, "\(member.name) killed by the operator (SIGKILL)")
+        Glibc.kill(pid, SIGKILL)
+        return await Spawn.waitForExit(pid, within: .seconds(5))
+    }
+
+    /// SIGSTOP: the member holds its sockets open and answers nothing, as a hung process does.
+    @discardableResult
+    public func pause(_ member: EtcdMemberSpec) -> Bool {
+        guard let pid = pid(of: member) else { return false }
+        note(member, "\(member.name) paused by the operator (SIGSTOP)")
+        return Glibc.kill(pid, SIGSTOP) == 0
+    }
+
+    @discardableResult
+    public func resume(_ member: EtcdMemberSpec) -> Bool {
+        guard let pid = pid(of: member) else { return false }
+        note(member, "\(member.name) resumed by the operator (SIGCONT)")
+        return Glibc.kill(pid, SIGCONT) == 0
+    }
+
+    /// Stops a member (SIGCONT so a paused one can hear it, SIGTERM, then SIGKILL after `grace`).
+    @discardableResult
+    public func stop(_ member: EtcdMemberSpec, grace: Duration = .seconds(5)) async -> Bool {
+        guard let pid = pid(of: member) else { return true }
+        note(member, "\(member.name) stopped by the operator (SIGTERM)")
+        Glibc.kill(pid, SIGCONT)
+        Glibc.kill(pid, SIGTERM)
+        if await Spawn.waitForExit(pid, within: grace) { return true }
+        Glibc.kill(pid, SIGKILL)
+        return await Spawn.waitForExit(pid, within: .seconds(5))
+    }
+
+    /// Stops every member of `etcd.json`; true when all are gone.
+    public func stopAll() async -> Bool {
+        guard let spec = try? load() else { return true }
+        var all = true
+        for m in spec.members where !(await stop(m)) { all = false }
+        return all
+    }
+
+    /// SIGKILLs every member recorded in `etcd.json` at once, without waiting: for a test's or
+    /// a command's last line of defence, where nothing may be awaited.
+    public func killAllNow() {
+        guard let spec = try? load() else { return }
+        for m in spec.members {
+            if let pid = pid(of: m) { Glibc.kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Appends a launcher's line to a member's log, so the log says who stopped it.
+    func note(_ member: EtcdMemberSpec, _ text: String) {
+        let fd = open(member.logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let line = Array("flotilla: \(text)\n".utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,49 @@
+import FlotillaAPI
+import Foundation
+import Orchestrator
+import Testing
+import TestSupport
+
+/// `flotilla up --engine etcd`, `status` and `down` on a real local etcd cluster.
+@Suite("The etcd cluster commands",
+       .enabled(if: EtcdLocalCluster.etcdOnPath() != nil, "etcd is not on PATH (Debian: apt-get install etcd-server; CI installs it)"))
+struct EtcdCommandTests {
+    @Test func upStatusAndDownDriveALocalEtcdCluster() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-cli-\(UUID().uuidString.prefix(8))").path
+        let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+        defer {
+            cluster.killAllNow()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+        #expect(up.code == 0, "\(up.err)")
+        #expect(up.out.contains("leader e"), "\(up.out)")
+        let spec = try cluster.load()
+        #expect(spec.members.map(\.name) == ["e1", "e2", "e3"])
+        #expect(spec.members.allSatisfy { cluster.pid(of: $0) != nil && $0.initialState == "new" })
+
+        let table = try await flotilla(["status", "--dir", dir])
+        #expect(table.code == 0, "\(table.err)")
+        let rows = table.out.split(separator: "\n").dropFirst()
+        #expect(rows.count == 3 && rows.filter { $0.contains(" leader ") }.count == 1, "\(table.out)")
+
+        let json = try await flotilla(["status", "--dir", dir, "-o", "json"])
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let s = try decoder.decode(ClusterSnapshot.self, from: Data(json.out.utf8))
+        #expect(s.live.count == 3 && s.voters.count == 3 && s.leader != nil, "\(json.out)")
+
+        let pids = spec.members.compactMap { cluster.pid(of: $0) }
+        let down = try await flotilla(["down", "--dir", dir, "--purge"])
+        #expect(down.code == 0, "\(down.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        #expect(pids.allSatisfy(gone), "every member is gone")
+    }
+
+    /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).
+    func gone(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
+    }
+}
