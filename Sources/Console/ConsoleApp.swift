@@ -18,6 +18,8 @@ public final class ConsoleApp: Sendable {
         public var recorder: TranscriptRecorder?
         /// Writes the screen as asciicast v2 (`--record-cast`).
         public var castPath: String?
+        /// Where the prompts' lines are kept across runs (`PromptHistory`); nil keeps them for this run only.
+        public var historyFile: String? = PromptHistory.defaultPath(environment: ProcessInfo.processInfo.environment)
         public init() {}
     }
 
@@ -29,6 +31,8 @@ public final class ConsoleApp: Sendable {
     let load: LoadGenerator
     /// Shared between the poller and the UI thread.
     let shared: Mutex<Shared>
+    /// The lines entered at the prompts, this run's and earlier runs'.
+    let promptHistory: Mutex<PromptHistory>
 
     struct Shared {
         var snapshot: ClusterSnapshot?
@@ -47,6 +51,7 @@ public final class ConsoleApp: Sendable {
         monitor = MonitorRun(control: control)
         load = LoadGenerator(control: control, rate: 20, submission: TaskSubmission(kind: "sleep", args: ["ms": "200"]), readEvery: 4)
         shared = Mutex(Shared(recovery: options.recovery))
+        promptHistory = Mutex(PromptHistory(path: options.historyFile))
     }
 
     /// The first screen the console draws: the operator's settings, no cluster seen yet.
@@ -150,9 +155,9 @@ public final class ConsoleApp: Sendable {
     func handle(_ key: Key, _ m: inout ConsoleModel) -> Bool {
         // A resize is not an answer: it must not cancel a question or edit a prompt.
         if key == .resize { return false }
+        if ViewKeys.handle(key, &m) { return false }
         switch m.overlay {
-        case .help?, .history?:
-            if key == .escape || key == .char("?") || key == .char("q") || key == .char("H") { m.overlay = nil }
+        case .help?, .history?, .event?:
             return false
         case .confirm(_, let action)?:
             m.overlay = nil
@@ -160,25 +165,10 @@ public final class ConsoleApp: Sendable {
             control.events.emit(.action, "cancelled", reason: "operator")
             return false
         case .prompt(let kind, let text)?:
-            switch key {
-            case .escape: m.overlay = nil
-            case .enter:
-                m.overlay = nil
-                switch kind {
-                case .command: return perform(.command(text), &m, origin: "command")
-                case .filter: m.eventFilter = text
-                case .submit: return perform(.submit(text), &m, origin: "key s")
-                }
-            case .backspace: m.overlay = .prompt(kind: kind, text: String(text.dropLast())); m.completions = []
-            case .tab:
-                let (completed, candidates) = CommandLineParser.complete(text, model: m)
-                m.overlay = .prompt(kind: kind, text: completed)
-                m.completions = candidates
-            case .char(let ch): m.overlay = .prompt(kind: kind, text: text + String(ch)); m.completions = []
-            default: break
-            }
-            return false
+            return prompt(key, kind: kind, text: text, &m)
         case nil:
+            m.promptCursor = nil
+            m.promptRecall = nil
             let (action, why) = keys.action(for: key, model: m)
             if let why { control.events.emit(.action, why, reason: "operator", ok: false) }
             guard let action else { return false }
