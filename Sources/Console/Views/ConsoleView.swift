@@ -72,11 +72,13 @@ public enum ConsoleView {
         let clock = clockTime(m.now)
         let room = c.width - clock.count - 3  // a gap of two before the clock
         // The sparkline shrinks, then the node count and the recovery mode go, then the
-        // sparkline; what is left (leader, term, commit, rate, REC, modes) always shows.
-        let variants: [(spark: Int, count: Bool, recovery: Bool)] = [(12, true, true), (6, true, true), (6, false, true), (6, false, false), (0, false, false)]
+        // sparkline, then the program's name; what is left (leader, term, commit, rate, REC,
+        // modes) always shows, ending in `…` where even that does not fit.
+        let variants: [(spark: Int, count: Bool, recovery: Bool, name: Bool)] =
+            [(12, true, true, true), (6, true, true, true), (6, false, true, true), (6, false, false, true), (0, false, false, true), (0, false, false, false)]
         for v in variants {
-            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, ascii: c.ascii)
-            if line.count <= room || v.spark == 0 {
+            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, name: v.name, ascii: c.ascii)
+            if line.count <= room || !v.name {
                 c.put(line, x: 0, y: 0, role: .title, bold: true, maxWidth: room)
                 break
             }
@@ -84,9 +86,9 @@ public enum ConsoleView {
         c.put(clock, x: c.width - clock.count - 1, y: 0, role: .dim)
     }
 
-    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, ascii: Bool) -> String {
+    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, name: Bool = true, ascii: Bool) -> String {
         let s = m.snapshot
-        var parts = ["flotilla"]
+        var parts = name ? ["flotilla"] : []
         if count { parts.append("\(s.nodes.count) nodes") }
         if let l = s.leader {
             parts += ["leader \(l.id)", "term \(l.term)", "commit \(grouped(l.commit))"]
@@ -95,7 +97,7 @@ public enum ConsoleView {
         }
         // Entries the leader committed per second, between its last two polled commit indexes.
         let rate = "\(compact(m.opsHistory.last ?? 0)) commits/s"
-        parts.append(spark > 0 ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
+        parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
         if recovery { parts.append("recovery \(m.recovery.rawValue)") }
         if m.playback != nil { parts.append("PLAYBACK") }
         if m.loadOn { parts.append("load on") }
@@ -413,11 +415,15 @@ public enum ConsoleView {
                 timebar(&c, bar, y: y)
                 return
             }
-            text = keys.barText(readonly: m.readonly, local: m.local, width: c.width)
+            text = keys.barText(readonly: m.readonly, local: m.local, width: barWidth(c))
         }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
-        c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: c.width)
+        c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: barWidth(c))
     }
+
+    /// The bottom line's room for text: all but its last cell, which terminals are not sent
+    /// (writing the screen's last cell scrolls some of them), so nothing written there is lost.
+    static func barWidth(_ c: Canvas) -> Int { c.width - 1 }
 
     /// The prompt's line with its cursor (a reversed cell; `_` after the last character),
     /// scrolled sideways so the cursor stays in view, then what Tab found.
@@ -427,33 +433,35 @@ public enum ConsoleView {
         let line = kind.rawValue + input + (cursor == chars.count ? "_" : "")
         let cursorX = kind.rawValue.count + cursor
         // Past the right edge: the start gives way behind an ellipsis, keeping the cursor and a cell after it.
-        let start = cursorX + 2 > c.width ? cursorX + 2 - c.width + 1 : 0
+        let start = cursorX + 2 > barWidth(c) ? cursorX + 2 - barWidth(c) + 1 : 0
         var shown = String(line.dropFirst(start))
         if start > 0 { shown = String(c.ellipsis) + shown.dropFirst() }
         if !m.completions.isEmpty { shown += "    (\(m.completions.joined(separator: " ")))" }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
-        c.put(shown, x: 0, y: y, role: .keybar, bold: true, maxWidth: c.width)
+        c.put(shown, x: 0, y: y, role: .keybar, bold: true, maxWidth: barWidth(c))
         if cursor < chars.count { c.paint(x: cursorX - start, y: y, width: 1, role: .selection) }
     }
 
     /// The playback line: state, position, a bar with the position, actions so far, and the
-    /// keys that work in playback (`? help` and `q quit` always).
+    /// keys that work in playback (`? help` and `q quit` always). Paused is `‖`: the pause
+    /// symbol U+23F8 is drawn two cells wide by terminals that treat it as an emoji, which
+    /// pushed the line's last cell off the screen.
     static func timebar(_ c: inout Canvas, _ b: PlaybackBar, y: Int) {
-        let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "⏸")
+        let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "‖")
         let speed = b.speed == 1 ? "" : String(format: " x%g", b.speed)
         let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
         let actions = "  action \(b.actions)/\(b.totalActions)"
         let entries = KeyMap.playbackBindings.map { (key: c.ascii ? $0.key.replacingOccurrences(of: "←/→", with: "left/right") : $0.key, label: $0.label) }
-        let keys = "  " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
-                                         width: max(0, c.width - left.count - actions.count - 12))
+        let keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
+                                         width: max(0, barWidth(c) - left.count - actions.count - 12))
         let right = actions + keys
-        let room = max(10, c.width - left.count - right.count)
+        let room = max(10, barWidth(c) - left.count - right.count)
         let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
         let bar = (0..<room).map { i -> String in
             i == filled ? (c.ascii ? "O" : "●") : i < filled ? (c.ascii ? "=" : "━") : (c.ascii ? "-" : "─")
         }.joined()
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
-        c.put(left + bar + right, x: 0, y: y, role: .keybar, maxWidth: c.width)
+        c.put(left + bar + right, x: 0, y: y, role: .keybar, maxWidth: barWidth(c))
     }
 
     /// 1:05.3 on the session's clock.
