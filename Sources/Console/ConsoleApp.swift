@@ -85,7 +85,7 @@ public final class ConsoleApp: Sendable {
 
     func poll() async {
         var observer = ChangeObserver()
-        var lastCommit: (UInt64, Date)?
+        var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
         for await s in control.client.snapshots(every: options.refresh) {
@@ -94,11 +94,7 @@ public final class ConsoleApp: Sendable {
             options.recorder?.observe(s)
             await monitor.observe(s)
             await recovery.step(s)
-            var rate: Double?
-            if let l = s.leader {
-                if let (c, t) = lastCommit, s.takenAt > t { rate = Double(l.commit >= c ? l.commit - c : 0) / s.takenAt.timeIntervalSince(t) }
-                lastCommit = (l.commit, s.takenAt)
-            }
+            let rate = commitRate.sample(s)
             // Tasks change only through the log: ask again (at most once a second) when the
             // leader's commit moved, and every 5 s regardless.
             var tasks: [TaskView]?

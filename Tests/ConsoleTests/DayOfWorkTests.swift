@@ -311,3 +311,24 @@ final class TempDir {
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+@Suite("Console: the commit rate")
+struct CommitRateTests {
+    func snapshot(commit: UInt64, heard: Date, taken: Date) -> ClusterSnapshot {
+        var s = mixedSnapshot()
+        s.nodes[0].status?.commit = commit
+        s.nodes[0].lastSeen = heard
+        s.takenAt = taken
+        return s
+    }
+
+    /// Committed entries over the time between the leader's two answers, not the rounds' ends.
+    @Test func theRateIsCommitsBetweenTheLeadersAnswers() {
+        var rate = CommitRate()
+        #expect(rate.sample(snapshot(commit: 100, heard: t0, taken: t0)) == nil, "one sample is no rate")
+        #expect(rate.sample(snapshot(commit: 160, heard: t0.addingTimeInterval(2), taken: t0.addingTimeInterval(3))) == 30)
+        #expect(rate.sample(snapshot(commit: 160, heard: t0.addingTimeInterval(2), taken: t0.addingTimeInterval(4))) == nil,
+                "the same answer again is not a new sample")
+        #expect(rate.sample(snapshot(commit: 200, heard: t0.addingTimeInterval(4), taken: t0.addingTimeInterval(4))) == 20)
+    }
+}
