@@ -93,7 +93,7 @@ struct GoldenScreenTests {
     }
 
     /// Enter on an event: the whole of it, over the screen.
-    @Test(arguments: [(80, 24), (160, 45)])
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
     func anOpenEventMatchesItsGolden(_ size: (Int, Int)) throws {
         var m = Self.busyModel()
         m.focus = .events
@@ -103,7 +103,7 @@ struct GoldenScreenTests {
     }
 
     /// A recording played back: its clock, only the keys that work there.
-    @Test(arguments: [(80, 24), (160, 45)])
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
     func playbackMatchesItsGolden(_ size: (Int, Int)) throws {
         var p = Playback(recordedSession())
         p.playing = false

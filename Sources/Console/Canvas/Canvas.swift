@@ -38,6 +38,12 @@ public struct Canvas: Equatable, Sendable {
         set { if x >= 0, y >= 0, x < width, y < height { cells[y * width + x] = newValue } }
     }
 
+    /// What an ASCII terminal shows for the symbols text uses most, one cell each as the
+    /// originals; other non-ASCII characters show as `?`.
+    static let asciiStandIn: [Unicode.Scalar: Unicode.Scalar] = [
+        "…": "~", "±": "+", "·": "|", "←": "<", "→": ">", "↑": "^", "↓": "v", "×": "x", "—": "-", "–": "-",
+    ]
+
     /// What ends a line that was cut: `…`, or `~` on a terminal that shows ASCII only.
     public var ellipsis: Unicode.Scalar { ascii ? "~" : "…" }
 
@@ -71,7 +77,7 @@ public struct Canvas: Equatable, Sendable {
         guard limit > 0 else { return 0 }
         var col = 0
         for ch in fit(text, width: limit).unicodeScalars {
-            let c: Unicode.Scalar = ascii && !ch.isASCII ? "?" : ch
+            let c: Unicode.Scalar = ascii && !ch.isASCII ? Canvas.asciiStandIn[ch] ?? "?" : ch
             self[x + col, y] = Cell(char: c, role: role, bold: bold)
             col += 1
         }
