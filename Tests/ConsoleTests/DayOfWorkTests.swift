@@ -57,6 +57,7 @@ struct DayOfWorkTests {
         m.events.insert(ControlEvent(.action, "heal: complete", reason: "operator", at: t0.addingTimeInterval(-1)), at: 0)
         #expect(ViewKeys.handle(.tab, &m) && m.focus == .events)
         #expect(m.selectedVisibleEvent?.message == Self.longEvent, "the newest first")
+        #expect(screen(m, 80, 24).contains { $0.contains("Events · ↑↓ Enter opens · Tab back") }, "the panel says it has the arrows")
         _ = ViewKeys.handle(.up, &m)
         #expect(m.selectedVisibleEvent?.message == "heal: complete")
         _ = ViewKeys.handle(.down, &m)

@@ -378,7 +378,10 @@ public enum ConsoleView {
     }
 
     static func events(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
-        c.box(x: x, y: y, width: w, height: h, title: m.eventFilter.isEmpty ? "Events" : "Events /\(m.eventFilter)")
+        var title = m.eventFilter.isEmpty ? "Events" : "Events /\(m.eventFilter)"
+        // With the arrows here, the title says so and how to leave.
+        if m.focus == .events { title += c.ascii ? " - Enter opens, Tab back" : " · ↑↓ Enter opens · Tab back" }
+        c.box(x: x, y: y, width: w, height: h, title: title)
         let all = m.visibleEvents
         let rows = max(0, h - 2)
         // The newest that fit, moved back so a selected older event stays in view.
