@@ -95,7 +95,7 @@ public enum ConsoleView {
         } else {
             parts.append(s.uninitialized ? "uninitialized" : "NO LEADER")
         }
-        // Entries the leader committed per second, between its last two polled commit indexes.
+        // Entries the leader committed per second, between its last two answers (CommitRate).
         let rate = "\(compact(m.opsHistory.last ?? 0)) commits/s"
         parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
         if recovery { parts.append("recovery \(m.recovery.rawValue)") }
