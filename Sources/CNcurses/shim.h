@@ -16,6 +16,11 @@ static inline int flotilla_key_left(void) { return KEY_LEFT; }
 static inline int flotilla_key_right(void) { return KEY_RIGHT; }
 static inline int flotilla_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int flotilla_key_enter(void) { return KEY_ENTER; }
+static inline int flotilla_key_dc(void) { return KEY_DC; }
+static inline int flotilla_key_home(void) { return KEY_HOME; }
+static inline int flotilla_key_end(void) { return KEY_END; }
+static inline int flotilla_key_ppage(void) { return KEY_PPAGE; }
+static inline int flotilla_key_npage(void) { return KEY_NPAGE; }
 static inline WINDOW *flotilla_stdscr(void) { return stdscr; }
 static inline int flotilla_lines(void) { return LINES; }
 static inline int flotilla_cols(void) { return COLS; }

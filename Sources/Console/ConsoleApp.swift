@@ -19,6 +19,8 @@ public final class ConsoleApp: Sendable {
         public var recorder: TranscriptRecorder?
         /// Writes the screen as asciicast v2 (`--record-cast`).
         public var castPath: String?
+        /// Where the prompts' lines are kept across runs (`PromptHistory`); nil keeps them for this run only.
+        public var historyFile: String? = PromptHistory.defaultPath(environment: ProcessInfo.processInfo.environment)
         public init() {}
     }
 
@@ -31,6 +33,8 @@ public final class ConsoleApp: Sendable {
     let performer: CommandPerformer
     /// Shared between the poller and the UI thread.
     let shared: Mutex<Shared>
+    /// The lines entered at the prompts, this run's and earlier runs'.
+    let promptHistory: Mutex<PromptHistory>
 
     struct Shared {
         var snapshot: ClusterSnapshot?
@@ -49,6 +53,7 @@ public final class ConsoleApp: Sendable {
         monitor = MonitorRun(control: control)
         performer = CommandPerformer(control: control, recovery: recovery)
         shared = Mutex(Shared(recovery: options.recovery))
+        promptHistory = Mutex(PromptHistory(path: options.historyFile))
     }
 
     /// The first screen the console draws: the operator's settings, no cluster seen yet.
@@ -82,7 +87,7 @@ public final class ConsoleApp: Sendable {
 
     func poll() async {
         var observer = ChangeObserver()
-        var lastCommit: (UInt64, Date)?
+        var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
         for await s in control.client.snapshots(every: options.refresh) {
@@ -91,11 +96,7 @@ public final class ConsoleApp: Sendable {
             options.recorder?.observe(s)
             await monitor.observe(s)
             await recovery.step(s)
-            var rate: Double?
-            if let l = s.leader {
-                if let (c, t) = lastCommit, s.takenAt > t { rate = Double(l.commit >= c ? l.commit - c : 0) / s.takenAt.timeIntervalSince(t) }
-                lastCommit = (l.commit, s.takenAt)
-            }
+            let rate = commitRate.sample(s)
             // Tasks change only through the log: ask again (at most once a second) when the
             // leader's commit moved, and every 5 s regardless.
             var tasks: [TaskView]?
@@ -151,9 +152,9 @@ public final class ConsoleApp: Sendable {
     func handle(_ key: Key, _ m: inout ConsoleModel) -> Bool {
         // A resize is not an answer: it must not cancel a question or edit a prompt.
         if key == .resize { return false }
+        if ViewKeys.handle(key, &m) { return false }
         switch m.overlay {
-        case .help?, .history?:
-            if key == .escape || key == .char("?") || key == .char("q") || key == .char("H") { m.overlay = nil }
+        case .help?, .history?, .event?:
             return false
         case .confirm(_, let action)?:
             m.overlay = nil
@@ -161,25 +162,10 @@ public final class ConsoleApp: Sendable {
             control.events.emit(.action, "cancelled", reason: "operator")
             return false
         case .prompt(let kind, let text)?:
-            switch key {
-            case .escape: m.overlay = nil
-            case .enter:
-                m.overlay = nil
-                switch kind {
-                case .command: return perform(.command(text), &m, origin: "command")
-                case .filter: m.eventFilter = text
-                case .submit: return perform(.command("submit " + text), &m, origin: "key s")
-                }
-            case .backspace: m.overlay = .prompt(kind: kind, text: String(text.dropLast())); m.completions = []
-            case .tab:
-                let (completed, candidates) = CommandLineParser.complete(text, model: m)
-                m.overlay = .prompt(kind: kind, text: completed)
-                m.completions = candidates
-            case .char(let ch): m.overlay = .prompt(kind: kind, text: text + String(ch)); m.completions = []
-            default: break
-            }
-            return false
+            return prompt(key, kind: kind, text: text, &m)
         case nil:
+            m.promptCursor = nil
+            m.promptRecall = nil
             let (action, why) = keys.action(for: key, model: m)
             if let why { control.events.emit(.action, why, reason: "operator", ok: false) }
             guard let action else { return false }

@@ -32,6 +32,7 @@ struct ScreenLoop {
             refresh(&model)
             model.selected = min(max(0, model.selected), max(0, model.snapshot.nodes.count - 1))
             let (w, h) = backend.size
+            ConsoleView.clampOverlay(&model, width: w, height: h, keys: keys)
             // Draw only when something the frame shows may have changed: nothing new means nothing to do.
             let inputs = FrameInputs(model, width: w, height: h)
             if inputs == lastInputs, lastFrame != nil { continue }
@@ -77,7 +78,7 @@ struct FrameInputs: Equatable {
         tasks = m.tasks
         ops = m.opsHistory.last
         // The operator's side: selection, overlays, filters, modes, playback position.
-        ui = ["\(m.selected)", "\(String(describing: m.overlay))", m.eventFilter, m.completions.joined(separator: " "), m.taskNode ?? "",
+        ui = ["\(m.selected)", "\(String(describing: m.overlay))", "\(m.overlayScroll)", "\(m.focus)", "\(m.selectedEvent)", "\(m.promptCursor ?? -1)", m.eventFilter, m.completions.joined(separator: " "), m.taskNode ?? "",
               m.taskState?.rawValue ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))"]
     }
 }

@@ -41,12 +41,15 @@ public struct LinkFaultSpec: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// A share as operators write it: 0.1 is `10%`, 0.125 is `12.5%`.
+    public static func percent(_ p: Double) -> String {
+        let v = p * 100
+        return v == v.rounded() ? "\(Int(v))%" : "\((v * 10).rounded() / 10)%"
+    }
+
     /// `delay 100ms±20 loss 10%`, or `none`.
     public var summary: String {
-        func percent(_ p: Double) -> String {
-            let v = p * 100
-            return v == v.rounded() ? "\(Int(v))%" : "\((v * 10).rounded() / 10)%"
-        }
+        let percent = Self.percent
         var parts: [String] = []
         if delayMs > 0 || jitterMs > 0 { parts.append("delay \(delayMs)ms" + (jitterMs > 0 ? "±\(jitterMs)" : "")) }
         if loss > 0 { parts.append("loss \(percent(loss))") }

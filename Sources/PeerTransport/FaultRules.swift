@@ -122,10 +122,10 @@ extension FaultRules: CustomStringConvertible {
         if isClean { return "none" }
         var parts: [String] = []
         if !drop.isEmpty { parts.append("drop \(direction.rawValue) \(drop.sorted().joined(separator: ","))") }
-        if loss > 0 { parts.append("loss \(loss)") }
+        if loss > 0 { parts.append("loss \(loss.percentText)") }
         if delayMs > 0 || jitterMs > 0 { parts.append("delay \(delayMs)ms" + (jitterMs > 0 ? "±\(jitterMs)" : "")) }
-        if duplicate > 0 { parts.append("duplicate \(duplicate)") }
-        if reorder > 0 { parts.append("reorder \(reorder)") }
+        if duplicate > 0 { parts.append("duplicate \(duplicate.percentText)") }
+        if reorder > 0 { parts.append("reorder \(reorder.percentText)") }
         for (peer, link) in links.sorted(by: { $0.key < $1.key }) where !link.isClean {
             parts.append("->\(peer) \(link)")
         }

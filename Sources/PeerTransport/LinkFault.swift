@@ -63,13 +63,13 @@ public struct LinkFault: Sendable, Equatable, Codable {
 }
 
 extension LinkFault: CustomStringConvertible {
-    /// `delay 100ms±20, loss 0.1`.
+    /// `delay 100ms±20, loss 10%`.
     public var description: String {
         var parts: [String] = []
         if delayMs > 0 || jitterMs > 0 { parts.append("delay \(delayMs)ms" + (jitterMs > 0 ? "±\(jitterMs)" : "")) }
-        if loss > 0 { parts.append("loss \(loss)") }
-        if duplicate > 0 { parts.append("duplicate \(duplicate)") }
-        if reorder > 0 { parts.append("reorder \(reorder)") }
+        if loss > 0 { parts.append("loss \(loss.percentText)") }
+        if duplicate > 0 { parts.append("duplicate \(duplicate.percentText)") }
+        if reorder > 0 { parts.append("reorder \(reorder.percentText)") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
+import FlotillaAPI
 
 @main
 struct Flotilla: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "A Raft cluster you can watch and break on purpose.",
+        // `flotilla --version`: the one constant nodes also report in GET /v1/status and transcripts carry.
+        version: flotillaVersion,
         subcommands: [
             ConsoleCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, MembersCommand.self,
             KillCommand.self, RestartCommand.self, PauseCommand.self, ResumeCommand.self,

@@ -54,6 +54,8 @@ struct GoldenScreenTests {
         // The clock reads local time: pin the zone so the goldens hold anywhere.
         setenv("TZ", "UTC", 1)
         tzset()
+        var m = m
+        ConsoleView.clampOverlay(&m, width: width, height: height)
         return ConsoleView.render(m, width: width, height: height).lines.joined(separator: "\n") + "\n"
     }
 
@@ -81,6 +83,37 @@ struct GoldenScreenTests {
         try matchGolden("faults", Self.faultyModel(), size)
     }
 
+    /// The help scrolled to its end (G): the last command and where the page stands.
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func theHelpAtItsEndMatchesItsGolden(_ size: (Int, Int)) throws {
+        var m = Self.busyModel()
+        m.overlay = .help
+        m.overlayScroll = ViewKeys.end
+        try matchGolden("help-end", m, size)
+    }
+
+    /// Enter on an event: the whole of it, over the screen.
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func anOpenEventMatchesItsGolden(_ size: (Int, Int)) throws {
+        var m = Self.busyModel()
+        m.focus = .events
+        m.selectedEvent = 3
+        m.overlay = .event(m.events[0])
+        try matchGolden("event", m, size)
+    }
+
+    /// A recording played back: its clock, only the keys that work there.
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func playbackMatchesItsGolden(_ size: (Int, Int)) throws {
+        var p = Playback(recordedSession())
+        p.playing = false
+        p.seek(3.5)
+        var base = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: []))
+        base.readonly = true
+        base.local = false
+        try matchGolden("playback", p.model(base: base), size)
+    }
+
     /// What an 80-column operator must always see, whatever the goldens say.
     @Test func at80ColumnsStatusLagAndTasksShowAndTheHeaderClearsTheClock() {
         let lines = Self.render(width: 80, height: 24).split(separator: "\n").map(String.init)
@@ -88,8 +121,8 @@ struct GoldenScreenTests {
         for column in ["ROLE", "TERM", "COMMIT", "LAG", "STATUS", "TASKS"] { #expect(header.contains(column), "\(column) in \(header)") }
         #expect(!header.contains("ADDRESS"), "the address gives way first")
         let n4 = lines.first { $0.contains("n4 ") } ?? ""
-        #expect(n4.contains("snapshot 62%") && n4.contains("1/0/4"), "\(n4)")
-        #expect(lines[0].contains("● REC") && lines[0].contains("ops/s"), "the rate and the recording show: \(lines[0])")
+        #expect(n4.contains("snapshot 62%") && n4.contains("1/0/4/0"), "\(n4)")
+        #expect(lines[0].contains("● REC") && lines[0].contains("commits/s"), "the rate and the recording show: \(lines[0])")
         #expect(lines[0].hasSuffix("  " + ConsoleView.clockTime(t0)), "a gap before the clock: \(lines[0])")
         #expect(lines.contains { $0.contains("Tasks") } && lines.contains { $0.contains("Events") })
         #expect(lines.allSatisfy { $0.count <= 80 })

@@ -82,6 +82,31 @@ struct PlaybackTests {
         #expect(p.position == 4.3 && !p.playing)
     }
 
+    /// Ages and uptimes run on the recorded clock: each task from when it was submitted (as
+    /// recorded, or its load submit's call), each node's uptime from its recorded value.
+    @Test func playbackAgesDifferPerTaskAndUptimesRunOn() {
+        var t = recordedSession()
+        t.lines += [
+            .op(OperationLine(t: 0.5, returnedT: 0.6, key: "k1", outcome: "ok", task: "t-2")),
+            .event(EventLine(t: 3, kind: "observed", category: "task", message: "t-2 queued", task: "t-2", state: .queued, taskKind: "sleep", attempts: 0)),
+            .event(EventLine(t: 3, kind: "observed", category: "task", message: "t-3 queued", task: "t-3", state: .queued, taskKind: "sleep", attempts: 0,
+                             submittedT: 2.2)),
+        ]
+        var p = Playback(t)
+        p.playing = false
+        p.seek(4)
+        let f = frame(p)
+        // ID KIND NODE STATE ATT AGE: the sixth word of the task's row.
+        func age(_ id: String) -> String {
+            let words = f.first { $0.hasPrefix("│\(id) ") }?.split(separator: " ") ?? []
+            return words.count > 5 ? String(words[5]) : "?"
+        }
+        #expect(age("t-1") == "1.0s" && age("t-2") == "3.5s" && age("t-3") == "1.8s", "\(age("t-1")) \(age("t-2")) \(age("t-3"))")
+        #expect(row(f, "n2").contains("1m6s"), "65 s recorded at 2.5 s, 1.5 s on: \(row(f, "n2"))")
+        p.seek(2)
+        #expect(row(frame(p), "n2").contains("1m6s"), "65 s recorded at 1 s, 1 s on: \(row(frame(p), "n2"))")
+    }
+
     @Test func theKeysDriveThePlaybackAndFaultKeysDoNothing() {
         var p = Playback(recordedSession())
         var m = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: []))

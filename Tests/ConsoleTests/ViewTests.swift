@@ -18,8 +18,8 @@ struct ViewTests {
     @Test func everyKindOfNodeReadsPlainlyWithoutColour() {
         let c = ConsoleView.render(model(mixedSnapshot()), width: 160, height: 30)
         #expect(c.lines[0].hasPrefix(" flotilla · 5 nodes · leader n1 · term 7 · commit 120"))
-        #expect(collapsed(c, "n1").hasPrefix("│▶n1 127.0.0.1:811 ★ LEADER 7 n1 120 120 - ✂ cut healthy 1/0/4 1m5s │"))
-        #expect(collapsed(c, "n2").hasPrefix("│ n2 127.0.0.1:812 follower 7 n1 120 120 0 ✂ cut healthy 1/0/4 1m5s │"))
+        #expect(collapsed(c, "n1").hasPrefix("│▶n1 127.0.0.1:811 ★ LEADER 7 n1 120 120 - ✂ cut healthy 1/0/4/0 1m5s │"))
+        #expect(collapsed(c, "n2").hasPrefix("│ n2 127.0.0.1:812 follower 7 n1 120 120 0 ✂ cut healthy 1/0/4/0 1m5s │"))
         #expect(row(c, "n3").contains("✕ DOWN") && row(c, "n3").contains("stale 4.0s"))
         #expect(row(c, "n4").contains("learner") && row(c, "n4").contains("snapshot 62%"))
         #expect(row(c, "n5").contains("pre-candidate") && row(c, "n5").contains("✂ cut unreachable"))

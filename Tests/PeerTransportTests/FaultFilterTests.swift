@@ -111,7 +111,7 @@ import TestSupport
         var rules = FaultRules(drop: ["n3", "n2"], direction: .in, delayMs: -5, loss: 3)
         rules = rules.clamped
         #expect(rules.delayMs == 0 && rules.loss == 1)
-        #expect(rules.description == "drop in n2,n3, loss 1.0")
+        #expect(rules.description == "drop in n2,n3, loss 100%", "shares read as the operator gave them")
         #expect(FaultRules().isClean && FaultRules().description == "none")
         #expect(FaultRules(drop: ["n2"], direction: .in).dropsInbound(from: "n2"))
         #expect(!FaultRules(drop: ["n2"], direction: .in).dropsOutbound(to: "n2"))

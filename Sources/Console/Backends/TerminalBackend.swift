@@ -100,6 +100,13 @@ public final class TerminalBackend {
         case 10, 13, flotilla_key_enter(): return .enter
         case 127, 8, flotilla_key_backspace(): return .backspace
         case 9: return .tab
+        case flotilla_key_dc(): return .delete
+        case flotilla_key_home(): return .home
+        case flotilla_key_end(): return .end
+        case flotilla_key_ppage(): return .pageUp
+        case flotilla_key_npage(): return .pageDown
+        // Ctrl-A … Ctrl-Z (Ctrl-H, -I, -J and -M were taken above as backspace, Tab and Enter).
+        case 1...26: return .control(Character(UnicodeScalar(UInt8(96 + c))))
         default:
             guard c > 0, c < 0x110000, let scalar = UnicodeScalar(UInt32(c)) else { return nil }
             // ncurses hands UTF-8 as bytes; the console's keys are ASCII.

@@ -38,15 +38,46 @@ public struct Canvas: Equatable, Sendable {
         set { if x >= 0, y >= 0, x < width, y < height { cells[y * width + x] = newValue } }
     }
 
-    /// Writes `text` from (x, y), clipped at `maxWidth` (or the canvas edge). Returns the columns used.
+    /// What an ASCII terminal shows for the symbols text uses most, one cell each as the
+    /// originals; other non-ASCII characters show as `?`.
+    static let asciiStandIn: [Unicode.Scalar: Unicode.Scalar] = [
+        "…": "~", "±": "+", "·": "|", "←": "<", "→": ">", "↑": "^", "↓": "v", "×": "x", "—": "-", "–": "-",
+    ]
+
+    /// What ends a line that was cut: `…`, or `~` on a terminal that shows ASCII only.
+    public var ellipsis: Unicode.Scalar { ascii ? "~" : "…" }
+
+    /// `text` in at most `width` cells: whole when it fits, else cut with its last cell an
+    /// ellipsis, so nothing is ever cut without a sign. Blanks past the edge are no loss and
+    /// are dropped without one.
+    public static func fit(_ text: String, width: Int, ascii: Bool = false) -> String {
+        let scalars = text.unicodeScalars
+        guard width > 0 else { return "" }
+        guard scalars.count > width else { return text }
+        if scalars.dropFirst(width).allSatisfy({ $0 == " " }) {
+            var out = ""
+            out.unicodeScalars.append(contentsOf: scalars.prefix(width))
+            return out
+        }
+        var out = ""
+        out.unicodeScalars.append(contentsOf: scalars.prefix(width - 1))
+        out.unicodeScalars.append(ascii ? "~" : "…")
+        return out
+    }
+
+    /// `fit` with this canvas's glyph set.
+    public func fit(_ text: String, width: Int) -> String { Canvas.fit(text, width: width, ascii: ascii) }
+
+    /// Writes `text` from (x, y) within `maxWidth` (or the canvas edge); text that does not fit
+    /// ends in an ellipsis (`fit`). Returns the columns used.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, role: Role = .text, bold: Bool = false, maxWidth: Int? = nil) -> Int {
         guard y >= 0, y < height else { return 0 }
         let limit = min(width - x, maxWidth ?? Int.max)
+        guard limit > 0 else { return 0 }
         var col = 0
-        for ch in text.unicodeScalars {
-            if col >= limit { break }
-            let c: Unicode.Scalar = ascii && !ch.isASCII ? "?" : ch
+        for ch in fit(text, width: limit).unicodeScalars {
+            let c: Unicode.Scalar = ascii && !ch.isASCII ? Canvas.asciiStandIn[ch] ?? "?" : ch
             self[x + col, y] = Cell(char: c, role: role, bold: bold)
             col += 1
         }

@@ -5,7 +5,10 @@ import Orchestrator
 /// A key the terminal sent.
 public enum Key: Equatable, Sendable {
     case char(Character)
-    case up, down, left, right, escape, enter, backspace, tab, resize
+    /// Ctrl with a letter: `.control("u")` is Ctrl-U. Never text.
+    case control(Character)
+    case up, down, left, right, escape, enter, backspace, delete, tab, resize
+    case home, end, pageUp, pageDown
 }
 
 /// The key map: one place that says which key does what, used by the handler, the key bar and `?`.
@@ -60,33 +63,60 @@ public struct KeyMap: Sendable {
         return nil
     }
 
+    /// The keys usable now, in the map's order: what the key bar picks from.
     public func bar(readonly: Bool, local: Bool) -> [Binding] {
-        bindings.filter { unavailable($0, readonly: readonly, local: local) == nil && !["/", ":"].contains($0.key) }
+        bindings.filter { unavailable($0, readonly: readonly, local: local) == nil }
     }
 
-    /// The key bar's text for `width` columns: every entry when they all fit; else whole
-    /// entries in order while they fit, then `? help` (and `q quit` when it fits too), so a
-    /// narrow bar still says where the rest is.
+    /// The key bar keeps these first, in this order: help and quit always, then the command
+    /// line and the filter, which reach everything else; the other keys follow in the map's order.
+    static let barPriority = ["?", "q", ":", "/"]
+
+    /// The key bar's text for `width` columns: whole `k label` entries in the map's order, the
+    /// ones of lowest priority left out first (`barPriority`, then the map's order), so `? help`
+    /// and `q quit` always show and a narrow bar still says where the rest is.
     public func barText(readonly: Bool, local: Bool, width: Int) -> String {
-        let all = bar(readonly: readonly, local: local)
-        let entry = { (b: Binding) in "  \(b.key) \(b.label)" }
-        // Entries are "  k kill": the bar starts one blank in.
-        let full = all.map(entry).joined()
-        guard full.count - 1 > width, let help = all.first(where: { $0.key == "?" }) else { return String(full.dropFirst()) }
-        var text = ""
-        for b in all where b.key != "?" && b.key != "q" {
-            guard (text + entry(b) + entry(help)).count - 1 <= width else { break }
-            text += entry(b)
-        }
-        text += entry(help)
-        if let quit = all.first(where: { $0.key == "q" }), (text + entry(quit)).count - 1 <= width { text += entry(quit) }
-        return String(text.dropFirst())
+        KeyMap.barText(bar(readonly: readonly, local: local).map { (key: $0.key, label: $0.label) }, priority: Self.barPriority, width: width)
     }
 
-    /// The `?` screen, built from the bindings.
+    /// Entries `k label` that fit `width`, chosen by `priority` (keys named there first, in its
+    /// order, then the rest in order) and shown in their own order; the first of `priority`
+    /// that are present stay even when nothing else fits.
+    static func barText(_ entries: [(key: String, label: String)], priority: [String], width: Int) -> String {
+        let ranked = priority.compactMap { p in entries.firstIndex { $0.key == p } } + entries.indices.filter { !priority.contains(entries[$0].key) }
+        func text(_ e: (key: String, label: String)) -> String { "  \(e.key) \(e.label)" }
+        var chosen: Set<Int> = []
+        var used = -1  // the bar starts one blank in
+        for (rank, i) in ranked.enumerated() {
+            let n = text(entries[i]).count
+            guard used + n <= width || rank < 2 else { break }
+            chosen.insert(i)
+            used += n
+        }
+        return String(entries.indices.filter(chosen.contains).map { text(entries[$0]) }.joined().dropFirst())
+    }
+
+    /// The keys that move the view, live and in playback, as the help lists them.
+    public static let viewHelp = [
+        "up/down, j     select a node (k is kill, as in htop)",
+        "Tab            move between the nodes and the events panel",
+        "Enter          open the selected event whole (events panel, or after a / filter)",
+        "Esc            close what is open; clear the / filter",
+        "in help        j/k or up/down, PgUp/PgDn, g/G (start/end) scroll",
+    ]
+
+    /// How the `:` and `/` prompts edit, as the help lists it.
+    public static let promptHelp = [
+        "left/right     move the cursor; Ctrl-A/Ctrl-E to the start/end",
+        "Ctrl-U, Ctrl-W delete to the start of the line, the word before the cursor",
+        "Ctrl-K         delete to the end; Backspace/Delete at the cursor",
+        "up/down        earlier lines (kept across runs); Tab completes; Esc cancels",
+    ]
+
+    /// The `?` screen, built from the bindings and the `:` verbs.
     public func help(readonly: Bool, local: Bool) -> [String] {
         let pad = { (s: String) in s.padding(toLength: 13, withPad: " ", startingAt: 0) }
-        let keys = ["\(pad("up/down, j"))  select a node (k is kill, as in htop)"] + bindings.map { b in
+        let keys = bindings.map { b in
             let why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
             return "\(pad(b.key))  \(b.help)\(why)"
         }
@@ -94,20 +124,26 @@ public struct KeyMap: Sendable {
         let commands = CommandLineParser.verbs.map { v in
             ":" + v.usage.padding(toLength: width, withPad: " ", startingAt: 0) + v.help + (v.mutates && readonly ? "  [read-only]" : "")
         }
-        return keys + ["", "Command line (: then Tab completes):"] + commands
+        return ["Keys:"] + keys + ["", "Moving around:"] + Self.viewHelp + ["", "Prompts (: and /):"] + Self.promptHelp
+            + ["", "Command line (: then Tab completes):"] + commands
     }
 
-    /// The `?` screen during playback.
-    public static let playbackHelp = [
-        "space          pause / play (at the end: from the start)",
-        "left / right   step to the previous / next event",
-        "[ / ]          jump to the previous / next operator action",
-        "< / >          half / double the speed",
-        "up/down, j     select a node",
-        "q              quit (Esc closes this)",
-        "",
-        "Fault keys are off: this is a recording, not a cluster.",
+    /// The keys that work in playback, in the time bar's order.
+    public static let playbackBindings: [(key: String, label: String, help: String)] = [
+        ("space", "play", "pause / play (at the end: from the start)"),
+        ("←/→", "event", "step to the previous / next event"),
+        ("[ ]", "action", "jump to the previous / next operator action"),
+        ("< >", "speed", "half / double the speed"),
+        ("?", "help", "this help"),
+        ("q", "quit", "quit (Esc closes what is open)"),
     ]
+
+    /// The `?` screen during playback: only what works there.
+    public static var playbackHelp: [String] {
+        ["Keys:"] + playbackBindings.map { $0.key.padding(toLength: 13, withPad: " ", startingAt: 0) + "  " + $0.help }
+            + ["", "Moving around:"] + viewHelp
+            + ["", "This is a recording, not a cluster: fault keys, the command line and the load are off."]
+    }
 
     /// The action for a key with no overlay open; nil when the key means nothing or is unavailable
     /// (the returned string says why).

@@ -19,6 +19,9 @@ public struct Playback: Sendable {
     /// When each operator action's outcome appeared (where `[` and `]` land, so it is on screen).
     let actionTimes: [Double]
     let taskChanges: [(t: Double, line: EventLine)]
+    /// When each task was submitted on the session's clock: as its first change recorded it, else
+    /// when the load's submit that made it was called.
+    let submitted: [String: Double]
 
     public init(_ transcript: Transcript) {
         self.transcript = transcript
@@ -48,6 +51,12 @@ public struct Playback: Sendable {
         self.events = events.sorted { $0.0 < $1.0 }.map { (t: $0.0, event: $0.1) }
         taskChanges = changes.sorted { $0.0 < $1.0 }.map { (t: $0.0, line: $0.1) }
         actionTimes = transcript.actions.filter(\.isOperators).map { $0.t + Double($0.tookMs) / 1000 }.sorted()
+        var submitted: [String: Double] = [:]
+        for line in transcript.lines {
+            if case .op(let o) = line, let id = o.task, submitted[id] == nil { submitted[id] = o.t }
+        }
+        for (_, e) in changes { if let id = e.task, let at = e.submittedT { submitted[id] = at } }
+        self.submitted = submitted
         duration = transcript.lines.map { line -> Double in
             if case .action(let a) = line { return a.t + Double(a.tookMs) / 1000 }
             if case .op(let o) = line { return o.returnedT }
@@ -78,13 +87,26 @@ public struct Playback: Sendable {
         playing = false
     }
 
+    /// A recorded status as it stands `seconds` after it was taken: status lines are written
+    /// only when more than the clock changed, so uptimes and the time since a node last answered
+    /// run on from the recorded values with the session's clock.
+    func aged(_ s: ClusterSnapshot, by seconds: Double) -> ClusterSnapshot {
+        var s = s
+        let ms = UInt64(max(0, seconds) * 1000)
+        s.takenAt = s.takenAt.addingTimeInterval(max(0, seconds))
+        for i in s.nodes.indices where s.nodes[i].up && s.nodes[i].process != .paused {
+            s.nodes[i].status?.age(by: ms)
+        }
+        return s
+    }
+
     /// What the panels show at the current position.
     public func model(base: ConsoleModel) -> ConsoleModel {
         var m = base
         let upTo = position + 0.0005
         let empty = ClusterSnapshot(seq: 0, takenAt: startedAt, nodes: transcript.header.cluster.ids.map { NodeObservation(id: $0, adminAddress: "-") })
         let seen = snapshots.prefix { $0.t <= upTo }
-        m.snapshot = seen.last?.snapshot ?? empty
+        m.snapshot = seen.last.map { aged($0.snapshot, by: position - $0.t) } ?? empty
         // The sparkline: committed entries per second between the statuses seen so far.
         m.opsHistory = zip(seen.dropLast().suffix(30), seen.dropFirst().suffix(30)).compactMap { a, b in
             guard b.t > a.t, let ca = a.snapshot.leader?.commit, let cb = b.snapshot.leader?.commit, cb >= ca else { return nil }
@@ -98,7 +120,7 @@ public struct Playback: Sendable {
             guard let id = e.task else { continue }
             let at = UInt64(startedAt.addingTimeInterval(t).timeIntervalSince1970 * 1000)
             if tasks[id] == nil { order.append(id) }
-            let submitted = tasks[id]?.submittedAt ?? at
+            let submitted = tasks[id]?.submittedAt ?? self.submitted[id].map { UInt64(startedAt.addingTimeInterval($0).timeIntervalSince1970 * 1000) } ?? at
             tasks[id] = TaskView(id: id, key: "", kind: e.taskKind ?? "-", args: [:], target: nil, state: e.state ?? .unknown("?"), node: e.node, epoch: 0,
                                  attempts: e.attempts ?? 0, maxAttempts: 0, submittedAt: submitted, updatedAt: at, result: nil, error: nil)
         }

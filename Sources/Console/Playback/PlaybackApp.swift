@@ -33,6 +33,10 @@ public final class PlaybackApp: Sendable {
             kept.overlay = m.overlay
             kept.selected = m.selected
             kept.eventFilter = m.eventFilter
+            kept.focus = m.focus
+            kept.selectedEvent = m.selectedEvent
+            kept.overlayScroll = m.overlayScroll
+            kept.overlayPage = m.overlayPage
             m = playback.model(base: kept)
         }, handle: { key, m in
             PlaybackApp.handle(key, &m, &playback, keys: keys)
@@ -42,10 +46,8 @@ public final class PlaybackApp: Sendable {
     /// Applies one key in playback; true means quit.
     static func handle(_ key: Key, _ m: inout ConsoleModel, _ p: inout Playback, keys: KeyMap) -> Bool {
         if key == .resize { return false }
-        if m.overlay != nil {
-            if key == .escape || key == .char("?") || key == .char("q") { m.overlay = nil }
-            return false
-        }
+        if ViewKeys.handle(key, &m) { return false }
+        if m.overlay != nil { return false }
         switch key {
         case .char(" "):
             if !p.playing, p.position >= p.duration { p.seek(0) }
@@ -59,7 +61,7 @@ public final class PlaybackApp: Sendable {
         case .up: m.selected -= 1
         case .down, .char("j"): m.selected += 1
         case .char("?"): m.overlay = .help
-        case .char("q"), .escape: return key == .char("q")
+        case .char("q"): return true
         default: break
         }
         return false

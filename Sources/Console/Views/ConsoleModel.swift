@@ -11,6 +11,17 @@ public struct ConsoleModel: Sendable {
     public var tasks: [TaskView] = []
     public var selected = 0
     public var overlay: Overlay?
+    /// Which panel the arrows move in: the nodes (the default) or the events (Tab, or a `/` filter).
+    public var focus: Focus = .nodes
+    /// The selected event while the events have the focus, counted back from the newest shown (0).
+    public var selectedEvent = 0
+    /// The first line shown in a scrolling overlay (help, history, an event); views clamp it.
+    public var overlayScroll = 0
+    /// How many lines the open overlay shows at once (what PgUp/PgDn move by); set from the screen size.
+    public var overlayPage = 10
+    /// The prompt's cursor (nil: after the last character) and where Up/Down stand in its history.
+    public var promptCursor: Int?
+    public var promptRecall: PromptRecall?
     /// Shown events contain this text (`/`).
     public var eventFilter = ""
     /// What Tab found when the word under the cursor has several completions.
@@ -41,6 +52,13 @@ public struct ConsoleModel: Sendable {
         eventFilter.isEmpty ? events : events.filter { $0.line.localizedCaseInsensitiveContains(eventFilter) }
     }
 
+    /// The event the events panel has selected, if it has the focus and shows one.
+    public var selectedVisibleEvent: ControlEvent? {
+        let shown = visibleEvents
+        guard focus == .events, !shown.isEmpty else { return nil }
+        return shown[shown.count - 1 - min(max(0, selectedEvent), shown.count - 1)]
+    }
+
     public var visibleTasks: [TaskView] {
         tasks.filter { t in (taskNode.map { t.node == $0 } ?? true) && (taskState.map { t.state == $0 } ?? true) }
     }
@@ -55,6 +73,20 @@ public enum Overlay: Sendable, Equatable {
     case prompt(kind: PromptKind, text: String)
     /// A one-key confirmation of a destructive action.
     case confirm(String, ConsoleAction)
+    /// One event whole (Enter on a selected event).
+    case event(ControlEvent)
+}
+
+/// The panel the arrow keys move in.
+public enum Focus: Sendable, Equatable {
+    case nodes, events
+}
+
+/// Where Up and Down stand in a prompt's history: how many lines back, and the line being typed
+/// before the walk began (Down past the newest brings it back).
+public struct PromptRecall: Sendable, Equatable {
+    public var back: Int
+    public var draft: String
 }
 
 public enum PromptKind: String, Sendable, Equatable {

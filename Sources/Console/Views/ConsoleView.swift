@@ -72,11 +72,13 @@ public enum ConsoleView {
         let clock = clockTime(m.now)
         let room = c.width - clock.count - 3  // a gap of two before the clock
         // The sparkline shrinks, then the node count and the recovery mode go, then the
-        // sparkline; what is left (leader, term, commit, rate, REC, modes) always shows.
-        let variants: [(spark: Int, count: Bool, recovery: Bool)] = [(12, true, true), (6, true, true), (6, false, true), (6, false, false), (0, false, false)]
+        // sparkline, then the program's name; what is left (leader, term, commit, rate, REC,
+        // modes) always shows, ending in `…` where even that does not fit.
+        let variants: [(spark: Int, count: Bool, recovery: Bool, name: Bool)] =
+            [(12, true, true, true), (6, true, true, true), (6, false, true, true), (6, false, false, true), (0, false, false, true), (0, false, false, false)]
         for v in variants {
-            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, ascii: c.ascii)
-            if line.count <= room || v.spark == 0 {
+            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, name: v.name, ascii: c.ascii)
+            if line.count <= room || !v.name {
                 c.put(line, x: 0, y: 0, role: .title, bold: true, maxWidth: room)
                 break
             }
@@ -84,27 +86,31 @@ public enum ConsoleView {
         c.put(clock, x: c.width - clock.count - 1, y: 0, role: .dim)
     }
 
-    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, ascii: Bool) -> String {
+    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, name: Bool = true, ascii: Bool) -> String {
         let s = m.snapshot
-        var parts = ["flotilla"]
+        var parts = name ? ["flotilla"] : []
         if count { parts.append("\(s.nodes.count) nodes") }
         if let l = s.leader {
             parts += ["leader \(l.id)", "term \(l.term)", "commit \(grouped(l.commit))"]
         } else {
             parts.append(s.uninitialized ? "uninitialized" : "NO LEADER")
         }
-        let rate = "\(compact(m.opsHistory.last ?? 0)) ops/s"
-        parts.append(spark > 0 ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
+        // Entries the leader committed per second, between its last two answers (CommitRate).
+        let rate = "\(compact(m.opsHistory.last ?? 0)) commits/s"
+        parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
         if recovery { parts.append("recovery \(m.recovery.rawValue)") }
         if m.playback != nil { parts.append("PLAYBACK") }
         if m.loadOn { parts.append("load on") }
-        if m.readonly { parts.append("read-only") }
+        // A recording is read-only by nature: PLAYBACK says it.
+        if m.readonly, m.playback == nil { parts.append("read-only") }
         var line = " " + parts.joined(separator: ascii ? " | " : " · ")
         if m.recording { line += "  \(ascii ? "*" : "●") REC" }
         return line
     }
 
-    static let nodeHeader = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", "TASKS", "UPTIME"]
+    static let nodeHeader = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", ClusterSnapshot.tasksHeader, "UPTIME"]
+    /// The tasks column's title where `TASKS q/r/d/f` does not fit (the legend is then in the panel's title).
+    static let shortTasksHeader = "TASKS"
     /// The columns a narrow terminal drops, first to last; the others always show.
     static let droppableColumns = ["ADDRESS", "UPTIME", "LEADER", "APPLIED"]
 
@@ -175,8 +181,21 @@ public enum ConsoleView {
         c.box(x: x, y: y, width: w, height: h, title: "Nodes")
         let leader = s.leader
         let rows = s.nodes.map { nodeRow($0, s, leader: leader, ascii: c.ascii) }
-        var widths = nodeHeader.indices.map { i in ([nodeHeader] + rows).map { $0[i].count }.max() ?? 0 }
-        let columns = nodeColumns(widths: widths, room: w - 3)
+        // The tasks column's legend in its title (`TASKS q/r/d/f`) where it costs nothing else,
+        // else in the panel's title.
+        var header = nodeHeader
+        let tasksColumn = nodeHeader.firstIndex(of: ClusterSnapshot.tasksHeader)!
+        header[tasksColumn] = shortTasksHeader
+        var widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+        var columns = nodeColumns(widths: widths, room: w - 3)
+        let used = columns.map { widths[$0] }.reduce(0, +) + 2 * (columns.count - 1)
+        if used + nodeHeader[tasksColumn].count - widths[tasksColumn] <= w - 3 {
+            header[tasksColumn] = nodeHeader[tasksColumn]
+            widths[tasksColumn] = max(widths[tasksColumn], header[tasksColumn].count)
+            columns = nodeColumns(widths: widths, room: w - 3)
+        } else {
+            c.box(x: x, y: y, width: w, height: h, title: "Nodes \(c.ascii ? "-" : "·") TASKS = queued/running/done/failed")
+        }
         // Still too wide with every droppable column gone: the status cell gives way (its end),
         // never the tasks after it.
         let status = nodeHeader.firstIndex(of: "STATUS")!
@@ -187,13 +206,11 @@ public enum ConsoleView {
             for i in columns {
                 let room = x + w - 1 - col
                 if room <= 0 { break }
-                var cell = cells[i]
-                if cell.count > widths[i] { cell = String(cell.prefix(max(0, widths[i] - 1))) + (c.ascii ? "." : "…") }
-                c.put(cell, x: col, y: row, role: roles[i], bold: bold, maxWidth: room)
+                c.put(cells[i], x: col, y: row, role: roles[i], bold: bold, maxWidth: min(room, widths[i]))
                 col += widths[i] + 2
             }
         }
-        draw(nodeHeader, at: y + 1, roles: Array(repeating: .dim, count: nodeHeader.count), bold: true)
+        draw(header, at: y + 1, roles: Array(repeating: .dim, count: header.count), bold: true)
         let shownRows = layout?.rows ?? h - 3
         for (i, o) in s.nodes.enumerated() where i < shownRows && y + 2 + i < y + h - 1 {
             let row = rows[i]
@@ -325,7 +342,28 @@ public enum ConsoleView {
             let role: Role = i == 0 ? .dim : shown[i - 1].state == .failed ? .unreachable : shown[i - 1].state == .running ? .catchingUp : .text
             c.put(String(line), x: x + 1, y: y + 1 + i, role: role, bold: i == 0, maxWidth: w - 2)
         }
-        if rows.isEmpty { c.put("no tasks yet (s submits one, l turns load on)", x: x + 1, y: y + 2, role: .dim, maxWidth: w - 2) }
+        if rows.isEmpty { c.put(noTasks(m), x: x + 1, y: y + 2, role: .dim, maxWidth: w - 2) }
+    }
+
+    /// What an empty tasks panel says: why it is empty, and only keys that work here.
+    static func noTasks(_ m: ConsoleModel) -> String {
+        var what: [String] = []
+        if let s = m.taskState { what.append(s.rawValue) }
+        what.append("tasks")
+        if let n = m.taskNode { what.append("on \(n)") }
+        let recording = m.playback != nil ? " in this recording" : ""
+        // The leader counts every task; the panel holds only the newest few.
+        let counts = m.snapshot.leader?.tasks
+        let total = max(m.tasks.count, counts.map { $0.byState.values.reduce(0, +) + ($0.byState[.queued] == nil ? $0.queued : 0) } ?? 0)
+        if total > 0 || !m.tasks.isEmpty {
+            if let state = m.taskState, m.taskNode == nil, let n = counts?.byState[state], n > 0 {
+                return "none of the \(m.tasks.count) newest tasks is \(state.rawValue) (\(n) \(state.rawValue) of \(total) in all)"
+            }
+            return "no \(what.joined(separator: " "))\(recording) (\(total) in all)"
+        }
+        if m.playback != nil { return "no tasks in this recording yet" }
+        if m.readonly { return "no tasks yet" }
+        return "no tasks yet (s submits one, l turns load on)"
     }
 
     static func eventRole(_ e: ControlEvent) -> Role {
@@ -340,14 +378,31 @@ public enum ConsoleView {
     }
 
     static func events(_ c: inout Canvas, _ m: ConsoleModel, x: Int, y: Int, w: Int, h: Int) {
-        c.box(x: x, y: y, width: w, height: h, title: m.eventFilter.isEmpty ? "Events" : "Events /\(m.eventFilter)")
-        let shown = m.visibleEvents.suffix(max(0, h - 2))
+        var title = m.eventFilter.isEmpty ? "Events" : "Events /\(m.eventFilter)"
+        // With the arrows here, the title says so and how to leave.
+        if m.focus == .events { title += c.ascii ? " - Enter opens, Tab back" : " · ↑↓ Enter opens · Tab back" }
+        c.box(x: x, y: y, width: w, height: h, title: title)
+        let all = m.visibleEvents
+        let rows = max(0, h - 2)
+        // The newest that fit, moved back so a selected older event stays in view.
+        let selected = m.focus == .events && !all.isEmpty ? all.count - 1 - min(max(0, m.selectedEvent), all.count - 1) : nil
+        var upper = all.count
+        if let selected, selected < all.count - rows { upper = selected + 1 }
+        let shown = all[max(0, upper - rows)..<upper]
         for (i, e) in shown.enumerated() {
-            let time = clockTime(e.at)
-            var text = "\(time) \(e.message)"
-            if e.reason == "operator" { text += " (you)" } else if let r = e.reason, e.kind == .recovery { text += " [\(r)]" }
-            c.put(text, x: x + 1, y: y + 1 + i, role: eventRole(e), maxWidth: w - 2)
+            c.put(eventLine(e), x: x + 1, y: y + 1 + i, role: eventRole(e), maxWidth: w - 2)
+            if shown.startIndex + i == selected { c.paint(x: x + 1, y: y + 1 + i, width: w - 2, role: .selection) }
         }
+        if all.isEmpty, !m.eventFilter.isEmpty {
+            c.put("no events contain \"\(m.eventFilter)\" (Esc clears the filter)", x: x + 1, y: y + 1, role: .dim, maxWidth: w - 2)
+        }
+    }
+
+    /// An event as its panel row shows it: time, message, and who asked or why.
+    static func eventLine(_ e: ControlEvent) -> String {
+        var text = "\(clockTime(e.at)) \(e.message)"
+        if e.reason == "operator" { text += " (you)" } else if let r = e.reason, e.kind == .recovery { text += " [\(r)]" }
+        return text
     }
 
     static func keybar(_ c: inout Canvas, _ m: ConsoleModel, keys: KeyMap) {
@@ -355,33 +410,61 @@ public enum ConsoleView {
         let text: String
         switch m.overlay {
         case .prompt(let kind, let input)?:
-            text = "\(kind.rawValue)\(input)_" + (m.completions.isEmpty ? "" : "    (\(m.completions.joined(separator: " ")))")
+            prompt(&c, m, kind: kind, input: input, y: y)
+            return
         case .confirm(let question, _)?: text = "\(question) [y/N]"
         default:
             if let bar = m.playback {
                 timebar(&c, bar, y: y)
                 return
             }
-            text = keys.barText(readonly: m.readonly, local: m.local, width: c.width)
+            text = keys.barText(readonly: m.readonly, local: m.local, width: barWidth(c))
         }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
-        c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: c.width)
+        c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: barWidth(c))
     }
 
-    /// The playback line: state, position, a bar with the position, actions so far, keys.
+    /// The bottom line's room for text: all but its last cell, which terminals are not sent
+    /// (writing the screen's last cell scrolls some of them), so nothing written there is lost.
+    static func barWidth(_ c: Canvas) -> Int { c.width - 1 }
+
+    /// The prompt's line with its cursor (a reversed cell; `_` after the last character),
+    /// scrolled sideways so the cursor stays in view, then what Tab found.
+    static func prompt(_ c: inout Canvas, _ m: ConsoleModel, kind: PromptKind, input: String, y: Int) {
+        let chars = Array(input)
+        let cursor = min(max(0, m.promptCursor ?? chars.count), chars.count)
+        let line = kind.rawValue + input + (cursor == chars.count ? "_" : "")
+        let cursorX = kind.rawValue.count + cursor
+        // Past the right edge: the start gives way behind an ellipsis, keeping the cursor and a cell after it.
+        let start = cursorX + 2 > barWidth(c) ? cursorX + 2 - barWidth(c) + 1 : 0
+        var shown = String(line.dropFirst(start))
+        if start > 0 { shown = String(c.ellipsis) + shown.dropFirst() }
+        if !m.completions.isEmpty { shown += "    (\(m.completions.joined(separator: " ")))" }
+        c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
+        c.put(shown, x: 0, y: y, role: .keybar, bold: true, maxWidth: barWidth(c))
+        if cursor < chars.count { c.paint(x: cursorX - start, y: y, width: 1, role: .selection) }
+    }
+
+    /// The playback line: state, position, a bar with the position, actions so far, and the
+    /// keys that work in playback (`? help` and `q quit` always). Paused is `‖`: the pause
+    /// symbol U+23F8 is drawn two cells wide by terminals that treat it as an emoji, which
+    /// pushed the line's last cell off the screen.
     static func timebar(_ c: inout Canvas, _ b: PlaybackBar, y: Int) {
-        let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "⏸")
+        let state = b.playing ? (c.ascii ? ">" : "▶") : (c.ascii ? "||" : "‖")
         let speed = b.speed == 1 ? "" : String(format: " x%g", b.speed)
         let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
-        let keys = c.width >= 130 ? "  space play  ←/→ event  [ ] action  ? help  q quit" : "  ? keys  q quit"
-        let right = "  action \(b.actions)/\(b.totalActions)" + keys
-        let room = max(10, c.width - left.count - right.count)
+        let actions = "  action \(b.actions)/\(b.totalActions)"
+        let entries = KeyMap.playbackBindings.map { (key: c.ascii ? $0.key.replacingOccurrences(of: "←/→", with: "left/right") : $0.key, label: $0.label) }
+        let keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
+                                         width: max(0, barWidth(c) - left.count - actions.count - 12))
+        let right = actions + keys
+        let room = max(10, barWidth(c) - left.count - right.count)
         let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
         let bar = (0..<room).map { i -> String in
             i == filled ? (c.ascii ? "O" : "●") : i < filled ? (c.ascii ? "=" : "━") : (c.ascii ? "-" : "─")
         }.joined()
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
-        c.put(left + bar + right, x: 0, y: y, role: .keybar, maxWidth: c.width)
+        c.put(left + bar + right, x: 0, y: y, role: .keybar, maxWidth: barWidth(c))
     }
 
     /// 1:05.3 on the session's clock.
@@ -389,39 +472,98 @@ public enum ConsoleView {
         String(format: "%d:%04.1f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60))
     }
 
-    static func draw(_ overlay: Overlay, _ c: inout Canvas, _ m: ConsoleModel, keys: KeyMap) {
-        let lines: [String], title: String
+    /// What a scrolling overlay shows: its title and its lines, before wrapping.
+    static func overlayContent(_ overlay: Overlay, _ m: ConsoleModel, width: Int, keys: KeyMap) -> (title: String, lines: [String])? {
         switch overlay {
         case .help:
-            lines = m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local)
-            title = "Help (Esc closes)"
+            return ("Help (Esc closes)", m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local))
         case .history:
-            if let h = m.history {
-                lines = [h.summary] + h.timeline(width: max(20, c.width - 6))
-            } else {
-                lines = ["No history checked yet: turn the load on (l), then off again;", "its submits and reads are then checked."]
-            }
-            title = "History check (Esc closes)"
-        default:
-            return
+            let lines = m.history.map { [$0.summary] + $0.timeline(width: max(20, width - 6)) }
+                ?? ["No history checked yet: turn the load on (l), then off again;", "its submits and reads are then checked."]
+            return ("History check (Esc closes)", lines)
+        case .event(let e):
+            var lines = ["at        \(clockTime(e.at))", "kind      \(e.kind.rawValue)\(e.ok ? "" : ", failed")"]
+            if let node = e.node { lines.append("node      \(node)") }
+            if let category = e.category { lines.append("category  \(category)") }
+            if let reason = e.reason { lines.append("reason    \(reason == "operator" ? "you (the operator)" : reason)") }
+            if let a = e.action { lines.append("action    \(a.summary) (\(a.by))") }
+            if let ms = e.durationMs { lines.append("took      \(ms) ms") }
+            return ("Event (Esc returns)", lines + [""] + e.message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        case .prompt, .confirm:
+            return nil
         }
-        // One column when it fits; else keys and commands side by side.
-        var columns = [lines]
-        if lines.count + 2 > c.height, let split = lines.firstIndex(of: "") {
-            columns = [Array(lines[..<split]), Array(lines[(split + 1)...])]
+    }
+
+    /// Where an overlay stands on a screen and its lines wrapped to fit: nothing is cut, long
+    /// lines go on under their text (after a key's or command's column).
+    struct OverlayPage {
+        var title: String
+        var x: Int, y: Int, w: Int, h: Int
+        var lines: [String]
+        var rows: Int { max(0, h - 2) }
+        var maxScroll: Int { max(0, lines.count - rows) }
+    }
+
+    static func overlayPage(_ m: ConsoleModel, width: Int, height: Int, keys: KeyMap) -> OverlayPage? {
+        guard let overlay = m.overlay, let (title, raw) = overlayContent(overlay, m, width: width, keys: keys) else { return nil }
+        let inner = max(10, min(width - 6, raw.map(\.count).max() ?? 20))
+        let lines = raw.flatMap { wrap($0, width: inner) }
+        let w = min(width - 2, inner + 4)
+        let h = min(height - 2, lines.count + 2)
+        return OverlayPage(title: title, x: (width - w) / 2, y: (height - h) / 2, w: w, h: h, lines: lines)
+    }
+
+    /// Keeps a scrolling overlay's position within its lines and tells the model its page size.
+    public static func clampOverlay(_ m: inout ConsoleModel, width: Int, height: Int, keys: KeyMap = KeyMap()) {
+        guard width >= minWidth, height >= minHeight, let page = overlayPage(m, width: width, height: height, keys: keys) else { return }
+        m.overlayPage = page.rows
+        m.overlayScroll = min(max(0, m.overlayScroll), page.maxScroll)
+    }
+
+    /// `line` in pieces of at most `width`, broken at blanks where it can; the pieces after the
+    /// first start under the text after the line's first gap of two blanks (a key's or a
+    /// command's description), or two in.
+    static func wrap(_ line: String, width: Int) -> [String] {
+        guard line.count > width else { return [line] }
+        let chars = Array(line)
+        var indent = 2
+        if let gap = line.range(of: "  "), let text = line[gap.upperBound...].firstIndex(where: { $0 != " " }) {
+            let column = line.distance(from: line.startIndex, to: text)
+            if column <= width / 2 { indent = column }
         }
-        let widths = columns.map { ($0.map(\.count).max() ?? 20) + 2 }
-        let w = min(c.width - 2, widths.reduce(0, +) + 2)
-        let h = min(c.height - 2, (columns.map(\.count).max() ?? 0) + 2)
-        let x = (c.width - w) / 2, y = (c.height - h) / 2
-        for j in y..<(y + h) { c.put(String(repeating: " ", count: w), x: x, y: j, role: .text) }
-        c.box(x: x, y: y, width: w, height: h, title: title)
-        var cx = x + 2
-        for (i, column) in columns.enumerated() {
-            for (row, line) in column.prefix(h - 2).enumerated() {
-                c.put(line, x: cx, y: y + 1 + row, role: line.hasSuffix(":") ? .title : .text, maxWidth: max(0, x + w - 1 - cx))
+        var out: [String] = []
+        var start = 0
+        var first = true
+        while start < chars.count {
+            let room = first ? width : width - indent
+            if chars.count - start <= room {
+                out.append((first ? "" : String(repeating: " ", count: indent)) + String(chars[start...]))
+                break
             }
-            cx += widths[i]
+            var cut = start + room
+            if let blank = (start + 1..<cut).last(where: { chars[$0] == " " }), blank > start + room / 2 { cut = blank }
+            out.append((first ? "" : String(repeating: " ", count: indent)) + String(chars[start..<cut]))
+            start = cut
+            while start < chars.count, chars[start] == " " { start += 1 }
+            first = false
+        }
+        return out
+    }
+
+    static func draw(_ overlay: Overlay, _ c: inout Canvas, _ m: ConsoleModel, keys: KeyMap) {
+        guard let page = overlayPage(m, width: c.width, height: c.height, keys: keys) else { return }
+        let scroll = min(max(0, m.overlayScroll), page.maxScroll)
+        for j in page.y..<(page.y + page.h) { c.put(String(repeating: " ", count: page.w), x: page.x, y: j, role: .text) }
+        c.box(x: page.x, y: page.y, width: page.w, height: page.h, title: page.title)
+        for (row, line) in page.lines.dropFirst(scroll).prefix(page.rows).enumerated() {
+            c.put(line, x: page.x + 2, y: page.y + 1 + row, role: line.hasSuffix(":") ? .title : .text, maxWidth: page.w - 3)
+        }
+        // Where the page stands, on the bottom edge, when the lines do not all fit.
+        if page.lines.count > page.rows {
+            let arrows = c.ascii ? "j/k" : "↑↓"
+            let position = " \(scroll + 1)-\(scroll + page.rows) of \(page.lines.count) \(c.ascii ? "|" : "·") \(arrows) PgUp/PgDn g/G "
+            let fitted = c.fit(position, width: page.w - 4)
+            c.put(fitted, x: page.x + page.w - 2 - fitted.unicodeScalars.count, y: page.y + page.h - 1, role: .dim)
         }
     }
 

@@ -28,9 +28,12 @@ public enum TextTable {
 }
 
 extension ClusterSnapshot {
+    /// The tasks column's title, with its legend: the node's tasks queued / running / done / failed.
+    public static let tasksHeader = "TASKS q/r/d/f"
+
     /// One row per node: ID, ADDRESS, ROLE, TERM, LEADER, COMMIT, APPLIED, LAG, STATUS, TASKS, UPTIME.
     public func table() -> String {
-        let header = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", "TASKS", "UPTIME"]
+        let header = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", Self.tasksHeader, "UPTIME"]
         let leader = leader
         return TextTable.render(header, nodes.map { row($0, leader: leader) })
     }
@@ -62,8 +65,9 @@ extension ClusterSnapshot {
         let lag = s.role == .leader ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
         let running = s.tasks.byState[.running, default: 0] + s.tasks.byState[.assigned, default: 0]
         let done = s.tasks.byState[.succeeded, default: 0]
+        let failed = s.tasks.byState[.failed, default: 0]
         return [s.id, s.adminAddress, s.role.rawValue, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)", lag,
-                health(of: s, leader: leader), "\(s.tasks.queued)/\(running)/\(done)", formatUptime(s.uptimeMs)]
+                health(of: s, leader: leader), "\(s.tasks.queued)/\(running)/\(done)/\(failed)", formatUptime(s.uptimeMs)]
     }
 
     /// healthy / catching-up / unreachable as the leader sees the node, or why that is unknown.

@@ -11,6 +11,8 @@ public struct TaskObserver: Sendable {
         public var node: String?
         public var kind: String
         public var attempts: Int
+        /// When the task was submitted, ms since 1970 (what playback counts a task's age from).
+        public var submittedAt: UInt64 = 0
     }
 
     var known: [String: (state: TaskState, node: String?)] = [:]
@@ -22,7 +24,8 @@ public struct TaskObserver: Sendable {
         for t in tasks.sorted(by: { $0.submittedAt < $1.submittedAt || ($0.submittedAt == $1.submittedAt && $0.id < $1.id) }) {
             let before = known[t.id]
             if before?.state != t.state || before?.node != t.node {
-                out.append(Change(id: t.id, from: before?.state, state: t.state, node: t.node, kind: t.kind, attempts: t.attempts))
+                out.append(Change(id: t.id, from: before?.state, state: t.state, node: t.node, kind: t.kind, attempts: t.attempts,
+                                  submittedAt: t.submittedAt))
                 known[t.id] = (t.state, t.node)
             }
         }

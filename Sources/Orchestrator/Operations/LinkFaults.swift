@@ -64,7 +64,7 @@ extension ClusterControl {
 
     private func setChance(_ verb: String, _ spec: String, _ fraction: Double, _ field: WritableKeyPath<LinkFaultSpec, Double>) async throws {
         let action = OperatorAction(verb: verb, target: spec, args: ["fraction": "\(fraction)"])
-        try await setLinkFault(spec, "\(verb) \(fraction)", action) {
+        try await setLinkFault(spec, "\(verb) \(LinkFaultSpec.percent(fraction))", action) {
             guard (0...1).contains(fraction) else { throw OrchestratorError("\(verb) must be between 0 and 1 (0% and 100%)") }
             return { $0[keyPath: field] = fraction }
         }

@@ -24,7 +24,7 @@ public struct StatusLine: Sendable, Codable, Equatable {
         public var peerStatus: String?
         public var progress: String?
         public var snapshotPercent: Int?
-        /// Tasks queued / running / succeeded.
+        /// Tasks queued / running / succeeded / failed (transcripts before failed was counted have three).
         public var tasks: [Int]?
         public var uptimeMs: UInt64?
         /// Seconds since it last answered, when it does not.
@@ -57,7 +57,7 @@ public struct StatusLine: Sendable, Codable, Equatable {
                 n.uptimeMs = st.uptimeMs
                 if !st.faults.drop.isEmpty { n.drop = st.faults.drop; n.direction = st.faults.direction }
                 let running = st.tasks.byState[.running, default: 0] + st.tasks.byState[.assigned, default: 0]
-                n.tasks = [st.tasks.queued, running, st.tasks.byState[.succeeded, default: 0]]
+                n.tasks = [st.tasks.queued, running, st.tasks.byState[.succeeded, default: 0], st.tasks.byState[.failed, default: 0]]
             }
             n.voter = members[o.id]
             if let p = leader?.peers.first(where: { $0.id == o.id }) {
@@ -91,11 +91,12 @@ public struct StatusLine: Sendable, Codable, Equatable {
         let observations = nodes.map { n -> NodeObservation in
             var status: NodeStatus?
             if let role = n.role {
-                let tasks = n.tasks ?? [0, 0, 0]
+                let tasks = (n.tasks ?? []) + Array(repeating: 0, count: max(0, 4 - (n.tasks?.count ?? 0)))
                 status = NodeStatus(id: n.id, clusterID: "", role: role, term: n.term ?? 0, leader: n.leader, vote: nil,
                                     commit: n.commit ?? 0, applied: n.applied ?? 0, lastIndex: n.lastIndex ?? 0, snapshotIndex: 0,
                                     commitHash: "", members: members, peers: n.id == leader ? peers : [],
-                                    tasks: TaskCounts(byState: [.running: tasks[1], .succeeded: tasks[2]], queued: tasks[0]),
+                                    tasks: TaskCounts(byState: [.running: tasks[1], .succeeded: tasks[2], .failed: tasks.count > 3 ? tasks[3] : 0],
+                                                      queued: tasks[0]),
                                     faults: FaultSpec(drop: n.drop ?? [], direction: n.direction ?? .both),
                                     raftAddress: "", adminAddress: n.admin, uptimeMs: n.uptimeMs ?? 0)
             }

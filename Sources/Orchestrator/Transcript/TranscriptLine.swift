@@ -89,9 +89,14 @@ public struct EventLine: Sendable, Codable, Equatable {
     public var state: TaskState?
     public var taskKind: String?
     public var attempts: Int?
+    /// For a task's first change: when it was submitted, on the session's clock (0 when before
+    /// the recording began). Playback counts the task's age from it.
+    public var submittedT: Double?
 
     public init(t: Double, kind: String, category: String? = nil, node: String? = nil, message: String, reason: String? = nil, ok: Bool = true,
-                durationMs: Int? = nil, task: String? = nil, state: TaskState? = nil, taskKind: String? = nil, attempts: Int? = nil) {
+                durationMs: Int? = nil, task: String? = nil, state: TaskState? = nil, taskKind: String? = nil, attempts: Int? = nil,
+                submittedT: Double? = nil) {
+        self.submittedT = submittedT
         self.t = t
         self.kind = kind
         self.category = category

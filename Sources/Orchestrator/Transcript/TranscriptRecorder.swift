@@ -52,7 +52,8 @@ public final class TranscriptRecorder: Sendable {
         for c in changes {
             writer.write(.event(EventLine(t: writer.t(at), kind: "observed", category: "task", node: c.node,
                                           message: "\(c.id) \(c.from.map { "\($0) -> " } ?? "")\(c.state)" + (c.node.map { " on \($0)" } ?? ""),
-                                          ok: c.state != .failed, task: c.id, state: c.state, taskKind: c.kind, attempts: c.attempts)))
+                                          ok: c.state != .failed, task: c.id, state: c.state, taskKind: c.kind, attempts: c.attempts,
+                                          submittedT: c.from == nil && c.submittedAt > 0 ? writer.t(Date(timeIntervalSince1970: Double(c.submittedAt) / 1000)) : nil)))
         }
     }
 

@@ -1,0 +1,67 @@
+/// The keys that only move the view, the same live and in playback: scrolling an overlay
+/// (help, the history check, one event), moving between the nodes and the events panel (Tab),
+/// choosing an event and opening it whole (Enter), and Esc, which closes what is open or clears
+/// the `/` filter. None of them changes the cluster.
+public enum ViewKeys {
+    /// Applies `key` if it is one of these; false leaves it to the caller.
+    public static func handle(_ key: Key, _ m: inout ConsoleModel) -> Bool {
+        switch m.overlay {
+        case .help?, .history?, .event?:
+            scroll(key, &m)
+            return true
+        case .prompt?, .confirm?:
+            return false
+        case nil:
+            break
+        }
+        switch key {
+        case .tab:
+            m.focus = m.focus == .nodes && !m.visibleEvents.isEmpty ? .events : .nodes
+            m.selectedEvent = 0
+        case .escape:
+            if !m.eventFilter.isEmpty { m.eventFilter = "" }
+            m.focus = .nodes
+            m.selectedEvent = 0
+        case .enter:
+            guard let e = m.selectedVisibleEvent else { return false }
+            m.overlayScroll = 0
+            m.overlay = .event(e)
+        case .up where m.focus == .events:
+            m.selectedEvent = min(m.selectedEvent + 1, max(0, m.visibleEvents.count - 1))
+        case .down where m.focus == .events, .char("j") where m.focus == .events:
+            m.selectedEvent = max(0, m.selectedEvent - 1)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Scrolls an open overlay; Esc, q, ? (and H for the history, Enter for an event) close it.
+    static func scroll(_ key: Key, _ m: inout ConsoleModel) {
+        let page = max(1, m.overlayPage - 1)
+        switch key {
+        case .down, .char("j"), .control("n"): m.overlayScroll += 1
+        case .up, .char("k"), .control("p"): m.overlayScroll = max(0, m.overlayScroll - 1)
+        case .pageDown, .char(" "), .control("f"): m.overlayScroll += page
+        case .pageUp, .char("b"), .control("b"): m.overlayScroll = max(0, m.overlayScroll - page)
+        case .home, .char("g"): m.overlayScroll = 0
+        case .end, .char("G"): m.overlayScroll = ViewKeys.end
+        case .escape, .char("q"), .char("?"):
+            close(&m)
+        case .char("H") where m.overlay == .history:
+            close(&m)
+        case .enter:
+            if case .event? = m.overlay { close(&m) }
+        default:
+            break
+        }
+    }
+
+    /// Past any overlay's last line: the view shows the end (`G`).
+    static let end = 1 << 40
+
+    static func close(_ m: inout ConsoleModel) {
+        m.overlay = nil
+        m.overlayScroll = 0
+    }
+}
