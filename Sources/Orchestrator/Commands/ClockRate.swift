@@ -24,20 +24,6 @@ public struct ClockRate: Sendable, Hashable, CustomStringConvertible {
     public var description: String { factor == factor.rounded() ? "\(Int(factor))x" : "\(factor)x" }
 }
 
-extension ClockRate: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
+extension ClockRate: TypedWord {}
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
-extension ClockRate: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-}
+extension ClockRate: ExpressibleByArgument {}

@@ -33,20 +33,6 @@ public struct Share: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension Share: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
+extension Share: TypedWord {}
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
-extension Share: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-}
+extension Share: ExpressibleByArgument {}

@@ -42,21 +42,8 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
 }
 
-extension TimeSpan: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
+extension TimeSpan: TypedWord {}
 
 extension TimeSpan: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
     public var defaultValueDescription: String { description }
 }
