@@ -43,6 +43,8 @@ public struct ClusterSimulation: Sendable {
     /// Wiped nodes not yet back as members (started, or replaced): one wipe at a time.
     var wipedPending: Set<NodeID> = []
     var removalProposedAt: UInt64 = 0
+    /// The slot whose output `process` is carrying out (see `ClusterSimulation+Output`).
+    var carrying = 0
 
     public init(config: SimulationConfig) {
         self.config = config
@@ -207,42 +209,14 @@ public struct ClusterSimulation: Sendable {
             checker.observeDurable(id, term: nodes.all[i].core.raft.term, commit: nodes.all[i].core.raft.commitIndex)
         }
         let boots = nodes.all[i].boots
-        for m in ahead + out.messages { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
-        if out.restoredSnapshot {
-            nodes.all[i].rebuilds += 1
-            stats.snapshotsInstalled += 1
-        }
-        for a in out.applied {
-            checker.observeApplied(id, index: a.entry.index, hash: a.entry.hash)
-            for effect in a.effects {
-                if case .succeeded(let task, _, _) = effect {
-                    checker.observeCompletion(id, incarnation: nodes.all[i].rebuilds, task: task)
-                }
-            }
-        }
-        if let job = out.encode { nodes.all[i].encoding = (job, now + UInt64(rng.below(4))) }
-        for (token, result) in out.settled { settle(i, token, result) }
-        answerReads(i, out.reads)
-        for task in out.stop { nodes.all[i].running[task] = nil }
-        for t in out.start { startTask(i, t.id, epoch: t.epoch) }
-        for (command, leader) in out.forward {
-            network.send(from: i, epoch: boots, to: endpoint(leader), now: now, .forward(command, request: nil))
-        }
-        for event in out.events {
-            if case .raft(.membershipChanged) = event { nodes.all[i].refreshIncarnations() }
-            if case .raft(.snapshotInstalled) = event { nodes.all[i].refreshIncarnations() }
-            record(id, event)
-        }
-        if let fatal = out.fatal {
-            guard nodes.all[i].cutArmed else {
-                return checker.observeRuntimeViolation("\(id) stopped: storage failed: \(fatal)")
-            }
-            // The power cut the nemesis scheduled hit a write: the node dies, and comes back.
-            note("\(id) lost power: \(fatal)")
-            crash(id)
-            bounces.append((id, now + UInt64(1 + rng.below(3))))
-        }
+        for m in ahead { network.send(from: i, epoch: boots, to: endpoint(m.to), now: now, .raft(m)) }
+        carrying = i
+        out.carryOut(on: &self)
     }
+
+    /// The node whose output `carryOut` is handing this simulation (`NodeOutputHost`).
+    var carryingID: NodeID { nodes.all[carrying].id }
+    var carryingBoots: Int { nodes.all[carrying].boots }
 
     mutating func record(_ id: NodeID, _ event: CoreEvent) {
         switch event {

@@ -277,32 +277,29 @@ actor RaftDriver {
             fsyncsSeen = stats.fsyncCount
             metrics.fsync.record(.seconds(stats.lastFsyncSeconds))
         }
-        if !out.messages.isEmpty { transport.send(out.messages) }
-        for a in out.applied {
-            for effect in a.effects { note(effect) }
+        var actions = NodeOutput.Actions()
+        actions.onSend = { [transport] in transport.send($0) }
+        actions.onApplied = { for effect in $0.effects { self.note(effect) } }
+        actions.onSettled = { token, result in self.proposals.removeValue(forKey: token)?.finish(result.mapError(self.apiError)) }
+        actions.onReadsReady = { for token in $0 { self.reads.removeValue(forKey: token)?(.success(())) } }
+        actions.onStopTasks = { [hooks] in hooks.stop($0) }
+        actions.onStartTasks = { [hooks] in hooks.start($0) }
+        actions.onForward = { command, leader in
+            if let admin = self.core.raft.membership.addresses[leader]?.admin { self.hooks.forward(command, admin) }
         }
-        for (token, result) in out.settled {
-            proposals.removeValue(forKey: token)?.finish(result.mapError(apiError))
-        }
-        for token in out.reads { reads.removeValue(forKey: token)?(.success(())) }
-        if !out.stop.isEmpty { hooks.stop(out.stop) }
-        if !out.start.isEmpty { hooks.start(out.start) }
-        let addresses = out.forward.isEmpty ? [:] : core.raft.membership.addresses
-        for (command, leader) in out.forward {
-            if let admin = addresses[leader]?.admin { hooks.forward(command, admin) }
-        }
-        for event in out.events { record(event) }
-        if out.restoredSnapshot { HeapRelease.soon() }
-        if let job = out.encode {
+        actions.onEvent = { self.record($0) }
+        actions.onRestoredSnapshot = { HeapRelease.soon() }
+        actions.onEncodeSnapshot = { [inbox, storage] job in
             // One pass over the whole task table, and the file's write and fsync: on another
             // thread, from the frozen copy. Storing it on the loop is then a rename. A file that
             // cannot be written here is written on the loop instead, where a failure is reported.
-            Task.detached(priority: .utility) { [inbox, storage] in
+            Task.detached(priority: .utility) {
                 let began = ContinuousClock.now
                 let (data, prepared) = job.encodeAndPrepare(on: storage)
                 inbox.push(.snapshotEncoded(index: job.index, data: data, prepared: prepared, took: ContinuousClock.now - began))
             }
         }
+        out.carryOut(on: &actions)
         // Under load a batch ends every few hundred microseconds; building the whole status
         // for each was a visible share of the leader's time. A change of role, leader or
         // membership (an event) or a fatal storage error publishes at once; otherwise at most

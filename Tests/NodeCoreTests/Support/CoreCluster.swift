@@ -18,6 +18,9 @@ struct CoreCluster {
     var rounds = 0
     /// Lets leaders send their appends before storing the batch, as the node runtime does.
     var sendAhead = false
+    /// The node whose output is being carried out, and whether anything reached another node.
+    var carrying: NodeID = ""
+    var moved = false
 
     init(_ count: Int, slots: Int = 2, configure: (inout NodeCoreConfig) -> Void = { _ in }) {
         ids = (1...count).map { "n\($0)" }
@@ -56,25 +59,15 @@ struct CoreCluster {
     /// Processes every node until no message is left in flight.
     mutating func settle() {
         for _ in 0..<50 {
-            var moved = false
+            moved = false
             for id in ids {
                 var ahead: [Message] = []
                 let out = sendAhead ? cores[id]!.process(sendAhead: { ahead += $0 }) : cores[id]!.process()
                 guard !out.isEmpty || !ahead.isEmpty else { continue }
                 outputs[id, default: []].append(out)
-                for m in ahead + out.messages where !isolated.contains(id) && !isolated.contains(m.to) {
-                    cores[m.to]?.receive(m)
-                    moved = true
-                }
-                for (command, leader) in out.forward where !isolated.contains(id) && !isolated.contains(leader) {
-                    try? cores[leader]?.propose(command, token: nil)
-                    moved = true
-                }
-                // The host encodes a due snapshot (here at once) and hands the bytes back.
-                if let job = out.encode {
-                    cores[id]!.snapshotEncoded(index: job.index, data: job.encode())
-                    moved = true
-                }
+                carrying = id
+                send(ahead)
+                out.carryOut(on: &self)
             }
             if !moved { return }
         }
@@ -93,4 +86,36 @@ struct CoreCluster {
         _ = run(upTo: 200) { $0.leader != nil }
         return leader!
     }
+}
+
+/// The test cluster as a node's host, through the same `NodeOutput.carryOut` as the runtime:
+/// messages and forwarded reports reach their peers at once unless a link is cut, a due
+/// snapshot is encoded at once; the rest stays in `outputs` for the test to inspect.
+extension CoreCluster: NodeOutputHost {
+    mutating func send(_ messages: [Message]) {
+        for m in messages where !isolated.contains(carrying) && !isolated.contains(m.to) {
+            cores[m.to]?.receive(m)
+            moved = true
+        }
+    }
+
+    mutating func forward(_ command: Command, to leader: NodeID) {
+        guard !isolated.contains(carrying), !isolated.contains(leader) else { return }
+        try? cores[leader]?.propose(command, token: nil)
+        moved = true
+    }
+
+    mutating func encodeSnapshot(_ job: SnapshotJob) {
+        cores[carrying]!.snapshotEncoded(index: job.index, data: job.encode())
+        moved = true
+    }
+
+    func restoredSnapshot() {}
+    func applied(_ entry: AppliedEntry) {}
+    func settled(_ token: UInt64, _ result: Result<[Effect], NodeRefusal>) {}
+    func readsReady(_ tokens: [UInt64]) {}
+    func stopTasks(_ tasks: [TaskID]) {}
+    func startTasks(_ tasks: [TaskRecord]) {}
+    func event(_ event: CoreEvent) {}
+    func fatal(_ reason: String) {}
 }
