@@ -225,6 +225,10 @@ struct BenchSoak: AsyncParsableCommand {
         do { result = try outcome.get() } catch { throw fail("\(error)") }
         if !result.lost.isEmpty { print("lost: " + result.lost.prefix(10).joined(separator: ", ")) }
         if !result.duplicated.isEmpty { print("duplicated: " + result.duplicated.prefix(10).joined(separator: ", ")) }
+        if result.unverified > 0 {
+            print("unverified: \(result.unverified) remembered keys were forgotten before they were read (the key window "
+                + "passed while reads of /v1/keys failed); a longer --key-window after -- keeps them")
+        }
         print(result.line)
         if !result.lost.isEmpty || !result.duplicated.isEmpty { throw ExitCode(1) }
     }
