@@ -223,6 +223,13 @@ actor RaftDriver {
             }
         case .founders(let decision):
             decideFounding(decision)
+        case .freeze(let until):
+            // Blocks the driver's own thread, on purpose: nothing of this node's Raft runs until the thaw.
+            while case let left = until - .now, left > .zero {
+                let c = left.components
+                var t = timespec(tv_sec: Int(c.seconds), tv_nsec: Int(c.attoseconds / 1_000_000_000))
+                nanosleep(&t, nil)
+            }
         case let .snapshotEncoded(index, data, prepared, took):
             snapshotEncodeTime = took
             let began = ContinuousClock.now

@@ -8,7 +8,7 @@ import Synchronization
 /// and how it prints (`-o table|json`).
 struct ClusterOptions: ParsableArguments {
     @Option(help: "Local cluster directory (default ./flotilla-cluster).") var dir: String?
-    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
+    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN), or etcd://HOST:PORT[,…] for etcd members' client addresses.") var connect: String?
     @Option(name: [.customShort("o"), .long], help: "Output: table or json.") var output: OutputFormat = .table
     @Option(help: "Append what this command does and sees to a transcript (JSON Lines; created if missing).") var record: String?
 
@@ -148,15 +148,25 @@ func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false)
 /// Performs one operator command: prints its outcome (as JSON with -o json), turns its error
 /// into one line and exit 1; a heal that could not be verified exits 1 too.
 func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
-    let control = try await options.control(silentOK: silentOK)
     let outcome: CommandOutcome
-    do {
-        outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
-    } catch {
+    if let etcd = EtcdEngine.attach(directory: options.directory, connect: options.connect) {
+        do {
+            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
+        } catch {
+            await etcd.shutdown()
+            throw fail("\(error)")
+        }
+        await etcd.shutdown()
+    } else {
+        let control = try await options.control(silentOK: silentOK)
+        do {
+            outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
+        } catch {
+            await finish(control)
+            throw fail("\(error)")
+        }
         await finish(control)
-        throw fail("\(error)")
     }
-    await finish(control)
     let text = command == .panic ? "panic: \(outcome.message); recovery is now advise" : outcome.message
     switch outcome {
     case .healed(let report): options.print(report) { text }
