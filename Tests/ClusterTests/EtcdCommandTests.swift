@@ -40,6 +40,39 @@ struct EtcdCommandTests {
         #expect(pids.allSatisfy(gone), "every member is gone")
     }
 
+    /// The operator verbs reach a local etcd cluster through the same `perform` as Flotilla's
+    /// nodes; what etcd cannot take is refused in one line, exit 1, with nothing done.
+    @Test func theVerbsDriveALocalEtcdClusterAndRefuseWhatItCannotTake() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-verbs-\(UUID().uuidString.prefix(8))").path
+        let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+        defer {
+            cluster.killAllNow()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+        #expect(up.code == 0, "\(up.err)")
+        let engine = EtcdEngine(local: cluster)
+        defer { Task { await engine.shutdown() } }
+        let (s, _) = await engine.wait(for: .seconds(10)) { $0.leader != nil && $0.live.count == 3 }
+        let leader = try #require(s.leader)
+        let target = try #require(s.voters.sorted(by: <).first { $0 != leader.id })
+
+        let transfer = try await flotilla(["transfer", target, "--dir", dir])
+        #expect(transfer.code == 0 && transfer.out.contains("\(target) is the leader"), "\(transfer.out)\(transfer.err)")
+
+        let kill = try await flotilla(["kill", target, "--dir", dir])
+        #expect(kill.code == 0, "\(kill.err)")
+        let (after, elected) = await engine.wait(for: .seconds(15)) { s in s.leader.map { $0.id != target } ?? false }
+        #expect(elected, "a new leader after the CLI killed \(target): \(after.report())")
+
+        let isolate = try await flotilla(["isolate", "leader", "--dir", dir])
+        #expect(isolate.code == 1 && isolate.err.contains("kernel link faults"), "\(isolate.err)")
+        #expect(isolate.err.split(separator: "\n").count == 1, "one line: \(isolate.err)")
+
+        let connected = try await flotilla(["status", "--connect", "etcd://" + (try cluster.load().members[0].clientAddress), "-o", "json"])
+        #expect(connected.code == 0 && connected.out.contains("\"e1\""), "\(connected.err)")
+    }
+
     /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).
     func gone(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

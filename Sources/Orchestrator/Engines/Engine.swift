@@ -15,8 +15,14 @@ public protocol Engine: AnyObject, Sendable {
     /// Where the engine's actions are reported, with their outcome.
     var events: EventSink { get }
 
+    /// Whether the members are processes this machine launched (signals reach them).
+    var launchedHere: Bool { get }
+
     /// One polling round: every member's role, term, leader, commit, applied and peers.
     func snapshot() async -> ClusterSnapshot
+
+    /// A snapshot about every `interval` until the consumer stops (the console's feed).
+    func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot>
 
     // MARK: Processes
 
@@ -57,6 +63,20 @@ public protocol Engine: AnyObject, Sendable {
 }
 
 extension Engine {
+    /// Polls `snapshot()` every `interval`, from a task that ends when the stream does.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let poller = Task {
+                while !Task.isCancelled {
+                    continuation.yield(await self.snapshot())
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in poller.cancel() }
+        }
+    }
+
     /// Whether this engine can take `command` here.
     public func supports(_ command: OperatorCommand) -> Bool { refusal(command) == nil }
 

@@ -7,6 +7,7 @@ import HistoryCheck
 /// as an action, as `ClusterControl` reports Flotilla's.
 extension EtcdEngine: Engine {
     public var kind: String { "etcd" }
+    public var launchedHere: Bool { local != nil }
 
     /// Runs `body` and reports it as an action event with its outcome.
     private func act<T>(_ verb: String, _ target: String?, _ body: () async throws -> (T, String)) async throws -> T {

@@ -20,7 +20,12 @@ public final class FlotillaEngine: Engine {
     public var kind: String { "flotilla" }
     public var events: EventSink { control.events }
 
+    public var launchedHere: Bool { control.client.launcher != nil }
+
     public func snapshot() async -> ClusterSnapshot { await control.snapshot() }
+
+    /// The client's watchers: each node's status long-polled, not asked for every round.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> { control.client.snapshots(every: interval) }
 
     public func shutdown() async { await control.client.shutdown() }
 
