@@ -102,6 +102,28 @@ struct EngineSeamTests {
         }
     }
 
+    /// The engine's workload (Flotilla: task submits and linearizable reads of the table; etcd:
+    /// puts and linearizable gets) passes the history check across a leader kill, and the
+    /// snapshots polled meanwhile break no invariant.
+    @Test(arguments: EngineUnderTest.allCases)
+    func theWorkloadStaysLinearizableAcrossALeaderKill(_ kind: EngineUnderTest) async throws {
+        try await withHangGuard(.seconds(90)) {
+            try await withEngine(kind) { engine in
+                let (s, _) = await engine.wait(for: .seconds(15)) { s in s.leader != nil && s.live.count == 3 }
+                let leader = try #require(s.leader)
+                let killer = Task {
+                    try await Task.sleep(for: .milliseconds(1500))
+                    try await CommandPerformer(engine: engine).perform(.kill(node: leader.id))
+                }
+                let report = try await EngineCheck.load(engine, for: .seconds(5))
+                try await killer.value
+                #expect(report.ok, "\(kind): \(report.text)")
+                #expect(report.operations > 50 && report.history?.hasPrefix("linearizability: ok") == true, "\(kind): \(report.text)")
+                #expect(report.checks > 5, "\(kind): snapshots judged while it ran: \(report.checks)")
+            }
+        }
+    }
+
     /// What an engine cannot take is refused with its reason before anything is done.
     @Test func etcdRefusesLinkFaultsWithAReason() async throws {
         let etcd = EtcdEngine(connect: ["127.0.0.1:9"])

@@ -69,8 +69,17 @@ struct EtcdCommandTests {
         #expect(isolate.code == 1 && isolate.err.contains("kernel link faults"), "\(isolate.err)")
         #expect(isolate.err.split(separator: "\n").count == 1, "one line: \(isolate.err)")
 
-        let connected = try await flotilla(["status", "--connect", "etcd://" + (try cluster.load().members[0].clientAddress), "-o", "json"])
-        #expect(connected.code == 0 && connected.out.contains("\"e1\""), "\(connected.err)")
+        let load = try await flotilla(["load", "--dir", dir, "--duration", "2s"])
+        #expect(load.code == 0 && load.out.contains("linearizability: ok"), "\(load.out)\(load.err)")
+        let check = try await flotilla(["check", "--dir", dir, "--duration", "1s", "-o", "json"])
+        let checked = try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as? [String: Any]
+        #expect(check.code == 0 && (checked?["violations"] as? [Any])?.isEmpty == true && ((checked?["checks"] as? Int) ?? 0) > 0,
+                "\(check.out)\(check.err)")
+
+        // Through one live member's client address, the member list names the rest.
+        let alive = try #require(try cluster.load().members.first { $0.name != target })
+        let connected = try await flotilla(["status", "--connect", "etcd://" + alive.clientAddress, "-o", "json"])
+        #expect(connected.code == 0 && ["e1", "e2", "e3"].allSatisfy { connected.out.contains("\"\($0)\"") }, "\(connected.out)\(connected.err)")
     }
 
     /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).

@@ -181,3 +181,18 @@ struct Outcome: Encodable {
     var ok = true
     var message: String
 }
+
+/// `check` or `load` on an engine other than Flotilla's node: prints the report (as JSON with
+/// -o json) and exits 1 on a violation or a history that is not linearizable.
+func report(_ options: ClusterOptions, on engine: any Engine, _ body: () async throws -> EngineCheckReport) async throws {
+    let result: EngineCheckReport
+    do {
+        result = try await body()
+    } catch {
+        await engine.shutdown()
+        throw fail("\(error)")
+    }
+    await engine.shutdown()
+    options.print(result) { result.text }
+    if !result.ok { throw ExitCode(1) }
+}
