@@ -82,6 +82,38 @@ struct EtcdCommandTests {
         #expect(connected.code == 0 && ["e1", "e2", "e3"].allSatisfy { connected.out.contains("\"\($0)\"") }, "\(connected.out)\(connected.err)")
     }
 
+    /// `--record` on an etcd cluster writes a transcript whose header names the engine, and
+    /// `replay` runs its actions again on a fresh etcd cluster through the same performer.
+    @Test func aRecordedEtcdSessionReplaysOnAFreshEtcdCluster() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-rec-\(UUID().uuidString.prefix(8))").path
+        let replayDir = dir + "-replay"
+        let file = dir + ".jsonl"
+        let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+        defer {
+            cluster.killAllNow()
+            EtcdLocalCluster(directory: replayDir, executable: "etcd").killAllNow()
+            for path in [dir, replayDir, file] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+        #expect(up.code == 0, "\(up.err)")
+        let transfer = try await flotilla(["transfer", "--dir", dir, "--record", file])
+        #expect(transfer.code == 0, "\(transfer.err)")
+        let kill = try await flotilla(["kill", "e3", "--dir", dir, "--record", file])
+        #expect(kill.code == 0, "\(kill.err)")
+        let transcript = try Transcript.read(file)
+        #expect(transcript.header.engine == "etcd")
+        #expect(transcript.actions.filter(\.isOperators).compactMap { $0.command?.description } == ["transfer", "kill e3"],
+                "\(transcript.actions.map(\.summary))")
+
+        let replay = try await flotilla(["replay", file, "--speed", "max", "--dir", replayDir])
+        #expect(replay.code == 0, "\(replay.out)\(replay.err)")
+        let steps = replay.out.split(separator: "\n").filter { $0.contains("(recorded at") }
+        #expect(steps.count == 2 && steps[0].contains("transfer") && steps[1].contains("kill e3") && !replay.out.contains("FAILED"),
+                "\(replay.out)")
+        let replayed = EtcdLocalCluster(directory: replayDir, executable: "etcd")
+        #expect(try replayed.load().members.allSatisfy { replayed.pid(of: $0) == nil }, "the replay stopped its members")
+    }
+
     /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).
     func gone(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -64,6 +64,21 @@ struct ClusterOptions: ParsableArguments {
         return control
     }
 
+    /// With `--record`, a recorder appending what `engine` does and shows to the transcript (its
+    /// header names the engine, so a replay starts the same kind of cluster).
+    func recorder(for engine: any Engine) async throws -> TranscriptRecorder? {
+        guard let record else { return nil }
+        let s = await engine.snapshot()
+        let writer = try TranscriptWriter.append(record) {
+            var header = TranscriptHeader(started: Date(), cluster: TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id)), source: "cli")
+            header.engine = engine.kind
+            return header
+        }
+        let recorder = TranscriptRecorder(writer: writer, events: engine.events)
+        recorder.observe(s)
+        return recorder
+    }
+
     /// The error for a cluster no node of which answers.
     func silence() -> ExitCode {
         fail("no node of the cluster at \(connect ?? directory) answers" + (connect == nil ? " (is it running? `flotilla up --dir \(directory)`)" : ""))
@@ -150,13 +165,25 @@ func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false)
 func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
     let outcome: CommandOutcome
     if let etcd = EtcdEngine.attach(directory: options.directory, connect: options.connect) {
-        do {
-            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
-        } catch {
+        let recorder: TranscriptRecorder?
+        do { recorder = try await options.recorder(for: etcd) } catch {
             await etcd.shutdown()
             throw fail("\(error)")
         }
-        await etcd.shutdown()
+        let done = { @Sendable in
+            if let recorder {
+                recorder.observe(await etcd.snapshot())
+                recorder.stop()
+            }
+            await etcd.shutdown()
+        }
+        do {
+            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
+        } catch {
+            await done()
+            throw fail("\(error)")
+        }
+        await done()
     } else {
         let control = try await options.control(silentOK: silentOK)
         do {

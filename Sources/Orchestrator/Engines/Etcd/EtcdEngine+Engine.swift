@@ -14,7 +14,10 @@ extension EtcdEngine: Engine {
         let what = verb + (target.map { " \($0)" } ?? "")
         let action = OperatorAction(verb: verb, target: target)
         do {
-            let (value, outcome) = try await body()
+            // The steps it takes on the way (scale's learners and removals) are marked as part of it, so a replay runs it once.
+            let (value, outcome) = try await ActionOrigin.$current.withValue("\(action.by) via \(verb)") {
+                try await CommandInFlight.$current.withValue(nil) { try await body() }
+            }
             events.emit(.action, node: target, "\(what): \(outcome)", reason: "operator", category: verb, action: action)
             return value
         } catch {
