@@ -6,7 +6,8 @@ import Synchronization
 /// The console's loop. A UI thread owns the terminal: it reads keys, updates the model and
 /// presents frames. A poller feeds snapshots, observed changes, recovery and the invariant
 /// monitor; operator commands run as tasks through `CommandPerformer` and report through the
-/// control plane's events.
+/// engine's events. On an engine other than Flotilla's node (etcd) there is no task list,
+/// recovery or log-hash monitor: the cluster, its events and the verbs the engine takes.
 public final class ConsoleApp: Sendable {
     public struct Options: Sendable {
         public var refresh: Duration = .milliseconds(200)
@@ -24,11 +25,14 @@ public final class ConsoleApp: Sendable {
         public init() {}
     }
 
-    let control: ClusterControl
+    let engine: any Engine
+    /// Flotilla's control plane when the engine is its node (tasks, recovery, the monitor).
+    let control: ClusterControl?
+    let events: EventSink
     let options: Options
     let keys = KeyMap()
-    let recovery: Recovery
-    let monitor: MonitorRun
+    let recovery: Recovery?
+    let monitor: MonitorRun?
     /// Carries out the operator commands the keys and the `:` line give; holds the load.
     let performer: CommandPerformer
     /// Shared between the poller and the UI thread.
@@ -46,12 +50,20 @@ public final class ConsoleApp: Sendable {
         var quit = false
     }
 
-    public init(control: ClusterControl, options: Options) {
+    public convenience init(control: ClusterControl, options: Options) {
+        self.init(engine: FlotillaEngine(control: control), options: options)
+    }
+
+    public init(engine: any Engine, options: Options) {
+        self.engine = engine
+        let control = (engine as? FlotillaEngine)?.control
         self.control = control
+        events = engine.events
         self.options = options
-        recovery = Recovery(control: control, mode: options.recovery)
-        monitor = MonitorRun(control: control)
-        performer = CommandPerformer(control: control, recovery: recovery)
+        let recovery = control.map { Recovery(control: $0, mode: options.recovery) }
+        self.recovery = recovery
+        monitor = control.map { MonitorRun(control: $0) }
+        performer = CommandPerformer(engine: engine, recovery: recovery)
         shared = Mutex(Shared(recovery: options.recovery))
         promptHistory = Mutex(PromptHistory(path: options.historyFile))
     }
@@ -60,7 +72,7 @@ public final class ConsoleApp: Sendable {
     func initialModel() -> ConsoleModel {
         var model = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: Date(), nodes: []))
         model.readonly = options.readonly
-        model.local = control.client.launcher != nil
+        model.local = engine.launchedHere
         model.recovery = options.recovery
         model.recording = options.recorder != nil || options.castPath != nil
         return model
@@ -90,27 +102,27 @@ public final class ConsoleApp: Sendable {
         var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
-        for await s in control.client.snapshots(every: options.refresh) {
+        for await s in engine.snapshots(every: options.refresh) {
             if Task.isCancelled { break }
-            for e in observer.observe(s) { control.events.emit(e) }
+            for e in observer.observe(s) { events.emit(e) }
             options.recorder?.observe(s)
-            await monitor.observe(s)
-            await recovery.step(s)
+            await monitor?.observe(s)
+            await recovery?.step(s)
             let rate = commitRate.sample(s)
             // Tasks change only through the log: ask again (at most once a second) when the
             // leader's commit moved, and every 5 s regardless.
             var tasks: [TaskView]?
             let mark = s.leader.map { "\($0.id)/\($0.commit)" }
-            if rounds % 5 == 0, mark != tasksMark || rounds % 25 == 0 {
+            if let control, rounds % 5 == 0, mark != tasksMark || rounds % 25 == 0 {
                 tasks = (try? await control.tasks(limit: 60, in: s))?.tasks
                 if let tasks {
                     options.recorder?.observe(tasks: tasks)
                     tasksMark = mark
                 }
             }
-            if rounds % 25 == 24 { await monitor.probeHashes(s) }
+            if rounds % 25 == 24 { await monitor?.probeHashes(s) }
             rounds += 1
-            let mode = await recovery.effectiveMode
+            let mode = await recovery?.effectiveMode ?? options.recovery
             let loadOn = await performer.loads.active
             shared.withLock { sh in
                 sh.snapshot = s
@@ -128,7 +140,7 @@ public final class ConsoleApp: Sendable {
         let report = HistoryReport(operations: ClientHistory.lines(ops), within: .seconds(5))
         shared.withLock { $0.history = report }
         let ok = report.verdict.word != "violated"
-        control.events.emit(.load, report.summary + (ok ? "" : " (H shows the window)"), reason: "checker", ok: ok, category: "history")
+        events.emit(.load, report.summary + (ok ? "" : " (H shows the window)"), reason: "checker", ok: ok, category: "history")
     }
 
     // MARK: - UI thread
@@ -143,7 +155,7 @@ public final class ConsoleApp: Sendable {
                 model.loadOn = sh.loadOn
                 model.history = sh.history
             }
-            model.events = control.events.recent
+            model.events = events.recent
             model.now = Date()
         }, handle: handle)
     }
@@ -159,7 +171,7 @@ public final class ConsoleApp: Sendable {
         case .confirm(_, let action)?:
             m.overlay = nil
             if key == .char("y") || key == .char("Y") { return perform(action, &m, origin: origin(of: action)) }
-            control.events.emit(.action, "cancelled", reason: "operator")
+            events.emit(.action, "cancelled", reason: "operator")
             return false
         case .prompt(let kind, let text)?:
             return prompt(key, kind: kind, text: text, &m)
@@ -167,7 +179,7 @@ public final class ConsoleApp: Sendable {
             m.promptCursor = nil
             m.promptRecall = nil
             let (action, why) = keys.action(for: key, model: m)
-            if let why { control.events.emit(.action, why, reason: "operator", ok: false) }
+            if let why { events.emit(.action, why, reason: "operator", ok: false) }
             guard let action else { return false }
             if action == .quit, m.recording {
                 m.overlay = .confirm("a recording runs; stop it and quit?", .quit)
@@ -209,16 +221,16 @@ public final class ConsoleApp: Sendable {
     /// Runs an action: view changes at once, cluster operations as tasks that report through events.
     func perform(_ action: ConsoleAction, _ m: inout ConsoleModel, origin: String) -> Bool {
         if action.mutates, m.readonly {
-            control.events.emit(.action, "read-only console (--readonly)", reason: "operator", ok: false)
+            events.emit(.action, "read-only console (--readonly)", reason: "operator", ok: false)
             return false
         }
-        let c = control
+        let events = events
         let performer = performer
         func async(_ body: @escaping @Sendable () async throws -> Void) {
             Task {
                 do { try await ActionOrigin.$current.withValue(origin) { try await body() } } catch {
                     // Operations already reported their failure; anything else is reported here.
-                    if !(error is OrchestratorError) && !(error is APIError) { c.events.emit(.action, "\(error)", reason: "operator", ok: false) }
+                    if !(error is OrchestratorError) && !(error is APIError) { events.emit(.action, "\(error)", reason: "operator", ok: false) }
                 }
             }
         }
@@ -236,7 +248,7 @@ public final class ConsoleApp: Sendable {
         case .command(let line):
             switch CommandLineParser.parse(line, model: m) {
             case .success(let parsed): return perform(parsed, &m, origin: origin)
-            case .failure(let e): control.events.emit(.action, e.description, reason: "operator", ok: false)
+            case .failure(let e): events.emit(.action, e.description, reason: "operator", ok: false)
             }
         case .run(let command):
             if case .recover(let mode) = command { m.recovery = mode }

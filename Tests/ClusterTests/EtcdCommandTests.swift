@@ -40,6 +40,80 @@ struct EtcdCommandTests {
         #expect(pids.allSatisfy(gone), "every member is gone")
     }
 
+    /// The operator verbs reach a local etcd cluster through the same `perform` as Flotilla's
+    /// nodes; what etcd cannot take is refused in one line, exit 1, with nothing done.
+    @Test func theVerbsDriveALocalEtcdClusterAndRefuseWhatItCannotTake() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-verbs-\(UUID().uuidString.prefix(8))").path
+        let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+        defer {
+            cluster.killAllNow()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+        #expect(up.code == 0, "\(up.err)")
+        let engine = EtcdEngine(local: cluster)
+        defer { Task { await engine.shutdown() } }
+        let (s, _) = await engine.wait(for: .seconds(10)) { $0.leader != nil && $0.live.count == 3 }
+        let leader = try #require(s.leader)
+        let target = try #require(s.voters.sorted(by: <).first { $0 != leader.id })
+
+        let transfer = try await flotilla(["transfer", target, "--dir", dir])
+        #expect(transfer.code == 0 && transfer.out.contains("\(target) is the leader"), "\(transfer.out)\(transfer.err)")
+
+        let kill = try await flotilla(["kill", target, "--dir", dir])
+        #expect(kill.code == 0, "\(kill.err)")
+        let (after, elected) = await engine.wait(for: .seconds(15)) { s in s.leader.map { $0.id != target } ?? false }
+        #expect(elected, "a new leader after the CLI killed \(target): \(after.report())")
+
+        let isolate = try await flotilla(["isolate", "leader", "--dir", dir])
+        #expect(isolate.code == 1 && isolate.err.contains("kernel link faults"), "\(isolate.err)")
+        #expect(isolate.err.split(separator: "\n").count == 1, "one line: \(isolate.err)")
+
+        let load = try await flotilla(["load", "--dir", dir, "--duration", "2s"])
+        #expect(load.code == 0 && load.out.contains("linearizability: ok"), "\(load.out)\(load.err)")
+        let check = try await flotilla(["check", "--dir", dir, "--duration", "1s", "-o", "json"])
+        let checked = try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as? [String: Any]
+        #expect(check.code == 0 && (checked?["violations"] as? [Any])?.isEmpty == true && ((checked?["checks"] as? Int) ?? 0) > 0,
+                "\(check.out)\(check.err)")
+
+        // Through one live member's client address, the member list names the rest.
+        let alive = try #require(try cluster.load().members.first { $0.name != target })
+        let connected = try await flotilla(["status", "--connect", "etcd://" + alive.clientAddress, "-o", "json"])
+        #expect(connected.code == 0 && ["e1", "e2", "e3"].allSatisfy { connected.out.contains("\"\($0)\"") }, "\(connected.out)\(connected.err)")
+    }
+
+    /// `--record` on an etcd cluster writes a transcript whose header names the engine, and
+    /// `replay` runs its actions again on a fresh etcd cluster through the same performer.
+    @Test func aRecordedEtcdSessionReplaysOnAFreshEtcdCluster() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-rec-\(UUID().uuidString.prefix(8))").path
+        let replayDir = dir + "-replay"
+        let file = dir + ".jsonl"
+        let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+        defer {
+            cluster.killAllNow()
+            EtcdLocalCluster(directory: replayDir, executable: "etcd").killAllNow()
+            for path in [dir, replayDir, file] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+        #expect(up.code == 0, "\(up.err)")
+        let transfer = try await flotilla(["transfer", "--dir", dir, "--record", file])
+        #expect(transfer.code == 0, "\(transfer.err)")
+        let kill = try await flotilla(["kill", "e3", "--dir", dir, "--record", file])
+        #expect(kill.code == 0, "\(kill.err)")
+        let transcript = try Transcript.read(file)
+        #expect(transcript.header.engine == "etcd")
+        #expect(transcript.actions.filter(\.isOperators).compactMap { $0.command?.description } == ["transfer", "kill e3"],
+                "\(transcript.actions.map(\.summary))")
+
+        let replay = try await flotilla(["replay", file, "--speed", "max", "--dir", replayDir])
+        #expect(replay.code == 0, "\(replay.out)\(replay.err)")
+        let steps = replay.out.split(separator: "\n").filter { $0.contains("(recorded at") }
+        #expect(steps.count == 2 && steps[0].contains("transfer") && steps[1].contains("kill e3") && !replay.out.contains("FAILED"),
+                "\(replay.out)")
+        let replayed = EtcdLocalCluster(directory: replayDir, executable: "etcd")
+        #expect(try replayed.load().members.allSatisfy { replayed.pid(of: $0) == nil }, "the replay stopped its members")
+    }
+
     /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).
     func gone(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -73,7 +73,7 @@ struct EtcdClusterTests {
                 let dead = try #require(after.node(before.id))
                 #expect(!dead.up && dead.process == .stopped && dead.status?.role == .leader, "down, not dropped, with its last status")
 
-                try etcd.restart(before.id)
+                try await etcd.restart(before.id)
                 let (back, rejoined) = await etcd.wait(for: .seconds(10)) { s in
                     s.node(before.id)?.live?.role == .follower && s.node(before.id)?.live?.leader == s.leader?.id
                 }
@@ -164,7 +164,7 @@ struct EtcdClusterTests {
         try await eventually("\(follower.id) holds the old value", timeout: .seconds(5)) {
             (try? await etcd.client.get(follower.adminAddress, key: key, serializable: true)) == "old"
         }
-        try etcd.pause(follower.id)
+        try await etcd.pause(follower.id)
         // A backlog for the follower to apply when it resumes, then the new value.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<8 {
@@ -179,7 +179,7 @@ struct EtcdClusterTests {
         call = clock.now
         let json = #"{"key":"\#(Data(key.utf8).base64EncodedString())","serializable":\#(serializable)}"#
         let pending = try PendingRequest(follower.adminAddress, path: "/v3/kv/range", json: json)
-        try etcd.resume(follower.id)
+        try await etcd.resume(follower.id)
         let body = try #require(try await offThePool { pending.body(within: .seconds(5)) }, "\(follower.id) answered within 5 s")
         let ret = clock.now
         let reply = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")

@@ -25,6 +25,8 @@ struct AdminServer {
         let router = Router(context: AdminRequestContext.self)
         // First, so it wraps every route and the answer to an unmatched request.
         router.add(middleware: JSONErrorMiddleware())
+        // A frozen node answers nothing, reads included, until it thaws.
+        router.add(middleware: FreezeMiddleware(freeze: api.freeze))
         let health = HealthRoutes(api: api)
         let members = MemberRoutes(api: api)
         let tasks = TaskRoutes(api: api)
@@ -52,6 +54,9 @@ struct AdminServer {
         admitted.addRoutes(events.recent, atPath: "events")
         admitted.addRoutes(members.bootstrap, atPath: "bootstrap")
         admitted.addRoutes(faults.writes, atPath: "faults")
+        let processFaults = ProcessFaultRoutes(api: api)
+        admitted.addRoutes(processFaults.crash, atPath: "faults/crash")
+        admitted.addRoutes(processFaults.freeze, atPath: "faults/freeze")
 
         // Writes only the leader takes: a follower answers them with a redirect.
         let leaderOnly = admitted.group().add(middleware: LeaderRedirectMiddleware(api: api))

@@ -21,6 +21,8 @@ struct NodeAPI: Sendable {
     /// Task lists held while being sent, and being built, at once (`AnswerSlotsMiddleware`).
     let answerSlots = AnswerSlots(count: 8)
     let answerBuilders = AnswerSlots(count: 2)
+    /// Set while `POST /v1/faults/freeze` holds the node still.
+    let freeze = NodeFreeze()
 
     /// The answer to a write the shutdown cut short.
     var shuttingDown: APIError {

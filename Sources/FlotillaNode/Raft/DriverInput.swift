@@ -24,6 +24,8 @@ enum DriverInput: Sendable {
     case founders(FounderCheck.Decision)
     /// A snapshot's bytes, encoded off the loop, its file when it could be written there too, and
     /// how long that took.
+    /// `POST /v1/faults/freeze`: hold the loop's thread until then, as a SIGSTOP would.
+    case freeze(until: ContinuousClock.Instant)
     case snapshotEncoded(index: UInt64, data: [UInt8], prepared: PreparedSnapshot?, took: Duration)
 }
 

@@ -56,6 +56,8 @@ actor RaftDriver {
     /// cluster exists already; until they answer it takes no part in Raft (peer messages are
     /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
     var founding: FounderCheck?
+    /// Set when a freeze (`POST /v1/faults/freeze`) ends: the ticks queued meanwhile count as one.
+    var thawed = false
     /// How long the latest snapshot took to encode, off the loop, and to compact and store, on it.
     var snapshotEncodeTime: Duration = .zero
     var snapshotStoreTime: Duration = .zero
@@ -155,8 +157,18 @@ actor RaftDriver {
         updatePeers()
         process()
         while true {
-            let batch = await inbox.take()
+            var batch = await inbox.take()
             if batch.isEmpty { break }
+            if thawed {
+                // The ticker kept ticking while the loop was frozen; a stopped process's timer fires once on waking.
+                thawed = false
+                var ticked = false
+                batch.removeAll { input in
+                    guard case .tick = input else { return false }
+                    defer { ticked = true }
+                    return ticked
+                }
+            }
             for input in batch { handle(input) }
             process()
         }
@@ -223,6 +235,14 @@ actor RaftDriver {
             }
         case .founders(let decision):
             decideFounding(decision)
+        case .freeze(let until):
+            // Blocks the driver's own thread, on purpose: nothing of this node's Raft runs until the thaw.
+            while case let left = until - .now, left > .zero {
+                let c = left.components
+                var t = timespec(tv_sec: Int(c.seconds), tv_nsec: Int(c.attoseconds / 1_000_000_000))
+                nanosleep(&t, nil)
+            }
+            thawed = true
         case let .snapshotEncoded(index, data, prepared, took):
             snapshotEncodeTime = took
             let began = ContinuousClock.now

@@ -28,6 +28,10 @@ public struct ReplayRun: Sendable {
     /// Starts the cluster, replays, checks, stops the cluster. `progress` gets a line per action.
     public func run(recorder makeRecorder: (@Sendable (ClusterControl) -> TranscriptRecorder?)? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplayReport {
         let h = transcript.header
+        if let engine = h.engine, engine != "flotilla" {
+            guard engine == "etcd" else { throw OrchestratorError("the transcript ran on engine \(engine), which this build cannot start") }
+            return try await runOnEtcd(progress: progress)
+        }
         let spec = try launcher.create(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs)
         for n in spec.nodes { try launcher.start(n, spec: spec) }
         let control = ClusterControl(client: try ClusterClient.local(launcher))

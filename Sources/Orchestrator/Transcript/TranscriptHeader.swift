@@ -48,6 +48,8 @@ public struct TranscriptHeader: Sendable, Codable, Equatable {
     public var terminal: Terminal?
     /// What wrote it: console, cli, replay, chaos.
     public var source: String
+    /// The engine the cluster ran (`etcd`); nil for Flotilla's node, as every transcript before it.
+    public var engine: String?
     public var t: Double = 0
 
     public init(started: Date, cluster: Cluster, recover: String? = nil, seed: UInt64? = nil, terminal: Terminal? = nil, source: String) {

@@ -15,6 +15,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let length = try parseDuration(duration, "--duration")
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
+            return try await report(cluster, on: etcd) { await EngineCheck.watch(etcd, for: length) }
+        }
         let control = try await cluster.control()
         let run = MonitorRun(control: control)
         do {

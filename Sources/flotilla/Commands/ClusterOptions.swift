@@ -8,7 +8,7 @@ import Synchronization
 /// and how it prints (`-o table|json`).
 struct ClusterOptions: ParsableArguments {
     @Option(help: "Local cluster directory (default ./flotilla-cluster).") var dir: String?
-    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
+    @Option(help: "Admin address(es) of running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN), or etcd://HOST:PORT[,…] for etcd members' client addresses.") var connect: String?
     @Option(name: [.customShort("o"), .long], help: "Output: table or json.") var output: OutputFormat = .table
     @Option(help: "Append what this command does and sees to a transcript (JSON Lines; created if missing).") var record: String?
 
@@ -62,6 +62,21 @@ struct ClusterOptions: ParsableArguments {
             }
         }
         return control
+    }
+
+    /// With `--record`, a recorder appending what `engine` does and shows to the transcript (its
+    /// header names the engine, so a replay starts the same kind of cluster).
+    func recorder(for engine: any Engine) async throws -> TranscriptRecorder? {
+        guard let record else { return nil }
+        let s = await engine.snapshot()
+        let writer = try TranscriptWriter.append(record) {
+            var header = TranscriptHeader(started: Date(), cluster: TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id)), source: "cli")
+            header.engine = engine.kind
+            return header
+        }
+        let recorder = TranscriptRecorder(writer: writer, events: engine.events)
+        recorder.observe(s)
+        return recorder
     }
 
     /// The error for a cluster no node of which answers.
@@ -148,15 +163,37 @@ func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false)
 /// Performs one operator command: prints its outcome (as JSON with -o json), turns its error
 /// into one line and exit 1; a heal that could not be verified exits 1 too.
 func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
-    let control = try await options.control(silentOK: silentOK)
     let outcome: CommandOutcome
-    do {
-        outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
-    } catch {
+    if let etcd = EtcdEngine.attach(directory: options.directory, connect: options.connect) {
+        let recorder: TranscriptRecorder?
+        do { recorder = try await options.recorder(for: etcd) } catch {
+            await etcd.shutdown()
+            throw fail("\(error)")
+        }
+        let done = { @Sendable in
+            if let recorder {
+                recorder.observe(await etcd.snapshot())
+                recorder.stop()
+            }
+            await etcd.shutdown()
+        }
+        do {
+            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
+        } catch {
+            await done()
+            throw fail("\(error)")
+        }
+        await done()
+    } else {
+        let control = try await options.control(silentOK: silentOK)
+        do {
+            outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
+        } catch {
+            await finish(control)
+            throw fail("\(error)")
+        }
         await finish(control)
-        throw fail("\(error)")
     }
-    await finish(control)
     let text = command == .panic ? "panic: \(outcome.message); recovery is now advise" : outcome.message
     switch outcome {
     case .healed(let report): options.print(report) { text }
@@ -170,4 +207,19 @@ func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bo
 struct Outcome: Encodable {
     var ok = true
     var message: String
+}
+
+/// `check` or `load` on an engine other than Flotilla's node: prints the report (as JSON with
+/// -o json) and exits 1 on a violation or a history that is not linearizable.
+func report(_ options: ClusterOptions, on engine: any Engine, _ body: () async throws -> EngineCheckReport) async throws {
+    let result: EngineCheckReport
+    do {
+        result = try await body()
+    } catch {
+        await engine.shutdown()
+        throw fail("\(error)")
+    }
+    await engine.shutdown()
+    options.print(result) { result.text }
+    if !result.ok { throw ExitCode(1) }
 }

@@ -22,7 +22,7 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     @Option(help: "Nodes to start.") var nodes = 3
     @Option(help: "Use (or create) this cluster directory instead of a temporary one.") var dir: String?
-    @Option(help: "Attach to running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN).") var connect: String?
+    @Option(help: "Attach to running nodes, HOST:PORT[,…] (token from $FLOTILLA_TOKEN), or etcd://HOST:PORT[,…].") var connect: String?
     @Option(help: "Theme name (themes/NAME.toml or $XDG_CONFIG_HOME/flotilla/themes).") var theme = "default"
     @Option(help: "Refresh interval in ms (at least 50).") var refresh = 200
     @Option(help: "Recovery: off, advise or auto.") var recover: RecoveryMode = .advise
@@ -62,6 +62,14 @@ struct ConsoleCommand: AsyncParsableCommand {
             return
         }
 
+        if let etcd = EtcdEngine.attach(directory: dir ?? "", connect: connect) {
+            if record != nil { throw fail("--record on an etcd cluster is not built yet") }
+            if let warning { etcd.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
+            let stop = StopSignal()
+            await ConsoleApp(engine: etcd, options: options).run { stop.requested }
+            await etcd.shutdown()
+            return
+        }
         var launcher: Launcher?
         var started: ClusterSpec?
         var attached = false

@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
-        if cluster.connect == nil, EtcdLocalCluster.exists(in: cluster.directory) { return try await etcdStatus(every: every) }
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd, every: every) }
         let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
         if watch {
@@ -37,8 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
 
 extension StatusCommand {
     /// The same table for a local etcd cluster's members.
-    func etcdStatus(every: Duration) async throws {
-        let etcd = EtcdEngine(local: EtcdLocalCluster(directory: cluster.directory, executable: "etcd"))
+    func etcdStatus(_ etcd: EtcdEngine, every: Duration) async throws {
         let stop = StopSignal()
         repeat {
             let s = await etcd.snapshot()

@@ -85,6 +85,10 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let length = duration.duration
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be between 0 and 5000") }
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
+            // etcd's workload: four clients putting and getting (linearizable) as fast as answers come.
+            return try await report(cluster, on: etcd) { try await EngineCheck.load(etcd, for: length) }
+        }
         let control = try await cluster.control()
         let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
         guard readEvery >= 0 else { throw ValidationError("--read-every must be 0 or more") }

@@ -13,6 +13,8 @@ import Synchronization
 public final class EtcdEngine: Sendable {
     public let local: EtcdLocalCluster?
     public let client: EtcdClient
+    /// Where its actions are reported (the `Engine` seam's verbs), with their outcome.
+    public let events = EventSink()
     /// Client addresses to ask for the member list when no member is known yet (`connect`).
     let seeds: [String]
 
@@ -178,23 +180,23 @@ public final class EtcdEngine: Sendable {
     }
 
     /// SIGKILL, and waits until the process is gone.
-    public func kill(_ name: String) async throws {
+    public func killProcess(_ name: String) async throws {
         let (local, m) = try member(name)
         guard await local.kill(m) else { throw OrchestratorError("\(name) is not running") }
     }
 
-    public func pause(_ name: String) throws {
+    public func pauseProcess(_ name: String) throws {
         let (local, m) = try member(name)
         guard local.pause(m) else { throw OrchestratorError("\(name) is not running") }
     }
 
-    public func resume(_ name: String) throws {
+    public func resumeProcess(_ name: String) throws {
         let (local, m) = try member(name)
         guard local.resume(m) else { throw OrchestratorError("\(name) is not running") }
     }
 
     /// Starts a stopped member again on its data dir (a running one is left as it is).
-    public func restart(_ name: String) throws {
+    public func startProcess(_ name: String) throws {
         let (local, m) = try member(name)
         try local.start(m, spec: try local.load())
     }
@@ -245,7 +247,7 @@ public final class EtcdEngine: Sendable {
     }
 
     /// Hands leadership to `name`, asking the leader (etcd takes it only there); about 100 ms.
-    public func transfer(to name: String) async throws {
+    public func transferLeadership(to name: String) async throws {
         let target = try await id(of: name)
         let leader = try await leader()
         if leader.id == target { return }

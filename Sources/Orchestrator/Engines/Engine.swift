@@ -1,0 +1,138 @@
+import FlotillaAPI
+import Foundation
+import HistoryCheck
+
+/// What the control plane asks of a Raft implementation, so the same verbs, the same snapshot
+/// and the same history check work on Flotilla's node and on etcd: process control of its
+/// members, one observation per poll, membership through a learner, leadership transfer, a client
+/// workload the history checker judges, and which operator commands it can take at all.
+///
+/// A command an engine cannot take is refused before anything is done, with a one-line reason
+/// (`refusal(_:)`), so the console and the CLI say why instead of failing half-way.
+public protocol Engine: AnyObject, Sendable {
+    /// `flotilla` or `etcd`: names the engine in refusals, events and transcripts.
+    var kind: String { get }
+    /// Where the engine's actions are reported, with their outcome.
+    var events: EventSink { get }
+
+    /// Whether the members are processes this machine launched (signals reach them).
+    var launchedHere: Bool { get }
+
+    /// One polling round: every member's role, term, leader, commit, applied and peers.
+    func snapshot() async -> ClusterSnapshot
+
+    /// A snapshot about every `interval` until the consumer stops (the console's feed).
+    func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot>
+
+    // MARK: Processes
+
+    /// Ends a member at once, as SIGKILL does.
+    func kill(_ member: String) async throws
+    /// Stops a member if it runs, and starts it again on its data.
+    func restart(_ member: String) async throws
+    /// Freezes a member, as SIGSTOP does: its sockets stay open, it answers nothing.
+    func pause(_ member: String) async throws
+    /// Thaws a paused member.
+    func resume(_ member: String) async throws
+
+    // MARK: Membership and leadership
+
+    /// Starts a new member and adds it as a learner (no vote); returns its name.
+    func addLearner() async throws -> String
+    /// Gives a caught-up learner its vote (waiting, bounded, until it has caught up).
+    func promote(_ member: String) async throws
+    /// Takes a member out of the membership (leadership moves away first); its process ends.
+    func remove(_ member: String) async throws
+    /// Grows or shrinks the membership one member at a time; the members added or removed.
+    func scale(_ change: ScaleChange, purge: Bool) async throws -> [String]
+    /// Hands leadership to `member`, or (nil) to another voter; returns who leads afterwards.
+    @discardableResult
+    func transfer(to member: String?) async throws -> String
+
+    // MARK: Workload
+
+    /// Runs a client workload of writes and linearizable reads for `duration` and returns its
+    /// history, which `ClientHistory.check` judges.
+    func workload(for duration: Duration) async throws -> [HistoryOperation]
+
+    /// Why this engine cannot take `command` here, in one line, or nil when it can.
+    func refusal(_ command: OperatorCommand) -> String?
+
+    /// Closes the engine's clients (the members keep running).
+    func shutdown() async
+}
+
+extension Engine {
+    /// Polls `snapshot()` every `interval`, from a task that ends when the stream does.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let poller = Task {
+                while !Task.isCancelled {
+                    continuation.yield(await self.snapshot())
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in poller.cancel() }
+        }
+    }
+
+    /// Whether this engine can take `command` here.
+    public func supports(_ command: OperatorCommand) -> Bool { refusal(command) == nil }
+
+    /// Polls until `condition` holds or `timeout` passes; the last snapshot, and whether it held.
+    public func wait(for timeout: Duration, every interval: Duration = .milliseconds(100),
+                     until condition: (ClusterSnapshot) -> Bool) async -> (ClusterSnapshot, Bool) {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let s = await snapshot()
+            if condition(s) { return (s, true) }
+            if ContinuousClock.now >= deadline { return (s, false) }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Grows or shrinks to `change` with the engine's own steps: learners that are promoted to
+    /// add, `remove` to take away (a learner first, else the newest follower, never the leader
+    /// while another member can go).
+    func scaleByMembers(_ change: ScaleChange) async throws -> [String] {
+        var changed: [String] = []
+        func removeOne() async throws {
+            let s = await snapshot()
+            guard s.members.count > 1 else { throw OrchestratorError("cannot scale below one member") }
+            let learners = s.members.filter { !$0.voter }.map(\.id)
+            let followers = s.members.filter { $0.voter && $0.id != s.leader?.id }.map(\.id)
+            guard let victim = (learners.sorted(by: idOrder).last ?? followers.sorted(by: idOrder).last) else {
+                throw OrchestratorError("no member to remove but the leader")
+            }
+            try await remove(victim)
+            changed.append(victim)
+        }
+        switch change {
+        case .add(let k):
+            for _ in 0..<k {
+                let name = try await addLearner()
+                try await promote(name)
+                changed.append(name)
+            }
+        case .remove(let k):
+            for _ in 0..<k { try await removeOne() }
+        case .removeNode(let id):
+            try await remove(id)
+            changed.append(id)
+        case .to(let size):
+            var count = await snapshot().members.count
+            while count < size {
+                let name = try await addLearner()
+                try await promote(name)
+                changed.append(name)
+                count += 1
+            }
+            while count > size {
+                try await removeOne()
+                count -= 1
+            }
+        }
+        return changed
+    }
+}

@@ -1,0 +1,113 @@
+import FlotillaAPI
+import Foundation
+import HistoryCheck
+
+/// Flotilla's own node as an engine, over `ClusterControl`. Process faults on a node this machine
+/// launched are signals (SIGKILL, SIGSTOP, SIGCONT); on a node reached through `--connect` they go
+/// through the node's admin API (`POST /v1/faults/crash`, `POST /v1/faults/freeze`), so kill and
+/// pause work there too. A frozen node thaws by itself: it cannot be resumed early, since it
+/// answers nothing while frozen.
+public final class FlotillaEngine: Engine {
+    public let control: ClusterControl
+    /// How long `pause` freezes a node reached through its admin API.
+    public let remoteFreeze: Duration
+
+    public init(control: ClusterControl, remoteFreeze: Duration = .seconds(10)) {
+        self.control = control
+        self.remoteFreeze = remoteFreeze
+    }
+
+    public var kind: String { "flotilla" }
+    public var events: EventSink { control.events }
+
+    public var launchedHere: Bool { control.client.launcher != nil }
+
+    public func snapshot() async -> ClusterSnapshot { await control.snapshot() }
+
+    /// The client's watchers: each node's status long-polled, not asked for every round.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> { control.client.snapshots(every: interval) }
+
+    public func shutdown() async { await control.client.shutdown() }
+
+    /// Whether `member` is a process this machine launched (signals reach it).
+    func isLocal(_ member: String) -> Bool {
+        guard let launcher = control.client.launcher, let spec = try? launcher.load() else { return false }
+        return spec.node(member) != nil
+    }
+
+    // MARK: Processes
+
+    public func kill(_ member: String) async throws {
+        if isLocal(member) { return try await control.kill(member) }
+        try await control.crash(member)
+    }
+
+    public func restart(_ member: String) async throws { try await control.restart(member) }
+
+    public func pause(_ member: String) async throws {
+        if isLocal(member) { return try await control.pause(member) }
+        try await control.freeze(member, for: remoteFreeze)
+    }
+
+    public func resume(_ member: String) async throws { try await control.resume(member) }
+
+    // MARK: Membership and leadership
+
+    public func addLearner() async throws -> String {
+        guard let launcher = control.client.launcher else {
+            throw OrchestratorError("adding a member needs a local cluster (--dir): it starts a node process here")
+        }
+        let s = await snapshot()
+        guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
+        let (spec, node) = try launcher.addNode()
+        await control.client.track(node.id, admin: node.adminAddress)
+        let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
+        events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id) as a learner", reason: "add learner")
+        let (_, joined) = await control.client.wait(for: .seconds(30), every: .milliseconds(200)) { $0.members.contains { $0.id == node.id } }
+        guard joined else { throw OrchestratorError("\(node.id) did not join within 30 s; see \(node.logFile)") }
+        return node.id
+    }
+
+    public func promote(_ member: String) async throws {
+        guard let launcher = control.client.launcher, let node = try launcher.load().node(member) else {
+            let s = await snapshot()
+            let _: OperationResult = try await control.admin.call("POST", try control.writeAddress(s), "/v1/members/\(member)/promote")
+            return
+        }
+        try await control.admitJoined(node, timeout: .seconds(60), reason: "promote")
+    }
+
+    public func remove(_ member: String) async throws { _ = try await control.scaleDown(member) }
+
+    public func scale(_ change: ScaleChange, purge: Bool) async throws -> [String] { try await control.scale(change, purge: purge) }
+
+    @discardableResult
+    public func transfer(to member: String?) async throws -> String { try await control.transfer(to: member) }
+
+    // MARK: Workload
+
+    /// Echo tasks at 50/s with a linearizable read of the task table every 4th operation.
+    public func workload(for duration: Duration) async throws -> [HistoryOperation] {
+        let load = LoadGenerator(control: control, rate: 50, readEvery: 4)
+        await load.start(duration: duration)
+        await load.finish()
+        return ClientHistory.history(ClientHistory.lines(await load.history))
+    }
+
+    public func refusal(_ command: OperatorCommand) -> String? {
+        let connected = control.client.launcher == nil
+        switch command {
+        case .restart where connected, .replace where connected:
+            return "\(command.verb) starts a node process here: it needs a local cluster (--dir), not --connect"
+        case .resume where connected:
+            return "a node frozen through its admin API thaws by itself after \(remoteFreeze.milliseconds) ms; it answers nothing until then"
+        case .scale(let change, _) where connected:
+            switch change {
+            case .add, .to: return "scaling up starts a node process here: it needs a local cluster (--dir), not --connect"
+            case .remove, .removeNode: return nil
+            }
+        default:
+            return nil
+        }
+    }
+}
