@@ -44,6 +44,7 @@ public final class ConsoleApp: Sendable {
         var history: HistoryReport?
         var recovery: RecoveryMode
         var quit = false
+        var tokenRefused = false
     }
 
     public init(control: ClusterControl, options: Options) {
@@ -90,8 +91,12 @@ public final class ConsoleApp: Sendable {
         var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
+        var tokenChecked = control.client.launcher != nil
         for await s in control.client.snapshots(every: options.refresh) {
             if Task.isCancelled { break }
+            if !tokenChecked, let first = s.live.first {
+                tokenChecked = await checkToken(at: first.adminAddress)
+            }
             for e in observer.observe(s) { control.events.emit(e) }
             options.recorder?.observe(s)
             await monitor.observe(s)
@@ -122,6 +127,28 @@ public final class ConsoleApp: Sendable {
         }
     }
 
+    /// Asks one node whether it takes this console's token (`TokenCheck`); when it refuses, says
+    /// so at once and marks the keys it will refuse. False while nothing is known yet.
+    func checkToken(at address: String) async -> Bool {
+        switch await TokenCheck.check(control.client.admin, at: address) {
+        case .accepted: return true
+        case .unknown: return false
+        case .refused:
+            shared.withLock { $0.tokenRefused = true }
+            control.events.emit(.action, "\(TokenCheck.advice): the nodes refuse this console's token; the keys marked \(KeyMap.tokenMark) will be refused",
+                                reason: "token", ok: false, category: "token")
+            return true
+        }
+    }
+
+    /// The tail of `id`'s log: its `node.log` when Flotilla launched it, else the events this console has about it.
+    func nodeLog(_ id: String) -> [String] {
+        if let launcher = control.client.launcher, let spec = try? launcher.load(), let node = spec.node(id) {
+            return LogTail.lines(of: node.logFile, max: LogTail.defaultLines)
+        }
+        return control.events.recent.filter { $0.node == id }.map { "\(ConsoleView.clockTime($0.at)) \($0.message)" }
+    }
+
     /// Checks the load's history so far for linearizability (bounded in time) and reports it as an event.
     func checkHistory() async {
         guard let ops = await performer.loads.current?.history, !ops.isEmpty else { return }
@@ -142,7 +169,9 @@ public final class ConsoleApp: Sendable {
                 model.recovery = sh.recovery
                 model.loadOn = sh.loadOn
                 model.history = sh.history
+                model.tokenRefused = sh.tokenRefused
             }
+            if case .node(let id)? = model.overlay { model.nodeLog = nodeLog(id) }
             model.events = control.events.recent
             model.now = Date()
         }, handle: handle)
@@ -154,8 +183,10 @@ public final class ConsoleApp: Sendable {
         if key == .resize { return false }
         if ViewKeys.handle(key, &m) { return false }
         switch m.overlay {
-        case .help?, .history?, .event?:
+        case .help?, .history?, .event?, .node?:
             return false
+        case .faults?:
+            return faultKey(key, &m)
         case .confirm(_, let action)?:
             m.overlay = nil
             if key == .char("y") || key == .char("Y") { return perform(action, &m, origin: origin(of: action)) }
@@ -179,6 +210,24 @@ public final class ConsoleApp: Sendable {
             }
             return perform(action, &m, origin: origin(of: action))
         }
+    }
+
+    /// `u` and `h` in the fault list: undo the selected fault (through its operator commands), heal all.
+    func faultKey(_ key: Key, _ m: inout ConsoleModel) -> Bool {
+        switch key {
+        case .char("u"):
+            let entries = FaultLedger.entries(m.snapshot, events: m.events)
+            guard entries.indices.contains(m.selectedFault) else {
+                control.events.emit(.action, "undo: no fault selected", reason: "operator", ok: false)
+                return false
+            }
+            for command in entries[m.selectedFault].undo { _ = perform(.run(command), &m, origin: "key u") }
+        case .char("h"):
+            return perform(.run(.heal), &m, origin: "key h")
+        default:
+            break
+        }
+        return false
     }
 
     /// Who asked, for the transcript: the key bound to the action's command.
@@ -226,6 +275,9 @@ public final class ConsoleApp: Sendable {
         case .select(let d): m.selected += d
         case .help: m.overlay = .help
         case .showHistory: m.overlay = .history
+        case .showFaults:
+            m.selectedFault = 0
+            m.overlay = .faults
         case .close: m.overlay = nil
         case .quit: return true
         case .openPrompt(let kind):
