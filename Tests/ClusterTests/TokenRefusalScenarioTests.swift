@@ -40,7 +40,9 @@ struct TokenRefusalScenarioTests {
                 let cut = try await flotilla(token: token, ["partition", leader.id, "--connect", connect])
                 #expect(cut.code != 0 && (cut.out + cut.err).contains("unauthorized: set FLOTILLA_TOKEN"), "\(cut)")
             }
-            #expect(await TokenCheck.check(AdminClient(token: "wrong"), at: leader.adminAddress) == .refused)
+            let wrong = AdminClient(token: "wrong")
+            #expect(await TokenCheck.check(wrong, at: leader.adminAddress) == .refused)
+            await wrong.shutdown()
             #expect(await TokenCheck.check(c.client, at: leader.adminAddress) == .accepted)
             let s = await c.view()
             #expect(s.live.count == 3 && s.live.allSatisfy { $0.faults.isClean }, "nothing was changed")
