@@ -54,6 +54,35 @@ struct FaultListTests {
         #expect(!summaries.contains { $0.contains("n2->n1") })
     }
 
+    /// `d` on n2 (every link in and out of it) is one fault named n2; undoing another fault is
+    /// not who set the ones still in force.
+    @Test func aNodesLinksAreOneFaultAndAnUndoSetsNothing() {
+        var s = mixedSnapshot()
+        for i in s.nodes.indices { s.nodes[i].status?.faults.drop = [] }
+        let delay = LinkFaultSpec(delayMs: 100, jitterMs: 20)
+        for i in [0, 1, 3, 4] {
+            let id = s.nodes[i].id
+            s.nodes[i].status?.faults.links = id == "n2" ? ["n1": delay, "n3": delay, "n4": delay, "n5": delay] : ["n2": delay]
+        }
+        s.nodes[2].up = false
+        // n3 is down: its rules are unknown, so n2's links are named one by one.
+        let down = FaultLedger.entries(s).map(\.summary)
+        #expect(down.contains("link n1<->n2: delay 100ms±20") && !down.contains("link n2: delay 100ms±20"), "\(down)")
+        s.nodes[2].up = true
+        s.nodes[2].process = nil
+        s.nodes[2].status?.faults.links = ["n2": delay]
+        s.nodes[1].status?.faults.links["n3"] = delay
+        let set = ControlEvent(.action, "delay n2", at: t0.addingTimeInterval(-9),
+                               action: OperatorAction(verb: "delay", target: "n2", by: "key d", startedAt: t0.addingTimeInterval(-9)))
+        let undo = ControlEvent(.action, "delay n2<->n5 0", at: t0,
+                                action: OperatorAction(verb: "delay", target: "n2<->n5", by: "key u", startedAt: t0,
+                                                       command: .delay(links: .bothWays("n2", "n5"), delay: TimeSpan(milliseconds: 0), jitter: TimeSpan(milliseconds: 0))))
+        let entries = FaultLedger.entries(s, events: [set, undo])
+        #expect(entries.map(\.summary) == ["link n2: delay 100ms±20"], "\(entries.map(\.summary))")
+        #expect(entries.first?.setBy == "key d")
+        #expect(entries.first?.undo == [.delay(links: .node("n2"), delay: TimeSpan(milliseconds: 0), jitter: TimeSpan(milliseconds: 0))])
+    }
+
     @Test func fOpensTheListJAndKMoveTheSelectionAndEscReturns() {
         var m = Self.attributedModel()
         let (action, why) = KeyMap().action(for: .char("F"), model: m)

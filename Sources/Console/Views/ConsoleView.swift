@@ -560,7 +560,8 @@ public enum ConsoleView {
 
     static func overlayPage(_ m: ConsoleModel, width: Int, height: Int, keys: KeyMap) -> OverlayPage? {
         guard let overlay = m.overlay, let (title, raw) = overlayContent(overlay, m, width: width, keys: keys) else { return nil }
-        let inner = max(10, min(width - 6, raw.map(\.count).max() ?? 20))
+        // As wide as its widest line or its title, whichever is wider, up to the screen.
+        let inner = max(10, min(width - 6, max(raw.map(\.count).max() ?? 20, title.count + 2)))
         let lines = raw.flatMap { wrap($0, width: inner) }
         let w = min(width - 2, inner + 4)
         let h = min(height - 2, lines.count + 2)

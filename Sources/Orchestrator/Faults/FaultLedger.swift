@@ -41,14 +41,32 @@ public enum FaultLedger {
         }
     }
 
-    /// Fills in who set the fault and when, from the newest successful action of its verb that names one of its nodes (or all).
+    /// The node ids in a target as the entries and the commands write them: `n1<->n2`, `n1,n2|n3`, `n3->all`.
+    static func ids(in target: String) -> Set<String> {
+        Set(target.split(whereSeparator: { "<->,| {}".contains($0) }).map(String.init))
+    }
+
+    /// Whether a command lifts a fault rather than sets one (an undo, `delay … 0`, `disk ok`): it set nothing in force.
+    static func lifts(_ c: OperatorCommand) -> Bool {
+        switch c {
+        case .delay(_, let d, let j): d.milliseconds == 0 && j.milliseconds == 0
+        case .loss(_, let share), .duplicate(_, let share), .reorder(_, let share): share.fraction == 0
+        case .disk(_, .ok): true
+        case .skew(_, let rate): rate.factor == 1
+        case .resume, .restart, .heal: true
+        default: false
+        }
+    }
+
+    /// Fills in who set the fault and when, from the newest successful action of its verb that
+    /// names one of its nodes (or all, or the leader), leaving out actions that lifted faults.
     static func attribute(_ e: FaultEntry, events: [ControlEvent]) -> FaultEntry {
         let verbs = verbs(for: e.kind)
-        let nodes = e.target.split(whereSeparator: { "<->, ".contains($0) }).map(String.init)
+        let nodes = ids(in: e.target)
         guard let hit = events.last(where: { ev in
-            guard ev.ok, let a = ev.action, verbs.contains(a.verb) else { return false }
+            guard ev.ok, let a = ev.action, verbs.contains(a.verb), !(a.command.map(lifts) ?? false) else { return false }
             let target = a.target ?? ""
-            return e.kind == "cut" || e.kind == "one-way cut" || target == "all" || target == "leader" || nodes.contains { target.contains($0) }
+            return e.kind == "cut" || e.kind == "one-way cut" || target == "all" || target == "leader" || !ids(in: target).isDisjoint(with: nodes)
         }) else { return e }
         var out = e
         out.setBy = hit.action?.by
@@ -105,11 +123,21 @@ public enum FaultLedger {
                 }
             }
         }
-        var seen: Set<[String]> = []
+        // A fault on every link in and out of one node (`delay n2 …`) is one entry, named by the node.
+        let ids = s.nodes.map(\.id)
+        var byNode: Set<[String]> = []
+        for x in ids {
+            let pairs = ids.filter { $0 != x }.flatMap { [[x, $0], [$0, x]] }
+            let specs = pairs.map { p in s.node(p[0])?.live?.faults.links[p[1]] }
+            guard let first = specs.first ?? nil, !first.isClean, specs.allSatisfy({ $0 == first }), byNode.isDisjoint(with: pairs) else { continue }
+            out.append(FaultEntry(kind: "link", target: x, detail: first.summary, undo: clearing(first, .node(x))))
+            byNode.formUnion(pairs)
+        }
+        var seen = byNode
         for a in live {
             for (b, spec) in a.live!.faults.links.sorted(by: { $0.key < $1.key }) where !spec.isClean && !seen.contains([a.id, b]) {
                 let back = s.node(b)?.live?.faults.links[a.id]
-                if back == spec {
+                if back == spec, !seen.contains([b, a.id]) {
                     seen.insert([b, a.id])
                     out.append(FaultEntry(kind: "link", target: "\(a.id)<->\(b)", detail: spec.summary, undo: clearing(spec, .bothWays(a.id, b))))
                 } else {
