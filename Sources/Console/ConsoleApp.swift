@@ -45,6 +45,10 @@ public final class ConsoleApp: Sendable {
         var recovery: RecoveryMode
         var quit = false
         var tokenRefused = false
+        /// The node the describe view shows (the UI thread sets it), and, for a node Flotilla did
+        /// not launch, its own recent events as the poller last read them.
+        var described: String?
+        var nodeEvents: [String] = []
     }
 
     public init(control: ClusterControl, options: Options) {
@@ -114,6 +118,12 @@ public final class ConsoleApp: Sendable {
                 }
             }
             if rounds % 25 == 24 { await monitor.probeHashes(s) }
+            // A described node that Flotilla did not launch: its own events, read once a second.
+            if control.client.launcher == nil, rounds % 5 == 0, let id = shared.withLock({ $0.described }),
+               let address = s.node(id)?.adminAddress {
+                let lines = await nodeEvents(at: address)
+                shared.withLock { if $0.described == id { $0.nodeEvents = lines } }
+            }
             rounds += 1
             let mode = await recovery.effectiveMode
             let loadOn = await performer.loads.active
@@ -141,12 +151,23 @@ public final class ConsoleApp: Sendable {
         }
     }
 
-    /// The tail of `id`'s log: its `node.log` when Flotilla launched it, else the events this console has about it.
+    /// The tail of `id`'s log: its `node.log` when Flotilla launched it, else the node's own
+    /// events (`GET /v1/events/recent`) as the poller last read them.
     func nodeLog(_ id: String) -> [String] {
         if let launcher = control.client.launcher, let spec = try? launcher.load(), let node = spec.node(id) {
             return LogTail.lines(of: node.logFile, max: LogTail.defaultLines)
         }
-        return control.events.recent.filter { $0.node == id }.map { "\(ConsoleView.clockTime($0.at)) \($0.message)" }
+        return shared.withLock { $0.described == id ? $0.nodeEvents : [] }
+    }
+
+    /// A node's recent events as log lines: `1m5s role term 7: became leader` (its uptime when it happened).
+    func nodeEvents(at address: String) async -> [String] {
+        do {
+            let events: [NodeEvent] = try await control.client.admin.call("GET", address, "/v1/events/recent?limit=\(LogTail.defaultLines)", timeout: .seconds(1))
+            return events.map { "\(formatUptime($0.atMs)) \($0.kind) term \($0.term): \($0.message)" }
+        } catch {
+            return ["(its events cannot be read: \(error))"]
+        }
     }
 
     /// Checks the load's history so far for linearizability (bounded in time) and reports it as an event.
@@ -170,6 +191,7 @@ public final class ConsoleApp: Sendable {
                 model.loadOn = sh.loadOn
                 model.history = sh.history
                 model.tokenRefused = sh.tokenRefused
+                if case .node(let id)? = model.overlay { sh.described = id } else { sh.described = nil; sh.nodeEvents = [] }
             }
             if case .node(let id)? = model.overlay { model.nodeLog = nodeLog(id) }
             model.events = control.events.recent

@@ -59,6 +59,12 @@ struct TokenRefusalScenarioTests {
             try await tmux.keys("h")
             let healed = try await tmux.waitFor("the heal's outcome") { $0.contains("heal: INCOMPLETE") || $0.contains("heal failed") }
             #expect(healed.contains("unauthorized") && !healed.contains("not answering"), "\(healed)")
+            // Enter describes the selected node; attached, its log is the node's own events.
+            try await tmux.keys("Enter")
+            try await tmux.waitFor("the node's own events in its description") { screen in
+                screen.contains("term") && screen.range(of: #"[0-9]+s [a-z-]+ term [0-9]+: "#, options: .regularExpression) != nil
+            }
+            try await tmux.keys("Escape")
             try await tmux.keys("q")
         }
     }

@@ -45,7 +45,7 @@ enum NodeDescription {
         if let exit = o.exit, o.process == .stopped {
             out += ["", "Exit:", "  \(exit.byOperator ? "stopped" : "died"): \(exit.reason)"]
         }
-        let source = m.local ? "node.log" : "events this console saw about \(id)"
+        let source = m.local ? "node.log" : "its own events, GET /v1/events/recent"
         out += ["", "Log (\(source), newest last):"] + (m.nodeLog.isEmpty ? ["  (nothing yet)"] : m.nodeLog)
         return out
     }
