@@ -48,7 +48,7 @@ public struct KeyMap: Sendable {
         Binding(key: "a", label: "approve", help: "approve the pending join", mutates: true, needsLocal: false),
         Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
         Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
-        Binding(key: "F", label: "faults", help: "what is broken now: every fault in force, who set it and when; there u undoes the selected one, h heals all", mutates: false, needsLocal: false),
+        Binding(key: "F", label: "faults", help: "what is broken now: every fault in force, who set it and when; there j/k select, u undoes the selected one, h heals all", mutates: false, needsLocal: false),
         Binding(key: "H", label: "history", help: "the load's last linearizability check and its failing window", mutates: false, needsLocal: false),
         Binding(key: "R", label: "recovery", help: "cycle recovery: off, advise, auto", mutates: true, needsLocal: false),
         Binding(key: "/", label: "filter", help: "filter the events", mutates: false, needsLocal: false),
@@ -107,7 +107,6 @@ public struct KeyMap: Sendable {
         "up/down, j     select a node (k is kill, as in htop)",
         "Tab            move between the nodes and the events panel",
         "Enter          describe the selected node (its log follows live); on an event, open it whole",
-        "in the faults  up/down, j/k select; u undoes the selected fault, h heals all",
         "Esc            close what is open; clear the / filter",
         "in help        j/k or up/down, PgUp/PgDn, g/G (start/end) scroll",
     ]
