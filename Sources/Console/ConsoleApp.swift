@@ -48,6 +48,11 @@ public final class ConsoleApp: Sendable {
         var history: HistoryReport?
         var recovery: RecoveryMode
         var quit = false
+        var tokenRefused = false
+        /// The node the describe view shows (the UI thread sets it), and, for a node Flotilla did
+        /// not launch, its own recent events as the poller last read them.
+        var described: String?
+        var nodeEvents: [String] = []
     }
 
     public convenience init(control: ClusterControl, options: Options) {
@@ -102,8 +107,13 @@ public final class ConsoleApp: Sendable {
         var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
+        // A node that takes no token (etcd) or one this machine launched needs no check.
+        var tokenChecked = control?.client.launcher != nil || control == nil
         for await s in engine.snapshots(every: options.refresh) {
             if Task.isCancelled { break }
+            if !tokenChecked, let first = s.live.first {
+                tokenChecked = await checkToken(at: first.adminAddress)
+            }
             for e in observer.observe(s) { events.emit(e) }
             options.recorder?.observe(s)
             await monitor?.observe(s)
@@ -121,6 +131,12 @@ public final class ConsoleApp: Sendable {
                 }
             }
             if rounds % 25 == 24 { await monitor?.probeHashes(s) }
+            // A described node that Flotilla did not launch: its own events, read once a second.
+            if let control, control.client.launcher == nil, rounds % 5 == 0, let id = shared.withLock({ $0.described }),
+               let address = s.node(id)?.adminAddress {
+                let lines = await nodeEvents(at: address)
+                shared.withLock { if $0.described == id { $0.nodeEvents = lines } }
+            }
             rounds += 1
             let mode = await recovery?.effectiveMode ?? options.recovery
             let loadOn = await performer.loads.active
@@ -131,6 +147,41 @@ public final class ConsoleApp: Sendable {
                 sh.recovery = mode
                 sh.loadOn = loadOn
             }
+        }
+    }
+
+    /// Asks one node whether it takes this console's token (`TokenCheck`); when it refuses, says
+    /// so at once and marks the keys it will refuse. False while nothing is known yet.
+    func checkToken(at address: String) async -> Bool {
+        guard let control else { return true }
+        switch await TokenCheck.check(control.client.admin, at: address) {
+        case .accepted: return true
+        case .unknown: return false
+        case .refused:
+            shared.withLock { $0.tokenRefused = true }
+            events.emit(.action, "\(TokenCheck.advice): the nodes refuse this console's token; the keys marked \(KeyMap.tokenMark) will be refused",
+                                reason: "token", ok: false, category: "token")
+            return true
+        }
+    }
+
+    /// The tail of `id`'s log: its `node.log` when Flotilla launched it, else the node's own
+    /// events (`GET /v1/events/recent`) as the poller last read them.
+    func nodeLog(_ id: String) -> [String] {
+        if let launcher = control?.client.launcher, let spec = try? launcher.load(), let node = spec.node(id) {
+            return LogTail.lines(of: node.logFile, max: LogTail.defaultLines)
+        }
+        return shared.withLock { $0.described == id ? $0.nodeEvents : [] }
+    }
+
+    /// A node's recent events as log lines: `1m5s role term 7: became leader` (its uptime when it happened).
+    func nodeEvents(at address: String) async -> [String] {
+        guard let control else { return [] }
+        do {
+            let events: [NodeEvent] = try await control.client.admin.call("GET", address, "/v1/events/recent?limit=\(LogTail.defaultLines)", timeout: .seconds(1))
+            return events.map { "\(formatUptime($0.atMs)) \($0.kind) term \($0.term): \($0.message)" }
+        } catch {
+            return ["(its events cannot be read: \(error))"]
         }
     }
 
@@ -154,7 +205,10 @@ public final class ConsoleApp: Sendable {
                 model.recovery = sh.recovery
                 model.loadOn = sh.loadOn
                 model.history = sh.history
+                model.tokenRefused = sh.tokenRefused
+                if case .node(let id)? = model.overlay { sh.described = id } else { sh.described = nil; sh.nodeEvents = [] }
             }
+            if case .node(let id)? = model.overlay { model.nodeLog = nodeLog(id) }
             model.events = events.recent
             model.now = Date()
         }, handle: handle)
@@ -166,8 +220,10 @@ public final class ConsoleApp: Sendable {
         if key == .resize { return false }
         if ViewKeys.handle(key, &m) { return false }
         switch m.overlay {
-        case .help?, .history?, .event?:
+        case .help?, .history?, .event?, .node?:
             return false
+        case .faults?:
+            return faultKey(key, &m)
         case .confirm(_, let action)?:
             m.overlay = nil
             if key == .char("y") || key == .char("Y") { return perform(action, &m, origin: origin(of: action)) }
@@ -191,6 +247,24 @@ public final class ConsoleApp: Sendable {
             }
             return perform(action, &m, origin: origin(of: action))
         }
+    }
+
+    /// `u` and `h` in the fault list: undo the selected fault (through its operator commands), heal all.
+    func faultKey(_ key: Key, _ m: inout ConsoleModel) -> Bool {
+        switch key {
+        case .char("u"):
+            let entries = FaultLedger.entries(m.snapshot, events: m.events)
+            guard entries.indices.contains(m.selectedFault) else {
+                control.events.emit(.action, "undo: no fault selected", reason: "operator", ok: false)
+                return false
+            }
+            for command in entries[m.selectedFault].undo { _ = perform(.run(command), &m, origin: "key u") }
+        case .char("h"):
+            return perform(.run(.heal), &m, origin: "key h")
+        default:
+            break
+        }
+        return false
     }
 
     /// Who asked, for the transcript: the key bound to the action's command.
@@ -238,6 +312,9 @@ public final class ConsoleApp: Sendable {
         case .select(let d): m.selected += d
         case .help: m.overlay = .help
         case .showHistory: m.overlay = .history
+        case .showFaults:
+            m.selectedFault = 0
+            m.overlay = .faults
         case .close: m.overlay = nil
         case .quit: return true
         case .openPrompt(let kind):

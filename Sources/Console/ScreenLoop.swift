@@ -79,6 +79,7 @@ struct FrameInputs: Equatable {
         ops = m.opsHistory.last
         // The operator's side: selection, overlays, filters, modes, playback position.
         ui = ["\(m.selected)", "\(String(describing: m.overlay))", "\(m.overlayScroll)", "\(m.focus)", "\(m.selectedEvent)", "\(m.promptCursor ?? -1)", m.eventFilter, m.completions.joined(separator: " "), m.taskNode ?? "",
-              m.taskState?.rawValue ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))"]
+              m.taskState?.rawValue ?? "", m.recovery.rawValue, "\(m.loadOn)", "\(m.readonly)", "\(String(describing: m.playback))",
+              "\(m.selectedFault)", "\(m.tokenRefused)", "\(m.nodeLog.count)", m.nodeLog.last ?? ""]
     }
 }

@@ -8,6 +8,8 @@ public enum ConsoleAction: Sendable, Equatable {
     case select(Int)
     /// Open the history check's overlay.
     case showHistory
+    /// Open the fault list: every fault in force.
+    case showFaults
     /// An operator command for the cluster.
     case run(OperatorCommand)
     case openPrompt(PromptKind)

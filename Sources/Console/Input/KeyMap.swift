@@ -48,6 +48,7 @@ public struct KeyMap: Sendable {
         Binding(key: "a", label: "approve", help: "approve the pending join", mutates: true, needsLocal: false),
         Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
         Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
+        Binding(key: "F", label: "faults", help: "what is broken now: every fault in force, who set it and when; there j/k select, u undoes the selected one, h heals all", mutates: false, needsLocal: false),
         Binding(key: "H", label: "history", help: "the load's last linearizability check and its failing window", mutates: false, needsLocal: false),
         Binding(key: "R", label: "recovery", help: "cycle recovery: off, advise, auto", mutates: true, needsLocal: false),
         Binding(key: "/", label: "filter", help: "filter the events", mutates: false, needsLocal: false),
@@ -68,6 +69,9 @@ public struct KeyMap: Sendable {
         bindings.filter { unavailable($0, readonly: readonly, local: local) == nil }
     }
 
+    /// The mark on a key that changes the cluster while the nodes refuse the console's token.
+    public static let tokenMark = "*"
+
     /// The key bar keeps these first, in this order: help and quit always, then the command
     /// line and the filter, which reach everything else; the other keys follow in the map's order.
     static let barPriority = ["?", "q", ":", "/"]
@@ -75,8 +79,10 @@ public struct KeyMap: Sendable {
     /// The key bar's text for `width` columns: whole `k label` entries in the map's order, the
     /// ones of lowest priority left out first (`barPriority`, then the map's order), so `? help`
     /// and `q quit` always show and a narrow bar still says where the rest is.
-    public func barText(readonly: Bool, local: Bool, width: Int) -> String {
-        KeyMap.barText(bar(readonly: readonly, local: local).map { (key: $0.key, label: $0.label) }, priority: Self.barPriority, width: width)
+    /// With `tokenRefused`, the keys that change the cluster are marked `*` (the nodes will refuse them).
+    public func barText(readonly: Bool, local: Bool, width: Int, tokenRefused: Bool = false) -> String {
+        KeyMap.barText(bar(readonly: readonly, local: local).map { b in (key: b.key, label: b.label + (tokenRefused && b.mutates ? Self.tokenMark : "")) },
+                       priority: Self.barPriority, width: width)
     }
 
     /// Entries `k label` that fit `width`, chosen by `priority` (keys named there first, in its
@@ -100,7 +106,7 @@ public struct KeyMap: Sendable {
     public static let viewHelp = [
         "up/down, j     select a node (k is kill, as in htop)",
         "Tab            move between the nodes and the events panel",
-        "Enter          open the selected event whole (events panel, or after a / filter)",
+        "Enter          describe the selected node (its log follows live); on an event, open it whole",
         "Esc            close what is open; clear the / filter",
         "in help        j/k or up/down, PgUp/PgDn, g/G (start/end) scroll",
     ]
@@ -114,10 +120,11 @@ public struct KeyMap: Sendable {
     ]
 
     /// The `?` screen, built from the bindings and the `:` verbs.
-    public func help(readonly: Bool, local: Bool) -> [String] {
+    public func help(readonly: Bool, local: Bool, tokenRefused: Bool = false) -> [String] {
         let pad = { (s: String) in s.padding(toLength: 13, withPad: " ", startingAt: 0) }
         let keys = bindings.map { b in
-            let why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
+            var why = unavailable(b, readonly: readonly, local: local).map { "  [unavailable: \($0)]" } ?? ""
+            if why.isEmpty, tokenRefused, b.mutates { why = "  [\(Self.tokenMark) refused: \(TokenCheck.advice)]" }
             return "\(pad(b.key))  \(b.help)\(why)"
         }
         let width = (CommandLineParser.verbs.map(\.usage.count).max() ?? 25) + 1
@@ -186,6 +193,7 @@ public struct KeyMap: Sendable {
             case ":": return (.openPrompt(.command), nil)
             case "?": return (.help, nil)
             case "H": return (.showHistory, nil)
+            case "F": return (.showFaults, nil)
             case "q": return (.quit, nil)
             default: return (nil, nil)
             }

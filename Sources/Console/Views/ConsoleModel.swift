@@ -41,6 +41,16 @@ public struct ConsoleModel: Sendable {
     public var playback: PlaybackBar?
     /// The load's history as last checked for linearizability (when the load stopped); `H` shows it.
     public var history: HistoryReport?
+    /// The tail of the described node's log (`node.log`, or the events about it), oldest first.
+    public var nodeLog: [String] = []
+    /// Whether a scrolling overlay keeps its end in view as lines arrive (a described node's log):
+    /// on when it opens and at its end, off once the operator scrolls up.
+    public var overlayFollows = false
+    /// The fault the fault list (`F`) has selected.
+    public var selectedFault = 0
+    /// The nodes refused this console's token (`--connect` with none or a wrong one): the keys
+    /// that change the cluster are marked, and the header says so.
+    public var tokenRefused = false
 
     public init(snapshot: ClusterSnapshot) { self.snapshot = snapshot }
 
@@ -75,6 +85,10 @@ public enum Overlay: Sendable, Equatable {
     case confirm(String, ConsoleAction)
     /// One event whole (Enter on a selected event).
     case event(ControlEvent)
+    /// One node described (Enter on a node row): its indexes, replication, faults, exit and log.
+    case node(String)
+    /// Every fault in force (`F`), with who set it; `u` undoes the selected one, `h` heals all.
+    case faults
 }
 
 /// The panel the arrow keys move in.

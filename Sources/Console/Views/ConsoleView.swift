@@ -27,15 +27,19 @@ public enum ConsoleView {
         }
         header(&c, m)
         let count = m.snapshot.nodes.count
+        let matrixFits = width >= 100 && 6 + 3 * count <= width / 3
+        // Without the matrix, who is cut from whom is one line of its own above the link faults.
+        let cuts = matrixFits ? [] : FaultLedger.cutSummary(m.snapshot).map { [(ascii ? "# " : "✂ ") + $0] } ?? []
         let faults = linkFaultLines(m.snapshot, ascii: ascii)
         // The link faults take the rows under the nodes while the panel is under half the screen,
         // and always one (a row more than half) so they show on any screen.
         let cap = max(5, (height - 3) / 2)
-        let nodesHeight = faults.isEmpty ? min(count + 3, cap) : min(count + 3 + faults.count, max(cap, min(count + 3, cap) + 1))
-        let faultRows = faults.isEmpty ? 0 : min(faults.count, max(1, nodesHeight - 3 - count))
-        let layout = NodesLayout(rows: nodesHeight - 3 - faultRows, faults: shown(faults, rows: faultRows))
+        // The line of cuts takes a row of its own on top of that.
+        let nodesHeight = (faults.isEmpty ? min(count + 3, cap) : min(count + 3 + faults.count, max(cap, min(count + 3, cap) + 1))) + cuts.count
+        let faultRows = faults.isEmpty ? 0 : min(faults.count, max(1, nodesHeight - 3 - cuts.count - count))
+        let layout = NodesLayout(rows: nodesHeight - 3 - faultRows - cuts.count, faults: cuts + shown(faults, rows: faultRows))
         var matrixWidth = 6 + 3 * count
-        let showMatrix = width >= 100 && matrixWidth <= width / 3
+        let showMatrix = matrixFits
         // Beside the matrix when the panel can widen to hold them (up to a third of the screen), else under the nodes.
         let faultsWidth = (layout.faults.map(\.count).max() ?? 0) + 3
         let faultsInMatrix = showMatrix && !layout.faults.isEmpty && faultsWidth <= width / 3
@@ -95,6 +99,9 @@ public enum ConsoleView {
         } else {
             parts.append(s.uninitialized ? "uninitialized" : "NO LEADER")
         }
+        // The event says what to do (`unauthorized: set FLOTILLA_TOKEN`); the header keeps it short,
+        // and before the rate, so a narrow header keeps it.
+        if m.tokenRefused { parts.append("token refused (\(KeyMap.tokenMark) keys)") }
         // Entries the leader committed per second, between its last two answers (CommitRate).
         let rate = "\(compact(m.opsHistory.last ?? 0)) commits/s"
         parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
@@ -113,6 +120,40 @@ public enum ConsoleView {
     static let shortTasksHeader = "TASKS"
     /// The columns a narrow terminal drops, first to last; the others always show.
     static let droppableColumns = ["ADDRESS", "UPTIME", "LEADER", "APPLIED"]
+
+    /// The width each column is given when deciding which columns show: what its values can grow
+    /// to, not what they are this frame, so the columns shown at one width stay from frame to
+    /// frame. Ids and addresses are the cluster's own and do not change between frames.
+    static func plannedWidths(_ s: ClusterSnapshot, header: [String]) -> [Int] {
+        let id = s.nodes.map(\.id.count).max() ?? 2
+        let address = s.nodes.map(\.adminAddress.count).max() ?? 15
+        // ROLE `pre-candidate`, TERM 4 digits, COMMIT/APPLIED 7, LAG 5, STATUS `✂ cut snapshot 62% clock 3x`,
+        // TASKS `1/0/4/0` (its header decides more), UPTIME 6. A longer status ends in `…`.
+        let planned = [id, address, 13, 4, id, 7, 7, 5, 27, 7, 6]
+        return header.indices.map { max(header[$0].count, planned[$0]) }
+    }
+
+    /// The node rows the panel shows when it holds `room` of `count`: all when they fit; else a
+    /// window that keeps the selection and the leader in view, the leader's row first and the
+    /// window around the selection when the two are too far apart for one window.
+    static func shownNodeRows(count: Int, room: Int, selected: Int, leader: Int?) -> [Int] {
+        guard count > room, room > 0 else { return Array(0..<min(count, max(0, room))) }
+        let sel = min(max(0, selected), count - 1)
+        let lead = leader ?? sel
+        let lo = min(sel, lead), hi = max(sel, lead)
+        if hi - lo < room {
+            var top = min(lo, count - room)
+            if hi >= top + room { top = hi - room + 1 }
+            return Array(top..<top + room)
+        }
+        // The leader pinned first, then the selection's window in the rows left.
+        let rest = room - 1
+        guard rest > 0 else { return [sel] }
+        let others = (0..<count).filter { $0 != lead }
+        let at = others.firstIndex(of: sel) ?? 0
+        let top = min(max(0, at - rest + 1), others.count - rest)
+        return ([lead] + others[top..<top + rest]).sorted()
+    }
 
     /// The columns (indices into `nodeHeader`) that fit `room` cells, given every column's width.
     static func nodeColumns(widths: [Int], room: Int) -> [Int] {
@@ -134,7 +175,8 @@ public enum ConsoleView {
             row[2] = what
             row[8] = o.staleness(at: s.takenAt).map { "stale \(formatAge($0))" } ?? "not answering"
         } else if let st = o.live {
-            if st.role == .leader { row[2] = ascii ? "* LEADER" : "★ LEADER" }
+            // Only the leader of the highest term leads; one that still believes it leads an older term is stale.
+            if st.role == .leader { row[2] = st.id == leader?.id ? (ascii ? "* LEADER" : "★ LEADER") : "stale ldr" }
             if !st.faults.drop.isEmpty { row[8] = (ascii ? "# cut " : "✂ cut ") + row[8] }
             let tags = nodeFaultTags(st.faults)
             if !tags.isEmpty { row[8] += " " + tags.joined(separator: " ") }
@@ -187,12 +229,15 @@ public enum ConsoleView {
         let tasksColumn = nodeHeader.firstIndex(of: ClusterSnapshot.tasksHeader)!
         header[tasksColumn] = shortTasksHeader
         var widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        var columns = nodeColumns(widths: widths, room: w - 3)
-        let used = columns.map { widths[$0] }.reduce(0, +) + 2 * (columns.count - 1)
-        if used + nodeHeader[tasksColumn].count - widths[tasksColumn] <= w - 3 {
+        // Which columns show, and the legend's place, follow from the width alone (plannedWidths).
+        var planned = plannedWidths(s, header: header)
+        var columns = nodeColumns(widths: planned, room: w - 3)
+        let used = columns.map { planned[$0] }.reduce(0, +) + 2 * (columns.count - 1)
+        if used + nodeHeader[tasksColumn].count - planned[tasksColumn] <= w - 3 {
             header[tasksColumn] = nodeHeader[tasksColumn]
             widths[tasksColumn] = max(widths[tasksColumn], header[tasksColumn].count)
-            columns = nodeColumns(widths: widths, room: w - 3)
+            planned[tasksColumn] = max(planned[tasksColumn], header[tasksColumn].count)
+            columns = nodeColumns(widths: planned, room: w - 3)
         } else {
             c.box(x: x, y: y, width: w, height: h, title: "Nodes \(c.ascii ? "-" : "·") TASKS = queued/running/done/failed")
         }
@@ -211,19 +256,21 @@ public enum ConsoleView {
             }
         }
         draw(header, at: y + 1, roles: Array(repeating: .dim, count: header.count), bold: true)
-        let shownRows = layout?.rows ?? h - 3
-        for (i, o) in s.nodes.enumerated() where i < shownRows && y + 2 + i < y + h - 1 {
+        let shownRows = shownNodeRows(count: s.nodes.count, room: min(layout?.rows ?? h - 3, h - 3), selected: m.selected,
+                                      leader: leader.flatMap { l in s.nodes.firstIndex { $0.id == l.id } })
+        for (line, i) in shownRows.enumerated() {
+            let o = s.nodes[i]
             let row = rows[i]
             var roles = Array(repeating: Role.text, count: row.count)
-            roles[2] = role(for: o)
+            roles[2] = o.live?.role == .leader && o.id != leader?.id ? .candidate : role(for: o)
             if let t = o.status?.term { roles[3] = .term(t) }
             roles[8] = o.live == nil ? .down : healthRole(row[8])
             // A node running with a disk or clock fault is not plainly healthy.
             if roles[8] == .healthy, o.live?.faults.nodeIsClean == false { roles[8] = .catchingUp }
-            draw(row, at: y + 2 + i, roles: roles, bold: o.live?.role == .leader)
+            draw(row, at: y + 2 + line, roles: roles, bold: o.live?.role == .leader && o.id == leader?.id)
             if i == m.selected {
-                c.put(c.ascii ? ">" : "▶", x: x + 1, y: y + 2 + i, role: .selection)
-                c.paint(x: x + 1, y: y + 2 + i, width: w - 2, role: .selection)
+                c.put(c.ascii ? ">" : "▶", x: x + 1, y: y + 2 + line, role: .selection)
+                c.paint(x: x + 1, y: y + 2 + line, width: w - 2, role: .selection)
             }
         }
         if faultLines, let layout { drawFaults(&c, layout, x: x, y: y, w: w, indent: 2) }
@@ -312,15 +359,18 @@ public enum ConsoleView {
         let nodes = m.snapshot.nodes
         c.box(x: x, y: y, width: w, height: h, title: "Reach")
         for (j, b) in nodes.enumerated() { c.put(String(b.id.suffix(2)).leftPad(3), x: x + 4 + 3 * j, y: y + 1, role: .dim) }
-        let shownRows = layout?.rows ?? h - 3
-        for (i, a) in nodes.enumerated() where i < shownRows && y + 2 + i < y + h - 1 {
-            c.put(String(a.id.suffix(3)), x: x + 1, y: y + 2 + i, role: .dim)
+        // The same rows as the nodes panel beside it.
+        let leader = m.snapshot.leader.flatMap { l in nodes.firstIndex { $0.id == l.id } }
+        let shownRows = shownNodeRows(count: nodes.count, room: min(layout?.rows ?? h - 3, h - 3), selected: m.selected, leader: leader)
+        for (line, i) in shownRows.enumerated() {
+            let a = nodes[i]
+            c.put(String(a.id.suffix(3)), x: x + 1, y: y + 2 + line, role: .dim)
             for (j, b) in nodes.enumerated() {
                 let (mark, role): (String, Role) = i == j ? (c.ascii ? "." : "·", .dim)
                     : reaches(a, b).map { reach in
                         !reach ? (c.ascii ? "x" : "✕", .unreachable) : linkFault(a, to: b.id) != nil ? ("~", .catchingUp) : (c.ascii ? "o" : "●", .healthy)
                     } ?? ("?", .down)
-                c.put(mark, x: x + 6 + 3 * j, y: y + 2 + i, role: role)
+                c.put(mark, x: x + 6 + 3 * j, y: y + 2 + line, role: role)
             }
         }
         if faultLines, let layout { drawFaults(&c, layout, x: x, y: y, w: w, indent: 1) }
@@ -418,7 +468,7 @@ public enum ConsoleView {
                 timebar(&c, bar, y: y)
                 return
             }
-            text = keys.barText(readonly: m.readonly, local: m.local, width: barWidth(c))
+            text = keys.barText(readonly: m.readonly, local: m.local, width: barWidth(c), tokenRefused: m.tokenRefused)
         }
         c.put(String(repeating: " ", count: c.width), x: 0, y: y, role: .keybar)
         c.put(text, x: 0, y: y, role: .keybar, bold: m.overlay != nil, maxWidth: barWidth(c))
@@ -476,7 +526,7 @@ public enum ConsoleView {
     static func overlayContent(_ overlay: Overlay, _ m: ConsoleModel, width: Int, keys: KeyMap) -> (title: String, lines: [String])? {
         switch overlay {
         case .help:
-            return ("Help (Esc closes)", m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local))
+            return ("Help (Esc closes)", m.playback != nil ? KeyMap.playbackHelp : keys.help(readonly: m.readonly, local: m.local, tokenRefused: m.tokenRefused))
         case .history:
             let lines = m.history.map { [$0.summary] + $0.timeline(width: max(20, width - 6)) }
                 ?? ["No history checked yet: turn the load on (l), then off again;", "its submits and reads are then checked."]
@@ -489,6 +539,10 @@ public enum ConsoleView {
             if let a = e.action { lines.append("action    \(a.summary) (\(a.by))") }
             if let ms = e.durationMs { lines.append("took      \(ms) ms") }
             return ("Event (Esc returns)", lines + [""] + e.message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        case .node(let id):
+            return (NodeDescription.title(id, m), NodeDescription.lines(id, m))
+        case .faults:
+            return (FaultList.title, FaultList.lines(m, ascii: false))
         case .prompt, .confirm:
             return nil
         }
@@ -506,7 +560,8 @@ public enum ConsoleView {
 
     static func overlayPage(_ m: ConsoleModel, width: Int, height: Int, keys: KeyMap) -> OverlayPage? {
         guard let overlay = m.overlay, let (title, raw) = overlayContent(overlay, m, width: width, keys: keys) else { return nil }
-        let inner = max(10, min(width - 6, raw.map(\.count).max() ?? 20))
+        // As wide as its widest line or its title, whichever is wider, up to the screen.
+        let inner = max(10, min(width - 6, max(raw.map(\.count).max() ?? 20, title.count + 2)))
         let lines = raw.flatMap { wrap($0, width: inner) }
         let w = min(width - 2, inner + 4)
         let h = min(height - 2, lines.count + 2)
@@ -517,7 +572,17 @@ public enum ConsoleView {
     public static func clampOverlay(_ m: inout ConsoleModel, width: Int, height: Int, keys: KeyMap = KeyMap()) {
         guard width >= minWidth, height >= minHeight, let page = overlayPage(m, width: width, height: height, keys: keys) else { return }
         m.overlayPage = page.rows
+        // A following log shows its end; scrolling to the end follows again.
+        if m.overlayFollows { m.overlayScroll = page.maxScroll }
         m.overlayScroll = min(max(0, m.overlayScroll), page.maxScroll)
+        if case .node? = m.overlay, m.overlayScroll == page.maxScroll, page.maxScroll > 0 { m.overlayFollows = true }
+        if m.overlay == .faults {
+            // The selection stays on a fault and in view.
+            let count = FaultLedger.entries(m.snapshot, events: m.events).count
+            m.selectedFault = min(max(0, m.selectedFault), max(0, count - 1))
+            if m.selectedFault < m.overlayScroll { m.overlayScroll = m.selectedFault }
+            if m.selectedFault >= m.overlayScroll + page.rows { m.overlayScroll = m.selectedFault - page.rows + 1 }
+        }
     }
 
     /// `line` in pieces of at most `width`, broken at blanks where it can; the pieces after the

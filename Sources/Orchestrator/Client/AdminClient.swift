@@ -111,6 +111,11 @@ public final class AdminClient: Sendable {
     /// A 2xx answer's JSON as `R`; any other answer as the node's `APIError`.
     func decode<R: Decodable>(_ response: HTTPClientResponse, _ data: Data, from address: String) throws -> R {
         guard (200..<300).contains(Int(response.status.code)) else {
+            // A refused token is not a node that is down: say what to do about it.
+            if response.status.code == 401 {
+                throw APIError("unauthorized: set FLOTILLA_TOKEN (\(address) refused \(token == nil ? "a request with no token" : "the token"))",
+                               code: APIErrorCode.unauthorized)
+            }
             if let e = try? JSONDecoder().decode(APIError.self, from: data) { throw e }
             throw APIError("\(address) answered \(response.status.code)", code: APIErrorCode.internal)
         }

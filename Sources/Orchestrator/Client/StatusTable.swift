@@ -40,10 +40,10 @@ extension ClusterSnapshot {
 
     public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
 
-    /// What the table cannot hold: why a node died, a node's storage problem, and its disk, clock
-    /// and link faults (`n1 faults: clock 3x, ->n2 delay 100ms±20 loss 10%`), one line each.
+    /// What the table cannot hold: the cut links (`cut: n1<->n2 n1<->n3`), why a node died, a
+    /// node's storage problem, and its disk, clock and link faults (`n1 faults: clock 3x, ->n2 delay 100ms±20 loss 10%`), one line each.
     public func notes() -> [String] {
-        nodes.flatMap { o -> [String] in
+        [FaultLedger.cutSummary(self)].compactMap { $0 } + nodes.flatMap { o -> [String] in
             if let death = o.death { return ["\(o.id) died: \(death.reason)"] }
             return [o.live?.storageError.map { "\(o.id) storage: \($0)" },
                     o.live?.faults.summary.map { "\(o.id) faults: \($0)" }].compactMap { $0 }
@@ -62,7 +62,11 @@ extension ClusterSnapshot {
             let what = o.process == .paused ? "paused" : o.death != nil ? "died" : o.process == .stopped ? "stopped" : "down"
             return [o.id, o.adminAddress, "-", o.status.map { "\($0.term)" } ?? "-", "-", "-", "-", "-", "\(what), \(seen)", "-", "-"]
         }
-        let lag = s.role == .leader ? "-" : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
+        // A follower polled after the leader can have committed past the leader's polled commit:
+        // that is the samples' timing, not a lag of 0, and says so (`newer`).
+        let lag = s.role == .leader && (leader == nil || leader?.id == s.id) ? "-"
+            : leader.map { s.commit > $0.commit } == true ? "newer"
+            : String((leader?.commit ?? s.commit) > s.applied ? (leader?.commit ?? s.commit) - s.applied : 0)
         let running = s.tasks.byState[.running, default: 0] + s.tasks.byState[.assigned, default: 0]
         let done = s.tasks.byState[.succeeded, default: 0]
         let failed = s.tasks.byState[.failed, default: 0]
@@ -76,7 +80,7 @@ extension ClusterSnapshot {
     func health(of s: NodeStatus, leader: NodeStatus?) -> String {
         if s.storageError != nil { return "storage-error" }
         if s.members.isEmpty { return "uninitialized" }
-        if s.role == .leader { return "healthy" }
+        if s.role == .leader, leader == nil || leader?.id == s.id { return "healthy" }
         guard let leader else { return "no-leader" }
         guard let peer = leader.peers.first(where: { $0.id == s.id }) else { return "not-a-member" }
         if peer.progress == "snapshot", let sent = peer.snapshotSent, let total = peer.snapshotTotal, total > 0 {

@@ -137,6 +137,7 @@ public final class ClusterControl: Sendable {
         return try await act("partition \(plan.description)", action ?? OperatorAction(verb: "partition", target: plan.description)) {
             var failed: [String] = []
             var set: [String] = []
+            var why: Set<String> = []
             // A node that is down starts clean when it returns; the others drop its traffic anyway.
             let down = s.nodes.filter { !$0.up }.map(\.id)
             for o in s.nodes where o.up {
@@ -150,9 +151,13 @@ public final class ClusterControl: Sendable {
                     set.append(o.id)
                 } catch {
                     failed.append(o.id)
+                    why.insert((error as? APIError)?.code == APIErrorCode.unauthorized ? "unauthorized: set FLOTILLA_TOKEN" : "\(error)")
                 }
             }
-            if !failed.isEmpty { throw OrchestratorError("could not set the rules on \(failed.joined(separator: ", ")); set on \(set.joined(separator: ", "))") }
+            if !failed.isEmpty {
+                throw OrchestratorError("could not set the rules on \(failed.joined(separator: ", ")) (\(why.sorted().joined(separator: "; ")))"
+                                        + (set.isEmpty ? "" : "; set on \(set.joined(separator: ", "))"))
+            }
             return (plan, "rules set on \(set.joined(separator: ", "))" + (down.isEmpty ? "" : "; skipped \(down.joined(separator: ", ")) (down)"))
         }
     }
@@ -194,6 +199,8 @@ public final class ClusterControl: Sendable {
             }
             do {
                 let _: FaultSpec = try await admin.call("DELETE", o.adminAddress, "/v1/faults", timeout: .seconds(2))
+            } catch let e as APIError where e.code == APIErrorCode.unauthorized {
+                report.unauthorized.insert(o.id)
             } catch {
                 report.unreachable.insert(o.id)
             }
@@ -203,7 +210,7 @@ public final class ClusterControl: Sendable {
             report.dirty = []
             report.unconfirmedLinks = []
             let now = await snapshot()
-            for o in now.nodes where !report.unreachable.contains(o.id) && !report.down.contains(o.id) {
+            for o in now.nodes where !report.unreachable.contains(o.id) && !report.unauthorized.contains(o.id) && !report.down.contains(o.id) {
                 let rules: FaultSpec? = try? await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(1))
                 if rules?.isClean != true { report.dirty.insert(o.id) }
             }
@@ -368,6 +375,8 @@ public final class ClusterControl: Sendable {
 public struct HealReport: Sendable, Equatable, Codable {
     /// Nodes whose rules could not be cleared (not answering).
     public var unreachable: Set<String> = []
+    /// Nodes that answer but refused the token: they are up, the operator's token is missing or wrong.
+    public var unauthorized: Set<String> = []
     /// Nodes whose rules did not read back clean.
     public var dirty: Set<String> = []
     /// Leader-to-peer links not yet carrying traffic.
@@ -375,12 +384,15 @@ public struct HealReport: Sendable, Equatable, Codable {
     /// Nodes whose process is stopped: they hold no rules and start clean.
     public var down: Set<String> = []
 
-    public var complete: Bool { unreachable.isEmpty && dirty.isEmpty && unconfirmedLinks.isEmpty }
+    public init() {}
+
+    public var complete: Bool { unreachable.isEmpty && unauthorized.isEmpty && dirty.isEmpty && unconfirmedLinks.isEmpty }
 
     public var summary: String {
         let stopped = down.isEmpty ? "" : " (\(down.sorted().joined(separator: ", ")) stopped: \(down.count == 1 ? "it starts" : "they start") with no rules)"
         if complete { return "complete: every node's rules read back clean and every link carries traffic" + stopped }
         var parts: [String] = []
+        if !unauthorized.isEmpty { parts.append("unauthorized: set FLOTILLA_TOKEN (refused by \(unauthorized.sorted().joined(separator: ", ")))") }
         if !unreachable.isEmpty { parts.append("not answering: \(unreachable.sorted().joined(separator: ", "))") }
         if !dirty.isEmpty { parts.append("rules not clean: \(dirty.sorted().joined(separator: ", "))") }
         if !unconfirmedLinks.isEmpty { parts.append("links not confirmed: \(unconfirmedLinks.sorted().joined(separator: ", "))") }
