@@ -255,7 +255,7 @@ public final class ConsoleApp: Sendable {
         case .char("u"):
             let entries = FaultLedger.entries(m.snapshot, events: m.events)
             guard entries.indices.contains(m.selectedFault) else {
-                control.events.emit(.action, "undo: no fault selected", reason: "operator", ok: false)
+                events.emit(.action, "undo: no fault selected", reason: "operator", ok: false)
                 return false
             }
             for command in entries[m.selectedFault].undo { _ = perform(.run(command), &m, origin: "key u") }
