@@ -64,6 +64,36 @@ struct KernelFaultTests {
     }
 
     @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    func upWithNetnsPutsTheNodesInNamespacesAndDownRemovesTheLab() async throws {
+        try await withClusterSlot {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-netns-\(UUID().uuidString.prefix(8))").path
+            let up = try await flotilla(["up", "--net", "netns", "--nodes", "3", "--dir", dir, "--recover", "off", "--slots", "0"])
+            let lab = try? Launcher(directory: dir).load().network
+            do {
+                #expect(up.code == 0, "\(up.out)\(up.err)")
+                let lab = try #require(lab, "cluster.json names the lab")
+                let spec = try Launcher(directory: dir).load()
+                #expect(spec.nodes.allSatisfy { $0.raftAddress.hasPrefix(lab.subnet + ".") && $0.adminAddress.hasPrefix(lab.subnet + ".") })
+                #expect(try await lab.exists())
+                let isolate = try await flotilla(["isolate", "leader", "--dir", dir])
+                #expect(isolate.code == 0, "\(isolate.out)\(isolate.err)")
+                let rules = try await KernelFaults(lab: lab).rules()
+                #expect(rules.count == 4 && rules.allSatisfy(\.isCut), "the kernel cuts, not the nodes: \(rules)")
+                let heal = try await flotilla(["heal", "--dir", dir, "--timeout", "15s"])
+                #expect(heal.code == 0, "\(heal.out)\(heal.err)")
+                #expect(try await KernelFaults(lab: lab).tableExists() == false)
+            } catch {
+                _ = try? await flotilla(["down", "--dir", dir, "--purge"])
+                try? await lab?.teardown()
+                throw error
+            }
+            let down = try await flotilla(["down", "--dir", dir, "--purge"])
+            #expect(down.code == 0, "\(down.out)\(down.err)")
+            if let lab { #expect(try await lab.leftovers() == []) }
+        }
+    }
+
+    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)))
     func teardownLeavesNothingOfTheRunEvenWhenTheTestThrows() async throws {
         struct Planned: Error {}
         var seen: NetnsLab?
