@@ -11,7 +11,7 @@ import TestSupport
 @Suite("Real network partitions", .serialized)
 struct NamespacePartitionTests {
     @Test(.enabled(KernelFaultTests.reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(10)))
-    func aLinkDownPartitionsTheClusterAndTheHealLosesNothing() async throws {
+    func framesDroppedAtTheSwitchPartitionTheClusterAndTheHealLosesNothing() async throws {
         try await withNetnsCluster { c, lab in
             let client = c.cluster
             let control = c.control
