@@ -32,11 +32,12 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Creates the cluster directory, lets `prepare` change it (say, mount a small file system
     /// for a node's data), then starts every node.
+    /// With `network`, each node runs in its host of that (built) namespace lab.
     init(nodes: Int, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
-         prepare: (ClusterSpec) throws -> Void = { _ in }) throws {
+         network: NetnsLab? = nil, prepare: (ClusterSpec) throws -> Void = { _ in }) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
         launcher = Launcher(directory: dir, executable: LocalCluster.executable)
-        spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs)
+        spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: network)
         try prepare(spec)
         token = try launcher.token()
         cluster = try ClusterClient.local(launcher)

@@ -5,16 +5,16 @@ import Testing
 import TestSupport
 
 /// A partition made by the network, not the fault filter: three nodes in their own network
-/// namespaces, one node's link taken down at the switch. Its TCP connections stay half open
-/// (no FIN, no RST, packets just vanish) until the link comes back.
+/// namespaces, one node's frames dropped at the switch by nftables (the root namespace still
+/// reaches its admin API). Its TCP connections stay half open (no FIN, no RST, packets just
+/// vanish) until the table is deleted.
 @Suite("Real network partitions", .serialized)
 struct NamespacePartitionTests {
-    @Test(.enabled("needs iproute2 and the right to create network namespaces (root, or CAP_NET_ADMIN); .ci/run installs iproute2") { await NamespaceLab.available() }, .timeLimit(.minutes(10)))
-    func aLinkDownPartitionsTheClusterAndTheHealLosesNothing() async throws {
-        try await withNamespaceLab(nodes: 3) { lab in
-            for i in 1...lab.count { try lab.start(i) }
-            let client = ClusterClient(members: lab.members, admin: AdminClient(token: lab.token))
-            let control = ClusterControl(client: client)
+    @Test(.enabled(KernelFaultTests.reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(10)))
+    func framesDroppedAtTheSwitchPartitionTheClusterAndTheHealLosesNothing() async throws {
+        try await withNetnsCluster { c, lab in
+            let client = c.cluster
+            let control = c.control
             let monitor = MonitorRun(control: control)
             let watcher = Task {
                 while !Task.isCancelled {
@@ -26,25 +26,15 @@ struct NamespacePartitionTests {
             do {
                 @discardableResult
                 func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: (ClusterSnapshot) -> Bool) async throws -> ClusterSnapshot {
-                    let deadline = ContinuousClock.now + timeout
-                    var s = await client.poll()
-                    while !condition(s) {
-                        guard ContinuousClock.now < deadline else {
-                            Issue.record("timed out waiting for \(what); last view:\n\(s.table())\n\(lab.logs())")
-                            throw CancellationError()
-                        }
-                        try await Task.sleep(for: .milliseconds(50))
-                        s = await client.poll()
-                    }
-                    return s
+                    try await c.waitFor(what, timeout: timeout, condition)
                 }
                 let first = try await waitFor("a leader") { s in s.leader != nil && s.live.count == 3 }.leader!
-                #expect(first.raftAddress.hasPrefix("10.\(lab.octet).0."), "the node binds its namespace's address: \(first.raftAddress)")
+                #expect(first.raftAddress.hasPrefix(lab.subnet + "."), "the node binds its namespace's address: \(first.raftAddress)")
                 await load.start()
                 try await eventually("20 acknowledged writes") { await load.summary.ok >= 20 }
 
-                // 1. The leader's link goes down: the majority elects a leader and keeps committing.
-                try await lab.cut(lab.index(of: first.id))
+                // 1. The switch drops the leader's frames: the majority elects a leader and keeps committing.
+                try await KernelFaults(lab: lab).isolate(first.id)
                 let majority = try await waitFor("a leader on the majority side") { s in
                     guard let l = s.leader, l.id != first.id, l.term > first.term else { return false }
                     return AvailabilityTracker.effectiveLeader(s)
@@ -60,23 +50,23 @@ struct NamespacePartitionTests {
                 }
                 #expect(await client.poll().node(first.id)?.live?.commit == stuckAt, "the minority commits nothing")
 
-                // The link comes back: the old leader follows, its stale connections notwithstanding.
-                try await lab.mend(lab.index(of: first.id))
+                // The rules go: the old leader follows, its stale connections notwithstanding.
+                #expect(try await KernelFaults(lab: lab).heal())
                 try await waitFor("\(first.id) to follow \(majority.id) and catch up") { s in
                     guard let o = s.node(first.id)?.live, let l = s.leader else { return false }
                     return o.leader == l.id && o.applied + 20 >= l.commit
                 }
 
-                // 2. A follower's link goes down and comes back; the leader keeps its quorum throughout.
+                // 2. A follower is cut off and comes back; the leader keeps its quorum throughout.
                 let leader = try await waitFor("a settled leader") { AvailabilityTracker.effectiveLeader($0) }.leader!
-                let follower = lab.ids.first { $0 != leader.id }!
-                try await lab.cut(lab.index(of: follower))
+                let follower = lab.members.first { $0 != leader.id }!
+                try await KernelFaults(lab: lab).isolate(follower)
                 try await waitFor("the leader to see \(follower) unreachable") { s in
                     s.leader?.peers.first { $0.id == follower }?.status == "unreachable"
                 }
                 let before = await load.summary.ok
                 try await eventually("writes committed without \(follower)") { await load.summary.ok >= before + 10 }
-                try await lab.mend(lab.index(of: follower))
+                #expect(try await KernelFaults(lab: lab).heal())
 
                 await load.stop()
                 let settled = try await waitFor("every node to agree on one commit and hash") { s in
@@ -91,15 +81,13 @@ struct NamespacePartitionTests {
                 try await monitor.checkTasks(acknowledged: acked)
                 let violations = await monitor.violations
                 let verdict = await monitor.verdict
-                #expect(violations.isEmpty, "\(verdict)\n\(lab.logs())")
+                #expect(violations.isEmpty, "\(verdict)\n\(c.logs())")
                 #expect(await monitor.checks > 10)
             } catch {
                 watcher.cancel()
                 await load.stop()
-                await client.shutdown()
                 throw error
             }
-            await client.shutdown()
         }
     }
 }

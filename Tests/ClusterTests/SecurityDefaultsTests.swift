@@ -145,23 +145,35 @@ struct SecurityDefaultsTests {
 
     /// The other side of the rule, inside a network namespace of its own so nothing listens
     /// on this machine's real interfaces: with --insecure (or a token) the node starts.
-    @Test(.enabled("needs iproute2 and the right to create network namespaces (root, or CAP_NET_ADMIN)") { await NamespaceLab.available() },
+    @Test(.enabled(KernelFaultTests.reason) { await NetworkTool.unavailableReason() == nil },
           arguments: ["--insecure", "--token-file"])
     func aNonLoopbackListenerStartsWithInsecureOrAToken(_ flag: String) async throws {
-        try await withNamespaceLab(nodes: 1) { lab in
-            var args = ["netns", "exec", lab.namespace(1), LocalCluster.executable, "node", "--id", "n1",
-                        "--raft", "0.0.0.0:7000", "--admin", "0.0.0.0:8000", "--data", "\(lab.directory)/data"]
-            args += flag == "--insecure" ? ["--insecure"] : ["--token-file", lab.tokenFile]
-            let pid = try spawnProcess(NamespaceLab.ipPath, args, log: lab.logFile(1))
+        try await withClusterSlot {
+            let lab = try await NetnsLab.plan(members: ["n1"])
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-netns-\(lab.run)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let tokenFile = "\(dir)/token"
+            #expect(FileManager.default.createFile(atPath: tokenFile, contents: Data("secret-\(lab.run)".utf8), attributes: [.posixPermissions: 0o600]))
+            try await lab.build()
             let admin = AdminClient(token: nil)
+            var pid: pid_t = 0
             do {
-                try await eventually("the node to answer on its namespace's address") { (try? await admin.status(lab.adminAddress(1))) != nil }
+                var node = [LocalCluster.executable, "node", "--id", "n1", "--raft", "0.0.0.0:7000", "--admin", "0.0.0.0:8000", "--data", "\(dir)/data"]
+                node += flag == "--insecure" ? ["--insecure"] : ["--token-file", tokenFile]
+                let argv = try lab.exec(in: "n1", node)
+                pid = try spawnProcess(argv[0], Array(argv.dropFirst()), log: "\(dir)/n1.log")
+                let address = "\(try lab.address(of: "n1")):8000"
+                try await eventually("the node to answer on its namespace's address") { (try? await admin.status(address)) != nil }
                 #expect(listeningAddresses(of: pid) == ["0.0.0.0:7000", "0.0.0.0:8000"])
             } catch {
-                await stop(pid, admin)
+                if pid > 0 { await stop(pid, admin) } else { await admin.shutdown() }
+                try? await lab.teardown()
+                try? FileManager.default.removeItem(atPath: dir)
                 throw error
             }
             await stop(pid, admin)
+            try await lab.teardown()
+            try? FileManager.default.removeItem(atPath: dir)
         }
     }
 

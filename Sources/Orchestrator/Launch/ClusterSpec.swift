@@ -9,6 +9,8 @@ public struct ClusterSpec: Codable, Sendable, Equatable {
     /// Extra `flotilla node` flags every node gets (e.g. --slots 2, --election-ms 500).
     public var nodeArgs: [String]
     public var createdAt: String
+    /// The namespace lab the nodes run in (`up --net netns`), nil on loopback.
+    public var network: NetnsLab? = nil
 
     public struct NodeSpec: Codable, Sendable, Equatable {
         public var id: String

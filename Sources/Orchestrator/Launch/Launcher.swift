@@ -62,7 +62,8 @@ public struct Launcher: Sendable {
     }
 
     /// Creates a new cluster directory for `count` nodes on free loopback ports.
-    public func create(nodes count: Int, nodeArgs: [String] = []) throws -> ClusterSpec {
+    /// With `network`, each node gets its host's address in the lab (Raft on port 7000, admin on 8000).
+    public func create(nodes count: Int, nodeArgs: [String] = [], network: NetnsLab? = nil) throws -> ClusterSpec {
         guard count >= 1, count <= 15 else { throw OrchestratorError("a local cluster has 1 to 15 nodes (asked for \(count))") }
         if exists { throw OrchestratorError("\(directory) already holds a cluster; use it, or `flotilla down --dir \(directory) --purge` first") }
         let fm = FileManager.default
@@ -73,15 +74,16 @@ public struct Launcher: Sendable {
             throw OrchestratorError("cannot write \(tokenFile)")
         }
         let ports = try FreePorts.take(count * 2)
-        let nodes = (1...count).map { i in
-            ClusterSpec.NodeSpec(id: "n\(i)", raftAddress: "127.0.0.1:\(ports[2 * (i - 1)])",
-                                 adminAddress: "127.0.0.1:\(ports[2 * (i - 1) + 1])",
-                                 dataDir: "\(directory)/n\(i)/data", logFile: "\(directory)/n\(i)/node.log",
-                                 pidFile: "\(directory)/n\(i)/node.pid")
+        let nodes = try (1...count).map { i in
+            let host = try network.map { try $0.address(of: "n\(i)") }
+            return ClusterSpec.NodeSpec(id: "n\(i)", raftAddress: host.map { "\($0):7000" } ?? "127.0.0.1:\(ports[2 * (i - 1)])",
+                                        adminAddress: host.map { "\($0):8000" } ?? "127.0.0.1:\(ports[2 * (i - 1) + 1])",
+                                        dataDir: "\(directory)/n\(i)/data", logFile: "\(directory)/n\(i)/node.log",
+                                        pidFile: "\(directory)/n\(i)/node.pid")
         }
         for n in nodes { try PrivateFiles.makeDirectory("\(directory)/\(n.id)") }
         let spec = ClusterSpec(clusterID: "flotilla-\(token.prefix(8))", tokenFile: tokenFile, nodes: nodes,
-                               nodeArgs: nodeArgs, createdAt: ISO8601DateFormatter().string(from: Date()))
+                               nodeArgs: nodeArgs, createdAt: ISO8601DateFormatter().string(from: Date()), network: network)
         try save(spec)
         return spec
     }
@@ -89,6 +91,7 @@ public struct Launcher: Sendable {
     /// Adds a node with the next free id and fresh ports to cluster.json (it is not started).
     public func addNode() throws -> (ClusterSpec, ClusterSpec.NodeSpec) {
         var spec = try load()
+        if spec.network != nil { throw OrchestratorError("adding nodes to a cluster in network namespaces (--net netns) is not built yet") }
         let used = Set(spec.nodes.map(\.id))
         let n = (1...).first { !used.contains("n\($0)") }!
         let ports = try FreePorts.take(2)
@@ -154,7 +157,9 @@ public struct Launcher: Sendable {
         }
         args += spec.nodeArgs
         note(node, NodeLogLines.starting(node.id))
-        let pid = try Spawn.background(executable, args, log: node.logFile)
+        // In a namespace lab, `ip netns exec` execs the node in place: the pid is the node's.
+        let argv = try spec.network.map { try $0.exec(in: node.id, [executable] + args) } ?? [executable] + args
+        let pid = try Spawn.background(argv[0], Array(argv.dropFirst()), log: node.logFile)
         try PrivateFiles.write("\(pid)\n", to: node.pidFile)
         return pid
     }

@@ -135,6 +135,10 @@ public final class ClusterControl: Sendable {
     public func partition(_ plan: PartitionPlan, as action: OperatorAction? = nil) async throws -> PartitionPlan {
         let s = await snapshot()
         return try await act("partition \(plan.description)", action ?? OperatorAction(verb: "partition", target: plan.description)) {
+            if let kernel = kernelFaults {
+                try await kernel.apply(plan)
+                return (plan, "nftables rules set in table \(kernel.table)")
+            }
             var failed: [String] = []
             var set: [String] = []
             var why: Set<String> = []
@@ -205,10 +209,13 @@ public final class ClusterControl: Sendable {
                 report.unreachable.insert(o.id)
             }
         }
+        let kernel = kernelFaults
+        if let kernel { _ = try? await kernel.heal() }  // verified below, with the nodes' rules
         let deadline = ContinuousClock.now + timeout
         while true {
             report.dirty = []
             report.unconfirmedLinks = []
+            if let kernel, (try? await kernel.tableExists()) != false { report.dirty.insert("nftables table \(kernel.table)") }
             let now = await snapshot()
             for o in now.nodes where !report.unreachable.contains(o.id) && !report.unauthorized.contains(o.id) && !report.down.contains(o.id) {
                 let rules: FaultSpec? = try? await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(1))

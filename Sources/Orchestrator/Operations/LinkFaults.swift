@@ -49,6 +49,7 @@ extension ClusterControl {
 
     /// Loses this share of the messages on the links of `spec`; 0 clears it.
     public func loss(_ spec: String, fraction: Double) async throws {
+        if let kernel = kernelFaults { return try await kernelLoss(kernel, spec, fraction: fraction) }
         try await setChance("loss", spec, fraction, \.loss)
     }
 

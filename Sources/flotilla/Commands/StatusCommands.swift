@@ -29,13 +29,30 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let s = await control.snapshot()
-        cluster.print(s) { s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") }
+        let kernel = await kernelLine(control)
+        cluster.print(s) {
+            s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") + kernel
+        }
         // Every node is shown, down ones with why; a cluster that answers nowhere still fails the command.
         if s.live.isEmpty { throw cluster.silence() }
     }
 }
 
 extension StatusCommand {
+    /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
+    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`.
+    func kernelLine(_ control: ClusterControl) async -> String {
+        guard let kernel = control.kernelFaults else { return "" }
+        let rules: String
+        do {
+            let listed = try await kernel.rules()
+            rules = listed.isEmpty ? "none" : listed.map(\.description).joined(separator: ", ")
+        } catch {
+            rules = "cannot be read: \(error)"
+        }
+        return "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
+    }
+
     /// The same table for a local etcd cluster's members.
     func etcdStatus(_ etcd: EtcdEngine, every: Duration) async throws {
         let stop = StopSignal()

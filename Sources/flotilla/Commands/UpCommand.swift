@@ -20,6 +20,11 @@ struct UpCommand: AsyncParsableCommand {
     enum Engine: String, ExpressibleByArgument, CaseIterable { case flotilla, etcd }
 
     @Option(help: "flotilla, or etcd (the `etcd` on PATH, members e1…eN with --pre-vote).") var engine: Engine = .flotilla
+    /// Where the nodes' network is.
+    enum Net: String, ExpressibleByArgument, CaseIterable { case loopback, netns }
+
+    @Option(help: "loopback, or netns: each node a host in a network namespace of its own; partitions and loss are then nftables rules (needs root).")
+    var net: Net = .loopback
     @Option(help: "How many nodes.") var nodes = 3
     @Option(help: "Cluster directory.") var dir = "./flotilla-cluster"
     @Option(help: "Tasks each node runs at once.") var slots: Int?
@@ -36,7 +41,10 @@ struct UpCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
-        if engine == .etcd { return try await upEtcd() }
+        if engine == .etcd {
+            if net == .netns { throw fail("--net netns runs Flotilla's own nodes only; etcd members in namespaces are not built yet") }
+            return try await upEtcd()
+        }
         let launcher = Launcher(directory: dir)
         var args = nodeArgs
         if let slots { args += ["--slots", "\(slots)"] }
@@ -52,7 +60,11 @@ struct UpCommand: AsyncParsableCommand {
         _ = try parseDuration(recoverCooldown, "--recover-cooldown")
         let spec: ClusterSpec
         do {
-            spec = launcher.exists ? try launcher.load() : try launcher.create(nodes: nodes, nodeArgs: args)
+            spec = launcher.exists ? try launcher.load() : try await create(launcher, nodeArgs: args)
+            if let lab = spec.network, !(try await lab.exists()) {
+                try await lab.build()
+                print("rebuilt the namespace lab \(lab.run) (\(lab.subnet).0/24)")
+            }
             for node in spec.nodes {
                 let pid = try launcher.start(node, spec: spec, mode: uninitialized ? .uninitialized : .founder)
                 print("started \(node.id) (pid \(pid)) raft \(node.raftAddress) admin \(node.adminAddress)")
@@ -78,6 +90,27 @@ struct UpCommand: AsyncParsableCommand {
 }
 
 extension UpCommand {
+    /// A new cluster directory; with `--net netns` the namespace lab is built first (and removed
+    /// again when the directory cannot be made).
+    func create(_ launcher: Launcher, nodeArgs: [String]) async throws -> ClusterSpec {
+        guard net == .netns else { return try launcher.create(nodes: nodes, nodeArgs: nodeArgs) }
+        if let why = await NetworkTool.unavailableReason() {
+            throw OrchestratorError("--net netns: \(why); without --net netns the cluster runs on loopback and every fault goes through the nodes' own filter")
+        }
+        let swept = (try? await NetnsLab.sweep()) ?? []
+        if !swept.isEmpty { print("removed the namespaces of dead runs \(swept.joined(separator: ", "))") }
+        let lab = try await NetnsLab.plan(members: (1...max(1, nodes)).map { "n\($0)" })
+        try await lab.build()
+        do {
+            let spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: lab)
+            print("namespace lab \(lab.run): \(lab.subnet).0/24 on a bridge in \(lab.switchNamespace), the root namespace at \(lab.rootAddress); faults in nftables table bridge \(lab.tableName)")
+            return spec
+        } catch {
+            try? await lab.teardown()
+            throw error
+        }
+    }
+
     /// A local etcd cluster in `dir`: flags after -- go to every `etcd`.
     func upEtcd() async throws {
         do {
@@ -120,6 +153,10 @@ struct DownCommand: AsyncParsableCommand {
             }
         }
         guard failed.isEmpty else { throw fail("could not stop \(failed.joined(separator: ", "))") }
+        if let lab = spec.network {
+            do { try await lab.teardown() } catch { throw fail("\(error)") }
+            print("removed the namespace lab \(lab.run) (namespaces, bridge, links, nftables table)")
+        }
         if purge {
             try FileManager.default.removeItem(atPath: launcher.directory)
             print("removed \(launcher.directory)")
