@@ -47,8 +47,9 @@ func withEngine(_ kind: EngineUnderTest, _ body: (any Engine) async throws -> Vo
 struct EngineSeamTests {
     @Test(arguments: EngineUnderTest.allCases)
     func killingTheLeaderElectsAnother(_ kind: EngineUnderTest) async throws {
-        try await withHangGuard(.seconds(90)) {
-            try await withEngine(kind) { engine in
+        try await withEngine(kind) { engine in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(90)) {
                 let performer = CommandPerformer(engine: engine)
                 let (s, led) = await engine.wait(for: .seconds(15)) { $0.leader != nil }
                 let old = try #require(s.leader, "a leader first: \(s.report())")
@@ -66,8 +67,9 @@ struct EngineSeamTests {
 
     @Test(arguments: EngineUnderTest.allCases)
     func leadershipGoesWhereItIsSent(_ kind: EngineUnderTest) async throws {
-        try await withHangGuard(.seconds(90)) {
-            try await withEngine(kind) { engine in
+        try await withEngine(kind) { engine in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(90)) {
                 let performer = CommandPerformer(engine: engine)
                 let (s, _) = await engine.wait(for: .seconds(15)) { s in s.leader != nil && s.live.count == 3 }
                 let old = try #require(s.leader)
@@ -82,8 +84,9 @@ struct EngineSeamTests {
 
     @Test(arguments: EngineUnderTest.allCases)
     func scaleThreeToFourThroughALearnerAndBack(_ kind: EngineUnderTest) async throws {
-        try await withHangGuard(.seconds(150)) {
-            try await withEngine(kind) { engine in
+        try await withEngine(kind) { engine in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(150)) {
                 let performer = CommandPerformer(engine: engine)
                 _ = await engine.wait(for: .seconds(15)) { s in s.leader != nil && s.live.count == 3 }
                 let up = try await performer.perform(.scale(change: .add(count: 1), purge: false))
@@ -107,8 +110,9 @@ struct EngineSeamTests {
     /// snapshots polled meanwhile break no invariant.
     @Test(arguments: EngineUnderTest.allCases)
     func theWorkloadStaysLinearizableAcrossALeaderKill(_ kind: EngineUnderTest) async throws {
-        try await withHangGuard(.seconds(90)) {
-            try await withEngine(kind) { engine in
+        try await withEngine(kind) { engine in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(90)) {
                 let (s, _) = await engine.wait(for: .seconds(15)) { s in s.leader != nil && s.live.count == 3 }
                 let leader = try #require(s.leader)
                 let killer = Task {

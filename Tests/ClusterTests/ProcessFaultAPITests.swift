@@ -15,8 +15,9 @@ struct ProcessFaultAPITests {
     }
 
     @Test func killOverConnectCrashesTheNodeLeavingLastWords() async throws {
-        try await withHangGuard(.seconds(90)) {
-            try await withCluster(nodes: 3) { c in
+        try await withCluster(nodes: 3) { c in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(90)) {
                 let leader = try await c.waitForLeader()
                 let engine = try await connected(c)
                 defer { Task { await engine.shutdown() } }
@@ -33,8 +34,9 @@ struct ProcessFaultAPITests {
     }
 
     @Test func crashAndFreezeNeedTheTokenAndABoundedSpan() async throws {
-        try await withHangGuard(.seconds(60)) {
-            try await withCluster(nodes: 1) { c in
+        try await withCluster(nodes: 1) { c in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(150)) {
                 _ = try await c.waitForLeader()
                 let base = "http://\(c.spec.nodes[0].adminAddress)/v1/faults"
                 let noToken = try await rawRequest("POST", base + "/crash")
@@ -51,8 +53,9 @@ struct ProcessFaultAPITests {
     }
 
     @Test func pauseOverConnectFreezesTheLeaderUntilItThaws() async throws {
-        try await withHangGuard(.seconds(90)) {
-            try await withCluster(nodes: 3) { c in
+        try await withCluster(nodes: 3) { c in
+            // The guard starts once a cluster slot is held: waiting for one is not a hang.
+            try await withHangGuard(.seconds(90)) {
                 let leader = try await c.waitForLeader()
                 let engine = try await connected(c, freeze: .seconds(4))
                 defer { Task { await engine.shutdown() } }
