@@ -38,9 +38,10 @@ struct InProcessNode: Sendable {
     /// Waits until the node leads (a founder alone elects itself after one election timeout).
     /// The bound is generous: the node's ticker shares this test process's two pool threads
     /// with the router fuzz's workers, and under a loaded CI machine its 30-60 ticks can take
-    /// many seconds to come round.
+    /// many seconds to come round; in the full suite the CPU-bound tests that start with it have
+    /// held those threads for 70 s.
     func waitUntilLeader() async throws {
-        try await eventually("\(config.id) to lead", timeout: .seconds(60)) { api.status.role == .leader }
+        try await eventually("\(config.id) to lead", timeout: .seconds(180)) { api.status.role == .leader }
     }
 
     /// The node's admin router as an application the test client drives in process.
