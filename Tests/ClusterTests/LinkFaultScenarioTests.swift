@@ -14,7 +14,9 @@ import TestSupport
             let delay = try await flotilla(["delay", "all", "60ms", "--dir", dir])
             #expect(delay.code == 0, "\(delay)")
             let after = try await c.commitLatency()
-            #expect(after >= .milliseconds(60) && after > before, "before \(before), after \(after)")
+            // A floor the delay guarantees; before against after is a race with the machine's load
+            // (under the full suite a quiet commit took 271 ms, the delayed one 251 ms).
+            #expect(after >= .milliseconds(60), "before \(before), after \(after)")
 
             let loss = try await flotilla(["loss", "n1->n2", "10%", "--dir", dir])
             #expect(loss.code == 0, "\(loss)")
