@@ -186,8 +186,8 @@ extension NodeCore {
     /// The bytes of the snapshot `output.encode` asked for: compacts the log to `index` and
     /// stores the snapshot. Dropped when the log moved past it meanwhile (a snapshot from the
     /// leader, or a membership change applied since, which the snapshot would not carry); the
-    /// next one is asked for as usual. `prepared`, when the host wrote the file already, is
-    /// stored by renaming it; the host deletes the file afterwards if it is still there.
+    /// next one is asked for as usual. `prepared`, the file the host already wrote into place, is
+    /// stored by writing its marker; the host discards the file afterwards unless it was stored.
     public mutating func snapshotEncoded(index: UInt64, data: [UInt8], prepared: PreparedSnapshot? = nil) {
         guard encodingSnapshot == index else { return }
         encodingSnapshot = nil

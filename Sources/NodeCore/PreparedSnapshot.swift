@@ -1,7 +1,7 @@
 import RaftCore
 
-/// A snapshot's file written and synced under a temporary name off the Raft loop, waiting to be
-/// stored: storing it is then a rename and a directory sync, not a write of the whole table.
+/// A snapshot's file written, synced and renamed into place off the Raft loop, waiting for its
+/// marker in the WAL: storing it is then one unsynced record, not a write of the whole table.
 public struct PreparedSnapshot: Sendable, Equatable {
     /// The snapshot the file holds.
     public let metadata: SnapshotMetadata

@@ -76,16 +76,30 @@ public final class NodeStorage: Sendable {
         try save(hardState: nil, entries: [], snapshot: snapshot)
     }
 
-    /// Writes `snapshot`'s whole file under a temporary name and syncs it, without taking the
-    /// lock: the host calls it off the Raft loop, so storing the snapshot
-    /// (`saveSnapshot(_:prepared:)`) is a rename, a directory sync and the WAL's marker, not a
-    /// write of the whole table. Until then the file is no snapshot: the next open deletes one
-    /// a crash left behind. First it finishes the compaction of the previous one.
+    /// Writes `snapshot`'s whole file, syncs it, renames it into place and syncs the directory,
+    /// all without taking the lock: the host calls it off the Raft loop, so storing the snapshot
+    /// (`saveSnapshot(_:prepared:)`) is only the WAL's marker, which rides the next batch's
+    /// fsync. A snapshot file without its marker is already a valid base: it holds applied
+    /// (so committed) state, the WAL still has every entry after it, and `Recovery` applies it
+    /// as its marker would have. First it finishes the compaction of the previous one.
     public func prepare(_ snapshot: Snapshot) throws(StorageError) -> PreparedSnapshot {
         try finishDeferredCompaction()
-        let path = try SnapshotFile.writeTemporary(
-            snapshot, at: SnapshotFile.preparedPath(index: snapshot.metadata.index, directory: snapDirectory),
-            disk: disk, options: options)
+        let index = snapshot.metadata.index
+        let temp = try SnapshotFile.writeTemporary(
+            snapshot, at: SnapshotFile.preparedPath(index: index, directory: snapDirectory), disk: disk, options: options)
+        // Under the lock, so a snapshot the loop stores at this index meanwhile is never replaced.
+        let path = snapDirectory + "/" + SnapshotFile.name(index: index)
+        let renamed = core.withLock { (c: inout StorageCore) -> StorageError? in
+            if c.holdsSnapshot(at: index) { return .invalid("a snapshot at index \(index) is already stored") }
+            do throws(StorageError) { try disk.rename(temp, to: path) } catch { return error }
+            return nil
+        }
+        if let renamed {
+            try? disk.remove(temp)
+            throw renamed
+        }
+        // A failed sync leaves a file that is either absent after a crash or whole: both are fine.
+        if options.fsync { try disk.syncDirectory(snapDirectory) }
         return PreparedSnapshot(metadata: snapshot.metadata, size: snapshot.data.count, path: path)
     }
 
@@ -101,9 +115,13 @@ public final class NodeStorage: Sendable {
         counters.withLock { $0 = stats }
     }
 
-    /// Deletes a prepared file that was not stored (a no-op once it was renamed into place).
+    /// Deletes a prepared file that was not stored (the core dropped it, or its marker could
+    /// not be written), so a restart does not take it up; a no-op once it was stored, or when
+    /// another snapshot at its index was. Runs on the loop, and only on that rare path.
     public func discard(_ prepared: PreparedSnapshot) {
-        try? disk.removeIfPresent(prepared.path)
+        guard !core.withLock({ $0.holdsSnapshot(at: prepared.metadata.index) }) else { return }
+        guard (try? disk.removeIfPresent(prepared.path)) != nil else { return }
+        if options.fsync { try? disk.syncDirectory(snapDirectory) }
     }
 
     /// `saveSnapshot`, from `prepared` when it holds this very snapshot in place: then only the

@@ -191,7 +191,7 @@ struct StorageCore {
     // MARK: - Writing
 
     /// `prepared`: the snapshot's file, already written and synced off the loop
-    /// (`NodeStorage.prepare`); used when it holds this very snapshot, renamed into place.
+    /// (`NodeStorage.prepare`); used when it holds this very snapshot, already in place.
     mutating func save(
         hardState newHardState: HardState?, entries: [Entry], snapshot: Snapshot?, prepared: PreparedSnapshot? = nil
     ) throws(StorageError) {
@@ -268,21 +268,21 @@ struct StorageCore {
         }
 
         var snapshotPath: String?
-        var renamedOnly = false
+        var inPlace = false
         if let s = newSnapshot {
             let path = snapDirectory + "/" + SnapshotFile.name(index: s.metadata.index)
-            if let prepared, prepared.metadata == s.metadata, prepared.size == s.data.count {
-                // Written and synced off the loop: renamed into place and the directory synced
-                // here, so the file is durable before its marker (a marker without its file
-                // would leave a log that cannot be read). Deletions below it come later.
-                snapshotPath = try SnapshotFile.install(prepared.path, at: path, directory: snapDirectory, disk: disk, options: options)
-                renamedOnly = true
+            if let prepared, prepared.metadata == s.metadata, prepared.size == s.data.count, prepared.path == path {
+                // Written, synced and renamed into place off the loop: only its marker is left,
+                // and that needs no fsync of its own (see `NodeStorage.prepare`). A failure below
+                // leaves the file to the host's `discard`.
+                inPlace = true
             } else {
                 snapshotPath = try SnapshotFile.write(s, directory: snapDirectory, disk: disk, options: options)
             }
         }
+        let markerOnly = inPlace && records.count == 1
         do throws(WriteAheadLog.AppendFailure) {
-            try wal.append(pending, sync: !onlyCommit) { i in
+            try wal.append(pending, sync: !onlyCommit && !markerOnly) { i in
                 StorageCore.header(baseIndex: headerState[i].0, baseTerm: headerState[i].1, hardState: headerState[i].2)
                     .map(StorageCore.pending)
             }
@@ -321,7 +321,7 @@ struct StorageCore {
         }
         hardState = next.hardState
         if let s = newSnapshot {
-            if renamedOnly {
+            if inPlace {
                 snapshotIndexes.insert(s.metadata.index)
                 deferredCompaction = s.metadata.index
             } else {
@@ -335,6 +335,9 @@ struct StorageCore {
     /// wholly below it and all but the newest two snapshot files. Returns the directories whose
     /// entries changed, for the caller to sync outside the lock (a deletion lost in a crash only
     /// leaves a file that the next compaction deletes).
+    /// Whether a snapshot file at `index` is one this storage stored (or found on open).
+    func holdsSnapshot(at index: UInt64) -> Bool { snapshotIndexes.contains(index) }
+
     mutating func compactDeferred(index: UInt64) -> [String] {
         guard deferredCompaction == index, !closed else { return [] }
         deferredCompaction = nil

@@ -8,25 +8,29 @@ import TestSupport
 /// Snapshot files written off the Raft loop (`NodeStorage.prepare`) and stored by a rename.
 @Suite("Prepared snapshots")
 struct PreparedSnapshotTests {
-    @Test func aPreparedFileIsRenamedIntoPlaceAndSurvivesReopen() throws {
+    @Test func aPreparedFileIsInPlaceBeforeItIsStoredAndStoringItSyncsNothing() throws {
         try withTestDirectory { dir in
             var gen = BatchGenerator(seed: 11)
             let snap = gen.snapshot(index: 20, term: 1)
             try withStorage(dir) { storage, _ in
                 try storage.save(hardState: nil, entries: entries(1...30), snapshot: nil)
                 let prepared = try storage.prepare(snap)
-                #expect(FileManager.default.fileExists(atPath: prepared.path))
+                // Written, synced and renamed off the loop: the file is the snapshot already.
+                #expect(Disk.snapshots(dir) == [prepared.path])
                 let written = try Data(contentsOf: URL(fileURLWithPath: prepared.path))
+                let syncs = storage.stats.fsyncCount
                 try storage.saveSnapshot(snap, prepared: prepared)
-                // The very file that was prepared is the snapshot now; the temporary is gone.
-                #expect(!FileManager.default.fileExists(atPath: prepared.path))
-                #expect(Disk.snapshots(dir).map(Disk.name) == ["snap-0000000000000014.bin"])
+                // On the loop only the WAL's marker is written; the next batch's fsync carries it.
+                #expect(storage.stats.fsyncCount == syncs)
                 #expect(try Data(contentsOf: URL(fileURLWithPath: Disk.snapshots(dir)[0])) == written)
                 storage.discard(prepared)
+                #expect(Disk.snapshots(dir) == [prepared.path], "a stored snapshot is not discarded")
+                try storage.save(hardState: nil, entries: entries(31...32), snapshot: nil)
+                #expect(storage.stats.fsyncCount == syncs + 1)
             }
             let m = try reopen(dir)
             #expect(m.snapshot == snap)
-            #expect(m.entries == entries(21...30))
+            #expect(m.entries == entries(21...32))
         }
     }
 
@@ -40,29 +44,40 @@ struct PreparedSnapshotTests {
                 try storage.save(hardState: nil, entries: entries(1...30), snapshot: nil)
                 let prepared = try storage.prepare(other)
                 try storage.saveSnapshot(snap, prepared: prepared)
-                // Written afresh; the mismatched file waits for the host to discard it.
-                #expect(FileManager.default.fileExists(atPath: prepared.path))
+                // Written afresh over it; discarding the mismatched one leaves the stored one.
                 storage.discard(prepared)
-                #expect(!FileManager.default.fileExists(atPath: prepared.path))
+                #expect(Disk.snapshots(dir).count == 1)
             }
             #expect(try reopen(dir).snapshot == snap)
         }
     }
 
-    @Test func aSnapshotPreparedButNotStoredBeforeACrashIsDeletedOnOpen() throws {
+    @Test func aSnapshotPreparedButNotStoredBeforeACrashIsTheBaseOnOpen() throws {
         try withTestDirectory { dir in
             var gen = BatchGenerator(seed: 13)
-            var path = ""
+            let snap = gen.snapshot(index: 20, term: 1)
             try withStorage(dir) { storage, _ in
                 try storage.save(hardState: nil, entries: entries(1...30), snapshot: nil)
-                path = try storage.prepare(gen.snapshot(index: 20, term: 1)).path
+                _ = try storage.prepare(snap)
             }
-            #expect(FileManager.default.fileExists(atPath: path))
+            // Its marker never written: the file is applied as the marker would have been.
+            let m = try reopen(dir)
+            #expect(m.snapshot == snap)
+            #expect(m.entries == entries(21...30))
+        }
+    }
+
+    @Test func aPreparedSnapshotTheCoreDroppedIsDeleted() throws {
+        try withTestDirectory { dir in
+            var gen = BatchGenerator(seed: 16)
+            try withStorage(dir) { storage, _ in
+                try storage.save(hardState: nil, entries: entries(1...30), snapshot: nil)
+                storage.discard(try storage.prepare(gen.snapshot(index: 20, term: 1)))
+                #expect(Disk.snapshots(dir).isEmpty)
+            }
             let m = try reopen(dir)
             #expect(m.snapshot == nil)
             #expect(m.entries == entries(1...30))
-            #expect(!FileManager.default.fileExists(atPath: path))
-            #expect(Disk.snapshots(dir).isEmpty)
         }
     }
 

@@ -311,7 +311,7 @@ actor RaftDriver {
         actions.onRestoredSnapshot = { HeapRelease.soon() }
         actions.onEncodeSnapshot = { [inbox, storage] job in
             // One pass over the whole task table, and the file's write and fsync: on another
-            // thread, from the frozen copy. Storing it on the loop is then a rename. A file that
+            // thread, from the frozen copy. Storing it on the loop is then the WAL's marker. A file that
             // cannot be written here is written on the loop instead, where a failure is reported.
             Task.detached(priority: .utility) {
                 let began = ContinuousClock.now

@@ -10,7 +10,8 @@ extension NodeStorage {
     /// `save`, with the batch's snapshot file written first as a prepared file (as the node
     /// does off its loop), then the batch stored with it.
     func savePrepared(_ batch: Batch) throws(StorageError) {
-        let prepared = try batch.snapshot.map { (s) throws(StorageError) in try prepare(s) }
+        // As the node does: a file that cannot be prepared is written by the save itself.
+        let prepared = batch.snapshot.flatMap { try? prepare($0) }
         defer { if let prepared { discard(prepared) } }
         try save(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot, prepared: prepared)
     }

@@ -77,14 +77,28 @@ struct Acknowledged {
     /// The states since the last synced save, oldest first.
     private(set) var unsynced: [Model] = []
 
-    init(_ model: Model = Model()) { self.model = model }
+    init(_ model: Model = Model(), unsynced: [Model] = []) {
+        self.model = model
+        self.unsynced = unsynced
+    }
 
-    mutating func apply(_ b: Batch) {
+    /// `prepared`: the batch was saved with its snapshot's file prepared (`savePrepared`).
+    mutating func apply(_ b: Batch, prepared: Bool = false) {
         let before = model
         model.apply(b)
         // An empty batch writes nothing, so it syncs nothing either.
         if b.isEmpty { return }
-        if b.movesOnlyTheCommit(from: before) { unsynced.append(before) } else { unsynced = [] }
+        if b.movesOnlyTheCommit(from: before) {
+            unsynced.append(before)
+        } else if prepared, let s = b.snapshot, b.entries.isEmpty, b.hardState == nil {
+            // Only the snapshot's marker is written, unsynced; its file is durable already, so a
+            // power cut keeps the snapshot but may take back the commit-only saves before it.
+            if s.metadata.index > before.snapshotIndex {
+                unsynced = unsynced.map { var m = $0; m.apply(snapshot: s); return m }
+            }
+        } else {
+            unsynced = []
+        }
     }
 
     /// What recovery may give back after a power cut.
