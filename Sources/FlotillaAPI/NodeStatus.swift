@@ -41,6 +41,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var founding: String?
     /// The longest a snapshot held this node's Raft loop since it started, in ms; nil before the first.
     public var snapshotHeldMaxMs: UInt64?
+    /// Of that longest hold, the ms the loop's thread was on the CPU; the rest it waited to run.
+    public var snapshotHeldMaxCPUMs: Double?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,

@@ -18,9 +18,11 @@ public final class NodeStorage: Sendable {
     private let disk: any StorageDisk
     private let snapDirectory: String
     private let options: StorageOptions
+    private let logger: Logger
 
     private init(core: consuming sending StorageCore) {
         let stats = core.stats
+        logger = core.logger
         disk = core.disk
         snapDirectory = core.snapDirectory
         options = core.options
@@ -103,13 +105,23 @@ public final class NodeStorage: Sendable {
         return PreparedSnapshot(metadata: snapshot.metadata, size: snapshot.data.count, path: path)
     }
 
-    /// Deletes what the last snapshot stored from a prepared file covers, with the directory
-    /// fsyncs outside the lock so the Raft loop's appends never wait behind them.
+    /// Deletes what the last snapshot stored from a prepared file covers, with the deletions and
+    /// the directory fsyncs outside the lock so the Raft loop's appends never wait behind them.
+    /// A file whose deletion fails, or is lost in a crash, is only old data the next open skips.
     public func finishDeferredCompaction() throws(StorageError) {
         guard let index = core.withLock({ $0.deferredCompaction }) else { return }
-        let changed = core.withLock { $0.compactDeferred(index: index) }
+        let (files, walDirectory) = core.withLock { ($0.detachDeferred(index: index), $0.walDirectoryPath) }
+        var changed: Set<String> = []
+        for path in files {
+            do throws(StorageError) {
+                try disk.removeIfPresent(path)
+                changed.insert(path.hasPrefix(walDirectory + "/") ? walDirectory : snapDirectory)
+            } catch {
+                logger.warning("could not delete \(path) below snapshot \(index): \(error)")
+            }
+        }
         if options.fsync {
-            for directory in changed { try disk.syncDirectory(directory) }
+            for directory in changed.sorted() { try disk.syncDirectory(directory) }
         }
         let stats = core.withLock { $0.stats }
         counters.withLock { $0 = stats }

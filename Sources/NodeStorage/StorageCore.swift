@@ -338,11 +338,23 @@ struct StorageCore {
     /// Whether a snapshot file at `index` is one this storage stored (or found on open).
     func holdsSnapshot(at index: UInt64) -> Bool { snapshotIndexes.contains(index) }
 
-    mutating func compactDeferred(index: UInt64) -> [String] {
+    /// Forgets what the snapshot stored from a prepared file at `index` covers (WAL segments
+    /// wholly below it, all but the newest two snapshot files) and returns the files, for the
+    /// caller to delete outside the lock.
+    mutating func detachDeferred(index: UInt64) -> [String] {
         guard deferredCompaction == index, !closed else { return [] }
         deferredCompaction = nil
-        return compact(after: index, sync: false)
+        snapshotIndexes.insert(index)
+        var files = wal.detachSegments(coveredBy: index)
+        for old in snapshotIndexes.sorted(by: >).dropFirst(2) {
+            snapshotIndexes.remove(old)
+            files.append(snapDirectory + "/" + SnapshotFile.name(index: old))
+        }
+        return files
     }
+
+    /// Where `detachDeferred`'s files live.
+    var walDirectoryPath: String { walDirectory }
 
     /// Deletes segments wholly below a new snapshot and all but the newest two snapshot files,
     /// syncing the directories when `sync`; returns the directories it changed. Failures only

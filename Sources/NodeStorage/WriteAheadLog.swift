@@ -196,5 +196,16 @@ struct WriteAheadLog {
         return (removed, nil)
     }
 
+    /// Forgets the oldest segments while every entry in them is at or below `index` (never the
+    /// current one) and returns their paths, for the caller to delete outside its lock: deleting
+    /// a large file can take milliseconds the Raft loop should not wait for.
+    mutating func detachSegments(coveredBy index: UInt64) -> [String] {
+        var detached: [String] = []
+        while segments.count > 1, segments[0].maxEntryIndex <= index {
+            detached.append(segments.removeFirst().path)
+        }
+        return detached
+    }
+
     mutating func close() { file.close() }
 }

@@ -45,6 +45,7 @@ extension RaftDriver {
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
         status.snapshotHeldMaxMs = snapshotHeldMaxMs
+        status.snapshotHeldMaxCPUMs = snapshotHeldMaxCPUMs
         let raft = core.raft
         metrics.term.set(Double(raft.term))
         metrics.isLeader.set(raft.role == .leader ? 1.0 : 0.0)
@@ -98,6 +99,12 @@ extension RaftDriver {
 }
 
 /// A non-negative duration in whole milliseconds.
+/// Milliseconds with their fraction: the CPU time of a short span.
+func cpuMs(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15
+}
+
 func ageMs(_ d: Duration) -> UInt64 {
     let c = d.components
     return c.seconds < 0 ? 0 : UInt64(c.seconds) * 1000 + UInt64(c.attoseconds / 1_000_000_000_000_000)

@@ -48,6 +48,7 @@ actor RaftDriver {
     var ledSince: ContinuousClock.Instant?
     /// The longest a snapshot held the loop so far, in ms.
     var snapshotHeldMaxMs: UInt64?
+    var snapshotHeldMaxCPUMs: Double?
     /// When the status was last published.
     var publishedAt = ContinuousClock.now
     /// The incarnation this node's storage drew (`NodeIdentity`): who it is, to its peers.
@@ -61,6 +62,8 @@ actor RaftDriver {
     /// How long the latest snapshot took to encode, off the loop, and to compact and store, on it.
     var snapshotEncodeTime: Duration = .zero
     var snapshotStoreTime: Duration = .zero
+    /// The loop thread's CPU time within `snapshotStoreTime` (the rest it waited or was not scheduled).
+    var snapshotStoreCPU: Duration = .zero
     /// The membership's incarnations, as the transport's admission check reads them.
     let known: KnownIncarnations
     /// What founders said of themselves over the peer transport; and what this node says.
@@ -238,17 +241,18 @@ actor RaftDriver {
         case .freeze(let until):
             // Blocks the driver's own thread, on purpose: nothing of this node's Raft runs until the thaw.
             while case let left = until - .now, left > .zero {
-                let c = left.components
-                var t = timespec(tv_sec: Int(c.seconds), tv_nsec: Int(c.attoseconds / 1_000_000_000))
-                nanosleep(&t, nil)
+                let c = min(left, .milliseconds(100)).components
+                usleep(UInt32(c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000))
             }
             thawed = true
         case let .snapshotEncoded(index, data, prepared, took):
             snapshotEncodeTime = took
             let began = ContinuousClock.now
+            let cpu = ThreadCPUClock.now()
             core.snapshotEncoded(index: index, data: data, prepared: prepared)
             if let prepared { storage.discard(prepared) }
             snapshotStoreTime = ContinuousClock.now - began
+            snapshotStoreCPU = ThreadCPUClock.now() - cpu
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -373,9 +377,13 @@ actor RaftDriver {
             let held = snapshotStoreTime
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
-                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it"
+                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it "
+                + "(\((cpuMs(snapshotStoreCPU) * 100).rounded() / 100) ms of it on the CPU)"
             if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
-            snapshotHeldMaxMs = max(snapshotHeldMaxMs ?? 0, ageMs(held))
+            if ageMs(held) >= snapshotHeldMaxMs ?? 0 {
+                snapshotHeldMaxMs = ageMs(held)
+                snapshotHeldMaxCPUMs = cpuMs(snapshotStoreCPU)
+            }
             events.record("snapshot", term: term, text)
             HeapRelease.soon()
         case let .compactionFailed(index, reason):

@@ -48,15 +48,18 @@ public struct SoakBenchmark: Sendable {
         public var rssStartMB: Double
         public var rssEndMB: Double
         public var snapshotHoldMaxMs: UInt64
+        /// Of the longest hold, the ms its node's loop thread was on the CPU (the rest it waited to run).
+        public var snapshotHoldCPUMs: Double
         /// Acknowledged writes' latencies in ms, sorted.
         public var latencies: [Double]
 
         /// The summary: `bench soak: acked=N lost=L unverified=U duplicated=D elections=E rss_start_mb=A
-        /// rss_end_mb=B snapshot_hold_max_ms=H write_p999_ms=P write_max_ms=M` (memory: the largest node's).
+        /// rss_end_mb=B snapshot_hold_max_ms=H snapshot_hold_cpu_ms=C write_p999_ms=P write_max_ms=M` (memory: the largest node's).
         public var line: String {
             "bench soak: acked=\(acked) lost=\(lost.count) unverified=\(unverified) duplicated=\(duplicated.count) elections=\(elections)"
                 + " rss_start_mb=\(Int(rssStartMB.rounded())) rss_end_mb=\(Int(rssEndMB.rounded()))"
                 + " snapshot_hold_max_ms=\(snapshotHoldMaxMs)"
+                + " snapshot_hold_cpu_ms=\(String(format: "%.2f", snapshotHoldCPUMs))"
                 + " write_p999_ms=\(String(format: "%.1f", percentile(latencies, 0.999)))"
                 + " write_max_ms=\(String(format: "%.1f", latencies.last ?? 0))"
         }
@@ -124,10 +127,12 @@ public struct SoakBenchmark: Sendable {
         let latencies = history.filter { !$0.isRead && $0.outcome == .ok }
             .map { $0.returnedAt.timeIntervalSince($0.invokedAt) * 1000 }.sorted()
         let missing = tally.lost(acknowledged)
+        let longest = end.live.filter { $0.snapshotHeldMaxMs != nil }.max { $0.snapshotHeldMaxMs! < $1.snapshotHeldMaxMs! }
         return Result(acked: acknowledged.count, lost: Array(missing.dropFirst(min(unverified, missing.count))),
                       unverified: unverified, duplicated: tally.duplicated,
                       elections: Int((end.leader?.term ?? startTerm) - startTerm),
                       rssStartMB: rssStart, rssEndMB: endRSS,
-                      snapshotHoldMaxMs: end.live.compactMap(\.snapshotHeldMaxMs).max() ?? 0, latencies: latencies)
+                      snapshotHoldMaxMs: longest?.snapshotHeldMaxMs ?? 0, snapshotHoldCPUMs: longest?.snapshotHeldMaxCPUMs ?? 0,
+                      latencies: latencies)
     }
 }

@@ -177,7 +177,7 @@ struct BenchSoak: AsyncParsableCommand {
         commandName: "soak",
         abstract: "Drive a sustained write load at a local cluster and sample each node's memory, to show retention keeps it flat.",
         discussion: """
-            The nodes run the submitted echo tasks (--slots each), so tasks finish and retention removes them. Prints a line per --sample (each node's resident MB and the leader's task counts), then checks every acknowledged write turned up in the task table or among the keys remembered for removed tasks, and ends with: bench soak: acked=N lost=L duplicated=D elections=E rss_start_mb=A rss_end_mb=B snapshot_hold_max_ms=H write_p999_ms=P write_max_ms=M (memory: the largest node's). Exits 1 when a write was lost or duplicated.
+            The nodes run the submitted echo tasks (--slots each), so tasks finish and retention removes them. Prints a line per --sample (each node's resident MB and the leader's task counts), then checks every acknowledged write turned up in the task table or among the keys remembered for removed tasks, and ends with: bench soak: acked=N lost=L duplicated=D elections=E rss_start_mb=A rss_end_mb=B snapshot_hold_max_ms=H snapshot_hold_cpu_ms=C write_p999_ms=P write_max_ms=M (memory: the largest node's). Exits 1 when a write was lost or duplicated.
             """
     )
 
