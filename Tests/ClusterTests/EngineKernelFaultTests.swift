@@ -220,7 +220,7 @@ struct EngineKernelFaultTests {
     }
 
     /// `flotilla up --engine etcd --net netns`: each member a host of the lab; isolate and heal
-    /// through the CLI are nftables rules; scale grows through a learner in a new namespace and
+    /// through the CLI are nftables rules, which `status` lists; scale grows through a learner in a new namespace and
     /// shrinks back; `down --purge` leaves nothing of the run.
     @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(3)))
     func upEtcdWithNetnsBreaksHealsAndScalesInTheLab() async throws {
@@ -240,6 +240,10 @@ struct EngineKernelFaultTests {
                 #expect(isolate.code == 0, "\(isolate.out)\(isolate.err)")
                 let rules = try await KernelFaults(lab: lab).rules()
                 #expect(rules.count == 4 && rules.allSatisfy(\.isCut), "\(rules)")
+                let status = try await flotilla(["status", "--dir", dir])
+                let cut = try #require(rules.first)
+                #expect(status.out.contains("kernel faults (nftables table bridge \(lab.tableName)") && status.out.contains(cut.description),
+                        "status lists the table's rules: \(status.out)")
                 let heal = try await flotilla(["heal", "--dir", dir, "--timeout", "15s"])
                 #expect(heal.code == 0, "\(heal.out)\(heal.err)")
                 #expect(try await KernelFaults(lab: lab).tableExists() == false)

@@ -76,7 +76,11 @@ public struct FailoverBenchmark: Sendable {
         let clock = ContinuousClock()
         for trial in 1...trials {
             spurious += await quietElections(engine, for: settle)
-            guard let old = await engine.snapshot().leader else { failed += 1; continue }
+            guard let old = await engine.wait(for: .seconds(10), until: { $0.leader != nil }).0.leader else {
+                failed += 1
+                progress("trial \(trial): \(engine.kind): no leader to take away within 10 s")
+                continue
+            }
             let started = clock.now
             try await performer.perform(fault.command(old.id))
             var committed: Duration?
