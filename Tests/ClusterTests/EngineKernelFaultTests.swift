@@ -145,7 +145,8 @@ struct EngineKernelFaultTests {
 
     /// A serializable get through a member cut off by nftables answers from its own copy: the
     /// value from before the cut, after the majority committed a newer one. The checker names
-    /// that get; a linearizable get through the same member does not answer at all.
+    /// that get; a linearizable get through the same member does not answer at all. The console's
+    /// feed shows the cut as the members' drops.
     @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(2)))
     func aSerializableGetThroughAnIsolatedEtcdMemberIsCaughtAsStale() async throws {
         try await withEngineInLab(.etcd) { engine, lab in
@@ -168,6 +169,12 @@ struct EngineKernelFaultTests {
                 }
                 try await CommandPerformer(engine: etcd).perform(.partition(shape: .isolate(node: cut.id)))
                 #expect(try await KernelFaults(lab: lab).rules().count == 4)
+                // The console's feed shows the cut as each member's drops (etcd itself cannot report it).
+                var feed = etcd.snapshots(every: .milliseconds(200)).makeAsyncIterator()
+                let shown = try #require(await feed.next())
+                let others = s.nodes.map(\.id).filter { $0 != cut.id }.sorted()
+                #expect(shown.node(cut.id)?.live?.faults.drop == others, "\(cut.id) drops what it sends to \(others)")
+                #expect(others.allSatisfy { shown.node($0)?.live?.faults.drop == [cut.id] }, "\(shown.nodes.map { ($0.id, $0.live?.faults.drop ?? []) })")
                 call = clock.now
                 try await etcd.client.put(leader.adminAddress, key: "register", value: "new", timeout: .seconds(5))
                 history.append(HistoryOperation(client: 1, call: ns(call), ret: ns(clock.now), kind: .put(key: "register", value: "new")))

@@ -90,3 +90,41 @@ extension EtcdEngine {
         }
     }
 }
+
+extension EtcdEngine {
+    /// The console's feed: a snapshot about every `interval`, and on a cluster in a lab each
+    /// member's fault lines are the run's nftables rules on what it sends (a cut is a drop
+    /// towards that peer, loss a link fault), since etcd cannot report a cut it does not know of;
+    /// the Reach matrix and the fault list then show it. Only this feed reads the table.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let poller = Task {
+                while !Task.isCancelled {
+                    var s = await self.snapshot()
+                    if let kernel = self.kernelFaults, let rules = try? await kernel.rules() { s = Self.marking(s, with: rules) }
+                    continuation.yield(s)
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in poller.cancel() }
+        }
+    }
+
+    /// `s` with each answering member's faults set from `rules`: the peers its frames are cut
+    /// towards (`drop`, direction out), and loss per link.
+    static func marking(_ s: ClusterSnapshot, with rules: [LinkRule]) -> ClusterSnapshot {
+        var out = s
+        for i in out.nodes.indices {
+            guard var status = out.nodes[i].status else { continue }
+            let id = out.nodes[i].id
+            var faults = FaultSpec(drop: rules.filter { $0.from == id && $0.isCut }.map(\.to).sorted(), direction: .out)
+            for r in rules where r.from == id && !r.isCut {
+                faults.links[r.to] = LinkFaultSpec(loss: Double(r.percent) / 100)
+            }
+            status.faults = faults
+            out.nodes[i].status = status
+        }
+        return out
+    }
+}
