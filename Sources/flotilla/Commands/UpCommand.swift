@@ -126,6 +126,9 @@ extension UpCommand {
                     try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs, network: lab)
                 }
             } else {
+                if net == .netns, (try? EtcdLocalCluster(directory: dir, executable: "etcd").load().network) == nil {
+                    FileHandle.standardError.write(Data("flotilla: note: \(dir) holds an etcd cluster on loopback; it stays there (--net netns makes a new cluster only)\n".utf8))
+                }
                 (etcd, s) = try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs)
             }
             await etcd.shutdown()
