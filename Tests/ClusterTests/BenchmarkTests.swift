@@ -51,6 +51,24 @@ struct BenchmarkTests {
         }
     }
 
+    /// `bench failover --engine both`: Flotilla, then etcd, one line each in the same format with
+    /// the engine named; etcd's partition without a namespace lab is refused in one line before
+    /// any cluster starts.
+    @Test(.enabled(if: EtcdLocalCluster.etcdOnPath() != nil, "etcd is not on PATH (Debian: apt-get install etcd-server; CI installs it)"),
+          .timeLimit(.minutes(2)))
+    func failoverTimesBothEnginesAndPrintsALineForEach() async throws {
+        try await withClusterSlot {
+            let run = try await flotilla(["bench", "failover", "--engine", "both", "--fault", "kill", "--trials", "2"])
+            #expect(run.code == 0, "\(run.out)\(run.err)")
+            let lines = run.out.split(separator: "\n").filter { $0.hasPrefix("bench failover (kill): engine=") }
+            #expect(lines.count == 2 && lines[0].contains("engine=flotilla trials=2 p50=") && lines[1].contains("engine=etcd trials=2 p50="),
+                    "\(run.out)")
+        }
+        let refused = try await flotilla(["bench", "failover", "--engine", "etcd", "--fault", "partition", "--trials", "1"])
+        #expect(refused.code == 1 && refused.err.contains("--net netns") && refused.err.split(separator: "\n").count == 1, "\(refused.err)")
+        #expect(refused.out.isEmpty, "nothing ran: \(refused.out)")
+    }
+
     @Test func answersAreCompleteOnlyWithTheirWholeBody() {
         let head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
         #expect(HTTPLoad.completeAnswer(Array((head + "abc").utf8)) == nil)

@@ -128,7 +128,8 @@ struct EngineSeamTests {
         }
     }
 
-    /// What an engine cannot take is refused with its reason before anything is done.
+    /// What an engine cannot take is refused with its reason before anything is done: network
+    /// faults on etcd outside a namespace lab (with the flag that gives one).
     @Test func etcdRefusesLinkFaultsWithAReason() async throws {
         let etcd = EtcdEngine(connect: ["127.0.0.1:9"])
         let performer = CommandPerformer(engine: etcd)
@@ -136,7 +137,7 @@ struct EngineSeamTests {
             await #expect(throws: OrchestratorError.self, "\(command)") { try await performer.perform(command) }
             #expect(etcd.refusal(command) != nil, "\(command)")
         }
-        #expect(etcd.refusal(.partition(shape: .isolate(node: "leader")))?.contains("link faults") == true)
+        #expect(etcd.refusal(.partition(shape: .isolate(node: "leader")))?.contains("--net netns") == true, "the refusal says what to do")
         #expect(etcd.events.recent.filter { !$0.ok }.count == 4, "each refusal is an action event that failed")
         #expect(etcd.supports(.transfer(to: nil)) && etcd.supports(.scale(change: .removeNode(id: "e2"), purge: false)))
         await etcd.shutdown()

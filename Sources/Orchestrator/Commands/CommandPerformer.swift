@@ -3,11 +3,12 @@ import Foundation
 
 /// Carries out operator commands through an `Engine`: the one place a command becomes actions,
 /// whichever face gave it and whichever Raft implementation runs the cluster. A command the
-/// engine cannot take is refused first, with its one-line reason, before anything is done. The
-/// verbs only Flotilla's node takes (link, disk and clock faults, tasks, joins, the load,
-/// recovery) go to its `ClusterControl`. The action events a command causes carry the command
-/// (what a transcript stores); `loads` holds the load `load on` starts, `recovery` the mode
-/// `recover` sets.
+/// engine cannot take is refused first, with its one-line reason, before anything is done.
+/// Partitions, heal and loss go to the engine (the nodes' filter, or nftables in a namespace
+/// lab, for any engine). The verbs only Flotilla's node takes (delay, duplicate, reorder, disk
+/// and clock faults, tasks, joins, the load, recovery) go to its `ClusterControl`. The action
+/// events a command causes carry the command (what a transcript stores); `loads` holds the load
+/// `load on` starts, `recovery` the mode `recover` sets.
 public final class CommandPerformer: Sendable {
     public let engine: any Engine
     /// Flotilla's control plane when the engine is Flotilla's node; nil otherwise.
@@ -64,12 +65,10 @@ public final class CommandPerformer: Sendable {
         case .replace(let n):
             try await flotilla(command).replace(n)
             return .done("replaced \(n): a new incarnation caught up and votes")
-        case .partition(.isolate(let n)):
-            return .partitioned(try await flotilla(command).isolate(n).description)
         case .partition(let shape):
-            return .partitioned(try await flotilla(command).partition(shape.spec).description)
+            return .partitioned(try await e.partition(shape))
         case .heal:
-            return .healed(try await flotilla(command).heal(timeout: healTimeout))
+            return .healed(await e.heal(timeout: healTimeout))
         case .panic:
             return .healed(try await flotilla(command).panic(load: await loads.current))
         case .transfer(let to):
@@ -81,7 +80,7 @@ public final class CommandPerformer: Sendable {
             try await flotilla(command).delay(links.description, ms: delay.milliseconds, jitter: jitter.milliseconds)
             return .done("delay on \(links): \(delay)" + (jitter.milliseconds > 0 ? "±\(jitter)" : ""))
         case .loss(let links, let share):
-            try await flotilla(command).loss(links.description, fraction: share.fraction)
+            try await e.loss(links, share)
             return .done("loss on \(links): \(share)")
         case .duplicate(let links, let share):
             try await flotilla(command).duplicate(links.description, fraction: share.fraction)

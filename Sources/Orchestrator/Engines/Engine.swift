@@ -49,6 +49,18 @@ public protocol Engine: AnyObject, Sendable {
     @discardableResult
     func transfer(to member: String?) async throws -> String
 
+    // MARK: Network
+
+    /// Cuts the network into `shape` (the cuts replace every cut in force); the plan as it reads.
+    /// Flotilla's node takes it in its own filter, or in the kernel when its nodes run in a
+    /// namespace lab; etcd only in the kernel.
+    func partition(_ shape: PartitionShape) async throws -> String
+    /// Clears every cut and loss, and verifies (within `timeout`) that nothing is left and the
+    /// leader hears every member again.
+    func heal(timeout: Duration) async -> HealReport
+    /// Drops `share` of the frames on `links` (0 clears them).
+    func loss(_ links: LinkTarget, _ share: Share) async throws
+
     // MARK: Workload
 
     /// Runs a client workload of writes and linearizable reads for `duration` and returns its

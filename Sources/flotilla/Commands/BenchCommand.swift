@@ -239,19 +239,24 @@ struct BenchFailover: AsyncParsableCommand {
         commandName: "failover",
         abstract: "Take the leader away repeatedly under load; time each fault to the first write a new leader commits.",
         discussion: """
-            --fault kill sends SIGKILL (peers see the sockets close); --fault partition isolates the leader silently with \
-            the fault filter (no socket closes, the others notice when its heartbeats stop); --fault both runs each in turn. \
-            Prints, per fault: bench failover (FAULT): trials=N p50=Xms p99=Yms max=Zms spurious_elections=S \
+            --fault kill sends SIGKILL (peers see the sockets close); --fault partition isolates the leader silently \
+            (no socket closes, the others notice when its heartbeats stop): with the nodes' filter on loopback, with \
+            nftables when --net netns, where both engines take the same kernel cut (etcd takes partition only there). \
+            --fault both runs each in turn; --engine both runs Flotilla, then etcd. Prints, per engine and fault: \
+            bench failover (FAULT): engine=E trials=N p50=Xms p99=Yms max=Zms spurious_elections=S \
             (term changes while the cluster is left alone).
             """
     )
 
+    @Option(help: "flotilla, etcd or both.") var engine = "flotilla"
     @Option(help: "kill, partition or both.") var fault = "both"
+    @Option(help: "loopback, or netns: every member a host in a network namespace, partition an nftables cut (needs root).")
+    var net: UpCommand.Net = .loopback
     @Option(help: "Nodes in the cluster.") var nodes = 3
     @Option(help: "Leader kills.") var trials = 20
-    @Option(help: "Background submits per second.") var rate = 50.0
+    @Option(help: "Background writes per second.") var rate = 50.0
     @Option(help: "Afterwards, watch the idle cluster this long for spurious elections, e.g. 300s.") var idle = "0s"
-    @Option(help: "Base election timeout in ms for the nodes.") var electionMs: Int?
+    @Option(help: "Base election timeout in ms (etcd: --election-timeout, heartbeat a tenth of it).") var electionMs: Int?
     @Flag(help: "Print each trial.") var verbose = false
 
     func run() async throws {
@@ -263,39 +268,30 @@ struct BenchFailover: AsyncParsableCommand {
             guard let f = FailoverBenchmark.Fault(rawValue: fault) else { throw ValidationError("--fault is kill, partition or both (got \(fault))") }
             faults = [f]
         }
-        let idleFor = try parseDuration(idle, "--idle")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-failover-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        var args = ["--slots", "0", "--log-level", "warning"]
-        if let electionMs { args += ["--election-ms", "\(electionMs)"] }
-        let spec: ClusterSpec
-        do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: args)
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
-        } catch {
-            throw fail("\(error)")
+        let engines: [FailoverRun.EngineKind]
+        switch engine {
+        case "both": engines = FailoverRun.EngineKind.allCases
+        default:
+            guard let e = FailoverRun.EngineKind(rawValue: engine) else { throw ValidationError("--engine is flotilla, etcd or both (got \(engine))") }
+            engines = [e]
         }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
+        let idleFor = try parseDuration(idle, "--idle")
+        let runs = engines.map {
+            FailoverRun(engine: $0, faults: faults, nodes: nodes, trials: trials, rate: rate, idle: idleFor, electionMs: electionMs, netns: net == .netns)
+        }
+        for r in runs { if let reason = await r.refusal() { throw fail(reason) } }
+        let verbose = self.verbose
         var results: [FailoverBenchmark.Result] = []
-        var failure: (any Error)?
-        if ok {
+        for r in runs {
             do {
-                for (i, f) in faults.enumerated() {
-                    let idle = i == faults.count - 1 ? idleFor : .zero
-                    results.append(try await FailoverBenchmark(fault: f, trials: trials, loadRate: rate, idle: idle).run(control) { line in
-                        if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
-                    })
+                results += try await r.run { line in
+                    if verbose { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
                 }
             } catch {
-                failure = error
+                for done in results { print(done.line) }
+                throw fail("\(r.engine.rawValue): \(error)")
             }
         }
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await finish(control)
-        guard ok else { throw fail("no leader within 20 s") }
-        if let failure { throw fail("\(failure)") }
         for r in results { print(r.line) }
         let failed = results.map(\.failed).reduce(0, +)
         if failed > 0 { throw fail("\(failed) trial(s) saw no write committed within 10 s") }

@@ -29,7 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let s = await control.snapshot()
-        let kernel = await kernelLine(control)
+        let kernel = await kernelLine(control.kernelFaults)
         cluster.print(s) {
             s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") + kernel
         }
@@ -41,8 +41,8 @@ struct StatusCommand: AsyncParsableCommand {
 extension StatusCommand {
     /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
     /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`.
-    func kernelLine(_ control: ClusterControl) async -> String {
-        guard let kernel = control.kernelFaults else { return "" }
+    func kernelLine(_ faults: KernelFaults?) async -> String {
+        guard let kernel = faults else { return "" }
         let rules: String
         do {
             let listed = try await kernel.rules()
@@ -61,7 +61,8 @@ extension StatusCommand {
             if cluster.output == .json {
                 print(watch ? jsonText(s).replacingOccurrences(of: "\n", with: "") : jsonText(s))
             } else {
-                print((watch ? "\u{1B}[H\u{1B}[2J" + "etcd · \(s.headline)\n\n" : "") + s.report() + (watch ? "\n\nCtrl-C quits" : ""))
+                let kernel = await kernelLine(etcd.kernelFaults)
+                print((watch ? "\u{1B}[H\u{1B}[2J" + "etcd · \(s.headline)\n\n" : "") + s.report() + kernel + (watch ? "\n\nCtrl-C quits" : ""))
             }
             if !watch {
                 await etcd.shutdown()

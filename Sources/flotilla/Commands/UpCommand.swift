@@ -23,7 +23,7 @@ struct UpCommand: AsyncParsableCommand {
     /// Where the nodes' network is.
     enum Net: String, ExpressibleByArgument, CaseIterable { case loopback, netns }
 
-    @Option(help: "loopback, or netns: each node a host in a network namespace of its own; partitions and loss are then nftables rules (needs root).")
+    @Option(help: "loopback, or netns: each node (or etcd member) a host in a network namespace of its own; partitions and loss are then nftables rules (needs root).")
     var net: Net = .loopback
     @Option(help: "How many nodes.") var nodes = 3
     @Option(help: "Cluster directory.") var dir = "./flotilla-cluster"
@@ -41,10 +41,7 @@ struct UpCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
-        if engine == .etcd {
-            if net == .netns { throw fail("--net netns runs Flotilla's own nodes only; etcd members in namespaces are not built yet") }
-            return try await upEtcd()
-        }
+        if engine == .etcd { return try await upEtcd() }
         let launcher = Launcher(directory: dir)
         var args = nodeArgs
         if let slots { args += ["--slots", "\(slots)"] }
@@ -94,17 +91,26 @@ extension UpCommand {
     /// again when the directory cannot be made).
     func create(_ launcher: Launcher, nodeArgs: [String]) async throws -> ClusterSpec {
         guard net == .netns else { return try launcher.create(nodes: nodes, nodeArgs: nodeArgs) }
+        return try await inNewLab(members: (1...max(1, nodes)).map { "n\($0)" }) { lab in
+            try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: lab)
+        }
+    }
+
+    /// Builds a namespace lab for `members` (after sweeping dead runs) and hands it to `make`;
+    /// a failure removes the lab again.
+    func inNewLab<T>(members: [String], _ make: (NetnsLab) async throws -> T) async throws -> T {
         if let why = await NetworkTool.unavailableReason() {
-            throw OrchestratorError("--net netns: \(why); without --net netns the cluster runs on loopback and every fault goes through the nodes' own filter")
+            throw OrchestratorError("--net netns: \(why); without --net netns the cluster runs on loopback"
+                                    + (engine == .etcd ? " and etcd takes no network faults" : " and every fault goes through the nodes' own filter"))
         }
         let swept = (try? await NetnsLab.sweep()) ?? []
         if !swept.isEmpty { print("removed the namespaces of dead runs \(swept.joined(separator: ", "))") }
-        let lab = try await NetnsLab.plan(members: (1...max(1, nodes)).map { "n\($0)" })
+        let lab = try await NetnsLab.plan(members: members)
         try await lab.build()
         do {
-            let spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: lab)
+            let made = try await make(lab)
             print("namespace lab \(lab.run): \(lab.subnet).0/24 on a bridge in \(lab.switchNamespace), the root namespace at \(lab.rootAddress); faults in nftables table bridge \(lab.tableName)")
-            return spec
+            return made
         } catch {
             try? await lab.teardown()
             throw error
@@ -114,7 +120,17 @@ extension UpCommand {
     /// A local etcd cluster in `dir`: flags after -- go to every `etcd`.
     func upEtcd() async throws {
         do {
-            let (etcd, s) = try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs)
+            let (etcd, s): (EtcdEngine, ClusterSnapshot)
+            if net == .netns, !EtcdLocalCluster.exists(in: dir) {
+                (etcd, s) = try await inNewLab(members: (1...max(1, nodes)).map { "e\($0)" }) { lab in
+                    try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs, network: lab)
+                }
+            } else {
+                if net == .netns, (try? EtcdLocalCluster(directory: dir, executable: "etcd").load().network) == nil {
+                    FileHandle.standardError.write(Data("flotilla: note: \(dir) holds an etcd cluster on loopback; it stays there (--net netns makes a new cluster only)\n".utf8))
+                }
+                (etcd, s) = try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs)
+            }
             await etcd.shutdown()
             print(s.table())
             print("\nleader \(s.leader?.id ?? "-"), term \(s.leader?.term ?? 0). Stop with: flotilla down --dir \(dir)")
@@ -136,6 +152,10 @@ struct DownCommand: AsyncParsableCommand {
             let etcd = EtcdLocalCluster(directory: dir, executable: "etcd")
             guard await etcd.stopAll() else { throw fail("could not stop every etcd member in \(dir)") }
             print("stopped every etcd member in \(etcd.directory)")
+            if let lab = try? etcd.load().network {
+                do { try await lab.teardown() } catch { throw fail("\(error)") }
+                print("removed the namespace lab \(lab.run) (namespaces, bridge, links, nftables table)")
+            }
             if purge { try FileManager.default.removeItem(atPath: etcd.directory) }
             return
         }

@@ -9,13 +9,16 @@ public struct EtcdClusterSpec: Codable, Sendable, Equatable {
     /// Extra `etcd` flags every member gets (e.g. `--heartbeat-interval 50`).
     public var memberArgs: [String]
     public var createdAt: String
+    /// The namespace lab the members run in (`up --engine etcd --net netns`), nil on loopback.
+    public var network: NetnsLab? = nil
 
-    public init(clusterToken: String, members: [EtcdMemberSpec], memberArgs: [String], createdAt: String) {
+    public init(clusterToken: String, members: [EtcdMemberSpec], memberArgs: [String], createdAt: String, network: NetnsLab? = nil) {
         engine = "etcd"
         self.clusterToken = clusterToken
         self.members = members
         self.memberArgs = memberArgs
         self.createdAt = createdAt
+        self.network = network
     }
 
     public func member(_ name: String) -> EtcdMemberSpec? { members.first { $0.name == name } }

@@ -16,6 +16,6 @@ extension EtcdEngine {
             return EtcdEngine(connect: addresses)
         }
         guard EtcdLocalCluster.exists(in: directory) else { return nil }
-        return EtcdEngine(local: EtcdLocalCluster(directory: directory, executable: "etcd"))
+        return EtcdEngine(local: EtcdLocalCluster(directory: directory, executable: EtcdLocalCluster.etcdOnPath() ?? "etcd"))
     }
 }

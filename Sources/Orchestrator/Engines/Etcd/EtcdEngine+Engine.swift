@@ -10,7 +10,7 @@ extension EtcdEngine: Engine {
     public var launchedHere: Bool { local != nil }
 
     /// Runs `body` and reports it as an action event with its outcome.
-    private func act<T>(_ verb: String, _ target: String?, _ body: () async throws -> (T, String)) async throws -> T {
+    func act<T>(_ verb: String, _ target: String?, _ body: () async throws -> (T, String)) async throws -> T {
         let what = verb + (target.map { " \($0)" } ?? "")
         let action = OperatorAction(verb: verb, target: target)
         do {
@@ -126,8 +126,10 @@ extension EtcdEngine: Engine {
                 }
             }
             return nil
-        case .partition, .heal, .delay, .loss, .duplicate, .reorder:
-            return "\(command.verb) on etcd needs kernel link faults (network namespaces), which this build does not have yet"
+        case .partition, .heal, .loss:
+            return kernelFaults == nil ? Self.needsNetns(command.verb) : nil
+        case .delay, .duplicate, .reorder:
+            return "\(command.verb) on etcd needs a queue in the kernel (netem or NFQUEUE) that this build does not have; partition and loss work with --net netns"
         case .disk, .skew:
             return "\(command.verb) sets a fault inside Flotilla's node; etcd has no such hook"
         case .replace:

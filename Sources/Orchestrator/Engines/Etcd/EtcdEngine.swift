@@ -41,12 +41,13 @@ public final class EtcdEngine: Sendable {
 
     public func shutdown() async { await client.shutdown() }
 
-    /// Creates a local cluster of `members` in `directory`, starts it and waits until a leader is
-    /// seen. On failure every member started is killed again.
-    public static func launch(members: Int, in directory: String, memberArgs: [String] = [],
+    /// Creates a local cluster of `members` in `directory` (in `network`, a lab already built,
+    /// when given), starts it and waits until a leader is seen. On failure every member started
+    /// is killed again (the lab stays: its maker tears it down).
+    public static func launch(members: Int, in directory: String, memberArgs: [String] = [], network: NetnsLab? = nil,
                               within: Duration = .seconds(20)) async throws -> EtcdEngine {
         let cluster = try EtcdLocalCluster(directory: directory)
-        let spec = try cluster.create(members: members, memberArgs: memberArgs)
+        let spec = try cluster.create(members: members, memberArgs: memberArgs, network: network)
         let engine = EtcdEngine(local: cluster)
         do {
             for m in spec.members { try cluster.start(m, spec: spec) }
@@ -66,10 +67,16 @@ public final class EtcdEngine: Sendable {
     /// running, creating it with `members` members first when there is none; waits until every
     /// member answers and one leads (a leader alone will do after `within`).
     /// Members started stay up when no leader comes (their logs say why).
-    public static func up(members: Int, in directory: String, memberArgs: [String] = [],
+    /// With `network` (a lab already built) a new cluster's members are its hosts; an existing
+    /// cluster keeps the lab `etcd.json` names, which is rebuilt if it is gone.
+    public static func up(members: Int, in directory: String, memberArgs: [String] = [], network: NetnsLab? = nil,
                           within: Duration = .seconds(20)) async throws -> (EtcdEngine, ClusterSnapshot) {
         let cluster = try EtcdLocalCluster(directory: directory)
-        let spec = EtcdLocalCluster.exists(in: directory) ? try cluster.load() : try cluster.create(members: members, memberArgs: memberArgs)
+        let spec = EtcdLocalCluster.exists(in: directory)
+            ? try cluster.load() : try cluster.create(members: members, memberArgs: memberArgs, network: network)
+        if let lab = spec.network, !(try await lab.exists()) {
+            try await lab.build()
+        }
         for m in spec.members { try cluster.start(m, spec: spec) }
         let engine = EtcdEngine(local: cluster)
         // Every member answering is the goal; a leader is enough once `within` has passed.
@@ -193,11 +200,12 @@ public final class EtcdEngine: Sendable {
     /// Stops every member of a local cluster.
     public func stopAll() async -> Bool { await local?.stopAll() ?? true }
 
-    /// Stops every member of a local cluster, closes the client, and with `removing` deletes the
-    /// cluster's directory.
+    /// Stops every member of a local cluster, removes its namespace lab if it has one, closes the
+    /// client, and with `removing` deletes the cluster's directory.
     public func tearDown(removing: Bool) async {
         if let local {
             if !(await local.stopAll()) { local.killAllNow() }
+            if let lab = try? local.load().network { try? await lab.teardown() }
             if removing { try? FileManager.default.removeItem(atPath: local.directory) }
         }
         await client.shutdown()
@@ -262,6 +270,7 @@ public final class EtcdEngine: Sendable {
             try? local.forget(planned.name)
             throw error
         }
+        try await local.ensureHost(planned.name)
         try local.start(planned, spec: try local.load())
         return planned.name
     }

@@ -60,8 +60,9 @@ public struct EtcdLocalCluster: Sendable {
         try PrivateFiles.write(try encoder.encode(spec), to: specPath)
     }
 
-    /// Writes `etcd.json` for `count` founding members on free loopback ports (none is started).
-    public func create(members count: Int, memberArgs: [String] = []) throws -> EtcdClusterSpec {
+    /// Writes `etcd.json` for `count` founding members on free loopback ports, or on their hosts'
+    /// addresses in `network` (none is started, and the lab is not built here).
+    public func create(members count: Int, memberArgs: [String] = [], network: NetnsLab? = nil) throws -> EtcdClusterSpec {
         guard (1...15).contains(count) else { throw OrchestratorError("a local etcd cluster has 1 to 15 members (asked for \(count))") }
         if FileManager.default.fileExists(atPath: specPath) {
             throw OrchestratorError("\(directory) already holds an etcd cluster; use it, or remove the directory first")
@@ -70,36 +71,55 @@ public struct EtcdLocalCluster: Sendable {
             throw OrchestratorError("\(directory) holds a Flotilla cluster; give the etcd cluster a directory of its own")
         }
         try PrivateFiles.makeDirectory(directory)
-        let ports = try FreePorts.take(count * 2)
-        var members = (1...count).map { i in
-            member("e\(i)", peerPort: ports[2 * (i - 1)], clientPort: ports[2 * (i - 1) + 1], initialCluster: "", state: "new")
+        let ports = network == nil ? try FreePorts.take(count * 2) : []
+        var members = try (1...count).map { i in
+            let name = "e\(i)"
+            if let network {
+                let host = try network.address(of: name)
+                return member(name, peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "new")
+            }
+            return member(name, peer: "127.0.0.1:\(ports[2 * (i - 1)])", client: "127.0.0.1:\(ports[2 * (i - 1) + 1])",
+                          initialCluster: "", state: "new")
         }
         let everyone = EtcdClusterSpec.initialCluster(members)
         for i in members.indices { members[i].initialCluster = everyone }
         for m in members { try PrivateFiles.makeDirectory("\(directory)/\(m.name)") }
         let token = "flotilla-etcd-" + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let spec = EtcdClusterSpec(clusterToken: token, members: members, memberArgs: memberArgs,
-                                   createdAt: ISO8601DateFormatter().string(from: Date()))
+                                   createdAt: ISO8601DateFormatter().string(from: Date()), network: network)
         try save(spec)
         return spec
     }
 
-    private func member(_ name: String, peerPort: Int, clientPort: Int, initialCluster: String, state: String) -> EtcdMemberSpec {
-        EtcdMemberSpec(name: name, peerAddress: "127.0.0.1:\(peerPort)", clientAddress: "127.0.0.1:\(clientPort)",
+    /// etcd's own ports, used on every host of a lab (each namespace has ports of its own).
+    static let labPeerPort = 2380
+    static let labClientPort = 2379
+
+    private func member(_ name: String, peer: String, client: String, initialCluster: String, state: String) -> EtcdMemberSpec {
+        EtcdMemberSpec(name: name, peerAddress: peer, clientAddress: client,
                        dataDir: "\(directory)/\(name)/data", logFile: "\(directory)/\(name)/etcd.log",
                        pidFile: "\(directory)/\(name)/etcd.pid", initialCluster: initialCluster, initialState: state)
     }
 
     /// Records a new member with the next free name and fresh ports, to join the members `current`
     /// (the cluster's membership now, by name) with `--initial-cluster-state existing`. Not started:
-    /// the cluster must learn of it first (`member/add`).
+    /// the cluster must learn of it first (`member/add`). In a lab it gets a host number there
+    /// (its host is made by `start`).
     public func planMember(joining current: [String]) throws -> EtcdMemberSpec {
         var spec = try load()
         let used = Set(spec.members.map(\.name))
         let n = (1...).first { !used.contains("e\($0)") }!
-        let ports = try FreePorts.take(2)
         let others = spec.members.filter { current.contains($0.name) }
-        var joining = member("e\(n)", peerPort: ports[0], clientPort: ports[1], initialCluster: "", state: "existing")
+        var joining: EtcdMemberSpec
+        if let lab = spec.network {
+            let grown = try lab.adding("e\(n)")
+            let host = try grown.address(of: "e\(n)")
+            spec.network = grown
+            joining = member("e\(n)", peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "existing")
+        } else {
+            let ports = try FreePorts.take(2)
+            joining = member("e\(n)", peer: "127.0.0.1:\(ports[0])", client: "127.0.0.1:\(ports[1])", initialCluster: "", state: "existing")
+        }
         joining.initialCluster = EtcdClusterSpec.initialCluster(others + [joining])
         // A removed member's folder may remain; the new one must never start on its data.
         let folder = "\(directory)/\(joining.name)"
@@ -110,6 +130,14 @@ public struct EtcdLocalCluster: Sendable {
         spec.members.append(joining)
         try save(spec)
         return joining
+    }
+
+    /// In a lab, makes `name`'s host unless its namespace exists already (a name used before
+    /// keeps its host); nothing on loopback.
+    public func ensureHost(_ name: String) async throws {
+        guard let lab = try load().network else { return }
+        if try await NetnsLab.namespaces().contains(lab.namespace(of: name)) { return }
+        try await lab.addHost(name)
     }
 
     /// Drops a member from `etcd.json`; its folder stays.
@@ -129,12 +157,15 @@ public struct EtcdLocalCluster: Sendable {
     }
 
     /// Starts `member` in the background in a session of its own (on its data dir when it has
-    /// one); returns the running process when there is one already.
+    /// one); returns the running process when there is one already. In a lab it runs in its
+    /// host's namespace (`ip netns exec` execs etcd in place: the pid is etcd's).
     @discardableResult
     public func start(_ member: EtcdMemberSpec, spec: EtcdClusterSpec) throws -> pid_t {
         if let pid = pid(of: member) { return pid }
         note(member, "starting \(member.name)")
-        let pid = try Spawn.background(executable, arguments(member, spec: spec), log: member.logFile)
+        let argv = try spec.network.map { try $0.exec(in: member.name, [executable] + arguments(member, spec: spec)) }
+            ?? [executable] + arguments(member, spec: spec)
+        let pid = try Spawn.background(argv[0], Array(argv.dropFirst()), log: member.logFile)
         try PrivateFiles.write(Data("\(pid)\n".utf8), to: member.pidFile)
         return pid
     }

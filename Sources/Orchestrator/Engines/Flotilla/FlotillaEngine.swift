@@ -84,6 +84,20 @@ public final class FlotillaEngine: Engine {
     @discardableResult
     public func transfer(to member: String?) async throws -> String { try await control.transfer(to: member) }
 
+    // MARK: Network
+
+    /// The nodes' filter, or the lab's nftables table when the nodes run in namespaces.
+    public func partition(_ shape: PartitionShape) async throws -> String {
+        if case .isolate(let n) = shape { return try await control.isolate(n).description }
+        return try await control.partition(shape.spec).description
+    }
+
+    public func heal(timeout: Duration) async -> HealReport { await control.heal(timeout: timeout) }
+
+    public func loss(_ links: LinkTarget, _ share: Share) async throws {
+        try await control.loss(links.description, fraction: share.fraction)
+    }
+
     // MARK: Workload
 
     /// Echo tasks at 50/s with a linearizable read of the task table every 4th operation.

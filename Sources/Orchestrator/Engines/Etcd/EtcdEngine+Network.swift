@@ -1,0 +1,130 @@
+import FlotillaAPI
+import Foundation
+
+/// Network faults on an etcd cluster whose members run in a namespace lab (`up --engine etcd
+/// --net netns`): the same nftables table, the same plans and the same verification as
+/// Flotilla's nodes in a lab get, since etcd has no fault filter of its own. On loopback or
+/// over `--connect` there is nothing to cut with, and `refusal(_:)` says so first.
+extension EtcdEngine {
+    /// The kernel's faults for a local cluster in a namespace lab; nil on loopback or `--connect`.
+    public var kernelFaults: KernelFaults? {
+        guard let lab = try? local?.load().network else { return nil }
+        return KernelFaults(lab: lab)
+    }
+
+    /// The one line a network fault on an etcd cluster outside a lab is refused with.
+    public static func needsNetns(_ verb: String) -> String {
+        "\(verb) on etcd needs kernel link faults: start the cluster with `flotilla up --engine etcd --net netns` (root, iproute2, nftables)"
+    }
+
+    /// The members a fault can name: those of `etcd.json` (a removed member's host stays in the lab).
+    private func faultMembers() throws -> [String] {
+        guard let spec = try local?.load() else { return [] }
+        return spec.members.map(\.name)
+    }
+
+    public func partition(_ shape: PartitionShape) async throws -> String {
+        let verb = if case .isolate = shape { "isolate" } else { "partition" }
+        return try await act(verb, shape.spec) {
+            guard let kernel = self.kernelFaults else { throw OrchestratorError(Self.needsNetns(verb)) }
+            let members = try self.faultMembers()
+            if case .isolate(let n) = shape, n != "leader", !members.contains(n) {
+                throw OrchestratorError("no member \(n); the members are \(members.joined(separator: ", "))")
+            }
+            let s = await self.snapshot()
+            let plan = try PartitionPlan.parse(shape.spec, members: members, leader: s.leader?.id)
+            try await kernel.apply(plan)
+            return (plan.description, "\(plan.description): nftables rules set in table \(kernel.table)")
+        }
+    }
+
+    /// Deletes the run's table and verifies: the table is no longer listed, a leader leads every
+    /// answering voter, and the leader's `/metrics` shows no member that is up as unreachable
+    /// (it lags a reconnection by a few seconds). Incomplete until all hold or `timeout` passes.
+    public func heal(timeout: Duration) async -> HealReport {
+        var report = HealReport()
+        guard let kernel = kernelFaults else {
+            report.dirty.insert(Self.needsNetns("heal"))
+            return report
+        }
+        let healed = (try? await kernel.heal()) ?? false
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            report.dirty = []
+            report.unconfirmedLinks = []
+            if !healed, (try? await kernel.tableExists()) != false { report.dirty.insert("nftables table \(kernel.table)") }
+            let s = await snapshot()
+            report.down = Set(s.nodes.filter { !$0.up }.map(\.id))
+            if let leader = s.leader {
+                for o in s.live where s.voters.contains(o.id) && o.leader != leader.id { report.unconfirmedLinks.insert("\(o.id) follows no \(leader.id)") }
+                for p in leader.peers where p.status == "unreachable" && !report.down.contains(p.id) {
+                    report.unconfirmedLinks.insert("\(leader.id)-\(p.id)")
+                }
+            } else {
+                report.unconfirmedLinks.insert("no leader yet")
+            }
+            if report.complete || ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        events.emit(.action, "heal: \(report.summary)", reason: "operator", ok: report.complete, category: "heal",
+                    action: OperatorAction(verb: "heal"))
+        return report
+    }
+
+    /// Loss through nftables on the links `links` names, replacing their earlier rule.
+    public func loss(_ links: LinkTarget, _ share: Share) async throws {
+        let percent = Int((share.fraction * 100).rounded())
+        try await act("loss", links.description) {
+            guard let kernel = self.kernelFaults else { throw OrchestratorError(Self.needsNetns("loss")) }
+            guard (0...1).contains(share.fraction) else { throw OrchestratorError("loss is 0% to 100%, not \(share)") }
+            let members = try self.faultMembers()
+            let chosen: [LinkSelection.Link]
+            switch try LinkSelection.parse(links.description, members: members) {
+            case .all: chosen = members.flatMap { a in members.filter { $0 != a }.map { LinkSelection.Link(from: a, to: $0) } }
+            case .links(let named): chosen = named
+            }
+            var rules = try await kernel.rules().filter { r in !chosen.contains { $0.from == r.from && $0.to == r.to } }
+            if percent > 0 { rules += chosen.map { LinkRule(from: $0.from, to: $0.to, percent: percent) } }
+            try await kernel.set(rules)
+            return ((), "\(percent)% on \(chosen.count) link\(chosen.count == 1 ? "" : "s") in table \(kernel.table)")
+        }
+    }
+}
+
+extension EtcdEngine {
+    /// The console's feed: a snapshot about every `interval`, and on a cluster in a lab each
+    /// member's fault lines are the run's nftables rules on what it sends (a cut is a drop
+    /// towards that peer, loss a link fault), since etcd cannot report a cut it does not know of;
+    /// the Reach matrix and the fault list then show it. Only this feed reads the table.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let poller = Task {
+                while !Task.isCancelled {
+                    var s = await self.snapshot()
+                    if let kernel = self.kernelFaults, let rules = try? await kernel.rules() { s = Self.marking(s, with: rules) }
+                    continuation.yield(s)
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in poller.cancel() }
+        }
+    }
+
+    /// `s` with each answering member's faults set from `rules`: the peers its frames are cut
+    /// towards (`drop`, direction out), and loss per link.
+    static func marking(_ s: ClusterSnapshot, with rules: [LinkRule]) -> ClusterSnapshot {
+        var out = s
+        for i in out.nodes.indices {
+            guard var status = out.nodes[i].status else { continue }
+            let id = out.nodes[i].id
+            var faults = FaultSpec(drop: rules.filter { $0.from == id && $0.isCut }.map(\.to).sorted(), direction: .out)
+            for r in rules where r.from == id && !r.isCut {
+                faults.links[r.to] = LinkFaultSpec(loss: Double(r.percent) / 100)
+            }
+            status.faults = faults
+            out.nodes[i].status = status
+        }
+        return out
+    }
+}
