@@ -40,7 +40,8 @@ struct StatusCommand: AsyncParsableCommand {
 
 extension StatusCommand {
     /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
-    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`.
+    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`, and a line
+    /// for kernel delays with their releaser's counts.
     func kernelLine(_ control: ClusterControl) async -> String {
         guard let kernel = control.kernelFaults else { return "" }
         let rules: String
@@ -50,7 +51,16 @@ extension StatusCommand {
         } catch {
             rules = "cannot be read: \(error)"
         }
-        return "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
+        var line = "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
+        if let delays = control.packetDelays {
+            // Delay, jitter and reordering: NFQUEUE rules in the switch's `ip filter` table, and the run's releaser.
+            let held = ((try? await delays.rules()) ?? []).map(\.description)
+            if !held.isEmpty || delays.releaserPid() != nil {
+                line += "\nkernel delay (NFQUEUE, table \(PacketDelays.table) in \(kernel.lab.switchNamespace)): "
+                    + (held.isEmpty ? "none" : held.joined(separator: ", ")) + "; " + (delays.stats()?.summary ?? "no releaser running")
+            }
+        }
+        return line
     }
 
     /// The same table for a local etcd cluster's members.
