@@ -18,6 +18,9 @@ import Glibc
 /// `iptables -A FORWARD -s A -d B -j NFQUEUE` there queues exactly one directed member link,
 /// behind the bridge table's cuts and loss (bridge hook, priority -200). The netlink socket
 /// that receives the queue is per namespace, so the releaser runs in the switch namespace.
+/// The same rule on the OUTPUT hook inside the sending member's namespace (where its own
+/// packets are routed, not bridged) works too, but would need a releaser per member; at the
+/// switch one releaser serves every link of the run, and the member namespaces stay untouched.
 public final class PacketDelayReleaser {
     let planPath: String
     let statsPath: String
@@ -89,6 +92,7 @@ public final class PacketDelayReleaser {
         let fd = nfq_fd(handle)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         writeStats()
+        FileHandle.standardError.write(Data("packet releaser pid \(getpid()): bound NFQUEUE \(plan.queue), plan revision \(plan.revision), \(plan.rules.count) link(s)\n".utf8))
 
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var lastLook = Self.now()
@@ -116,8 +120,10 @@ public final class PacketDelayReleaser {
             if after - lastLook >= 100_000_000 {
                 lastLook = after
                 if !lookAtPlan() {
-                    for packet in schedule.drain() { verdict(packet, accept: true) }
+                    let held = schedule.drain()
+                    for packet in held { verdict(packet, accept: true) }
                     writeStats()
+                    FileHandle.standardError.write(Data("packet releaser pid \(getpid()): plan removed, released the \(held.count) held, \(schedule.released) in all, \(schedule.dropped) dropped\n".utf8))
                     return
                 }
             }
