@@ -88,11 +88,13 @@ let package = Package(
         .target(name: "CLastWords"),
         // posix_spawn's close-from action, which Swift's Glibc module leaves out.
         .systemLibrary(name: "CSpawn"),
+        // libnetfilter_queue, for the releaser that holds a namespace lab's queued packets (kernel delay, jitter, reorder).
+        .systemLibrary(name: "CNetfilterQueue", pkgConfig: "libnetfilter_queue", providers: [.apt(["libnetfilter-queue-dev"])]),
         // The control plane: talks to nodes over HTTP and starts them as processes.
         .target(
             name: "Orchestrator",
             dependencies: [
-                "FlotillaAPI", "CSpawn", "BinaryCoding", "ClusterRules", "HistoryCheck",
+                "FlotillaAPI", "CSpawn", "CNetfilterQueue", "BinaryCoding", "ClusterRules", "HistoryCheck",
                 // The operator grammar's amounts are ExpressibleByArgument, so the CLI and the console's `:` line read them alike.
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -15,6 +15,7 @@ struct Flotilla: AsyncParsableCommand {
             TransferCommand.self, ScaleCommand.self, ReplaceCommand.self, ApproveCommand.self,
             SubmitCommand.self, TasksCommand.self, CancelCommand.self, LoadCommand.self, CheckCommand.self,
             SuperviseCommand.self, ReplayCommand.self, HistoryCommand.self, NodeCommand.self, SimCommand.self, ChaosCommand.self, BenchCommand.self,
+            PacketReleaserCommand.self,
         ]
     )
 }

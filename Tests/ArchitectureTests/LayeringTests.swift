@@ -17,7 +17,7 @@ struct LayeringTests {
         "FlotillaAPI": [],
         "NodeStorage": ["RaftCore", "NodeCore", "BinaryCoding", "Logging", "Glibc", "Synchronization"],
         "Simulation": ["RaftCore", "TaskQueue", "NodeCore", "NodeStorage", "ClusterRules", "BinaryCoding", "Logging"],
-        "Orchestrator": ["FlotillaAPI", "ClusterRules", "HistoryCheck", "BinaryCoding", "CSpawn", "ArgumentParser", "AsyncHTTPClient", "NIOCore",
+        "Orchestrator": ["FlotillaAPI", "ClusterRules", "HistoryCheck", "BinaryCoding", "CSpawn", "CNetfilterQueue", "ArgumentParser", "AsyncHTTPClient", "NIOCore",
                          "NIOHTTP1", "Logging", "Foundation", "Glibc", "Synchronization"],
         "Console": ["Orchestrator", "FlotillaAPI", "CNcurses", "Foundation", "Glibc", "Synchronization"],
     ]

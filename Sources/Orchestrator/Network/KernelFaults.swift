@@ -12,8 +12,8 @@ import Foundation
 ///
 /// The rules live in the kernel and nowhere else: each change reads the table, edits the rule
 /// set, replaces the table in one `nft -f` transaction and reads it back, so two processes
-/// (the CLI, the console) see one truth. Delay, jitter and reordering need netem or an NFQUEUE
-/// releaser; neither is built yet, so those faults stay with the node's own filter.
+/// (the CLI, the console) see one truth. Delay, jitter and reordering are `PacketDelays`
+/// (NFQUEUE rules and a releaser process; this kernel has no netem).
 public struct KernelFaults: Sendable {
     public let lab: NetnsLab
 

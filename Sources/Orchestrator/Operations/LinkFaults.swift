@@ -38,6 +38,7 @@ public enum LinkSelection: Sendable, Equatable {
 extension ClusterControl {
     /// Holds the messages on the links of `spec` back `ms` ± `jitter` ms; 0 clears it.
     public func delay(_ spec: String, ms: Int, jitter: Int = 0) async throws {
+        if let delays = packetDelays { return try await kernelDelay(delays, spec, ms: ms, jitter: jitter) }
         let action = OperatorAction(verb: "delay", target: spec, args: ["ms": "\(ms)", "jitter": "\(jitter)"])
         try await setLinkFault(spec, "delay \(ms)ms" + (jitter > 0 ? "±\(jitter)" : ""), action) {
             guard (0...LinkFaultSpec.maxMs).contains(ms), (0...LinkFaultSpec.maxMs).contains(jitter) else {
@@ -60,6 +61,7 @@ extension ClusterControl {
 
     /// Holds this share of the messages on the links of `spec` back behind later ones; 0 clears it.
     public func reorder(_ spec: String, fraction: Double) async throws {
+        if let delays = packetDelays { return try await kernelReorder(delays, spec, fraction: fraction) }
         try await setChance("reorder", spec, fraction, \.reorder)
     }
 

@@ -29,7 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let s = await control.snapshot()
-        let kernel = await kernelLine(control.kernelFaults)
+        let kernel = await kernelLine(control.kernelFaults, delays: control.packetDelays)
         cluster.print(s) {
             s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") + kernel
         }
@@ -40,8 +40,9 @@ struct StatusCommand: AsyncParsableCommand {
 
 extension StatusCommand {
     /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
-    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`.
-    func kernelLine(_ faults: KernelFaults?) async -> String {
+    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`, and a line
+    /// for kernel delays with their releaser's counts.
+    func kernelLine(_ faults: KernelFaults?, delays: PacketDelays? = nil) async -> String {
         guard let kernel = faults else { return "" }
         let rules: String
         do {
@@ -50,7 +51,16 @@ extension StatusCommand {
         } catch {
             rules = "cannot be read: \(error)"
         }
-        return "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
+        var line = "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
+        if let delays {
+            // Delay, jitter and reordering: NFQUEUE rules in the switch's `ip filter` table, and the run's releaser.
+            let held = ((try? await delays.rules()) ?? []).map(\.description)
+            if !held.isEmpty || delays.releaserPid() != nil {
+                line += "\nkernel delay (NFQUEUE, table \(PacketDelays.table) in \(kernel.lab.switchNamespace)): "
+                    + (held.isEmpty ? "none" : held.joined(separator: ", ")) + "; " + (delays.stats()?.summary ?? "no releaser running")
+            }
+        }
+        return line
     }
 
     /// The same table for a local etcd cluster's members.
