@@ -28,6 +28,8 @@ public final class ClusterSession: Sendable {
         var subscribers: [UUID: AsyncStream<SessionTick>.Continuation] = [:]
         var loop: Task<Void, Never>?
         var last: SessionTick?
+        /// When the newest look taken in began.
+        var newestPoll: ContinuousClock.Instant?
         var closed = false
     }
 
@@ -61,6 +63,19 @@ public final class ClusterSession: Sendable {
             guard st.loop == nil, !st.closed else { return }
             st.loop = Task { await self.loop() }
         }
+    }
+
+    /// Whether the loop runs.
+    public var isRunning: Bool { state.withLock { $0.loop != nil } }
+
+    /// Stops the loop (it may be started again); subscribers stay.
+    public func stopLoop() async {
+        let loop = state.withLock { st in
+            defer { st.loop = nil }
+            return st.loop
+        }
+        loop?.cancel()
+        await loop?.value
     }
 
     /// Every round from now until the session closes (the newest 256 kept for a slow reader).
@@ -103,9 +118,16 @@ public final class ClusterSession: Sendable {
     /// Observe -> record -> monitor -> recover for one snapshot, then publish the tick.
     @discardableResult
     func process(_ s: ClusterSnapshot, polledAt: ContinuousClock.Instant, returnedAt: ContinuousClock.Instant) async -> SessionTick {
-        let (round, changes) = state.withLock { st in
+        // A look that began before the last one taken in is older news (a slow poll overtaken
+        // by a later one): fed to the monitor it would look like a term or commit going back.
+        let taken = state.withLock { st -> (round: Int, changes: [ControlEvent])? in
+            if let newest = st.newestPoll, polledAt < newest { return nil }
+            st.newestPoll = polledAt
             st.round += 1
             return (st.round, st.observer.observe(s))
+        }
+        guard let (round, changes) = taken else {
+            return state.withLock { $0.last } ?? SessionTick(round: 0, snapshot: s, polledAt: polledAt, returnedAt: returnedAt)
         }
         for e in changes { engine.events.emit(e) }
         recorder?.observe(s)
@@ -140,6 +162,12 @@ public final class ClusterSession: Sendable {
         }
     }
 
+    /// Returns when the session closes or the calling task is cancelled (`flotilla supervise`
+    /// runs the loop until a signal).
+    public func untilStopped() async throws {
+        for await _ in ticks() {}
+    }
+
     // MARK: - Commands
 
     /// Performs an operator command through the engine (refused first when it cannot take it);
@@ -151,11 +179,11 @@ public final class ClusterSession: Sendable {
 
     // MARK: - The end
 
-    /// Stops the loop and the load, gives the transcript a last look at the cluster, closes the
-    /// engine's clients and tears down an owned cluster. The owned cluster's directory when it
-    /// stays (kept, or `failed`), else nil. Later calls do nothing.
+    /// Stops the loop and the load, and gives the transcript a last look at the cluster and
+    /// closes it; the engine stays usable (for a caller that owns it). Later calls do nothing.
+    /// True the first time.
     @discardableResult
-    public func close(failed: Bool = false) async -> String? {
+    public func stop() async -> Bool {
         let (loop, subscribers, already) = state.withLock { st in
             defer {
                 st.loop = nil
@@ -164,7 +192,7 @@ public final class ClusterSession: Sendable {
             }
             return (st.loop, Array(st.subscribers.values), st.closed)
         }
-        guard !already else { return nil }
+        guard !already else { return false }
         loop?.cancel()
         await loop?.value
         for c in subscribers { c.finish() }
@@ -174,6 +202,14 @@ public final class ClusterSession: Sendable {
             recorder.stop()
             recorder.writer.sync()
         }
+        return true
+    }
+
+    /// `stop`, then closes the engine's clients and tears down an owned cluster. The owned
+    /// cluster's directory when it stays (kept, or `failed`), else nil. Later calls do nothing.
+    @discardableResult
+    public func close(failed: Bool = false) async -> String? {
+        guard await stop() else { return nil }
         await engine.shutdown()
         return await cluster?.tearDown(failed: failed)
     }

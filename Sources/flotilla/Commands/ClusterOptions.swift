@@ -64,6 +64,25 @@ struct ClusterOptions: ParsableArguments {
         return control
     }
 
+    /// A session over this cluster, on whichever engine runs it (etcd for `etcd://` or a
+    /// directory `up --engine etcd` made), recording with `--record`.
+    func session(_ options: SessionOptions, silentOK: Bool = false) async throws -> ClusterSession {
+        if let etcd = EtcdEngine.attach(directory: directory, connect: connect) {
+            do {
+                return ClusterSession(engine: etcd, options: options, recorder: try await recorder(for: etcd))
+            } catch {
+                await etcd.shutdown()
+                throw fail("\(error)")
+            }
+        }
+        let control = try await control(silentOK: silentOK)
+        let recorder = Recording.current.withLock { r in
+            defer { r = nil }
+            return r
+        }
+        return ClusterSession(engine: FlotillaEngine(control: control), options: options, recorder: recorder)
+    }
+
     /// With `--record`, a recorder appending what `engine` does and shows to the transcript (its
     /// header names the engine, so a replay starts the same kind of cluster).
     func recorder(for engine: any Engine) async throws -> TranscriptRecorder? {
@@ -209,17 +228,17 @@ struct Outcome: Encodable {
     var message: String
 }
 
-/// `check` or `load` on an engine other than Flotilla's node: prints the report (as JSON with
-/// -o json) and exits 1 on a violation or a history that is not linearizable.
-func report(_ options: ClusterOptions, on engine: any Engine, _ body: () async throws -> EngineCheckReport) async throws {
-    let result: EngineCheckReport
+/// Runs `body` in `session` (closed afterwards however it ends) and prints its report (as JSON
+/// with -o json); an error is one line and exit 1, and so is a report that did not pass.
+func report<R: Encodable & Sendable>(_ options: ClusterOptions, _ session: ClusterSession, passed: @escaping @Sendable (R) -> Bool,
+                                     text: (R) -> String, _ body: @escaping @Sendable (ClusterSession) async throws -> R) async throws {
+    let result: R
     do {
-        result = try await body()
+        result = try await session.run(body).value
     } catch {
-        await engine.shutdown()
         throw fail("\(error)")
     }
-    await engine.shutdown()
-    options.print(result) { result.text }
-    if !result.ok { throw ExitCode(1) }
+    if let failure = session.recorder?.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
+    options.print(result) { text(result) }
+    if !passed(result) { throw ExitCode(1) }
 }

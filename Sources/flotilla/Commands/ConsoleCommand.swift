@@ -142,28 +142,3 @@ func terminalSize() -> (width: Int, height: Int) {
     guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0 else { return (80, 24) }
     return (Int(w.ws_col), Int(w.ws_row))
 }
-
-/// Set once SIGINT or SIGTERM arrives.
-final class StopSignal: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let flag = NSLock()
-    private var value = false
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            sources.append(s)
-        }
-        self.sources = sources
-        for s in sources {
-            s.setEventHandler { [weak self] in self?.set() }
-            s.resume()
-        }
-    }
-
-    private func set() { flag.lock(); value = true; flag.unlock() }
-
-    var requested: Bool { flag.lock(); defer { flag.unlock() }; return value }
-}
