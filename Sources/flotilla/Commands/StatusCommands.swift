@@ -13,21 +13,10 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
-        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd, every: every) }
+        if watch { return try await watchStatus(every: every) }
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd) }
         let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
-        if watch {
-            let stop = StopSignal()
-            for await s in control.client.snapshots(every: every) {
-                if stop.requested { break }
-                if cluster.output == .json {
-                    print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
-                } else {
-                    print("\u{1B}[H\u{1B}[2J" + "flotilla · \(s.headline)\n\n" + s.report() + "\n\nCtrl-C quits")
-                }
-            }
-            return
-        }
         let s = await control.snapshot()
         let kernel = await kernelLine(control)
         cluster.print(s) {
@@ -35,6 +24,23 @@ struct StatusCommand: AsyncParsableCommand {
         }
         // Every node is shown, down ones with why; a cluster that answers nowhere still fails the command.
         if s.live.isEmpty { throw cluster.silence() }
+    }
+
+    /// `--watch`: a session's rounds redrawn until Ctrl-C (the changes it observes go to stderr).
+    func watchStatus(every: Duration) async throws {
+        var options = SessionOptions()
+        options.interval = every
+        options.monitor = false
+        options.stopOnSignal = true
+        let session = try await cluster.session(options, silentOK: true)
+        let json = cluster.output == .json
+        _ = try? await session.run { session in
+            for await tick in session.ticks() {
+                let s = tick.snapshot
+                print(json ? jsonText(s).replacingOccurrences(of: "\n", with: "")
+                      : "\u{1B}[H\u{1B}[2J" + "\(session.engine.kind) · \(s.headline)\n\n" + s.report() + "\n\nCtrl-C quits")
+            }
+        }
     }
 }
 
@@ -54,23 +60,11 @@ extension StatusCommand {
     }
 
     /// The same table for a local etcd cluster's members.
-    func etcdStatus(_ etcd: EtcdEngine, every: Duration) async throws {
-        let stop = StopSignal()
-        repeat {
-            let s = await etcd.snapshot()
-            if cluster.output == .json {
-                print(watch ? jsonText(s).replacingOccurrences(of: "\n", with: "") : jsonText(s))
-            } else {
-                print((watch ? "\u{1B}[H\u{1B}[2J" + "etcd · \(s.headline)\n\n" : "") + s.report() + (watch ? "\n\nCtrl-C quits" : ""))
-            }
-            if !watch {
-                await etcd.shutdown()
-                if s.live.isEmpty { throw cluster.silence() }
-                return
-            }
-            try? await Task.sleep(for: every)
-        } while !stop.requested
+    func etcdStatus(_ etcd: EtcdEngine) async throws {
+        let s = await etcd.snapshot()
+        cluster.print(s) { s.report() }
         await etcd.shutdown()
+        if s.live.isEmpty { throw cluster.silence() }
     }
 }
 
