@@ -25,9 +25,11 @@ final class ChaosLoad: Sendable {
         return ChaosLoad(generator: nil, workload: Task { try await engine.workload(for: config.duration) })
     }
 
-    /// Ends the load: the generator at once, an engine's workload when its duration is over.
+    /// Ends the load: the generator at once, an engine's workload when its duration is over
+    /// (at once too when the run was cancelled).
     func stop() async {
         await generator?.stop()
+        if Task.isCancelled { workload?.cancel() }
         _ = await workload?.result
     }
 

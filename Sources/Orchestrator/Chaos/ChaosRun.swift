@@ -152,6 +152,11 @@ public struct ChaosRun: Sendable {
         }
 
         await load.stop()
+        if Task.isCancelled {
+            if ownLoop { await session.stopLoop() }
+            await sampler.stop()
+            throw OrchestratorError("stopped by a signal after \(report.injected) of \(steps.count) faults; nothing was checked")
+        }
         let took = String(format: "%.1f", Double((ContinuousClock.now - start).milliseconds) / 1000)
         log("faults done after \(took) s; healing everything and waiting for the cluster to settle")
         await healAll(original: original)

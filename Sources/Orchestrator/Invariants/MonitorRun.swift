@@ -64,21 +64,6 @@ public actor MonitorRun {
         return found
     }
 
-    /// Watches for `duration`, then probes hashes and (optionally) tasks once.
-    public func watch(for duration: Duration, every interval: Duration = .milliseconds(200),
-                      acknowledged: [String: String]? = nil) async throws {
-        let deadline = ContinuousClock.now + duration
-        var last = await engine.snapshot()
-        observe(last)
-        while ContinuousClock.now < deadline {
-            try? await Task.sleep(for: interval)
-            last = await engine.snapshot()
-            observe(last)
-        }
-        await probeHashes(last)
-        if let acknowledged { try await checkTasks(acknowledged: acknowledged) }
-    }
-
     /// The verdict line a scripted run ends with.
     public var verdict: String {
         monitor.ok ? "invariants: ok (\(monitor.checks) checks)"

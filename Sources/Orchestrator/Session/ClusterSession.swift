@@ -45,7 +45,7 @@ public final class ClusterSession: Sendable {
                      analyzer: RecoveryAnalyzer(electionMs: options.electionMs, replaceAfter: options.replaceAfter), cooldown: options.recoveryCooldown)
         }
         self.recovery = recovery
-        performer = CommandPerformer(engine: engine, recovery: recovery)
+        performer = CommandPerformer(engine: engine, recovery: recovery, healTimeout: options.healTimeout)
     }
 
     /// Flotilla's control plane when the engine is its node (tasks, log hashes, recovery); nil otherwise.

@@ -32,6 +32,8 @@ public struct SessionOptions: Sendable {
     /// SIGINT or SIGTERM cancels the work `ClusterSession.run` does, and the session still closes
     /// (an owned cluster is stopped). Off where the caller watches the signals itself.
     public var stopOnSignal = false
+    /// How long `heal` waits for its verification.
+    public var healTimeout: Duration = .seconds(5)
 
     public init() {}
 }

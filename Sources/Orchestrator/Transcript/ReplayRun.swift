@@ -73,7 +73,7 @@ public struct ReplayRun: Sendable {
         let start = clock.now
         var previousT = firstLeaderT
         for a in actions {
-            if Task.isCancelled { break }
+            if Task.isCancelled { throw OrchestratorError("stopped by a signal after \(replayed.count) of \(actions.count) actions") }
             switch speed {
             case .factor(let f):
                 let due = start + .milliseconds(Int(max(0, a.t - firstLeaderT) / f * 1000))

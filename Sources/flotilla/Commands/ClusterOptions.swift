@@ -179,40 +179,21 @@ func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false)
     try await perform(options, command, silentOK: silentOK)
 }
 
-/// Performs one operator command: prints its outcome (as JSON with -o json), turns its error
-/// into one line and exit 1; a heal that could not be verified exits 1 too.
+/// Performs one operator command in a session on whichever engine runs the cluster: prints its
+/// outcome (as JSON with -o json), turns its error into one line and exit 1; a heal that could
+/// not be verified exits 1 too.
 func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
+    var settings = SessionOptions()
+    settings.healTimeout = healTimeout
+    let session = try await options.session(settings, silentOK: silentOK)
     let outcome: CommandOutcome
-    if let etcd = EtcdEngine.attach(directory: options.directory, connect: options.connect) {
-        let recorder: TranscriptRecorder?
-        do { recorder = try await options.recorder(for: etcd) } catch {
-            await etcd.shutdown()
-            throw fail("\(error)")
-        }
-        let done = { @Sendable in
-            if let recorder {
-                recorder.observe(await etcd.snapshot())
-                recorder.stop()
-            }
-            await etcd.shutdown()
-        }
-        do {
-            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
-        } catch {
-            await done()
-            throw fail("\(error)")
-        }
-        await done()
-    } else {
-        let control = try await options.control(silentOK: silentOK)
-        do {
-            outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
-        } catch {
-            await finish(control)
-            throw fail("\(error)")
-        }
-        await finish(control)
+    do {
+        outcome = try await session.perform(command)
+    } catch {
+        await close(session)
+        throw fail("\(error)")
     }
+    await close(session)
     let text = command == .panic ? "panic: \(outcome.message); recovery is now advise" : outcome.message
     switch outcome {
     case .healed(let report): options.print(report) { text }
@@ -220,6 +201,13 @@ func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bo
     default: options.print(Outcome(ok: outcome.ok, message: text)) { text }
     }
     if !outcome.ok { throw ExitCode(1) }
+}
+
+/// Closes a command's session (the transcript gets the cluster as it is now) and says when
+/// transcript lines were lost.
+func close(_ session: ClusterSession) async {
+    await session.close()
+    if let failure = session.recorder?.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
 }
 
 /// A short answer for an operation.
