@@ -132,43 +132,16 @@ struct BenchTasks: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--arg takes KEY=VALUE (got \(a))") }
             taskArgs[parts[0]] = parts[1]
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        let bench = TaskBenchmark(rate: rate, duration: seconds, submission: TaskSubmission(kind: kind, args: taskArgs))
+        let run: TaskBenchmark.LocalRun
         do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"])
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            run = try await TaskBenchmark.local(bench, nodes: nodes, slots: slots)
         } catch {
             throw fail("\(error)")
         }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
-        var outcome: Result<TaskBenchmark.Result, any Error>?
-        if ok {
-            do {
-                let bench = TaskBenchmark(rate: rate, duration: seconds, submission: TaskSubmission(kind: kind, args: taskArgs))
-                outcome = .success(try await bench.run(control))
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        // What the nodes hold in memory with every task of the run in their tables.
-        // RssAnon is what a node holds of its own; VmRSS adds the executable's and the shared
-        // libraries' resident pages (some 35 MB of code and ICU data, shared by every node).
-        func memory(_ field: String) -> String {
-            spec.nodes.compactMap { n in
-                launcher.pid(of: n).flatMap { HTTPLoad.residentMegabytes(of: $0, field) }.map { "\(n.id)=\(Int($0.rounded()))" }
-            }.joined(separator: " ")
-        }
-        let rss = memory("VmRSS"), anon = memory("RssAnon")
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await finish(control)
-        guard ok, let outcome else { throw fail("no leader within 20 s") }
-        let result = try outcome.get()
-        print(result.queueLine)
-        print(result.line)
-        print("bench tasks: node_rss_mb \(rss) node_private_mb \(anon)")
+        print(run.result.queueLine)
+        print(run.result.line)
+        print("bench tasks: node_rss_mb \(run.rss) node_private_mb \(run.privateMB)")
     }
 }
 
