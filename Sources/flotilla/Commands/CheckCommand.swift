@@ -16,7 +16,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let length = try parseDuration(duration, "--duration")
         let session = try await cluster.session(EngineCheck.sessionOptions)
-        try await report(cluster, session, passed: \.ok, text: \.text) { try await EngineCheck.watch($0, for: length) }
+        try await report(cluster, session, passed: \.ok, text: \.text) { await EngineCheck.watch($0, for: length) }
     }
 }
 
