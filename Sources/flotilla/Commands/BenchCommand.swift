@@ -166,36 +166,14 @@ struct BenchSoak: AsyncParsableCommand {
         let every = try parseDuration(sample, "--sample")
         guard rate > 0, rate <= 10_000, nodes >= 1, slots >= 1 else { throw ValidationError("--rate 0-10000, --nodes 1+, --slots 1+") }
         guard every >= .milliseconds(100) else { throw ValidationError("--sample must be at least 100ms") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-soak-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every, submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
+        let result: SoakBenchmark.Result
         do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"] + nodeArgs)
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
+            result = try await bench.local(nodes: nodes, slots: slots, nodeArgs: nodeArgs) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) }
         } catch {
             throw fail("\(error)")
         }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
-        var outcome: Result<SoakBenchmark.Result, any Error>?
-        if ok {
-            var pids: [String: pid_t] = [:]
-            for n in spec.nodes { pids[n.id] = launcher.pid(of: n) }
-            let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every,
-                                      submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
-            do {
-                // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
-                outcome = .success(try await bench.run(control, pids: pids) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) })
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await finish(control)
-        guard ok, let outcome else { throw fail("no leader within 20 s") }
-        let result: SoakBenchmark.Result
-        do { result = try outcome.get() } catch { throw fail("\(error)") }
         if !result.lost.isEmpty { print("lost: " + result.lost.prefix(10).joined(separator: ", ")) }
         if !result.duplicated.isEmpty { print("duplicated: " + result.duplicated.prefix(10).joined(separator: ", ")) }
         if result.unverified > 0 {
