@@ -44,36 +44,34 @@ struct BenchWrite: AsyncParsableCommand {
         guard rounds >= 1, rounds <= 20, threads >= 1, threads <= 64 else { throw ValidationError("--rounds 1 to 20, --threads 1 to 64") }
         if wrk, Wrk.executable() == nil { throw ValidationError("--wrk needs wrk on PATH (Debian: apt-get install wrk)") }
         if vsEtcd, EtcdLocalCluster.etcdOnPath() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
-        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        var args = ["--slots", "0", "--log-level", "warning"]
+        if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
+        let flotilla: FlotillaEngine
+        let cluster: TemporaryCluster
         do {
-            var args = ["--slots", "0", "--log-level", "warning"]
-            if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
-            spec = try launcher.create(nodes: nodes, nodeArgs: args)
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            (flotilla, cluster) = try await TemporaryCluster.flotilla(nodes: nodes, nodeArgs: args, directory: dir, purpose: "bench")
         } catch {
             throw fail("\(error)")
         }
-        let cluster = try ClusterClient.local(launcher)
+        guard let launcher = flotilla.control.client.launcher, let spec = try? launcher.load() else { throw fail("the bench cluster has no spec") }
         var etcdCluster: EtcdEngine?
+        var etcdTemporary: TemporaryCluster?
         func cleanUp() async {
-            for n in spec.nodes { _ = await launcher.stop(n) }
-            await cluster.shutdown()
-            await etcdCluster?.tearDown(removing: true)
-            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
+            await flotilla.shutdown()
+            _ = await cluster.tearDown(failed: false)
+            _ = await etcdTemporary?.tearDown(failed: false)
         }
         var results: [String: [WriteBenchmark.Result]] = [:]
         var wrkResults: [Wrk.Result] = []
         do {
             if vsEtcd {
-                etcdCluster = try await EtcdEngine.launch(members: 3, in: directory + "-etcd")
+                (etcdCluster, etcdTemporary) = try await TemporaryCluster.etcd(members: 3, directory: nil, purpose: "bench-etcd")
             }
             let token = try launcher.token()
             let bench = WriteBenchmark(clients: clients, duration: seconds, threads: threads)
             for _ in 1...rounds {
-                let (_, ok) = await cluster.wait(for: .seconds(20)) { $0.leader != nil }
-                guard ok, let leader = await cluster.poll().leader else { throw OrchestratorError("no leader within 20 s") }
+                let (s, ok) = await flotilla.wait(for: .seconds(20)) { $0.leader != nil }
+                guard ok, let leader = s.leader else { throw OrchestratorError("no leader within 20 s") }
                 let pids = spec.nodes.compactMap { launcher.pid(of: $0) }
                 let f = try await bench.run(at: leader.adminAddress, target: .flotilla(token: token), serverPids: pids)
                 print(f.line)
