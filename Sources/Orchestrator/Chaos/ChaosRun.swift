@@ -412,6 +412,8 @@ public struct ChaosRun: Sendable {
                              log: @escaping @Sendable (String) -> Void = { _ in },
                              beforeRun: @escaping @Sendable ([NemesisStep]) -> Void = { _ in }) async throws -> (report: ChaosReport, kept: String?) {
         guard (1...9).contains(nodes) else { throw OrchestratorError("a chaos run takes 1 to 9 nodes (asked for \(nodes))") }
+        // A signal from here on ends the run through the session, which stops the cluster.
+        _ = StopSignal.shared
         let started: any Engine
         let cluster: TemporaryCluster
         switch engine {

@@ -219,10 +219,10 @@ public final class ClusterSession: Sendable {
     /// value whether an owned cluster's directory is kept for its logs; a throw always keeps it.
     public func run<T: Sendable>(failed: @Sendable (T) -> Bool = { _ in false },
                                  _ body: @escaping @Sendable (ClusterSession) async throws -> T) async throws -> (value: T, kept: String?) {
+        let signal = options.stopOnSignal ? StopSignal.shared : nil
         await start()
         let work = Task { try await body(self) }
-        let watcher: Task<Void, Never>? = options.stopOnSignal ? Task {
-            let signal = StopSignal()
+        let watcher: Task<Void, Never>? = signal.map { signal in Task {
             while !Task.isCancelled {
                 if signal.requested {
                     work.cancel()
@@ -230,7 +230,7 @@ public final class ClusterSession: Sendable {
                 }
                 try? await Task.sleep(for: .milliseconds(100))
             }
-        } : nil
+        } }
         let result = await work.result
         watcher?.cancel()
         switch result {

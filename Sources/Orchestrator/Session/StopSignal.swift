@@ -8,6 +8,10 @@ public final class StopSignal: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let flag = Mutex(false)
 
+    /// The process's own, installed on first use: a run that starts a cluster takes it before
+    /// the first member starts, so a signal in between is seen, not fatal.
+    public static let shared = StopSignal()
+
     public init() {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
