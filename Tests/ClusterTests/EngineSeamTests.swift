@@ -119,9 +119,7 @@ struct EngineSeamTests {
                     try await Task.sleep(for: .milliseconds(1500))
                     try await CommandPerformer(engine: engine).perform(.kill(node: leader.id))
                 }
-                let session = ClusterSession(engine: engine, options: EngineCheck.sessionOptions)
-                let report = try await EngineCheck.load(session, for: .seconds(5))
-                await session.stop()
+                let report = try await EngineCheck.load(engine, for: .seconds(5))
                 try await killer.value
                 #expect(report.ok, "\(kind): \(report.text)")
                 #expect(report.operations > 50 && report.history?.hasPrefix("linearizability: ok") == true, "\(kind): \(report.text)")

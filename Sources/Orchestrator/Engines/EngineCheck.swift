@@ -36,6 +36,20 @@ public enum EngineCheck {
         return await report(session, operations: history.count, history: ClientHistory.summary(verdict, operations: history.count), linearizable: linearizable)
     }
 
+    /// `load` on an engine the caller owns: in a session of its own, stopped afterwards (the
+    /// engine's clients stay open).
+    public static func load(_ engine: any Engine, for duration: Duration, checkTime: Duration = .seconds(10)) async throws -> EngineCheckReport {
+        let session = ClusterSession(engine: engine, options: sessionOptions)
+        do {
+            let report = try await load(session, for: duration, checkTime: checkTime)
+            await session.stop()
+            return report
+        } catch {
+            await session.stop()
+            throw error
+        }
+    }
+
     /// A last round, the log hashes at a common index, and (Flotilla's node) the task table
     /// against the submits acknowledged.
     static func lastLook(_ session: ClusterSession, acknowledged: [String: String] = [:]) async {
