@@ -4,10 +4,11 @@ import Orchestrator
 import Synchronization
 
 /// The console's loop. A UI thread owns the terminal: it reads keys, updates the model and
-/// presents frames. A poller feeds snapshots, observed changes, recovery and the invariant
-/// monitor; operator commands run as tasks through `CommandPerformer` and report through the
-/// engine's events. On an engine other than Flotilla's node (etcd) there is no task list,
-/// recovery or log-hash monitor: the cluster, its events and the verbs the engine takes.
+/// presents frames. It reads the rounds of a `ClusterSession` (which observes, records, monitors
+/// and recovers) at the console's refresh rate; operator commands run as tasks through the
+/// session's `CommandPerformer` and report through the engine's events. On an engine other than
+/// Flotilla's node (etcd) there is no task list, recovery or log-hash monitor: the cluster, its
+/// events and the verbs the engine takes.
 public final class ConsoleApp: Sendable {
     public struct Options: Sendable {
         public var refresh: Duration = .milliseconds(200)
@@ -25,6 +26,7 @@ public final class ConsoleApp: Sendable {
         public init() {}
     }
 
+    let session: ClusterSession
     let engine: any Engine
     /// Flotilla's control plane when the engine is its node (tasks, recovery, the monitor).
     let control: ClusterControl?
@@ -32,7 +34,6 @@ public final class ConsoleApp: Sendable {
     let options: Options
     let keys = KeyMap()
     let recovery: Recovery?
-    let monitor: MonitorRun?
     /// Carries out the operator commands the keys and the `:` line give; holds the load.
     let performer: CommandPerformer
     /// Shared between the poller and the UI thread.
@@ -55,20 +56,32 @@ public final class ConsoleApp: Sendable {
         var nodeEvents: [String] = []
     }
 
+    /// The session the console's options ask for: a watched look every `refresh`, the monitor,
+    /// and recovery in the chosen mode.
+    public static func sessionOptions(_ options: Options) -> SessionOptions {
+        var o = SessionOptions()
+        o.interval = options.refresh
+        o.feed = .watch
+        o.recovery = options.recovery
+        return o
+    }
+
     public convenience init(control: ClusterControl, options: Options) {
         self.init(engine: FlotillaEngine(control: control), options: options)
     }
 
-    public init(engine: any Engine, options: Options) {
-        self.engine = engine
-        let control = (engine as? FlotillaEngine)?.control
-        self.control = control
-        events = engine.events
+    public convenience init(engine: any Engine, options: Options) {
+        self.init(session: ClusterSession(engine: engine, options: Self.sessionOptions(options), recorder: options.recorder), options: options)
+    }
+
+    public init(session: ClusterSession, options: Options) {
+        self.session = session
+        engine = session.engine
+        control = session.control
+        events = session.events
         self.options = options
-        let recovery = control.map { Recovery(control: $0, mode: options.recovery) }
-        self.recovery = recovery
-        monitor = control.map { MonitorRun(control: $0) }
-        performer = CommandPerformer(engine: engine, recovery: recovery)
+        recovery = session.recovery
+        performer = session.performer
         shared = Mutex(Shared(recovery: options.recovery))
         promptHistory = Mutex(PromptHistory(path: options.historyFile))
     }
@@ -79,14 +92,18 @@ public final class ConsoleApp: Sendable {
         model.readonly = options.readonly
         model.local = engine.launchedHere
         model.recovery = options.recovery
-        model.recording = options.recorder != nil || options.castPath != nil
+        model.recording = session.recorder != nil || options.castPath != nil
         return model
     }
 
-    /// Runs until the operator quits or `stopRequested` turns true; the terminal is restored on every way out.
+    /// Runs until the operator quits or `stopRequested` turns true; the terminal is restored on
+    /// every way out. The session's loop runs meanwhile (stopped again at the end if it was not
+    /// running before); closing the session is the caller's.
     public func run(stopRequested: @escaping @Sendable () -> Bool) async {
-        if let recorder = options.recorder { await performer.loads.onOperation { recorder.record($0) } }
-        let poller = Task { await self.poll() }
+        let ticks = session.ticks()
+        let poller = Task { await self.follow(ticks) }
+        let ownLoop = !session.isRunning
+        await session.start()
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread {
                 self.uiLoop(stopRequested: stopRequested)
@@ -98,26 +115,25 @@ public final class ConsoleApp: Sendable {
         poller.cancel()
         await poller.value
         await performer.loads.stop()
+        if ownLoop { await session.stopLoop() }
     }
 
     // MARK: - Poller
 
-    func poll() async {
-        var observer = ChangeObserver()
+    /// Reads the session's rounds: the commit rate, the task list (the recorder gets its changes),
+    /// a described node's own events, and what the UI thread shows.
+    func follow(_ ticks: AsyncStream<SessionTick>) async {
         var commitRate = CommitRate()
         var rounds = 0
         var tasksMark: String?
         // A node that takes no token (etcd) or one this machine launched needs no check.
         var tokenChecked = control?.client.launcher != nil || control == nil
-        for await s in engine.snapshots(every: options.refresh) {
+        for await tick in ticks {
             if Task.isCancelled { break }
+            let s = tick.snapshot
             if !tokenChecked, let first = s.live.first {
                 tokenChecked = await checkToken(at: first.adminAddress)
             }
-            for e in observer.observe(s) { events.emit(e) }
-            options.recorder?.observe(s)
-            await monitor?.observe(s)
-            await recovery?.step(s)
             let rate = commitRate.sample(s)
             // Tasks change only through the log: ask again (at most once a second) when the
             // leader's commit moved, and every 5 s regardless.
@@ -126,11 +142,10 @@ public final class ConsoleApp: Sendable {
             if let control, rounds % 5 == 0, mark != tasksMark || rounds % 25 == 0 {
                 tasks = (try? await control.tasks(limit: 60, in: s))?.tasks
                 if let tasks {
-                    options.recorder?.observe(tasks: tasks)
+                    session.recorder?.observe(tasks: tasks)
                     tasksMark = mark
                 }
             }
-            if rounds % 25 == 24 { await monitor?.probeHashes(s) }
             // A described node that Flotilla did not launch: its own events, read once a second.
             if let control, control.client.launcher == nil, rounds % 5 == 0, let id = shared.withLock({ $0.described }),
                let address = s.node(id)?.adminAddress {

@@ -14,6 +14,9 @@ public struct NodeConfig: Sendable {
     /// The admin address of a running member to ask for admission as a learner.
     public var join: String?
     public var token: String?
+    /// Listen off loopback without a token (`--insecure`): anyone who reaches the address could
+    /// then kill tasks, change the membership and set faults.
+    public var insecure = false
     /// Tasks this node runs at once; 0 runs none.
     public var slots: Int = 4
     public var tickMs: Int = 10
@@ -65,7 +68,15 @@ public struct NodeConfig: Sendable {
             return "--peers must include this node (\(id))"
         }
         if !bootstrapPeers.isEmpty, join != nil { return "use either --peers (a new cluster) or --join (an existing one), not both" }
+        if token == nil, !insecure, !(Self.isLoopback(adminHost) && Self.isLoopback(raftHost)) {
+            return "refusing to listen on a non-loopback address without a token: pass --token-file, or --insecure"
+        }
         return nil
+    }
+
+    /// Whether `host` is only reachable from this machine: mutations without a token are safe there.
+    public static func isLoopback(_ host: String) -> Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Orchestrator
 import Synchronization
 import Testing
+import TestSupport
 
 /// Progress lines of a run, kept to explain a failure.
 final class LineLog: Sendable {
@@ -43,6 +44,40 @@ struct ChaosTests {
             let s = await c.view()
             #expect(s.members.map(\.id).sorted() == ["n1", "n2", "n3"])
             #expect(s.live.count == 3 && s.live.allSatisfy { $0.faults.isClean })
+        }
+    }
+
+    /// SIGINT ends a run at once, and the run's session still stops the cluster it started.
+    @Test(.timeLimit(.minutes(5)))
+    func aSignalEndsTheRunAndItsClusterStops() async throws {
+        try await withClusterSlot {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-chaos-sig-\(UUID().uuidString.prefix(8))").path
+            let errFile = dir + ".err"
+            let launcher = Launcher(directory: dir)
+            defer {
+                for n in (try? launcher.load().nodes) ?? [] { if let pid = launcher.pid(of: n) { kill(pid, SIGKILL) } }
+                try? FileManager.default.removeItem(atPath: dir)
+                try? FileManager.default.removeItem(atPath: errFile)
+            }
+            FileManager.default.createFile(atPath: errFile, contents: nil)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
+            p.arguments = ["chaos", "--nodes", "3", "--duration", "120s", "--seed", "5", "--dir", dir]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle(forWritingAtPath: errFile)
+            try p.run()
+            defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+            try await eventually("the run's nodes to run", timeout: .seconds(60)) {
+                guard let spec = try? launcher.load(), !spec.nodes.isEmpty else { return false }
+                return spec.nodes.allSatisfy { launcher.pid(of: $0) != nil }
+            }
+            kill(p.processIdentifier, SIGINT)
+            try await eventually("chaos to end after SIGINT", timeout: .seconds(60), poll: .milliseconds(100)) { !p.isRunning }
+            let err = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+            #expect(p.terminationReason == .exit && p.terminationStatus == 1, "\(err)")
+            #expect(err.contains("stopped by a signal"), "\(err)")
+            let spec = try launcher.load()
+            #expect(spec.nodes.allSatisfy { launcher.pid(of: $0) == nil }, "every node the run started is stopped: \(err)")
         }
     }
 }

@@ -1,6 +1,6 @@
 import FlotillaAPI
 import Foundation
-import Orchestrator
+@testable import Orchestrator
 import Testing
 
 @Suite("Chaos schedule and checks")
@@ -56,6 +56,17 @@ struct ChaosScheduleTests {
                 }
             }
         }
+    }
+
+    /// An engine that refuses a kind never gets it: the nemesis draws from the kinds it takes.
+    @Test func theNemesisDrawsOnlyFaultsTheEngineTakes() {
+        let node = NodeObservation(id: "n1", adminAddress: "a", up: false)
+        let session = ClusterSession(engine: ScriptedEngine([ClusterSnapshot(seq: 1, takenAt: Date(), nodes: [node])]))
+        let run = ChaosRun(session: session, config: ChaosConfig(seed: 9, duration: .seconds(120)))
+        let steps = run.schedule(nodes: five)
+        #expect(!steps.isEmpty)
+        #expect(Set(steps.map(\.fault)) == [.kill, .pause], "\(steps)")
+        #expect(run.faults(nodes: five).refused.count == ChaosFault.allCases.count - 2)
     }
 
     @Test func onlyTheChosenKindsAreDrawn() {

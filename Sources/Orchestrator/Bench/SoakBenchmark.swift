@@ -65,17 +65,28 @@ public struct SoakBenchmark: Sendable {
         }
     }
 
-    /// Runs the load against `control`'s cluster, whose node processes are `pids` (node id ->
-    /// pid), printing each sample through `report`.
-    public func run(_ control: ClusterControl, pids: [String: pid_t], report: @Sendable (Sample) -> Void) async throws -> Result {
+    /// How a soak's session looks: a timed snapshot four times per sample (or per read of the
+    /// remembered keys, when those come more often), at most every 100 ms, judged by the
+    /// invariant monitor; a sample is taken at the first look due.
+    public var sessionOptions: SessionOptions {
+        var o = SessionOptions()
+        o.feed = .poll
+        o.interval = max(.milliseconds(100), min(sample, .seconds(5)) / 4)
+        return o
+    }
+
+    /// Runs the load on the session's cluster of Flotilla's nodes, whose node processes are
+    /// `pids` (node id -> pid), printing each sample through `report`. The samples and the reads
+    /// of the remembered keys follow the session's rounds.
+    public func run(in session: ClusterSession, pids: [String: pid_t], report: @Sendable (Sample) -> Void) async throws -> Result {
+        guard let control = session.control else { throw OrchestratorError("bench soak drives Flotilla's task queue; \(session.engine.kind) has none") }
         func rss() -> [String: Double] { pids.compactMapValues { HTTPLoad.residentMegabytes(of: $0) } }
         var tally = SoakTally()
         var keyCursor: Int?
         var unverified = 0
         /// Reads the remembered keys added since the last read. Keys forgotten before this read
         /// (serials below the first the node still has) are counted as unverified.
-        func readKeys() async throws {
-            let s = await control.client.poll()
+        func readKeys(_ s: ClusterSnapshot) async throws {
             guard let address = s.leader?.adminAddress else { return }
             repeat {
                 let page: RemovedKeyList = try await control.admin.call(
@@ -89,29 +100,32 @@ public struct SoakBenchmark: Sendable {
             } while true
         }
 
-        let startTerm = await control.client.poll().leader?.term ?? 0
+        let ticks = session.ticks()
+        let startTerm = await session.step().snapshot.leader?.term ?? 0
         let load = LoadGenerator(control: control, rate: rate, submission: submission, maxInFlight: 512)
         let clock = ContinuousClock()
         let began = clock.now
         let rssStart = rss().values.max() ?? 0
         await load.start(duration: duration)
+        await session.start()
         var next = began + sample
         // Keys are read far more often than the key window, so none is forgotten unread unless
         // reads fail for that long.
         let keyEvery = min(sample, .seconds(5))
         var nextKeys = began + keyEvery
         var lastRSS = rssStart
-        while clock.now < began + duration {
-            try await Task.sleep(until: min(next, nextKeys, began + duration))
+        for await tick in ticks {
+            try Task.checkCancellation()
+            if clock.now >= began + duration { break }
             if clock.now >= nextKeys {
                 nextKeys += keyEvery
-                try? await readKeys()
+                try? await readKeys(tick.snapshot)
             }
             guard clock.now >= next else { continue }
             next += sample
             let memory = rss()
             lastRSS = memory.values.max() ?? lastRSS
-            let leader = await control.client.poll().leader
+            let leader = tick.snapshot.leader
             report(Sample(seconds: (clock.now - began).seconds, rssMB: memory, acked: await load.summary.ok,
                           tasks: leader?.tasks.byState.values.reduce(0, +) ?? 0, removed: leader?.tasks.removed ?? 0,
                           rememberedKeys: leader?.tasks.rememberedKeys ?? 0))
@@ -122,8 +136,8 @@ public struct SoakBenchmark: Sendable {
         let acknowledged = await load.acknowledged
         // The table first, then the keys: a task removed in between is in the second.
         tally.observe(tasks: try await control.allTasks())
-        try await readKeys()
-        let end = await control.client.poll()
+        let end = await session.step().snapshot
+        try await readKeys(end)
         let latencies = history.filter { !$0.isRead && $0.outcome == .ok }
             .map { $0.returnedAt.timeIntervalSince($0.invokedAt) * 1000 }.sorted()
         let missing = tally.lost(acknowledged)

@@ -48,32 +48,46 @@ public struct TaskBenchmark: Sendable {
         }
     }
 
-    public func run(_ control: ClusterControl) async throws -> Result {
+    /// How a task benchmark's session looks: a timed snapshot every 500 ms (the queue's samples),
+    /// judged by the invariant monitor.
+    public static var sessionOptions: SessionOptions {
+        var o = SessionOptions()
+        o.feed = .poll
+        o.interval = .milliseconds(500)
+        return o
+    }
+
+    /// Runs the load on the session's cluster of Flotilla's nodes, sampling the leader's queue
+    /// from the session's rounds.
+    public func run(in session: ClusterSession) async throws -> Result {
+        guard let control = session.control else { throw OrchestratorError("bench tasks drives Flotilla's task queue; \(session.engine.kind) has none") }
         let load = LoadGenerator(control: control, rate: rate, submission: submission, maxInFlight: 256)
-        let sample = Duration.milliseconds(500)
+        let ticks = session.ticks()
+        await session.start()
         await load.start(duration: duration)
         var queue: [Int] = []
         let clock = ContinuousClock()
         let loadEnd = clock.now + duration
-        while clock.now < loadEnd {
-            try await Task.sleep(for: sample)
-            let s = await control.client.poll()
-            if let l = s.leader { queue.append(l.tasks.queued) }
-        }
-        await load.finish()
-        let acknowledged = await load.acknowledged
-        let summary = await load.summary
-        let ids = Set(acknowledged.values)
-        // Wait (on the leader's counts) until nothing is queued, assigned or running, then read
-        // what the cluster recorded, once.
-        let drainEnd = clock.now + drain
-        while clock.now < drainEnd {
-            if let l = await control.client.poll().leader {
-                queue.append(l.tasks.queued)
-                if l.tasks.queued + l.tasks.byState[.assigned, default: 0] + l.tasks.byState[.running, default: 0] == 0 { break }
+        var drainEnd: ContinuousClock.Instant?
+        var acknowledged: [String: String] = [:]
+        var summary = LoadGenerator.Summary()
+        // During the load every round is a sample; after it, rounds are read (on the leader's
+        // counts) until nothing is queued, assigned or running, then what the cluster recorded, once.
+        for await tick in ticks {
+            try Task.checkCancellation()
+            let l = tick.snapshot.leader
+            if let l { queue.append(l.tasks.queued) }
+            if drainEnd == nil, clock.now >= loadEnd {
+                await load.finish()
+                acknowledged = await load.acknowledged
+                summary = await load.summary
+                drainEnd = clock.now + drain
             }
-            try await Task.sleep(for: sample)
+            guard let drainEnd else { continue }
+            if let l, l.tasks.queued + l.tasks.byState[.assigned, default: 0] + l.tasks.byState[.running, default: 0] == 0 { break }
+            if clock.now >= drainEnd { break }
         }
+        let ids = Set(acknowledged.values)
         // Read page by page; tasks the retention already removed are not measured.
         let tasks = try await control.allTasks().filter { ids.contains($0.id) }
         var toRunning: [Double] = [], toDone: [Double] = []

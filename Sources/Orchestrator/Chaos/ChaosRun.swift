@@ -1,23 +1,44 @@
 import FlotillaAPI
 import Foundation
+import HistoryCheck
 
-/// A chaos run against a local cluster: a load of idempotent submits while a seeded nemesis
-/// injects one fault at a time, each healed before the next; then everything is healed, the
-/// cluster settles, and the run checks the task table against the clients' history (lost,
-/// duplicated, unexpected), the invariant monitor's verdict and the leader's return after each heal.
+/// A chaos run in a `ClusterSession` on any engine: a client load while a seeded nemesis injects
+/// one fault at a time (only kinds the engine does not refuse), each healed before the next;
+/// then everything is healed, the cluster settles, and the run checks the invariant monitor's
+/// verdict, the leader's return after each heal, the history's linearizability and, on
+/// Flotilla's node, the task table against the clients' history (lost, duplicated, unexpected).
 public struct ChaosRun: Sendable {
-    /// The control plane of the local cluster the run breaks.
-    public let control: ClusterControl
+    /// The session over the cluster the run breaks; its loop samples it.
+    public let session: ClusterSession
     /// Seed, duration, faults, load and bounds.
     public let config: ChaosConfig
     /// Progress lines (each fault and heal as it happens).
     let log: @Sendable (String) -> Void
 
-    public init(control: ClusterControl, config: ChaosConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.control = control
+    /// How a chaos run's session looks: a timed snapshot every 100 ms (the leader's return is
+    /// measured from them); log hashes and the task table every 30th.
+    public static var sessionOptions: SessionOptions {
+        var o = SessionOptions()
+        o.feed = .poll
+        o.interval = .milliseconds(100)
+        o.hashProbeEvery = 30
+        o.taskCheckEvery = 30
+        return o
+    }
+
+    public init(session: ClusterSession, config: ChaosConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.session = session
         self.config = config
         self.log = log
     }
+
+    /// A run on Flotilla's nodes through `control`, in a session of its own.
+    public init(control: ClusterControl, config: ChaosConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(session: ClusterSession(engine: FlotillaEngine(control: control), options: Self.sessionOptions), config: config, log: log)
+    }
+
+    var engine: any Engine { session.engine }
+    var control: ClusterControl? { session.control }
 
     /// How a fault is undone.
     enum Heal: Sendable {
@@ -28,43 +49,84 @@ public struct ChaosRun: Sendable {
         case remove(String)
     }
 
-    var launcher: Launcher {
-        get throws {
-            guard let l = control.client.launcher else { throw OrchestratorError("a chaos run needs a local cluster: it kills, pauses and starts node processes") }
-            return l
+    /// The local cluster's launcher (Flotilla's node), if the run has one.
+    var launcher: Launcher? { control?.client.launcher }
+
+    /// The fault kinds of the configuration that this engine takes here; the others are left out
+    /// of the schedule, with a line saying why.
+    public func faults(nodes: [String]) -> (taken: [ChaosFault], refused: [String]) {
+        var taken: [ChaosFault] = []
+        var refused: [String] = []
+        let node = nodes.first ?? "n1"
+        for f in config.faults {
+            if let why = engine.refusal(Self.probe(f, node: node)) { refused.append("\(f): \(why)") } else { taken.append(f) }
+        }
+        return (taken, refused)
+    }
+
+    /// A command of the kind a fault injects, to ask the engine whether it takes that kind.
+    static func probe(_ fault: ChaosFault, node: String) -> OperatorCommand {
+        switch fault {
+        case .kill: .kill(node: node)
+        case .pause: .pause(node: node)
+        case .partition: .partition(shape: .isolate(node: node))
+        case .oneWay: .partition(shape: .oneWay(from: [node], to: []))
+        case .transfer: .transfer(to: nil)
+        case .scale: .scale(change: .add(count: 1), purge: false)
+        case .link: .loss(links: .all, share: Share(fraction: 0.1))
+        case .disk: .disk(node: .node(node), fault: .full)
+        case .skew: .skew(node: .node(node), rate: ClockRate(factor: 2))
         }
     }
 
-    /// The schedule for this cluster (a pure function of the seed and the cluster's node ids).
+    /// The schedule for a cluster of these nodes (a pure function of the seed, the node ids and
+    /// the kinds the engine takes).
+    public func schedule(nodes: [String]) -> [NemesisStep] {
+        var c = config
+        c.faults = faults(nodes: nodes).taken
+        return c.nemesis(nodes: nodes).schedule()
+    }
+
+    /// The schedule for this cluster of Flotilla's nodes (its spec names them).
     public func schedule() throws -> [NemesisStep] {
-        config.nemesis(nodes: try launcher.load().nodes.map(\.id)).schedule()
+        guard let launcher else { throw OrchestratorError("the nodes of a cluster not launched here are known once it answers: use schedule(nodes:)") }
+        return schedule(nodes: try launcher.load().nodes.map(\.id))
+    }
+
+    /// The cluster's members at the start: the spec's nodes (Flotilla), or those that answer.
+    func originalNodes() async throws -> [String] {
+        if let launcher { return try launcher.load().nodes.map(\.id) }
+        return await engine.snapshot().nodes.map(\.id)
     }
 
     /// Runs the load and the schedule, heals, settles and checks. Throws only when the cluster
-    /// cannot be used at all (no leader to start with, not a local cluster).
+    /// cannot be used at all (no leader to start with). Starts the session's loop if it is not
+    /// running, and stops it again at the end then.
     public func run() async throws -> ChaosReport {
-        let launcher = try launcher
-        let original = try launcher.load().nodes.map(\.id)
-        let steps = config.nemesis(nodes: original).schedule()
+        guard engine.launchedHere else { throw OrchestratorError("a chaos run needs a cluster launched here: it kills, pauses and starts member processes") }
+        let (_, ready) = await engine.wait(for: .seconds(20)) { AvailabilityTracker.effectiveLeader($0) }
+        guard ready else { throw OrchestratorError("the cluster elected no leader within 20 s" + (session.cluster.map { "; see the logs in \($0.directory)" } ?? "")) }
+        let original = try await originalNodes()
+        let steps = schedule(nodes: original)
         var report = ChaosReport(seed: config.seed, schedule: steps)
-        let (_, ready) = await control.client.wait(for: .seconds(20)) { AvailabilityTracker.effectiveLeader($0) }
-        guard ready else { throw OrchestratorError("the cluster elected no leader within 20 s; see the node logs in \(launcher.directory)") }
+        for line in faults(nodes: original).refused { report.skipped.append("left out \(line)") }
 
-        let monitor = MonitorRun(control: control)
-        let sampler = ChaosSampler(control: control, monitor: monitor)
+        let sampler = ChaosSampler(session: session)
         await sampler.start()
-        let load = LoadGenerator(control: control, rate: config.rate, submission: TaskSubmission(kind: "echo", args: ["text": "chaos"]),
-                                 maxAttempts: 5, retryDelay: .milliseconds(300), readEvery: config.readEvery)
-        await load.start()
+        let ownLoop = !session.isRunning
+        await session.start()
+        let load = await ChaosLoad.start(session: session, config: config)
         var extraViolations: [Violation] = []
         let start = ContinuousClock.now
 
         for (n, step) in steps.enumerated() {
+            if Task.isCancelled { break }
             let due = start + .milliseconds(step.atMs)
             if due > .now { try? await Task.sleep(until: due) }
+            if Task.isCancelled { break }
             let heal: Heal
             do {
-                let (h, what) = try await inject(step, monitor: monitor)
+                let (h, what) = try await inject(step)
                 heal = h
                 report.injected += 1
                 log("[\(n + 1)/\(steps.count)] \(what)")
@@ -72,12 +134,12 @@ public struct ChaosRun: Sendable {
                 report.skipped.append("\(step): \(error)")
                 log("[\(n + 1)/\(steps.count)] skipped \(step.fault) \(step.target): \(error)")
                 // It may have half happened (a kill whose exit was not seen in time): undo what it may have done.
-                await repair(after: step, original: original, monitor: monitor)
+                await repair(after: step, original: original)
                 continue
             }
             if step.holdMs > 0 { try? await Task.sleep(for: .milliseconds(step.holdMs)) }
             let healStart = ContinuousClock.now
-            let healed = await undo(heal, monitor: monitor)
+            let healed = await undo(heal)
             if !healed.isEmpty { log("    heal: \(healed)") }
             if let ms = await leaderAfter(healStart, sampler: sampler) {
                 report.leaderAfterHealMs.append(ms)
@@ -90,43 +152,43 @@ public struct ChaosRun: Sendable {
         }
 
         await load.stop()
+        if Task.isCancelled {
+            if ownLoop { await session.stopLoop() }
+            await sampler.stop()
+            throw OrchestratorError("stopped by a signal after \(report.injected) of \(steps.count) faults; nothing was checked")
+        }
         let took = String(format: "%.1f", Double((ContinuousClock.now - start).milliseconds) / 1000)
         log("faults done after \(took) s; healing everything and waiting for the cluster to settle")
-        await healAll(original: original, monitor: monitor)
-        let (settled, ok) = await control.client.wait(for: config.settleTimeout, every: .milliseconds(200)) { s in
+        await healAll(original: original)
+        let (settled, ok) = await engine.wait(for: config.settleTimeout, every: .milliseconds(200)) { s in
             Self.settled(s, nodes: original)
         }
         if !ok {
             extraViolations.append(Violation("liveness", "the cluster did not settle within \(config.settleTimeout) after the heal:\n\(settled.table())"))
         }
-        let tasks = await finishedTasks()
-        await sampler.stop()
-        if let tasks {
-            let open = tasks.filter { [.assigned, .running].contains($0.state) }
-            if !open.isEmpty {
-                let sample = open.prefix(5).map { "\($0.id) \($0.state) on \($0.node ?? "-") epoch \($0.epoch)" }.joined(separator: ", ")
-                extraViolations.append(Violation("task progress", "\(open.count) task(s) still assigned or running after the cluster settled: \(sample)"))
+        var tasks: [TaskView]?
+        if control != nil {
+            tasks = await finishedTasks()
+            if let tasks {
+                let open = tasks.filter { [.assigned, .running].contains($0.state) }
+                if !open.isEmpty {
+                    let sample = open.prefix(5).map { "\($0.id) \($0.state) on \($0.node ?? "-") epoch \($0.epoch)" }.joined(separator: ", ")
+                    extraViolations.append(Violation("task progress", "\(open.count) task(s) still assigned or running after the cluster settled: \(sample)"))
+                }
+                await session.monitor.observeTasks(tasks)
+            } else {
+                extraViolations.append(Violation("task progress", "the task table could not be read after the run"))
             }
-            await monitor.observeTasks(tasks)
-        } else {
-            extraViolations.append(Violation("task progress", "the task table could not be read after the run"))
         }
-        let final = await control.client.poll()
-        await monitor.observe(final)
-        await monitor.probeHashes(final)
+        await sampler.stop()
+        let final = await session.step()
+        await session.monitor.probeHashes(final.snapshot)
 
-        let history = await load.history
-        let removed = (try? await control.removedKeys())?.keys ?? [:]
-        report.queue = QueueCheck.check(history: history.filter { !$0.isRead }, tasks: tasks ?? [], removedKeys: removed)
-        report.load = await load.summary
-        if config.readEvery > 0 {
-            let checked = HistoryReport(operations: ClientHistory.lines(history))
-            report.linearizable = checked.verdict.word
-            report.historyLines = [checked.summary] + checked.timeline(width: 100)
-        }
-        report.violations = await monitor.violations + extraViolations
-        report.checks = await monitor.checks
+        await load.report(into: &report, tasks: tasks ?? [], control: control, checkHistory: config.readEvery > 0)
+        report.violations = await session.monitor.violations + extraViolations
+        report.checks = await session.monitor.checks
         report.maxUnavailableMs = await sampler.availability.maxUnavailableMs
+        if ownLoop { await session.stopLoop() }
         return report
     }
 
@@ -151,25 +213,24 @@ public struct ChaosRun: Sendable {
         }
     }
 
-    /// Injects one step as an operator command; returns how to undo it and what was done.
-    func inject(_ step: NemesisStep, monitor: MonitorRun) async throws -> (Heal, String) {
-        let performer = CommandPerformer(control: control)
+    /// Injects one step as an operator command through the session; returns how to undo it and what was done.
+    func inject(_ step: NemesisStep) async throws -> (Heal, String) {
         let named: [ChaosFault] = [.kill, .pause, .oneWay, .disk, .skew]
         var id = step.target
         if named.contains(step.fault) { id = try await resolve(step.target) }
         if step.fault == .partition, step.target == "leader" { _ = try await resolve("leader") }
-        let now = await control.snapshot()
+        let now = await engine.snapshot()
         var command = try Self.command(for: step, resolved: id, others: now.nodes.map(\.id).filter { $0 != id })
         if case .transfer(let to?) = command, now.leader?.id == to { command = .transfer(to: nil) }
         let leaderNote = step.target == "leader" ? " (the leader)" : ""
-        let before = Set((try? launcher.load().nodes.map(\.id)) ?? [])
+        let before = Set(await members())
         let outcome: CommandOutcome
         do {
-            outcome = try await performer.perform(command)
+            outcome = try await session.perform(command)
         } catch {
-            // A scale-up that failed part-way: take out the node it added.
-            if step.fault == .scale, let launcher = try? launcher {
-                for added in ((try? launcher.load().nodes.map(\.id)) ?? []) where !before.contains(added) { await remove(added, monitor: monitor) }
+            // A scale-up that failed part-way: take out the member it added.
+            if step.fault == .scale {
+                for added in await members() where !before.contains(added) { await remove(added) }
             }
             throw error
         }
@@ -188,64 +249,79 @@ public struct ChaosRun: Sendable {
         }
     }
 
+    /// The members now: the local spec's nodes (Flotilla), or the membership the cluster reports.
+    func members() async -> [String] {
+        if let launcher, let spec = try? launcher.load() { return spec.nodes.map(\.id) }
+        return await engine.snapshot().members.map(\.id)
+    }
+
     /// Undoes whatever a step that failed part-way may have left behind.
-    func repair(after step: NemesisStep, original: [String], monitor: MonitorRun) async {
+    func repair(after step: NemesisStep, original: [String]) async {
         switch step.fault {
         case .kill, .pause:
-            if let launcher = try? launcher, let spec = try? launcher.load() {
-                await restoreProcesses(launcher, spec, original: original, monitor: monitor)
-            }
+            await restoreProcesses(original: original)
         case .partition, .oneWay, .link, .disk, .skew:
-            _ = await control.heal(timeout: .seconds(3))
+            _ = await clearRules(timeout: .seconds(3))
         case .transfer, .scale:
-            break  // a transfer leaves nothing to undo; a failed scale-up removes its node itself
+            break  // a transfer leaves nothing to undo; a failed scale-up removes its member itself
         }
     }
 
     /// A node id for `target`: itself, or the current leader (waiting a while for one).
     func resolve(_ target: String) async throws -> String {
         guard target == "leader" else { return target }
-        let (s, ok) = await control.client.wait(for: .seconds(10)) { $0.leader != nil }
+        let (s, ok) = await engine.wait(for: .seconds(10)) { $0.leader != nil }
         guard ok, let l = s.leader else { throw OrchestratorError("there is no leader to target") }
         return l.id
     }
 
+    /// Clears every link, disk and clock fault and verifies it; what it found.
+    func clearRules(timeout: Duration) async -> String {
+        if let control { return (await control.heal(timeout: timeout)).summary }
+        guard engine.supports(.heal) else { return "nothing to clear: \(engine.kind) takes no link, disk or clock faults here" }
+        do { return try await session.perform(.heal).message } catch { return "heal failed: \(error)" }
+    }
+
     /// Undoes a fault; returns what it did (empty for nothing).
-    func undo(_ heal: Heal, monitor: MonitorRun) async -> String {
+    func undo(_ heal: Heal) async -> String {
         switch heal {
         case .none:
             return ""
         case .restart(let id):
             do {
-                try await control.restart(id)
+                try await engine.restart(id)
                 return "restarted \(id)"
             } catch {
                 return "restart of \(id) failed: \(error)"
             }
         case .resume(let id):
             do {
-                try await control.resume(id)
+                try await engine.resume(id)
                 return "resumed \(id)"
             } catch {
                 return "resume of \(id) failed: \(error)"
             }
         case .clearRules:
-            return "healed: " + (await control.heal(timeout: .seconds(3))).summary
+            return "healed: " + (await clearRules(timeout: .seconds(3)))
         case .remove(let id):
-            await remove(id, monitor: monitor)
+            await remove(id)
             return "removed \(id)"
         }
     }
 
-    /// Takes a node added by a scale step out of the membership, cluster.json and the process
-    /// table, deleting its data. The monitor forgets it: a later scale step may reuse its id
-    /// for a node that starts from nothing.
-    func remove(_ id: String, monitor: MonitorRun) async {
-        await takeOut(id)
-        await monitor.forget(id)
+    /// Takes a member added by a scale step out of the membership (and, for Flotilla's node,
+    /// cluster.json and the process table), deleting its data. The monitor forgets it: a later
+    /// scale step may reuse its name for a member that starts from nothing.
+    func remove(_ id: String) async {
+        if let control {
+            await takeOut(id, control)
+        } else {
+            do { try await engine.remove(id) } catch { log("    removal of \(id) failed: \(error)") }
+        }
+        await session.monitor.forget(id)
     }
 
-    private func takeOut(_ id: String) async {
+    private func takeOut(_ id: String, _ control: ClusterControl) async {
         let s = await control.snapshot()
         if s.members.contains(where: { $0.id == id }) {
             do {
@@ -255,7 +331,7 @@ public struct ChaosRun: Sendable {
                 log("    scale down of \(id) failed: \(error); stopping it")
             }
         }
-        if let launcher = try? launcher, let node = try? launcher.load().node(id) {
+        if let launcher, let node = try? launcher.load().node(id) {
             _ = await launcher.stop(node)
             try? launcher.removeNode(id, purge: true)
         }
@@ -274,31 +350,29 @@ public struct ChaosRun: Sendable {
 
     // MARK: - The end of the run
 
-    /// Resumes paused nodes, restarts stopped ones, removes nodes a scale step left behind, then
-    /// clears every rule and verifies it.
-    func healAll(original: [String], monitor: MonitorRun) async {
-        if let launcher = try? launcher, let spec = try? launcher.load() {
-            await restoreProcesses(launcher, spec, original: original, monitor: monitor)
-        }
-        let report = await control.heal(timeout: .seconds(10))
-        log("heal: \(report.summary)")
+    /// Resumes paused members, restarts stopped ones, removes members a scale step left behind,
+    /// then clears every rule and verifies it.
+    func healAll(original: [String]) async {
+        await restoreProcesses(original: original)
+        log("heal: \(await clearRules(timeout: .seconds(10)))")
     }
 
-    func restoreProcesses(_ launcher: Launcher, _ spec: ClusterSpec, original: [String], monitor: MonitorRun) async {
-        for node in spec.nodes {
-            if !original.contains(node.id) {
-                await remove(node.id, monitor: monitor)
-                log("removed \(node.id), left by a scale step")
-                continue
-            }
-            switch launcher.processState(node) {
-            case .paused:
-                try? await control.resume(node.id)
-                log("resumed \(node.id)")
-            case .stopped:
-                try? await control.restart(node.id)
-                log("restarted \(node.id)")
-            case .running:
+    func restoreProcesses(original: [String]) async {
+        for id in await members() where !original.contains(id) {
+            await remove(id)
+            log("removed \(id), left by a scale step")
+        }
+        let s = await engine.snapshot()
+        for id in original {
+            let state: ProcessState? = if let launcher, let node = try? launcher.load().node(id) { launcher.processState(node) } else { s.node(id)?.process }
+            switch state {
+            case .paused?:
+                try? await engine.resume(id)
+                log("resumed \(id)")
+            case .stopped?:
+                try? await engine.restart(id)
+                log("restarted \(id)")
+            case .running?, nil:
                 break
             }
         }
@@ -314,6 +388,7 @@ public struct ChaosRun: Sendable {
 
     /// The task table once no task is assigned or running (or after 30 s, as it then is).
     func finishedTasks() async -> [TaskView]? {
+        guard let control else { return nil }
         let deadline = ContinuousClock.now + .seconds(30)
         var last: [TaskView]?
         while true {
@@ -328,37 +403,36 @@ public struct ChaosRun: Sendable {
 
     // MARK: - A cluster of its own
 
-    /// Creates a local cluster of `nodes` in `directory` (a temporary one when nil), runs the
-    /// chaos against it and stops it. The directory is deleted afterwards unless `keep`, or the
-    /// run failed (its logs are then worth reading); `kept` says which.
-    public static func local(nodes: Int, config: ChaosConfig, directory: String? = nil, keep: Bool = false,
+    /// Starts a cluster of `nodes` members of `engine` (`flotilla` or `etcd`) in `directory` (a
+    /// temporary one when nil), runs the chaos against it in a session and stops it. The
+    /// directory is deleted afterwards unless `keep`, or the run failed (its logs are then worth
+    /// reading); `kept` says which. SIGINT or SIGTERM ends the run early, and the cluster still stops.
+    public static func local(engine: String = "flotilla", nodes: Int, config: ChaosConfig, directory: String? = nil, keep: Bool = false,
                              executable: String = Launcher.currentExecutable,
                              log: @escaping @Sendable (String) -> Void = { _ in },
-                             beforeRun: @Sendable ([NemesisStep]) -> Void = { _ in }) async throws -> (report: ChaosReport, kept: String?) {
+                             beforeRun: @escaping @Sendable ([NemesisStep]) -> Void = { _ in }) async throws -> (report: ChaosReport, kept: String?) {
         guard (1...9).contains(nodes) else { throw OrchestratorError("a chaos run takes 1 to 9 nodes (asked for \(nodes))") }
-        let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-chaos-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: dir, executable: executable)
-        let spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "2", "--snapshot-every", "1000"])
-        let client = try ClusterClient.local(launcher)
-        let control = ClusterControl(client: client)
-        let run = ChaosRun(control: control, config: config, log: log)
-        var outcome: Result<ChaosReport, any Error>
-        do {
-            for node in spec.nodes { try launcher.start(node, spec: spec) }
-            beforeRun(try run.schedule())
-            outcome = .success(try await run.run())
-        } catch {
-            outcome = .failure(error)
+        // A signal from here on ends the run through the session, which stops the cluster.
+        _ = StopSignal.shared
+        let started: any Engine
+        let cluster: TemporaryCluster
+        switch engine {
+        case "flotilla":
+            (started, cluster) = try await TemporaryCluster.flotilla(nodes: nodes, nodeArgs: ["--slots", "2", "--snapshot-every", "1000"],
+                                                                    directory: directory, purpose: "chaos", keep: keep, executable: executable)
+        case "etcd":
+            (started, cluster) = try await TemporaryCluster.etcd(members: nodes, directory: directory, purpose: "chaos", keep: keep)
+        default:
+            throw OrchestratorError("unknown engine \(engine): flotilla or etcd")
         }
-        for node in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(node, grace: .seconds(3)) }
-        await client.shutdown()
-        switch outcome {
-        case .failure(let error):
-            throw OrchestratorError("\(error) (the cluster's logs are kept in \(dir))")
-        case .success(let report):
-            if keep || report.failed { return (report, dir) }
-            try? FileManager.default.removeItem(atPath: dir)
-            return (report, nil)
+        var options = sessionOptions
+        options.stopOnSignal = true
+        let session = ClusterSession(engine: started, options: options, cluster: cluster)
+        let (report, kept) = try await session.run(failed: { $0.failed }) { session in
+            let run = ChaosRun(session: session, config: config, log: log)
+            beforeRun(run.schedule(nodes: try await run.originalNodes()))
+            return try await run.run()
         }
+        return (report, kept)
     }
 }

@@ -1,28 +1,23 @@
 import FlotillaAPI
 
-/// Watches a cluster for the whole of a chaos run: every snapshot goes to the invariant
-/// monitor and the availability tracker; now and then the task table and the log hashes too.
+/// Reads a chaos run's session ticks: each snapshot (the session's monitor has judged it)
+/// goes to the availability tracker, and the looks that saw an effective leader are kept to time
+/// the leader's return after each heal.
 actor ChaosSampler {
-    let control: ClusterControl
-    let monitor: MonitorRun
+    let session: ClusterSession
     private(set) var availability = AvailabilityTracker()
-    /// When polls that saw an effective leader started and returned (the most recent ones).
+    /// When looks that saw an effective leader started and returned (the most recent ones).
     private var leaderPolls: [(started: ContinuousClock.Instant, returned: ContinuousClock.Instant)] = []
     private var task: Task<Void, Never>?
     private(set) var polls = 0
 
-    init(control: ClusterControl, monitor: MonitorRun) {
-        self.control = control
-        self.monitor = monitor
-    }
+    init(session: ClusterSession) { self.session = session }
 
     func start() {
         guard task == nil else { return }
+        let ticks = session.ticks()
         task = Task {
-            while !Task.isCancelled {
-                await self.sample()
-                try? await Task.sleep(for: .milliseconds(100))
-            }
+            for await tick in ticks { self.take(tick) }
         }
     }
 
@@ -33,26 +28,18 @@ actor ChaosSampler {
         availability.close(at: .now)
     }
 
-    private func sample() async {
-        let started = ContinuousClock.now
-        let s = await control.client.poll()
-        let at = ContinuousClock.now
-        await monitor.observe(s)
-        let leader = AvailabilityTracker.effectiveLeader(s)
-        availability.observe(at: at, leader: leader)
+    private func take(_ tick: SessionTick) {
+        let leader = AvailabilityTracker.effectiveLeader(tick.snapshot)
+        availability.observe(at: tick.returnedAt, leader: leader)
         if leader {
-            leaderPolls.append((started, at))
+            leaderPolls.append((tick.polledAt, tick.returnedAt))
             if leaderPolls.count > 2_000 { leaderPolls.removeFirst(1_000) }
         }
         polls += 1
-        if polls % 30 == 0 {
-            await monitor.probeHashes(s)
-            if let tasks = try? await control.allTasks() { await monitor.observeTasks(tasks) }
-        }
     }
 
-    /// When an effective leader was first seen at or after `t`: the start of the first poll
-    /// that saw one and returned after `t` (a poll slowed by a paused node says nothing of the
+    /// When an effective leader was first seen at or after `t`: the start of the first look
+    /// that saw one and returned after `t` (a look slowed by a paused node says nothing of the
     /// time it waited), but never before `t`.
     func firstLeader(atOrAfter t: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         leaderPolls.first { $0.returned >= t }.map { max($0.started, t) }

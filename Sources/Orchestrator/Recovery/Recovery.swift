@@ -30,10 +30,11 @@ public actor Recovery {
                             action: OperatorAction(verb: "recover", target: m.rawValue, command: .recover(mode: m)))
     }
 
-    /// Analyzes one snapshot and acts on what is new.
-    public func step(_ s: ClusterSnapshot) async {
+    /// Analyzes one snapshot and acts on what is new; the findings it saw for the first time.
+    @discardableResult
+    public func step(_ s: ClusterSnapshot) async -> [RecoveryFinding] {
         let mode = effectiveMode
-        guard mode != .off else { return }
+        guard mode != .off else { return [] }
         let intents = control.intents.current
         let findings = analyzer.analyze(s, intents: intents)
         let keys = Set(findings.map(\.key))
@@ -51,6 +52,7 @@ public actor Recovery {
             }
             await run(action, for: f)
         }
+        return new
     }
 
     func run(_ action: RecoveryAction, for finding: RecoveryFinding) async {

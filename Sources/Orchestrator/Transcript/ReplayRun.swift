@@ -1,11 +1,12 @@
 import FlotillaAPI
 import Foundation
+import Synchronization
 
-/// Runs a transcript's operator actions again against a fresh local cluster started with the
-/// header's spec, at their recorded offsets (scaled by `speed`, or as fast as is safe), while
-/// the invariant monitor watches and recovery runs in the recorded mode. What it reproduces
-/// is the operator's side: which actions, in which order, how far apart. It cannot reproduce
-/// the interleaving of messages inside the cluster, so leaders and election times may differ.
+/// Runs a transcript's operator actions again in a `ClusterSession` on a fresh cluster of the
+/// recorded engine and size, at their recorded offsets (scaled by `speed`, or as fast as is
+/// safe), while the session's monitor watches and recovery runs in the recorded mode. What it
+/// reproduces is the operator's side: which actions, in which order, how far apart. It cannot
+/// reproduce the interleaving of messages inside the cluster, so leaders and election times may differ.
 public struct ReplayRun: Sendable {
     public enum Speed: Sendable, Equatable {
         /// Recorded offsets divided by this factor.
@@ -17,65 +18,62 @@ public struct ReplayRun: Sendable {
 
     public let transcript: Transcript
     public let speed: Speed
-    public let launcher: Launcher
 
-    public init(transcript: Transcript, speed: Speed, launcher: Launcher) {
+    public init(transcript: Transcript, speed: Speed) {
         self.transcript = transcript
         self.speed = speed
-        self.launcher = launcher
     }
 
-    /// Starts the cluster, replays, checks, stops the cluster. `progress` gets a line per action.
-    public func run(recorder makeRecorder: (@Sendable (ClusterControl) -> TranscriptRecorder?)? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplayReport {
+    /// A session on a fresh cluster like the recorded one (its engine, size and node flags) in
+    /// `directory` (a temporary one when nil, removed afterwards), with the recorded recovery mode.
+    /// `recorder` may record the replay itself.
+    public func session(directory: String?, recorder: (@Sendable (any Engine) -> TranscriptRecorder?)? = nil) async throws -> ClusterSession {
         let h = transcript.header
-        if let engine = h.engine, engine != "flotilla" {
-            guard engine == "etcd" else { throw OrchestratorError("the transcript ran on engine \(engine), which this build cannot start") }
-            return try await runOnEtcd(progress: progress)
+        let engine: any Engine
+        let cluster: TemporaryCluster
+        switch h.engine ?? "flotilla" {
+        case "flotilla":
+            (engine, cluster) = try await TemporaryCluster.flotilla(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs, directory: directory, purpose: "replay")
+        case "etcd":
+            (engine, cluster) = try await TemporaryCluster.etcd(members: h.cluster.nodes, directory: directory, purpose: "replay")
+        case let other:
+            throw OrchestratorError("the transcript ran on engine \(other), which this build cannot start")
         }
-        let spec = try launcher.create(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs)
-        for n in spec.nodes { try launcher.start(n, spec: spec) }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        let recorder = makeRecorder?(control)
-        defer { Task { [control] in await control.client.shutdown() } }
-        let stopAll = { [launcher] in
-            for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
+        var options = SessionOptions()
+        options.recovery = h.recover.flatMap(RecoveryMode.init(rawValue:)) ?? .advise
+        options.electionMs = h.cluster.electionMs
+        options.stopOnSignal = true
+        return ClusterSession(engine: engine, options: options, recorder: recorder?(engine), cluster: cluster)
+    }
+
+    /// Replays in `session` (not yet started), checks, and closes it. `progress` gets a line per action.
+    public func run(in session: ClusterSession, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplayReport {
+        let isElection = { (e: ControlEvent) in e.category == "election" || e.category == "leader" }
+        let elections = Mutex<[ControlEvent]>([])
+        let ticks = session.ticks()
+        let collector = Task {
+            for await tick in ticks { elections.withLock { $0 += tick.events.filter(isElection) } }
         }
-        let (_, ready) = await control.client.wait(for: .seconds(30)) { $0.leader != nil }
+        defer { collector.cancel() }
+        return try await session.run { session in
+            try await replay(in: session, elections: { elections.withLock { $0 } }, progress: progress)
+        }.value
+    }
+
+    func replay(in session: ClusterSession, elections: @Sendable () -> [ControlEvent], progress: @Sendable (String) -> Void) async throws -> ReplayReport {
+        let h = transcript.header
+        let (_, ready) = await session.wait(for: .seconds(30)) { $0.leader != nil }
         guard ready else {
-            await stopAll()
-            throw OrchestratorError("the replayed cluster elected no leader within 30 s; see the node logs in \(launcher.directory)")
+            throw OrchestratorError("the replayed cluster elected no leader within 30 s" + (session.cluster.map { "; see the logs in \($0.directory)" } ?? ""))
         }
-
-        let monitor = MonitorRun(control: control)
-        let mode = h.recover.flatMap(RecoveryMode.init(rawValue:)) ?? .advise
-        let recovery = Recovery(control: control, mode: mode, analyzer: RecoveryAnalyzer(electionMs: h.cluster.electionMs))
-        let watcher = Task {
-            var observer = ChangeObserver()
-            var rounds = 0
-            var elections: [ControlEvent] = []
-            for await s in control.client.snapshots(every: .milliseconds(200)) {
-                if Task.isCancelled { break }
-                for e in observer.observe(s) {
-                    control.events.emit(e)
-                    if e.category == "election" || e.category == "leader" { elections.append(e) }
-                }
-                recorder?.observe(s)
-                await monitor.observe(s)
-                await recovery.step(s)
-                rounds += 1
-                if rounds % 25 == 0 { await monitor.probeHashes(s) }
-            }
-            return elections
-        }
-
         let actions = transcript.actions.filter(\.isOperators).sorted { $0.t < $1.t }
-        let firstLeaderT = transcript.events.first { $0.category == "election" || $0.category == "leader" }?.t ?? 0
-        let performer = CommandPerformer(control: control, recovery: recovery)
+        let firstLeaderT = transcript.events.first { $0.category == "election" || $0.category == "leader" }?.t ?? actions.first?.t ?? 0
         var replayed: [ReplayReport.Step] = []
         let clock = ContinuousClock()
         let start = clock.now
         var previousT = firstLeaderT
         for a in actions {
+            if Task.isCancelled { throw OrchestratorError("stopped by a signal after \(replayed.count) of \(actions.count) actions") }
             switch speed {
             case .factor(let f):
                 let due = start + .milliseconds(Int(max(0, a.t - firstLeaderT) / f * 1000))
@@ -83,14 +81,15 @@ public struct ReplayRun: Sendable {
             case .max:
                 let gap = min(1, max(0, a.t - previousT))
                 try? await Task.sleep(for: .milliseconds(Int(gap * 1000)))
-                _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
+                _ = await session.engine.wait(for: .seconds(5)) { $0.leader != nil }
             }
             previousT = a.t
             var outcome = "ok"
             var ok = true
             do {
                 try await ActionOrigin.$current.withValue("replay") {
-                    try await perform(a, performer)
+                    let done = try await session.perform(try Self.command(a))
+                    if !done.ok { throw OrchestratorError(done.message) }
                 }
             } catch {
                 ok = false
@@ -101,26 +100,27 @@ public struct ReplayRun: Sendable {
             progress(step.line)
             replayed.append(step)
         }
-        let loads = await performer.loads.all
+        let loads = await session.performer.loads.all
         for l in loads { await l.stop() }
         // Settle: faults healed by the actions or not, the monitor gets a last look.
-        _ = await control.client.wait(for: .seconds(5)) { $0.leader != nil }
-        watcher.cancel()
-        let elections = await watcher.value
-        let final = await control.client.poll()
-        await monitor.observe(final)
-        await monitor.probeHashes(final)
+        _ = await session.engine.wait(for: .seconds(5)) { $0.leader != nil }
+        let final = await session.step()
+        let monitor = session.monitor
+        await monitor.probeHashes(final.snapshot)
         var acknowledged: [String: String] = [:]
         for l in loads { acknowledged.merge(await l.acknowledged) { a, _ in a } }
         var historyError: String?
-        do { try await monitor.checkTasks(acknowledged: acknowledged) } catch { historyError = "\(error)" }
+        if session.control != nil {
+            do { try await monitor.checkTasks(acknowledged: acknowledged) } catch { historyError = "\(error)" }
+        }
 
         var report = ReplayReport(file: h.source, steps: replayed)
-        report.leadersByTerm = elections.compactMap { e in e.node.map { ($0, e.message) } }.compactMap { node, message -> (UInt64, String)? in
-            guard let r = message.range(of: "term "), let term = UInt64(message[r.upperBound...].prefix { $0.isNumber }) else { return nil }
-            return (term, node)
-        }.map { ReplayReport.TermLeader(term: $0.0, leader: $0.1) }
-        report.electionMs = elections.filter { $0.category == "election" }.compactMap(\.durationMs)
+        let seen = elections()
+        report.leadersByTerm = seen.compactMap { e -> ReplayReport.TermLeader? in
+            guard let node = e.node, let r = e.message.range(of: "term "), let term = UInt64(e.message[r.upperBound...].prefix { $0.isNumber }) else { return nil }
+            return ReplayReport.TermLeader(term: term, leader: node)
+        }
+        report.electionMs = seen.filter { $0.category == "election" }.compactMap(\.durationMs)
         report.recordedElectionMs = transcript.events.filter { $0.category == "election" }.compactMap(\.durationMs)
         report.violations = await monitor.violations.map { "\($0)" }
         report.checks = await monitor.checks
@@ -133,8 +133,6 @@ public struct ReplayRun: Sendable {
             report.linearizable = checked.verdict.word
             report.historyLines = [checked.summary] + checked.timeline(width: 100)
         }
-        recorder?.stop()
-        await stopAll()
         return report
     }
 
@@ -142,12 +140,6 @@ public struct ReplayRun: Sendable {
     /// verb, target and args describe (version 1), never a default in place of a missing amount.
     static func command(_ a: ActionLine) throws -> OperatorCommand {
         try a.command ?? OperatorCommand(recorded: a)
-    }
-
-    /// Runs one recorded action through the control plane.
-    func perform(_ a: ActionLine, _ performer: CommandPerformer) async throws {
-        let outcome = try await performer.perform(try Self.command(a))
-        if !outcome.ok { throw OrchestratorError(outcome.message) }
     }
 }
 

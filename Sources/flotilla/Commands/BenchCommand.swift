@@ -44,36 +44,34 @@ struct BenchWrite: AsyncParsableCommand {
         guard rounds >= 1, rounds <= 20, threads >= 1, threads <= 64 else { throw ValidationError("--rounds 1 to 20, --threads 1 to 64") }
         if wrk, Wrk.executable() == nil { throw ValidationError("--wrk needs wrk on PATH (Debian: apt-get install wrk)") }
         if vsEtcd, EtcdLocalCluster.etcdOnPath() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
-        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        var args = ["--slots", "0", "--log-level", "warning"]
+        if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
+        let flotilla: FlotillaEngine
+        let cluster: TemporaryCluster
         do {
-            var args = ["--slots", "0", "--log-level", "warning"]
-            if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
-            spec = try launcher.create(nodes: nodes, nodeArgs: args)
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            (flotilla, cluster) = try await TemporaryCluster.flotilla(nodes: nodes, nodeArgs: args, directory: dir, purpose: "bench")
         } catch {
             throw fail("\(error)")
         }
-        let cluster = try ClusterClient.local(launcher)
+        guard let launcher = flotilla.control.client.launcher, let spec = try? launcher.load() else { throw fail("the bench cluster has no spec") }
         var etcdCluster: EtcdEngine?
+        var etcdTemporary: TemporaryCluster?
         func cleanUp() async {
-            for n in spec.nodes { _ = await launcher.stop(n) }
-            await cluster.shutdown()
-            await etcdCluster?.tearDown(removing: true)
-            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
+            await flotilla.shutdown()
+            _ = await cluster.tearDown(failed: false)
+            _ = await etcdTemporary?.tearDown(failed: false)
         }
         var results: [String: [WriteBenchmark.Result]] = [:]
         var wrkResults: [Wrk.Result] = []
         do {
             if vsEtcd {
-                etcdCluster = try await EtcdEngine.launch(members: 3, in: directory + "-etcd")
+                (etcdCluster, etcdTemporary) = try await TemporaryCluster.etcd(members: 3, directory: nil, purpose: "bench-etcd")
             }
             let token = try launcher.token()
             let bench = WriteBenchmark(clients: clients, duration: seconds, threads: threads)
             for _ in 1...rounds {
-                let (_, ok) = await cluster.wait(for: .seconds(20)) { $0.leader != nil }
-                guard ok, let leader = await cluster.poll().leader else { throw OrchestratorError("no leader within 20 s") }
+                let (s, ok) = await flotilla.wait(for: .seconds(20)) { $0.leader != nil }
+                guard ok, let leader = s.leader else { throw OrchestratorError("no leader within 20 s") }
                 let pids = spec.nodes.compactMap { launcher.pid(of: $0) }
                 let f = try await bench.run(at: leader.adminAddress, target: .flotilla(token: token), serverPids: pids)
                 print(f.line)
@@ -132,43 +130,16 @@ struct BenchTasks: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--arg takes KEY=VALUE (got \(a))") }
             taskArgs[parts[0]] = parts[1]
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        let bench = TaskBenchmark(rate: rate, duration: seconds, submission: TaskSubmission(kind: kind, args: taskArgs))
+        let run: TaskBenchmark.LocalRun
         do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"])
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            run = try await TaskBenchmark.local(bench, nodes: nodes, slots: slots)
         } catch {
             throw fail("\(error)")
         }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
-        var outcome: Result<TaskBenchmark.Result, any Error>?
-        if ok {
-            do {
-                let bench = TaskBenchmark(rate: rate, duration: seconds, submission: TaskSubmission(kind: kind, args: taskArgs))
-                outcome = .success(try await bench.run(control))
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        // What the nodes hold in memory with every task of the run in their tables.
-        // RssAnon is what a node holds of its own; VmRSS adds the executable's and the shared
-        // libraries' resident pages (some 35 MB of code and ICU data, shared by every node).
-        func memory(_ field: String) -> String {
-            spec.nodes.compactMap { n in
-                launcher.pid(of: n).flatMap { HTTPLoad.residentMegabytes(of: $0, field) }.map { "\(n.id)=\(Int($0.rounded()))" }
-            }.joined(separator: " ")
-        }
-        let rss = memory("VmRSS"), anon = memory("RssAnon")
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await finish(control)
-        guard ok, let outcome else { throw fail("no leader within 20 s") }
-        let result = try outcome.get()
-        print(result.queueLine)
-        print(result.line)
-        print("bench tasks: node_rss_mb \(rss) node_private_mb \(anon)")
+        print(run.result.queueLine)
+        print(run.result.line)
+        print("bench tasks: node_rss_mb \(run.rss) node_private_mb \(run.privateMB)")
     }
 }
 
@@ -193,36 +164,14 @@ struct BenchSoak: AsyncParsableCommand {
         let every = try parseDuration(sample, "--sample")
         guard rate > 0, rate <= 10_000, nodes >= 1, slots >= 1 else { throw ValidationError("--rate 0-10000, --nodes 1+, --slots 1+") }
         guard every >= .milliseconds(100) else { throw ValidationError("--sample must be at least 100ms") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-soak-\(UUID().uuidString.prefix(8))").path
-        let launcher = Launcher(directory: directory)
-        let spec: ClusterSpec
+        let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every, submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
+        let result: SoakBenchmark.Result
         do {
-            spec = try launcher.create(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"] + nodeArgs)
-            for n in spec.nodes { try launcher.start(n, spec: spec) }
+            // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
+            result = try await bench.local(nodes: nodes, slots: slots, nodeArgs: nodeArgs) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) }
         } catch {
             throw fail("\(error)")
         }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let control = ClusterControl(client: try ClusterClient.local(launcher))
-        let (_, ok) = await control.client.wait(for: .seconds(20)) { $0.leader != nil }
-        var outcome: Result<SoakBenchmark.Result, any Error>?
-        if ok {
-            var pids: [String: pid_t] = [:]
-            for n in spec.nodes { pids[n.id] = launcher.pid(of: n) }
-            let bench = SoakBenchmark(rate: rate, duration: seconds, sample: every,
-                                      submission: TaskSubmission(kind: "echo", args: ["text": "soak"]))
-            do {
-                // Unbuffered, so a sample shows as it is taken also when the output goes to a file.
-                outcome = .success(try await bench.run(control, pids: pids) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) })
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        await finish(control)
-        guard ok, let outcome else { throw fail("no leader within 20 s") }
-        let result: SoakBenchmark.Result
-        do { result = try outcome.get() } catch { throw fail("\(error)") }
         if !result.lost.isEmpty { print("lost: " + result.lost.prefix(10).joined(separator: ", ")) }
         if !result.duplicated.isEmpty { print("duplicated: " + result.duplicated.prefix(10).joined(separator: ", ")) }
         if result.unverified > 0 {

@@ -7,7 +7,7 @@ import Orchestrator
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
-        abstract: "Break a temporary local cluster under load with seeded faults, then check nothing was lost.",
+        abstract: "Break a temporary local cluster (Flotilla's or etcd) under load with seeded faults, then check nothing was lost.",
         discussion: """
             One fault at a time (kill, pause, partition, one-way, transfer, scale; link: delay, loss, \
             duplication or reordering on some links; disk: a slow or full disk; skew: a fast or slow clock), \
@@ -22,6 +22,8 @@ struct ChaosCommand: AsyncParsableCommand {
             and the exit status is 1 when L, D, U or V is above 0 or the history is not linearizable.
             """)
 
+    @Option(help: "flotilla, or etcd (the `etcd` on PATH; the nemesis draws only the faults it takes: kill, pause, transfer, scale).")
+    var engine: UpCommand.Engine = .flotilla
     @Option(help: "Nodes in the cluster.") var nodes = 5
     @Option(help: "How long the nemesis runs, e.g. 120s or 2m.") var duration = "120s"
     @Option(help: "The seed of the fault schedule (default: random, printed).") var seed: UInt64?
@@ -53,7 +55,7 @@ struct ChaosCommand: AsyncParsableCommand {
         }
         let result: (report: ChaosReport, kept: String?)
         do {
-            result = try await ChaosRun.local(nodes: nodes, config: config, directory: dir, keep: keep || dir != nil, log: say) { schedule in
+            result = try await ChaosRun.local(engine: engine.rawValue, nodes: nodes, config: config, directory: dir, keep: keep || dir != nil, log: say) { schedule in
                 guard verbose else { return }
                 // Unbuffered, so it comes before the progress lines on stderr.
                 let lines = ["schedule (seed \(seed), \(schedule.count) faults):"] + schedule.map { "  \($0)" }

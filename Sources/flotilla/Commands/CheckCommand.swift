@@ -15,22 +15,8 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let length = try parseDuration(duration, "--duration")
-        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
-            return try await report(cluster, on: etcd) { await EngineCheck.watch(etcd, for: length) }
-        }
-        let control = try await cluster.control()
-        let run = MonitorRun(control: control)
-        do {
-            try await run.watch(for: length, acknowledged: [:])
-        } catch {
-            FileHandle.standardError.write(Data("flotilla: \(error)\n".utf8))
-        }
-        let violations = await run.violations
-        let verdict = await run.verdict
-        await finish(control)
-        struct Report: Encodable { var ok: Bool; var checks: Int; var violations: [Violation] }
-        cluster.print(Report(ok: violations.isEmpty, checks: await run.checks, violations: violations)) { verdict }
-        if !violations.isEmpty { throw ExitCode(1) }
+        let session = try await cluster.session(EngineCheck.sessionOptions)
+        try await report(cluster, session, passed: \.ok, text: \.text) { await EngineCheck.watch($0, for: length) }
     }
 }
 
@@ -62,21 +48,14 @@ struct SuperviseCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("\(stamp) \(e.line)\n".utf8))
         }
         let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let recovery = Recovery(control: control, mode: recover,
-                                analyzer: RecoveryAnalyzer(electionMs: electionMs, replaceAfter: replace.map(seconds)),
-                                cooldown: seconds(cooldown))
-        let monitor = MonitorRun(control: control)
+        var options = SessionOptions()
+        options.recovery = recover
+        options.electionMs = electionMs
+        options.replaceAfter = replace.map(seconds)
+        options.recoveryCooldown = seconds(cooldown)
+        options.stopOnSignal = true
         control.events.emit(.recovery, "supervising with recovery \(recover.rawValue)", reason: "started")
-        let stop = StopSignal()
-        var rounds = 0
-        for await s in client.snapshots(every: .milliseconds(200)) {
-            if stop.requested { break }
-            await monitor.observe(s)
-            await recovery.step(s)
-            rounds += 1
-            if rounds % 25 == 0 { await monitor.probeHashes(s) }
-        }
-        await client.shutdown()
+        _ = try? await ClusterSession(engine: FlotillaEngine(control: control), options: options).run { try await $0.untilStopped() }
     }
 }
 

@@ -64,6 +64,25 @@ struct ClusterOptions: ParsableArguments {
         return control
     }
 
+    /// A session over this cluster, on whichever engine runs it (etcd for `etcd://` or a
+    /// directory `up --engine etcd` made), recording with `--record`.
+    func session(_ options: SessionOptions, silentOK: Bool = false) async throws -> ClusterSession {
+        if let etcd = EtcdEngine.attach(directory: directory, connect: connect) {
+            do {
+                return ClusterSession(engine: etcd, options: options, recorder: try await recorder(for: etcd))
+            } catch {
+                await etcd.shutdown()
+                throw fail("\(error)")
+            }
+        }
+        let control = try await control(silentOK: silentOK)
+        let recorder = Recording.current.withLock { r in
+            defer { r = nil }
+            return r
+        }
+        return ClusterSession(engine: FlotillaEngine(control: control), options: options, recorder: recorder)
+    }
+
     /// With `--record`, a recorder appending what `engine` does and shows to the transcript (its
     /// header names the engine, so a replay starts the same kind of cluster).
     func recorder(for engine: any Engine) async throws -> TranscriptRecorder? {
@@ -160,40 +179,21 @@ func perform(_ options: ClusterOptions, words: [String], silentOK: Bool = false)
     try await perform(options, command, silentOK: silentOK)
 }
 
-/// Performs one operator command: prints its outcome (as JSON with -o json), turns its error
-/// into one line and exit 1; a heal that could not be verified exits 1 too.
+/// Performs one operator command in a session on whichever engine runs the cluster: prints its
+/// outcome (as JSON with -o json), turns its error into one line and exit 1; a heal that could
+/// not be verified exits 1 too.
 func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bool = false, healTimeout: Duration = .seconds(5)) async throws {
+    var settings = SessionOptions()
+    settings.healTimeout = healTimeout
+    let session = try await options.session(settings, silentOK: silentOK)
     let outcome: CommandOutcome
-    if let etcd = EtcdEngine.attach(directory: options.directory, connect: options.connect) {
-        let recorder: TranscriptRecorder?
-        do { recorder = try await options.recorder(for: etcd) } catch {
-            await etcd.shutdown()
-            throw fail("\(error)")
-        }
-        let done = { @Sendable in
-            if let recorder {
-                recorder.observe(await etcd.snapshot())
-                recorder.stop()
-            }
-            await etcd.shutdown()
-        }
-        do {
-            outcome = try await CommandPerformer(engine: etcd, healTimeout: healTimeout).perform(command)
-        } catch {
-            await done()
-            throw fail("\(error)")
-        }
-        await done()
-    } else {
-        let control = try await options.control(silentOK: silentOK)
-        do {
-            outcome = try await CommandPerformer(control: control, healTimeout: healTimeout).perform(command)
-        } catch {
-            await finish(control)
-            throw fail("\(error)")
-        }
-        await finish(control)
+    do {
+        outcome = try await session.perform(command)
+    } catch {
+        await close(session)
+        throw fail("\(error)")
     }
+    await close(session)
     let text = command == .panic ? "panic: \(outcome.message); recovery is now advise" : outcome.message
     switch outcome {
     case .healed(let report): options.print(report) { text }
@@ -203,23 +203,30 @@ func perform(_ options: ClusterOptions, _ command: OperatorCommand, silentOK: Bo
     if !outcome.ok { throw ExitCode(1) }
 }
 
+/// Closes a command's session (the transcript gets the cluster as it is now) and says when
+/// transcript lines were lost.
+func close(_ session: ClusterSession) async {
+    await session.close()
+    if let failure = session.recorder?.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
+}
+
 /// A short answer for an operation.
 struct Outcome: Encodable {
     var ok = true
     var message: String
 }
 
-/// `check` or `load` on an engine other than Flotilla's node: prints the report (as JSON with
-/// -o json) and exits 1 on a violation or a history that is not linearizable.
-func report(_ options: ClusterOptions, on engine: any Engine, _ body: () async throws -> EngineCheckReport) async throws {
-    let result: EngineCheckReport
+/// Runs `body` in `session` (closed afterwards however it ends) and prints its report (as JSON
+/// with -o json); an error is one line and exit 1, and so is a report that did not pass.
+func report<R: Encodable & Sendable>(_ options: ClusterOptions, _ session: ClusterSession, passed: @escaping @Sendable (R) -> Bool,
+                                     text: (R) -> String, _ body: @escaping @Sendable (ClusterSession) async throws -> R) async throws {
+    let result: R
     do {
-        result = try await body()
+        result = try await session.run(body).value
     } catch {
-        await engine.shutdown()
         throw fail("\(error)")
     }
-    await engine.shutdown()
-    options.print(result) { result.text }
-    if !result.ok { throw ExitCode(1) }
+    if let failure = session.recorder?.writer.failure { FileHandle.standardError.write(Data("flotilla: transcript: \(failure)\n".utf8)) }
+    options.print(result) { text(result) }
+    if !passed(result) { throw ExitCode(1) }
 }

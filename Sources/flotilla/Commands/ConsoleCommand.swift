@@ -62,76 +62,38 @@ struct ConsoleCommand: AsyncParsableCommand {
             return
         }
 
-        if let etcd = EtcdEngine.attach(directory: dir ?? "", connect: connect) {
-            if record != nil { throw fail("--record on an etcd cluster is not built yet") }
-            if let warning { etcd.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
-            let stop = StopSignal()
-            await ConsoleApp(engine: etcd, options: options).run { stop.requested }
-            await etcd.shutdown()
-            return
-        }
-        var launcher: Launcher?
-        var started: ClusterSpec?
-        var attached = false
-        let client: ClusterClient
+        let target: SessionTarget = connect.map { .connect($0, token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"]) }
+            ?? .local(directory: dir, nodes: nodes, nodeArgs: ["--slots", "2"], purpose: "console", leaveRunning: keep)
+        let recover = self.recover
+        let opening: ClusterSession.Opening
         do {
-            if let connect {
-                client = try await ClusterClient.connect(connect.split(separator: ",").map(String.init),
-                                                         token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
-            } else {
-                let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-console-\(UUID().uuidString.prefix(8))").path
-                let l = Launcher(directory: directory)
-                let spec = l.exists ? try l.load() : try l.create(nodes: nodes, nodeArgs: ["--slots", "2"])
-                // A cluster that already runs (`flotilla up`) is only attached to: quitting leaves it running.
-                attached = spec.nodes.contains { l.pid(of: $0) != nil }
-                for n in spec.nodes { try l.start(n, spec: spec) }
-                launcher = l
-                started = spec
-                client = try ClusterClient.local(l)
-            }
+            opening = try await ClusterSession.open(target, options: ConsoleApp.sessionOptions(options), record: record.map { path in
+                let size = terminalSize()
+                return (path, { cluster in
+                    TranscriptHeader(started: Date(), cluster: cluster, recover: recover.rawValue,
+                                     terminal: .init(width: size.width, height: size.height), source: "console")
+                })
+            })
         } catch {
             throw fail("\(error)")
         }
-        let control = ClusterControl(client: client)
-        if let warning { control.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
-        if let record {
-            do {
-                let first = await client.poll()
-                let cluster = started.map { TranscriptHeader.Cluster($0) } ?? TranscriptHeader.Cluster(nodes: first.nodes.count, ids: first.nodes.map(\.id))
-                let size = terminalSize()
-                let header = TranscriptHeader(started: Date(), cluster: cluster, recover: recover.rawValue,
-                                              terminal: .init(width: size.width, height: size.height), source: "console")
-                options.recorder = TranscriptRecorder(writer: try TranscriptWriter.create(record, header: header), events: control.events)
-            } catch {
-                await client.shutdown()
-                if let launcher, !attached { for n in started?.nodes ?? [] { _ = await launcher.stop(n) } }
-                throw fail("\(error)")
-            }
-        }
+        let session = opening.session
+        if let warning { session.events.emit(.action, "theme: \(warning)", reason: "startup", ok: false) }
         let stop = StopSignal()
-        await ConsoleApp(control: control, options: options).run { stop.requested }
-        await client.shutdown()
-        if let recorder = options.recorder {
-            recorder.stop()
-            recorder.writer.sync()
+        await ConsoleApp(session: session, options: options).run { stop.requested }
+        let owned = session.cluster != nil
+        await session.close()
+        if let recorder = session.recorder {
             print("transcript: \(recorder.writer.linesWritten) lines in \(recorder.writer.path)" + (recorder.writer.failure.map { " (lines lost: \($0))" } ?? ""))
         }
         if let recordCast { print("screen recording: \(recordCast) (asciinema play \(recordCast))") }
-        guard let launcher, let spec = started else { return }
-        if attached {
-            print("the cluster in \(launcher.directory) was running before the console: it keeps running")
-            return
-        }
-        if keep {
-            print("the cluster keeps running in \(launcher.directory); stop it with: flotilla down --dir \(launcher.directory)")
-            return
-        }
-        for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n) }
-        if dir == nil {
-            try? FileManager.default.removeItem(atPath: launcher.directory)
-            print("stopped the cluster")
+        guard connect == nil, let directory = opening.directory else { return }
+        if opening.wasRunning {
+            print("the cluster in \(directory) was running before the console: it keeps running")
+        } else if !owned {
+            print("the cluster keeps running in \(directory); stop it with: flotilla down --dir \(directory)")
         } else {
-            print("stopped the cluster in \(launcher.directory)")
+            print(dir == nil ? "stopped the cluster" : "stopped the cluster in \(directory)")
         }
     }
 }
@@ -141,29 +103,4 @@ func terminalSize() -> (width: Int, height: Int) {
     var w = winsize()
     guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0 else { return (80, 24) }
     return (Int(w.ws_col), Int(w.ws_row))
-}
-
-/// Set once SIGINT or SIGTERM arrives.
-final class StopSignal: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let flag = NSLock()
-    private var value = false
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            sources.append(s)
-        }
-        self.sources = sources
-        for s in sources {
-            s.setEventHandler { [weak self] in self?.set() }
-            s.resume()
-        }
-    }
-
-    private func set() { flag.lock(); value = true; flag.unlock() }
-
-    var requested: Bool { flag.lock(); defer { flag.unlock() }; return value }
 }

@@ -76,6 +76,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.adminLimits.writeStallMs = writeStallMs
         config.adminLimits.eventLag = eventLag
         config.approveJoins = approveJoins
+        config.insecure = insecure
         config.join = join
         config.walSegmentBytes = walSegmentBytes
         if let plantedBug {
@@ -99,10 +100,6 @@ struct NodeCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read the token file \(tokenFile): \(error.localizedDescription)")
             }
             if config.token?.isEmpty == true { throw ValidationError("the token file \(tokenFile) is empty") }
-        }
-        let loopback = ["127.0.0.1", "localhost", "::1"]
-        if config.token == nil, !insecure, !(loopback.contains(config.adminHost) && loopback.contains(config.raftHost)) {
-            throw ValidationError("refusing to listen on a non-loopback address without a token: pass --token-file, or --insecure")
         }
         if let problem = config.problem { throw ValidationError(problem) }
         let level = Logger.Level(rawValue: logLevel) ?? .info

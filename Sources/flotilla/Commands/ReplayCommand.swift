@@ -31,18 +31,19 @@ struct ReplayCommand: AsyncParsableCommand {
         if let dir, FileManager.default.fileExists(atPath: "\(dir)/cluster.json") {
             throw fail("\(dir) already holds a cluster; a replay needs a fresh one")
         }
-        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-replay-\(UUID().uuidString.prefix(8))").path
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let quiet = output == .json
         if !quiet { print("replaying \(transcript.actions.filter(\.isOperators).count) actions from \(file) on \(transcript.header.cluster.nodes) nodes (speed \(speed))") }
         let out = record
+        let replay = ReplayRun(transcript: transcript, speed: pace)
         let report: ReplayReport
         do {
-            report = try await ReplayRun(transcript: transcript, speed: pace, launcher: Launcher(directory: directory)).run(recorder: { control in
+            let session = try await replay.session(directory: dir, recorder: { engine in
                 guard let out else { return nil }
-                let header = TranscriptHeader(started: Date(), cluster: transcript.header.cluster, recover: transcript.header.recover, source: "replay")
-                return (try? TranscriptWriter.create(out, header: header)).map { TranscriptRecorder(writer: $0, events: control.events) }
-            }, progress: { line in if !quiet { print(line) } })
+                var header = TranscriptHeader(started: Date(), cluster: transcript.header.cluster, recover: transcript.header.recover, source: "replay")
+                header.engine = transcript.header.engine
+                return (try? TranscriptWriter.create(out, header: header)).map { TranscriptRecorder(writer: $0, events: engine.events) }
+            })
+            report = try await replay.run(in: session) { line in if !quiet { print(line) } }
         } catch {
             throw fail("\(error)")
         }

@@ -13,21 +13,10 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let every = try parseDuration(interval, "--interval")
-        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd, every: every) }
+        if watch { return try await watchStatus(every: every) }
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd) }
         let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
-        if watch {
-            let stop = StopSignal()
-            for await s in control.client.snapshots(every: every) {
-                if stop.requested { break }
-                if cluster.output == .json {
-                    print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
-                } else {
-                    print("\u{1B}[H\u{1B}[2J" + "flotilla · \(s.headline)\n\n" + s.report() + "\n\nCtrl-C quits")
-                }
-            }
-            return
-        }
         let s = await control.snapshot()
         let kernel = await kernelLine(control.kernelFaults, delays: control.packetDelays)
         cluster.print(s) {
@@ -36,12 +25,42 @@ struct StatusCommand: AsyncParsableCommand {
         // Every node is shown, down ones with why; a cluster that answers nowhere still fails the command.
         if s.live.isEmpty { throw cluster.silence() }
     }
+
+    /// `--watch`: a session's rounds redrawn until Ctrl-C (the changes it observes go to stderr).
+    func watchStatus(every: Duration) async throws {
+        var options = SessionOptions()
+        options.interval = every
+        options.monitor = false
+        options.stopOnSignal = true
+        let session = try await cluster.session(options, silentOK: true)
+        let json = cluster.output == .json
+        _ = try? await session.run { session in
+            for await tick in session.ticks() {
+                let s = tick.snapshot
+                if json {
+                    print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
+                    continue
+                }
+                let kernel = await kernelLine(of: session.engine)
+                print("\u{1B}[H\u{1B}[2J" + "\(session.engine.kind) · \(s.headline)\n\n" + s.report() + kernel + "\n\nCtrl-C quits")
+            }
+        }
+    }
 }
 
 extension StatusCommand {
     /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
     /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`, and a line
     /// for kernel delays with their releaser's counts.
+    /// `kernelLine` for whichever engine a session drives.
+    func kernelLine(of engine: any Engine) async -> String {
+        if let etcd = engine as? EtcdEngine { return await kernelLine(etcd.kernelFaults) }
+        if let flotilla = engine as? FlotillaEngine {
+            return await kernelLine(flotilla.control.kernelFaults, delays: flotilla.control.packetDelays)
+        }
+        return ""
+    }
+
     func kernelLine(_ faults: KernelFaults?, delays: PacketDelays? = nil) async -> String {
         guard let kernel = faults else { return "" }
         let rules: String
@@ -64,24 +83,12 @@ extension StatusCommand {
     }
 
     /// The same table for a local etcd cluster's members.
-    func etcdStatus(_ etcd: EtcdEngine, every: Duration) async throws {
-        let stop = StopSignal()
-        repeat {
-            let s = await etcd.snapshot()
-            if cluster.output == .json {
-                print(watch ? jsonText(s).replacingOccurrences(of: "\n", with: "") : jsonText(s))
-            } else {
-                let kernel = await kernelLine(etcd.kernelFaults)
-                print((watch ? "\u{1B}[H\u{1B}[2J" + "etcd · \(s.headline)\n\n" : "") + s.report() + kernel + (watch ? "\n\nCtrl-C quits" : ""))
-            }
-            if !watch {
-                await etcd.shutdown()
-                if s.live.isEmpty { throw cluster.silence() }
-                return
-            }
-            try? await Task.sleep(for: every)
-        } while !stop.requested
+    func etcdStatus(_ etcd: EtcdEngine) async throws {
+        let s = await etcd.snapshot()
+        let kernel = await kernelLine(etcd.kernelFaults)
+        cluster.print(s) { s.report() + kernel }
         await etcd.shutdown()
+        if s.live.isEmpty { throw cluster.silence() }
     }
 }
 

@@ -2,9 +2,6 @@ import ArgumentParser
 import FlotillaAPI
 import Foundation
 import Orchestrator
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,42 +80,11 @@ struct LoadCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let length = duration.duration
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be between 0 and 5000") }
-        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
-            // etcd's workload: four clients putting and getting (linearizable) as fast as answers come.
-            return try await report(cluster, on: etcd) { try await EngineCheck.load(etcd, for: length) }
-        }
-        let control = try await cluster.control()
-        let args = kind == "sleep" ? ["ms": "50"] : kind == "echo" ? ["text": "load"] : [:]
         guard readEvery >= 0 else { throw ValidationError("--read-every must be 0 or more") }
-        let load = LoadGenerator(control: control, rate: rate, submission: TaskSubmission(kind: kind, args: args), readEvery: readEvery)
-        if let recorder = Recording.recorder { await load.onOperation { recorder.record($0) } }
-        let pidFile = control.client.launcher.map { "\($0.directory)/load.pid" }
-        if let pidFile { try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
-        defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
-        let monitor = MonitorRun(control: control)
+        let plan = LoadRun(rate: rate, readEvery: readEvery, kind: kind, duration: duration.duration)
+        let session = try await cluster.session(EngineCheck.sessionOptions)
         let stop = StopSignal()
-        await load.start(duration: length)
-        while await load.active, !stop.requested {
-            await monitor.observe(await control.client.poll())
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        await load.stop()
-        let s = await load.summary
-        do { try await monitor.checkTasks(acknowledged: await load.acknowledged) } catch { FileHandle.standardError.write(Data("flotilla: \(error)\n".utf8)) }
-        await monitor.probeHashes(await control.client.poll())
-        let verdict = await monitor.verdict
-        let history = HistoryReport(operations: ClientHistory.lines(await load.history))
-        let ok = await monitor.violations.isEmpty
-        await finish(control)
-        struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation]; var linearizable: String }
-        cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations,
-                             linearizable: history.verdict.word)) {
-            (["load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown", verdict, history.summary]
-                + history.timeline(width: 100)).joined(separator: "\n")
-        }
-        if !ok { throw ExitCode(1) }
-        if history.verdict.word == "violated" { throw ExitCode(1) }
+        try await report(cluster, session, passed: \.passed, text: \.text) { try await plan.run(in: $0) { stop.requested } }
     }
 }

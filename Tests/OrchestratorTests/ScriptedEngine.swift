@@ -1,0 +1,56 @@
+import FlotillaAPI
+import Foundation
+import HistoryCheck
+import Synchronization
+@testable import Orchestrator
+
+/// An engine that answers a scripted sequence of snapshots (the last one repeats) and notes the
+/// process verbs it is asked for, reporting each as an action event as a real engine does.
+final class ScriptedEngine: Engine {
+    let events = EventSink()
+    private let script: Mutex<[ClusterSnapshot]>
+    private let calls = Mutex<[String]>([])
+
+    init(_ snapshots: [ClusterSnapshot]) { script = Mutex(snapshots) }
+
+    var kind: String { "scripted" }
+    var launchedHere: Bool { true }
+    /// The verbs asked for, in order: `kill n2`.
+    var asked: [String] { calls.withLock { $0 } }
+    /// Snapshots not yet handed out.
+    var remaining: Int { script.withLock { $0.count } }
+
+    func snapshot() async -> ClusterSnapshot {
+        script.withLock { s in s.count > 1 ? s.removeFirst() : s[0] }
+    }
+
+    private func act(_ verb: String, _ member: String) {
+        calls.withLock { $0.append("\(verb) \(member)") }
+        events.emit(.action, node: member, "\(verb) \(member): done", reason: "operator", category: verb,
+                    action: OperatorAction(verb: verb, target: member))
+    }
+
+    func kill(_ member: String) async throws { act("kill", member) }
+    func restart(_ member: String) async throws { act("restart", member) }
+    func pause(_ member: String) async throws { act("pause", member) }
+    func resume(_ member: String) async throws { act("resume", member) }
+    func addLearner() async throws -> String { throw OrchestratorError("not scripted") }
+    func promote(_ member: String) async throws { throw OrchestratorError("not scripted") }
+    func remove(_ member: String) async throws { throw OrchestratorError("not scripted") }
+    func scale(_ change: ScaleChange, purge: Bool) async throws -> [String] { throw OrchestratorError("not scripted") }
+    func transfer(to member: String?) async throws -> String { throw OrchestratorError("not scripted") }
+    func workload(for duration: Duration) async throws -> [HistoryOperation] { [] }
+    /// Network faults: none are taken (`refusal` turns them away first).
+    func partition(_ shape: PartitionShape) async throws -> String { throw OrchestratorError("not scripted") }
+    func heal(timeout: Duration) async -> HealReport { HealReport() }
+    func loss(_ links: LinkTarget, _ share: Share) async throws { throw OrchestratorError("not scripted") }
+
+    func refusal(_ command: OperatorCommand) -> String? {
+        switch command {
+        case .kill, .restart, .pause, .resume: nil
+        default: "\(command.verb) is not scripted"
+        }
+    }
+
+    func shutdown() async {}
+}
