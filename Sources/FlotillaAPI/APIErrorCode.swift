@@ -11,13 +11,15 @@ public enum APIErrorCode: OpenEnum {
     case conflict
     case timeout
     case unavailable
+    /// The queue holds as many unfinished tasks as it takes: retry later.
+    case queueFull
     case storage
     case `internal`
     case unknown(String)
 
     public static let known: [APIErrorCode] = [
         .badRequest, .unauthorized, .notFound, .methodNotAllowed, .notLeader, .noLeader, .tooLarge,
-        .unsupportedMediaType, .conflict, .timeout, .unavailable, .storage, .internal,
+        .unsupportedMediaType, .conflict, .timeout, .unavailable, .queueFull, .storage, .internal,
     ]
 
     public var rawValue: String {
@@ -33,6 +35,7 @@ public enum APIErrorCode: OpenEnum {
         case .conflict: "conflict"
         case .timeout: "timeout"
         case .unavailable: "unavailable"
+        case .queueFull: "queue-full"
         case .storage: "storage"
         case .internal: "internal"
         case .unknown(let raw): raw

@@ -31,6 +31,8 @@ public struct NodeConfig: Sendable {
     public var snapshotTrailing: Int = 1_000
     /// How long finished tasks and removed tasks' keys are kept, and how many finished tasks.
     public var retention = Retention()
+    /// New submits are refused (429 `queue-full`) while this many tasks are unfinished; 0: no limit.
+    public var maxUnfinishedTasks = NodeCoreConfig.defaultMaxUnfinishedTasks
     /// How long a write waits for its entry to apply before answering "outcome unknown".
     public var proposalTimeoutMs: Int = 5_000
     /// The admin API's limits: connections at once, how long a new connection may take to send
@@ -64,6 +66,7 @@ public struct NodeConfig: Sendable {
         if proposalTimeoutMs < 1 { return "--proposal-timeout-ms must be at least 1" }
         if let problem = adminLimits.problem { return problem }
         if retention.keepFinished < 0 { return "--retain-count must be 0 or more" }
+        if maxUnfinishedTasks < 0 { return "--max-unfinished must be 0 (no limit) or more" }
         if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
             return "--peers must include this node (\(id))"
         }

@@ -111,9 +111,20 @@ public struct NodeCore: Sendable {
     /// entry applies (or loses its index). Throws at once when this node cannot take it.
     public mutating func propose(_ command: Command, token: UInt64?) throws(NodeRefusal) {
         try refuseWhileStalled()
+        if case .submit(let key, _, _) = command { try admit(key: key) }
         let at: EntryID
         do { at = try raft.propose(command.encode()) } catch { throw NodeRefusal(error) }
         if let token { waiting[at.index] = (at.term, token) }
+    }
+
+    /// Refuses a submit of a new key while the unfinished tasks (with the proposals not yet
+    /// applied, most of them submits) reach the limit; a known key always passes, so a retry
+    /// answers with its task. Only the leader's admission: followers forward, and what the
+    /// log holds applies everywhere alike.
+    func admit(key: String) throws(NodeRefusal) {
+        let limit = config.maxUnfinishedTasks
+        guard limit > 0, queue.task(forKey: key) == nil, queue.removedTask(forKey: key) == nil else { return }
+        if queue.taskCount - queue.finishedCount + waiting.count >= limit { throw .full(limit: limit) }
     }
 
     /// Starts a linearizable read (ReadIndex): `token` comes back in `NodeOutput.reads` once a

@@ -21,6 +21,13 @@ public struct NodeCoreConfig: Sendable {
     public var scheduleLimit: Int = 64
     /// How long finished tasks and the keys of removed ones are kept, and how many.
     public var retention = Retention()
+    /// A leader refuses new submits while the table holds this many unfinished tasks (queued,
+    /// assigned or running) counting those proposed and not yet applied: retention bounds the
+    /// finished ones, this the rest, so a load the workers cannot keep up with is pushed back
+    /// to its clients instead of growing the node's memory without end. 0: no limit.
+    public var maxUnfinishedTasks: Int = NodeCoreConfig.defaultMaxUnfinishedTasks
+    /// About 25 MB of task records at the ~0.5 KB a task takes.
+    public static let defaultMaxUnfinishedTasks = 50_000
     /// A worker's report not yet seen applied is sent again after this many ticks.
     public var reportResendTicks: UInt64 = 40
     /// While the disk refuses writes, the held batch is retried this often.

@@ -13,6 +13,8 @@ public enum NodeRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case raft(RaftError)
     /// The request makes no sense here (nothing to transfer to, a node already founded).
     case invalid(String)
+    /// The table holds `limit` unfinished tasks: a new submit waits until workers catch up.
+    case full(limit: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum NodeRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .lost: "the proposal was lost in a leader change; retry (submits with the same key are idempotent)"
         case .raft(let e): e.description
         case .invalid(let why): why
+        case .full(let limit):
+            "the queue holds \(limit) unfinished tasks, its limit (--max-unfinished); retry once workers catch up "
+                + "(a retry with the same key is safe)"
         }
     }
 

@@ -40,6 +40,26 @@ struct RetentionScenarioTests {
         }
     }
 
+    /// Admission on a real node: at --max-unfinished the leader answers a new key 429
+    /// queue-full, appends nothing, and still answers a retry of a known key.
+    @Test func aFullQueueRefusesNewKeysWith429AndStillAnswersRetries() async throws {
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--max-unfinished", "3"]) { c in
+            let leader = try await c.waitForLeader()
+            func submit(_ key: String) async throws -> (status: Int, headers: [String: String], body: Data) {
+                let body = try JSONEncoder().encode(TaskSubmission(kind: "echo", args: ["text": "q"], key: key))
+                return try await rawRequest("POST", "http://\(leader.adminAddress)/v1/tasks", body: body, token: c.token)
+            }
+            for i in 0..<3 { #expect(try await submit("full-\(i)").status == 201) }
+            let refused = try await submit("full-3")
+            #expect(refused.status == 429)
+            let error = try JSONDecoder().decode(APIError.self, from: refused.body)
+            #expect(error.code == .queueFull && error.error.contains("--max-unfinished"), "\(error)")
+            #expect(try await submit("full-1").status == 200, "a retry of a known key is answered, not refused")
+            let list: TaskList = try await c.client.call("GET", leader.adminAddress, "/v1/tasks")
+            #expect(list.total == 3, "the refused submit made no task")
+        }
+    }
+
     /// `flotilla bench soak` on a 3-node cluster: a line per sample, and the summary's form, with
     /// lost and duplicated counted from the writes it made while retention removed their tasks.
     @Test func benchSoakPrintsSamplesAndItsSummaryLine() async throws {

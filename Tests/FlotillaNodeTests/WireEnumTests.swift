@@ -17,7 +17,7 @@ struct WireEnumTests {
         #expect(TaskState.known.map(\.rawValue) == ["queued", "assigned", "running", "succeeded", "failed", "cancelled", "timed-out"])
         #expect(FaultDirection.known.map(\.rawValue) == ["both", "in", "out"])
         #expect(APIErrorCode.known.map(\.rawValue) == ["bad-request", "unauthorized", "not-found", "method-not-allowed", "not-leader", "no-leader",
-                                                       "too-large", "unsupported-media-type", "conflict", "timeout", "unavailable", "storage", "internal"])
+                                                       "too-large", "unsupported-media-type", "conflict", "timeout", "unavailable", "queue-full", "storage", "internal"])
         for role in NodeRole.known { #expect(NodeRole(rawValue: role.rawValue) == role) }
     }
 

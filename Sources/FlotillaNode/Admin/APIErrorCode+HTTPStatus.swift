@@ -15,6 +15,7 @@ extension APIErrorCode {
         // A not-leader error from the driver (leadership lost mid-write) has no Location to redirect to.
         case .noLeader, .unavailable, .notLeader: .serviceUnavailable
         case .timeout: .gatewayTimeout
+        case .queueFull: .tooManyRequests
         case .storage: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .internal, .unknown: .internalServerError
         }
@@ -28,6 +29,7 @@ extension APIErrorCode {
         case 405: self = .methodNotAllowed
         case 413: self = .tooLarge
         case 415: self = .unsupportedMediaType
+        case 429: self = .queueFull
         case 400..<500: self = .badRequest
         default: self = .internal
         }

@@ -128,6 +128,7 @@ actor RaftDriver {
         var cc = NodeCoreConfig(raft: rc)
         cc.snapshotEvery = config.snapshotEvery
         cc.retention = config.retention
+        cc.maxUnfinishedTasks = config.maxUnfinishedTasks
         cc.plantedBug = config.plantedBug
         return cc
     }
@@ -283,6 +284,8 @@ actor RaftDriver {
         case .raft(.transferInProgress):
             // Refused before anything was appended, and over in an election timeout: retry.
             return APIError("\(refusal.description); retry shortly", code: APIErrorCode.noLeader)
+        case .full:
+            return APIError(refusal.description, code: APIErrorCode.queueFull)
         case .raft(.configChangePending), .invalid:
             return APIError(refusal.description, code: APIErrorCode.conflict)
         case .raft(.unknownNode):

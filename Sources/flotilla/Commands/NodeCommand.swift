@@ -45,6 +45,8 @@ struct NodeCommand: AsyncParsableCommand {
     var retainCount = Retention.defaultKeepFinished
     @Option(help: "How long after its submit an idempotency key is remembered, also once its task was removed.")
     var keyWindow = "2m"
+    @Option(help: "Refuse new submits (429 queue-full) while this many tasks are queued, assigned or running; 0: no limit.")
+    var maxUnfinished = NodeCoreConfig.defaultMaxUnfinishedTasks
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -68,6 +70,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.proposalTimeoutMs = proposalTimeoutMs
         config.retention.finishedMs = try parseMilliseconds(retain, "--retain")
         config.retention.keepFinished = retainCount
+        config.maxUnfinishedTasks = maxUnfinished
         config.retention.keyWindowMs = try parseMilliseconds(keyWindow, "--key-window")
         config.allowShell = allowShell
         config.adminLimits.maxConnections = maxAdminConnections
