@@ -14,14 +14,8 @@ extension TaskBenchmark {
     /// Runs `bench` on a temporary cluster of `nodes` with `slots` each, in a session whose close
     /// stops the cluster however the run ends (SIGINT included).
     public static func local(_ bench: TaskBenchmark, nodes: Int, slots: Int) async throws -> LocalRun {
-        let (engine, cluster) = try await TemporaryCluster.flotilla(nodes: nodes, nodeArgs: ["--slots", "\(slots)", "--log-level", "warning"],
-                                                                   directory: nil, purpose: "bench")
-        var options = sessionOptions
-        options.stopOnSignal = true
-        let session = ClusterSession(engine: engine, options: options, cluster: cluster)
-        return try await session.run { session in
-            let (_, ok) = await session.engine.wait(for: .seconds(20)) { $0.leader != nil }
-            guard ok else { throw OrchestratorError("no leader within 20 s") }
+        try await ClusterSession.onTemporaryCluster(nodes: nodes, nodeArgs: ["--slots", "\(slots)"], purpose: "bench",
+                                                    options: sessionOptions) { session in
             let result = try await bench.run(in: session)
             func memory(_ field: String) -> String {
                 guard let launcher = session.control?.client.launcher, let spec = try? launcher.load() else { return "" }
@@ -30,6 +24,6 @@ extension TaskBenchmark {
                 }.joined(separator: " ")
             }
             return LocalRun(result: result, rss: memory("VmRSS"), privateMB: memory("RssAnon"))
-        }.value
+        }
     }
 }
