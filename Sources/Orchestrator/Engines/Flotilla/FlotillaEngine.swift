@@ -64,6 +64,7 @@ public final class FlotillaEngine: Engine {
         let s = await snapshot()
         guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
         let (spec, node) = try launcher.addNode()
+        try await launcher.ensureHost(node.id)
         await control.client.track(node.id, admin: node.adminAddress)
         let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
         events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id) as a learner", reason: "add learner")
