@@ -3,11 +3,12 @@ import Foundation
 
 extension ReplayRun {
     /// A transcript recorded on etcd, replayed on a fresh local etcd cluster in the launcher's
-    /// directory: the same actions through the same `CommandPerformer`, at the same pace, while the
+    /// directory (its members hosts of `lab` when the recording ran in one): the same actions through the same `CommandPerformer`, at the same pace, while the
     /// invariant monitor judges a snapshot every 200 ms. Every member is stopped at the end.
-    func runOnEtcd(progress: @escaping @Sendable (String) -> Void) async throws -> ReplayReport {
+    func runOnEtcd(in lab: NetnsLab? = nil, progress: @escaping @Sendable (String) -> Void) async throws -> ReplayReport {
         let h = transcript.header
-        let engine = try await EtcdEngine.launch(members: h.cluster.nodes, in: launcher.directory, within: .seconds(30))
+        let engine = try await EtcdEngine.launch(members: h.cluster.nodes, in: launcher.directory, network: lab, within: .seconds(30),
+                                                 releaser: launcher.executable)
         defer { engine.local?.killAllNow() }
         let watcher = Task {
             var observer = ChangeObserver()

@@ -26,13 +26,40 @@ public struct ReplayRun: Sendable {
     }
 
     /// Starts the cluster, replays, checks, stops the cluster. `progress` gets a line per action.
+    /// A transcript recorded in a namespace lab (`net: netns`) replays in a new lab, torn down
+    /// afterwards however the replay ends.
     public func run(recorder makeRecorder: (@Sendable (ClusterControl) -> TranscriptRecorder?)? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ReplayReport {
+        let lab = try await labForReplay()
+        do {
+            let report = try await replay(in: lab, recorder: makeRecorder, progress: progress)
+            try await lab?.teardown()
+            return report
+        } catch {
+            try? await lab?.teardown()
+            throw error
+        }
+    }
+
+    /// A new, built lab for the recorded members when the header says the cluster ran in one; nil on loopback.
+    func labForReplay() async throws -> NetnsLab? {
+        let h = transcript.header
+        guard let net = h.net else { return nil }
+        guard net == "netns" else { throw OrchestratorError("the transcript ran on network \(net), which this build cannot make") }
+        if let reason = await NetworkTool.unavailableReason() { throw OrchestratorError("the transcript ran in a namespace lab (--net netns): \(reason)") }
+        let prefix = h.engine == "etcd" ? "e" : "n"
+        let lab = try await NetnsLab.plan(members: (1...max(1, h.cluster.nodes)).map { "\(prefix)\($0)" })
+        try await lab.build()
+        return lab
+    }
+
+    private func replay(in lab: NetnsLab?, recorder makeRecorder: (@Sendable (ClusterControl) -> TranscriptRecorder?)?,
+                        progress: @escaping @Sendable (String) -> Void) async throws -> ReplayReport {
         let h = transcript.header
         if let engine = h.engine, engine != "flotilla" {
             guard engine == "etcd" else { throw OrchestratorError("the transcript ran on engine \(engine), which this build cannot start") }
-            return try await runOnEtcd(progress: progress)
+            return try await runOnEtcd(in: lab, progress: progress)
         }
-        let spec = try launcher.create(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs)
+        let spec = try launcher.create(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs, network: lab)
         for n in spec.nodes { try launcher.start(n, spec: spec) }
         let control = ClusterControl(client: try ClusterClient.local(launcher))
         let recorder = makeRecorder?(control)

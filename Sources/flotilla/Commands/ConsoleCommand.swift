@@ -99,8 +99,9 @@ struct ConsoleCommand: AsyncParsableCommand {
                 let first = await client.poll()
                 let cluster = started.map { TranscriptHeader.Cluster($0) } ?? TranscriptHeader.Cluster(nodes: first.nodes.count, ids: first.nodes.map(\.id))
                 let size = terminalSize()
-                let header = TranscriptHeader(started: Date(), cluster: cluster, recover: recover.rawValue,
+                var header = TranscriptHeader(started: Date(), cluster: cluster, recover: recover.rawValue,
                                               terminal: .init(width: size.width, height: size.height), source: "console")
+                header.net = TranscriptHeader.net((started ?? (try? client.launcher?.load()))?.network)
                 options.recorder = TranscriptRecorder(writer: try TranscriptWriter.create(record, header: header), events: control.events)
             } catch {
                 await client.shutdown()

@@ -40,7 +40,8 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             report = try await ReplayRun(transcript: transcript, speed: pace, launcher: Launcher(directory: directory)).run(recorder: { control in
                 guard let out else { return nil }
-                let header = TranscriptHeader(started: Date(), cluster: transcript.header.cluster, recover: transcript.header.recover, source: "replay")
+                var header = TranscriptHeader(started: Date(), cluster: transcript.header.cluster, recover: transcript.header.recover, source: "replay")
+                header.net = transcript.header.net
                 return (try? TranscriptWriter.create(out, header: header)).map { TranscriptRecorder(writer: $0, events: control.events) }
             }, progress: { line in if !quiet { print(line) } })
         } catch {
