@@ -28,7 +28,7 @@ func withEngineInLab(_ kind: EngineUnderTest, _ body: (any Engine, NetnsLab) asy
             try await lab.build()
             let etcd: EtcdEngine
             do {
-                etcd = try await EtcdEngine.launch(members: 3, in: dir, network: lab, within: .seconds(20))
+                etcd = try await EtcdEngine.launch(members: 3, in: dir, network: lab, within: .seconds(20), releaser: LocalCluster.executable)
             } catch {
                 try? await lab.teardown()
                 throw error

@@ -140,6 +140,12 @@ struct EngineSeamTests {
         #expect(etcd.refusal(.partition(shape: .isolate(node: "leader")))?.contains("--net netns") == true, "the refusal says what to do")
         #expect(etcd.events.recent.filter { !$0.ok }.count == 4, "each refusal is an action event that failed")
         #expect(etcd.supports(.transfer(to: nil)) && etcd.supports(.scale(change: .removeNode(id: "e2"), purge: false)))
+        // Kernel delay, reordering and mending a cut need the lab's switch too; duplicate needs netem.
+        for command in [OperatorCommand.delay(links: .all, delay: TimeSpan(milliseconds: 50), jitter: TimeSpan(milliseconds: 0)),
+                        .reorder(links: .all, share: Share(fraction: 0.2)), .mend(links: .bothWays("e1", "e2"))] {
+            #expect(etcd.refusal(command)?.contains("--net netns") == true, "\(command): \(etcd.refusal(command) ?? "taken")")
+        }
+        #expect(etcd.refusal(.duplicate(links: .all, share: Share(fraction: 0.1)))?.contains("netem") == true)
         await etcd.shutdown()
     }
 }

@@ -22,7 +22,7 @@ struct FaultListTests {
         return m
     }
 
-    @Test func everyFaultInForceIsListedWithWhoSetItAndWhatUndoesIt() {
+    @Test func everyFaultInForceIsListedWithWhoSetItAndWhatUndoesIt() throws {
         let m = Self.attributedModel()
         let entries = FaultLedger.entries(m.snapshot, events: m.events)
         let summaries = entries.map(\.summary)
@@ -38,8 +38,8 @@ struct FaultListTests {
         #expect(entries.first { $0.target == "n1<->n5" }?.setBy == "key p")
         #expect(entries.first { $0.kind == "clock" }?.undo == [.skew(node: .node("n4"), rate: ClockRate(factor: 1))])
         #expect(entries.first { $0.kind == "stopped" }?.undo == [.restart(node: "n3")])
-        // A cut is lifted with its partition: no command lifts one cut alone.
-        #expect(entries.first { $0.kind == "cut" }?.undo == [.heal])
+        let cut = try #require(entries.first { $0.kind == "cut" })
+        #expect(cut.undo == [.mend(links: try LinkTarget(parsing: cut.target))], "undoing one cut mends only its links")
     }
 
     @Test func aOneWayCutAndPausedAndKilledNodesAreFaultsToo() {

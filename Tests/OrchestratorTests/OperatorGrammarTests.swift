@@ -16,7 +16,8 @@ struct OperatorGrammarTests {
         .partition(shape: .groups(sides: [["n1", "n2"], ["n3"]])), .partition(shape: .groups(sides: [["n1"]])),
         .partition(shape: .oneWay(from: ["n1"], to: ["n2", "n3"])), .partition(shape: .isolate(node: "leader")),
         .partition(shape: .isolate(node: "n4")), .partition(shape: .minority), .partition(shape: .majoritiesRing), .partition(shape: .bridge),
-        .heal, .panic, .transfer(to: nil), .transfer(to: "n3"),
+        .heal, .mend(links: .bothWays("n1", "n2")), .mend(links: .oneWay(from: "n3", to: "n1")), .mend(links: .node("n2")), .mend(links: .all),
+        .panic, .transfer(to: nil), .transfer(to: "n3"),
         .scale(change: .add(count: 1), purge: false), .scale(change: .add(count: 2), purge: false), .scale(change: .remove(count: 1), purge: true),
         .scale(change: .removeNode(id: "n4"), purge: false), .scale(change: .removeNode(id: "n4"), purge: true), .scale(change: .to(size: 5), purge: false),
         .delay(links: .oneWay(from: "n1", to: "n2"), delay: TimeSpan(milliseconds: 100), jitter: TimeSpan(milliseconds: 20)),
@@ -96,7 +97,7 @@ struct OperatorGrammarTests {
         ("scale +1 n4", "scale: expected +K, -K, -1 NODE or a size N, got '+1 n4'"),
         ("scale many", "scale: expected +K, -K, -1 NODE or a size N, got 'many'"),
         ("partition n1||n2", "partition: a partition group is empty, got 'n1||n2'"),
-        ("frobnicate", "unknown command \"frobnicate\"; the commands are kill, restart, replace, pause, resume, partition, isolate, delay, loss, duplicate, reorder, disk, skew, heal, panic, transfer, scale, approve, deny, submit, cancel, load, recover"),
+        ("frobnicate", "unknown command \"frobnicate\"; the commands are kill, restart, replace, pause, resume, partition, isolate, delay, loss, duplicate, reorder, disk, skew, heal, mend, panic, transfer, scale, approve, deny, submit, cancel, load, recover"),
     ])
     func aBadAmountIsRefusedWithTheFormItShouldTake(_ line: String, _ message: String) {
         #expect(throws: AmountError(message)) { try OperatorGrammar.parse(line) }

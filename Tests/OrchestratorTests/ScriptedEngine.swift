@@ -44,6 +44,9 @@ final class ScriptedEngine: Engine {
     func partition(_ shape: PartitionShape) async throws -> String { throw OrchestratorError("not scripted") }
     func heal(timeout: Duration) async -> HealReport { HealReport() }
     func loss(_ links: LinkTarget, _ share: Share) async throws { throw OrchestratorError("not scripted") }
+    func mend(_ links: LinkTarget) async throws -> String { throw OrchestratorError("not scripted") }
+    func delay(_ links: LinkTarget, _ delay: TimeSpan, jitter: TimeSpan) async throws { throw OrchestratorError("not scripted") }
+    func reorder(_ links: LinkTarget, _ share: Share) async throws { throw OrchestratorError("not scripted") }
 
     func refusal(_ command: OperatorCommand) -> String? {
         switch command {

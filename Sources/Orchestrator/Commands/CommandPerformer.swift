@@ -4,8 +4,8 @@ import Foundation
 /// Carries out operator commands through an `Engine`: the one place a command becomes actions,
 /// whichever face gave it and whichever Raft implementation runs the cluster. A command the
 /// engine cannot take is refused first, with its one-line reason, before anything is done.
-/// Partitions, heal and loss go to the engine (the nodes' filter, or nftables in a namespace
-/// lab, for any engine). The verbs only Flotilla's node takes (delay, duplicate, reorder, disk
+/// Partitions, heal, mend, loss, delay and reorder go to the engine (the nodes' filter, or the
+/// kernel in a namespace lab, for any engine). The verbs only Flotilla's node takes (duplicate, disk
 /// and clock faults, tasks, joins, the load, recovery) go to its `ClusterControl`. The action
 /// events a command causes carry the command (what a transcript stores); `loads` holds the load
 /// `load on` starts, `recovery` the mode `recover` sets.
@@ -69,6 +69,8 @@ public final class CommandPerformer: Sendable {
             return .partitioned(try await e.partition(shape))
         case .heal:
             return .healed(await e.heal(timeout: healTimeout))
+        case .mend(let links):
+            return .done("mend \(links): " + (try await e.mend(links)))
         case .panic:
             return .healed(try await flotilla(command).panic(load: await loads.current))
         case .transfer(let to):
@@ -77,7 +79,7 @@ public final class CommandPerformer: Sendable {
             let changed = try await e.scale(change, purge: purge)
             return .scaled(changed: changed, members: await e.snapshot().members.count)
         case .delay(let links, let delay, let jitter):
-            try await flotilla(command).delay(links.description, ms: delay.milliseconds, jitter: jitter.milliseconds)
+            try await e.delay(links, delay, jitter: jitter)
             return .done("delay on \(links): \(delay)" + (jitter.milliseconds > 0 ? "±\(jitter)" : ""))
         case .loss(let links, let share):
             try await e.loss(links, share)
@@ -86,7 +88,7 @@ public final class CommandPerformer: Sendable {
             try await flotilla(command).duplicate(links.description, fraction: share.fraction)
             return .done("duplicate on \(links): \(share)")
         case .reorder(let links, let share):
-            try await flotilla(command).reorder(links.description, fraction: share.fraction)
+            try await e.reorder(links, share)
             return .done("reorder on \(links): \(share)")
         case .disk(let node, let fault):
             try await flotilla(command).disk(node.description, fault)

@@ -21,6 +21,8 @@ public enum OperatorCommand: Sendable, Hashable, Codable {
     case partition(shape: PartitionShape)
     /// Clear every fault rule and verify.
     case heal
+    /// Undo the cuts on some links only (the fault list's `u` on a cut); the other cuts, loss and delays stay.
+    case mend(links: LinkTarget)
     /// Heal, resume every paused node, stop the load, recovery to advise.
     case panic
     /// Hand leadership to a voter, or (nil) to the most caught-up one.
@@ -58,6 +60,7 @@ public enum OperatorCommand: Sendable, Hashable, Codable {
         case .partition(.isolate): "isolate"
         case .partition: "partition"
         case .heal: "heal"
+        case .mend: "mend"
         case .panic: "panic"
         case .transfer: "transfer"
         case .scale: "scale"
@@ -99,6 +102,7 @@ public enum OperatorCommand: Sendable, Hashable, Codable {
         case .transfer(let to): to.map { [$0] } ?? []
         case .scale(let change, let purge): [change.description] + (purge ? ["--purge"] : [])
         case .delay(let links, let delay, let jitter): [links.description, delay.description] + (jitter.milliseconds > 0 ? [jitter.description] : [])
+        case .mend(let links): [links.description]
         case .loss(let links, let share), .duplicate(let links, let share), .reorder(let links, let share): [links.description, share.description]
         case .disk(let node, let fault): [node.description] + fault.wordList
         case .skew(let node, let rate): [node.description, rate.description]

@@ -71,6 +71,11 @@ public enum OperatorGrammar {
             try a.expect(0...0)
             return .heal
         },
+        VerbForm(name: "mend", usage: "mend LINKS", help: "undo only the cuts on some links, e.g. n1<->n2",
+                 example: "mend n1<->n2", slots: [.links], keys: [], cli: "mend 'n1<->n2'", apiField: "drop") { a in
+            try a.expect(1...1)
+            return .mend(links: try a.links(a[0]))
+        },
         VerbForm(name: "panic", usage: "panic", help: "heal, resume all, stop the load, recovery to advise", example: "panic", slots: [],
                  keys: [], cli: "panic") { a in
             try a.expect(0...0)

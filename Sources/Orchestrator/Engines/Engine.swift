@@ -60,6 +60,14 @@ public protocol Engine: AnyObject, Sendable {
     func heal(timeout: Duration) async -> HealReport
     /// Drops `share` of the frames on `links` (0 clears them).
     func loss(_ links: LinkTarget, _ share: Share) async throws
+    /// Undoes the cuts on `links` only; the other cuts, loss and delays stay. What was removed
+    /// and what stays, in one line.
+    func mend(_ links: LinkTarget) async throws -> String
+    /// Holds the frames on `links` back `delay` ± `jitter` (0 and 0 clear it): the node's filter,
+    /// or NFQUEUE in a namespace lab.
+    func delay(_ links: LinkTarget, _ delay: TimeSpan, jitter: TimeSpan) async throws
+    /// Holds `share` of the frames on `links` back behind later ones (0 clears it).
+    func reorder(_ links: LinkTarget, _ share: Share) async throws
 
     // MARK: Workload
 

@@ -3,7 +3,7 @@ import Foundation
 /// An operator action in a form that can be run again: the verb and target as the operator
 /// gave them (`isolate leader`, not the node that happened to lead), who gave it, and when.
 public struct OperatorAction: Sendable, Codable, Equatable {
-    /// kill, restart, pause, resume, partition, isolate, delay, loss, duplicate, reorder, disk, skew, heal, panic, transfer, scale-up,
+    /// kill, restart, pause, resume, partition, isolate, delay, loss, duplicate, reorder, disk, skew, heal, mend, panic, transfer, scale-up,
     /// scale-down, scale, approve, deny, submit, cancel, load, recover.
     public var verb: String
     public var target: String?

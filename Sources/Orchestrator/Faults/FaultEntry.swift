@@ -13,7 +13,7 @@ public struct FaultEntry: Sendable, Equatable {
     /// Who set it (`key d`, `command`, `cli`, `chaos`, `replay`), when an action event says so.
     public var setBy: String?
     public var setAt: Date?
-    /// What lifts it; a cut is lifted with its whole partition (`heal`), as no command lifts one cut alone.
+    /// What lifts it, and only it: a cut is lifted by `mend` on its links, the other cuts stay.
     public var undo: [OperatorCommand]
 
     public init(kind: String, target: String, detail: String, setBy: String? = nil, setAt: Date? = nil, undo: [OperatorCommand]) {

@@ -2,7 +2,8 @@ import FlotillaAPI
 import Foundation
 
 /// Every fault in force in a snapshot, one entry each: cut links and one-way cuts (from each
-/// answering node's drop rules), link faults, disk and clock faults, paused and killed nodes.
+/// answering node's drop rules, which the console's feed joins with the kernel's rules on a
+/// cluster in a namespace lab, see `KernelFaultReading`), link faults, disk and clock faults, paused and killed nodes.
 /// Who set each comes from the newest successful action event naming its verb and node, so a
 /// fault set by a key, the `:` line, the CLI, chaos or a replay says so.
 public enum FaultLedger {
@@ -32,7 +33,8 @@ public enum FaultLedger {
     /// The verbs whose action events set a fault of `kind`.
     static func verbs(for kind: String) -> Set<String> {
         switch kind {
-        case "cut", "one-way cut": ["partition", "isolate"]
+        // In a namespace lab a 100% loss is a kernel cut too.
+        case "cut", "one-way cut": ["partition", "isolate", "loss"]
         case "paused": ["pause"]
         case "killed", "stopped": ["kill"]
         case "clock": ["skew"]
@@ -53,20 +55,32 @@ public enum FaultLedger {
         case .loss(_, let share), .duplicate(_, let share), .reorder(_, let share): share.fraction == 0
         case .disk(_, .ok): true
         case .skew(_, let rate): rate.factor == 1
-        case .resume, .restart, .heal: true
+        case .resume, .restart, .heal, .mend: true
         default: false
         }
     }
 
     /// Fills in who set the fault and when, from the newest successful action of its verb that
-    /// names one of its nodes (or all, or the leader), leaving out actions that lifted faults.
+    /// names one of its nodes (or all, or the leader; for a cut also a shape that names no node,
+    /// `minority`), leaving out actions that lifted faults and, for a cut, loss below 100%.
     static func attribute(_ e: FaultEntry, events: [ControlEvent]) -> FaultEntry {
         let verbs = verbs(for: e.kind)
         let nodes = ids(in: e.target)
+        let isCut = e.kind == "cut" || e.kind == "one-way cut"
         guard let hit = events.last(where: { ev in
             guard ev.ok, let a = ev.action, verbs.contains(a.verb), !(a.command.map(lifts) ?? false) else { return false }
+            if isCut, a.verb == "loss" {
+                // A 100% loss on links that include this cut's (a kernel cut), not one on a neighbour's link.
+                guard case .loss(let links, let share)? = a.command, share.fraction >= 1 else { return false }
+                switch links {
+                case .all: return true
+                case .node(let n): return nodes.contains(n)
+                case .oneWay(let p, let q), .bothWays(let p, let q): return nodes == [p, q]
+                }
+            }
             let target = a.target ?? ""
-            return e.kind == "cut" || e.kind == "one-way cut" || target == "all" || target == "leader" || !ids(in: target).isDisjoint(with: nodes)
+            let named = ids(in: target).subtracting(["all", "ring"] + PartitionShape.named)
+            return target == "all" || target == "leader" || (isCut && named.isEmpty) || !named.isDisjoint(with: nodes)
         }) else { return e }
         var out = e
         out.setBy = hit.action?.by
@@ -86,8 +100,8 @@ public enum FaultLedger {
         for pair in cut.sorted(by: { ($0[0], $0[1]) < ($1[0], $1[1]) }) {
             let back = cut.contains([pair[1], pair[0]])
             if back && pair[0] > pair[1] { continue }
-            out.append(FaultEntry(kind: back ? "cut" : "one-way cut", target: back ? "\(pair[0])<->\(pair[1])" : "\(pair[0])->\(pair[1])",
-                                  detail: "", undo: [.heal]))
+            let links: LinkTarget = back ? .bothWays(pair[0], pair[1]) : .oneWay(from: pair[0], to: pair[1])
+            out.append(FaultEntry(kind: back ? "cut" : "one-way cut", target: links.description, detail: "", undo: [.mend(links: links)]))
         }
         return out
     }

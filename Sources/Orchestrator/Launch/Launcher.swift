@@ -89,13 +89,22 @@ public struct Launcher: Sendable {
     }
 
     /// Adds a node with the next free id and fresh ports to cluster.json (it is not started).
+    /// In a namespace lab it gets a host number there and the lab's ports; `ensureHost` makes its host.
     public func addNode() throws -> (ClusterSpec, ClusterSpec.NodeSpec) {
         var spec = try load()
-        if spec.network != nil { throw OrchestratorError("adding nodes to a cluster in network namespaces (--net netns) is not built yet") }
         let used = Set(spec.nodes.map(\.id))
         let n = (1...).first { !used.contains("n\($0)") }!
-        let ports = try FreePorts.take(2)
-        let node = ClusterSpec.NodeSpec(id: "n\(n)", raftAddress: "127.0.0.1:\(ports[0])", adminAddress: "127.0.0.1:\(ports[1])",
+        let raft: String, admin: String
+        if let lab = spec.network {
+            let grown = try lab.adding("n\(n)")
+            let host = try grown.address(of: "n\(n)")
+            spec.network = grown
+            (raft, admin) = ("\(host):7000", "\(host):8000")
+        } else {
+            let ports = try FreePorts.take(2)
+            (raft, admin) = ("127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])")
+        }
+        let node = ClusterSpec.NodeSpec(id: "n\(n)", raftAddress: raft, adminAddress: admin,
                                         dataDir: "\(directory)/n\(n)/data", logFile: "\(directory)/n\(n)/node.log",
                                         pidFile: "\(directory)/n\(n)/node.pid")
         // A removed member's folder is kept (scale down without --purge); the new node must not
@@ -217,6 +226,18 @@ public struct Launcher: Sendable {
     }
 
     /// Drops a node from cluster.json; its directory stays unless `purge`.
+    /// In a namespace lab, makes `id`'s host unless it stands; nothing on loopback.
+    public func ensureHost(_ id: String) async throws {
+        guard let lab = try load().network else { return }
+        try await lab.ensureHost(id)
+    }
+
+    /// In a namespace lab, takes down the host of a node that left (its namespace); nothing on loopback.
+    public func removeHost(_ id: String) async throws {
+        guard let lab = try load().network else { return }
+        try await lab.removeHost(id)
+    }
+
     public func removeNode(_ id: String, purge: Bool) throws {
         var spec = try load()
         spec.nodes.removeAll { $0.id == id }

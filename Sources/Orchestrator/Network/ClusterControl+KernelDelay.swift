@@ -16,7 +16,7 @@ extension ClusterControl {
             guard (0...LinkFaultSpec.maxMs).contains(ms), (0...LinkFaultSpec.maxMs).contains(jitter) else {
                 throw OrchestratorError("a delay and its jitter must be between 0 and \(LinkFaultSpec.maxMs) ms")
             }
-            return ((), try await changeKernelDelay(delays, spec) { $0.delayMs = ms; $0.jitterMs = jitter })
+            return ((), try await delays.change(spec) { $0.delayMs = ms; $0.jitterMs = jitter })
         }
     }
 
@@ -26,27 +26,26 @@ extension ClusterControl {
         let percent = Int((fraction * 100).rounded())
         try await act("reorder \(spec) \(percent)% (NFQUEUE)", action) {
             guard (0...1).contains(fraction) else { throw OrchestratorError("reorder must be between 0 and 1 (0% and 100%)") }
-            return ((), try await changeKernelDelay(delays, spec) { $0.reorderPercent = percent })
+            return ((), try await delays.change(spec) { $0.reorderPercent = percent })
         }
     }
+}
 
-    /// Reads the delays in force, changes those of the links `spec` names, and sets the whole set.
-    private func changeKernelDelay(_ delays: PacketDelays, _ spec: String, _ change: (inout DelayRule) -> Void) async throws -> String {
-        let members = delays.lab.members
-        let links: [LinkSelection.Link]
-        switch try LinkSelection.parse(spec, members: members) {
-        case .all: links = members.flatMap { a in members.filter { $0 != a }.map { LinkSelection.Link(from: a, to: $0) } }
-        case .links(let named): links = named
-        }
-        var rules = try await delays.rules()
+extension PacketDelays {
+    /// Reads the delays in force, changes those of the links `spec` names (`n1->n2`, `n1<->n2`,
+    /// `n3`, `all`) with `change`, and sets the whole set; what was done, in a few words. Flotilla's
+    /// nodes and etcd members in a lab share it.
+    public func change(_ spec: String, _ change: (inout DelayRule) -> Void) async throws -> String {
+        let links = try LinkSelection.directed(spec, members: lab.members)
+        var rules = try await rules()
         for link in links {
             var rule = rules.first { $0.from == link.from && $0.to == link.to } ?? DelayRule(from: link.from, to: link.to)
             change(&rule)
             rules.removeAll { $0.from == link.from && $0.to == link.to }
             rules.append(rule)
         }
-        try await delays.set(rules.filter { !$0.isClean })
+        try await set(rules.filter { !$0.isClean })
         let count = "\(links.count) link\(links.count == 1 ? "" : "s")"
-        return rules.contains { !$0.isClean } ? "\(count), queued in \(delays.lab.switchNamespace)'s \(PacketDelays.table) table" : "\(count) cleared"
+        return rules.contains { !$0.isClean } ? "\(count), queued in \(lab.switchNamespace)'s \(Self.table) table" : "\(count) cleared"
     }
 }

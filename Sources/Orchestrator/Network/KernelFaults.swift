@@ -90,6 +90,15 @@ public struct KernelFaults: Sendable {
         try await set(rules)
     }
 
+    /// Removes the cuts on `links` only; loss on them and every other rule stay. The cuts removed.
+    @discardableResult
+    public func mend(_ links: [LinkSelection.Link]) async throws -> [LinkRule] {
+        let all = try await rules()
+        let removed = all.filter { r in r.isCut && links.contains { $0.from == r.from && $0.to == r.to } }
+        if !removed.isEmpty { try await set(all.filter { !removed.contains($0) }) }
+        return removed
+    }
+
     /// Makes the network the shape `plan` describes: the cuts its rules name replace every cut
     /// in force (loss on the other links stays). A node's rule drops what it sends to its
     /// peers (`out`), what it hears from them (`in`), or both.

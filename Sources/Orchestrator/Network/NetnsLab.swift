@@ -107,6 +107,24 @@ public struct NetnsLab: Codable, Sendable, Equatable {
         try await NetworkTool.ip(["-n", ns, "link", "set", "eth0", "up"])
     }
 
+    /// Makes `id`'s host unless its namespace exists already (a name used before keeps its
+    /// host number, and its namespace while it stands).
+    public func ensureHost(_ id: String) async throws {
+        if try await Self.namespaces().contains(namespace(of: id)) { return }
+        try await addHost(id)
+    }
+
+    /// Takes down `id`'s host: SIGKILLs what is left in its namespace, deletes the namespace
+    /// (its `eth0` and the bridge's port go with it) and checks that `ip netns list` no longer
+    /// lists it. Its host number stays reserved for the name.
+    public func removeHost(_ id: String) async throws {
+        let ns = namespace(of: id)
+        guard try await Self.namespaces().contains(ns) else { return }
+        for pid in try await Self.pids(in: ns) { kill(pid, SIGKILL) }
+        try await NetworkTool.ip(["netns", "delete", ns])
+        if try await Self.namespaces().contains(ns) { throw OrchestratorError("namespace \(ns) is still listed after its deletion") }
+    }
+
     /// A copy with one more member, on the lowest free host number (its host is not made).
     public func adding(_ id: String) throws -> NetnsLab {
         guard hosts[id] == nil else { return self }

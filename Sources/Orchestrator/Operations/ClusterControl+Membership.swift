@@ -13,6 +13,7 @@ extension ClusterControl {
             let s = await snapshot()
             guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
             let (spec, node) = try launcher.addNode()
+            try await launcher.ensureHost(node.id)
             await client.track(node.id, admin: node.adminAddress)
             let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
             events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id)", reason: "scale up")
@@ -82,10 +83,12 @@ extension ClusterControl {
             if let launcher = client.launcher, let node = try launcher.load().node(victim) {
                 _ = await launcher.stop(node)
                 try launcher.removeNode(victim, purge: purge)
+                try await launcher.removeHost(victim)
             }
             intents.update { $0.stopped.remove(victim); $0.paused.remove(victim) }
             await client.forget(victim)
-            return (victim, purge ? "\(victim) removed, stopped and its data deleted" : "\(victim) removed and stopped; its data dir is kept")
+            let host = kernelFaults.map { "; its namespace \($0.lab.namespace(of: victim)) is gone" } ?? ""
+            return (victim, (purge ? "\(victim) removed, stopped and its data deleted" : "\(victim) removed and stopped; its data dir is kept") + host)
         }
     }
 

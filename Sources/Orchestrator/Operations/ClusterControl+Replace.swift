@@ -36,6 +36,7 @@ extension ClusterControl {
             intents.update { $0.stopped.remove(id); $0.paused.remove(id) }
             let now = await snapshot()
             guard let leader = now.leader else { throw OrchestratorError("there is no leader to admit \(id) again; heal the cluster first") }
+            try await launcher.ensureHost(id)
             let pid = try launcher.start(node, spec: try launcher.load(), mode: .join(leader.adminAddress))
             events.emit(.action, node: id, "started \(id) empty (pid \(pid)); joining through \(leader.id)", reason: "replace")
             try await admitJoined(node, timeout: timeout, reason: "replace")

@@ -33,6 +33,14 @@ public enum LinkSelection: Sendable, Equatable {
         let id = try node(t)
         return .links(members.filter { $0 != id }.flatMap { [Link(from: id, to: $0), Link(from: $0, to: id)] })
     }
+
+    /// The directed links `text` names among `members`, `all` spelled out as every ordered pair.
+    public static func directed(_ text: String, members: [String]) throws -> [Link] {
+        switch try parse(text, members: members) {
+        case .all: members.flatMap { a in members.filter { $0 != a }.map { Link(from: a, to: $0) } }
+        case .links(let named): named
+        }
+    }
 }
 
 extension ClusterControl {

@@ -61,6 +61,8 @@ extension ClusterSession {
                 let first = await engine.snapshot()
                 var header = record.header(spec.map { TranscriptHeader.Cluster($0) } ?? TranscriptHeader.Cluster(nodes: first.nodes.count, ids: first.nodes.map(\.id)))
                 if engine.kind != "flotilla" { header.engine = engine.kind }
+                // A cluster in a namespace lab replays in one.
+                header.net = TranscriptHeader.net(of: engine)
                 recorder = TranscriptRecorder(writer: try TranscriptWriter.create(record.path, header: header), events: engine.events)
             } catch {
                 await engine.shutdown()

@@ -22,13 +22,16 @@ public struct TemporaryCluster: Sendable {
 
     /// Creates and starts `nodes` of Flotilla's node in `directory` (a fresh temporary one when
     /// nil, removed at the teardown unless `keep`; a named one is always kept).
+    /// With `network`, the nodes are hosts of that (built) lab, which the teardown removes too.
     public static func flotilla(nodes: Int, nodeArgs: [String], directory: String?, purpose: String, keep: Bool = false,
-                                executable: String = Launcher.currentExecutable) async throws -> (FlotillaEngine, TemporaryCluster) {
+                                executable: String = Launcher.currentExecutable,
+                                network: NetnsLab? = nil) async throws -> (FlotillaEngine, TemporaryCluster) {
         let dir = directory ?? freshDirectory(purpose)
         let launcher = Launcher(directory: dir, executable: executable)
-        let spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs)
+        let spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: network)
         let cluster = TemporaryCluster(directory: dir, keep: keep || directory != nil) {
             for n in (try? launcher.load().nodes) ?? spec.nodes { _ = await launcher.stop(n, grace: .seconds(3)) }
+            try? await network?.teardown()
         }
         do {
             for n in spec.nodes { try launcher.start(n, spec: spec) }
@@ -41,10 +44,14 @@ public struct TemporaryCluster: Sendable {
 
     /// Creates and starts `members` etcd members in `directory` (as for `flotilla`) and waits,
     /// bounded, for a leader.
-    public static func etcd(members: Int, directory: String?, purpose: String, keep: Bool = false) async throws -> (EtcdEngine, TemporaryCluster) {
+    public static func etcd(members: Int, directory: String?, purpose: String, keep: Bool = false,
+                            network: NetnsLab? = nil, releaser: String = Launcher.currentExecutable) async throws -> (EtcdEngine, TemporaryCluster) {
         let dir = directory ?? freshDirectory(purpose)
-        let engine = try await EtcdEngine.launch(members: members, in: dir, within: .seconds(30))
-        return (engine, TemporaryCluster(directory: dir, keep: keep || directory != nil) { await engine.tearDown(removing: false) })
+        let engine = try await EtcdEngine.launch(members: members, in: dir, network: network, within: .seconds(30), releaser: releaser)
+        return (engine, TemporaryCluster(directory: dir, keep: keep || directory != nil) {
+            await engine.tearDown(removing: false)
+            try? await network?.teardown()
+        })
     }
 
     /// Stops every member; removes the directory unless it is kept or `failed`. The directory

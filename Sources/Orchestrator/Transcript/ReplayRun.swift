@@ -27,23 +27,47 @@ public struct ReplayRun: Sendable {
     /// A session on a fresh cluster like the recorded one (its engine, size and node flags) in
     /// `directory` (a temporary one when nil, removed afterwards), with the recorded recovery mode.
     /// `recorder` may record the replay itself.
-    public func session(directory: String?, recorder: (@Sendable (any Engine) -> TranscriptRecorder?)? = nil) async throws -> ClusterSession {
+    /// `executable` is the `flotilla` that runs the nodes (and, in a lab, the packet releaser).
+    public func session(directory: String?, recorder: (@Sendable (any Engine) -> TranscriptRecorder?)? = nil,
+                        executable: String = Launcher.currentExecutable) async throws -> ClusterSession {
         let h = transcript.header
         let engine: any Engine
         let cluster: TemporaryCluster
-        switch h.engine ?? "flotilla" {
-        case "flotilla":
-            (engine, cluster) = try await TemporaryCluster.flotilla(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs, directory: directory, purpose: "replay")
-        case "etcd":
-            (engine, cluster) = try await TemporaryCluster.etcd(members: h.cluster.nodes, directory: directory, purpose: "replay")
-        case let other:
-            throw OrchestratorError("the transcript ran on engine \(other), which this build cannot start")
+        // A transcript recorded in a namespace lab (`net: netns`) replays in a new lab, which the
+        // cluster's teardown removes however the replay ends.
+        let lab = try await labForReplay()
+        do {
+            switch h.engine ?? "flotilla" {
+            case "flotilla":
+                (engine, cluster) = try await TemporaryCluster.flotilla(nodes: h.cluster.nodes, nodeArgs: h.cluster.nodeArgs, directory: directory,
+                                                                       purpose: "replay", executable: executable, network: lab)
+            case "etcd":
+                (engine, cluster) = try await TemporaryCluster.etcd(members: h.cluster.nodes, directory: directory, purpose: "replay", network: lab,
+                                                                   releaser: executable)
+            case let other:
+                throw OrchestratorError("the transcript ran on engine \(other), which this build cannot start")
+            }
+        } catch {
+            try? await lab?.teardown()
+            throw error
         }
         var options = SessionOptions()
         options.recovery = h.recover.flatMap(RecoveryMode.init(rawValue:)) ?? .advise
         options.electionMs = h.cluster.electionMs
         options.stopOnSignal = true
         return ClusterSession(engine: engine, options: options, recorder: recorder?(engine), cluster: cluster)
+    }
+
+    /// A new, built lab for the recorded members when the header says the cluster ran in one; nil on loopback.
+    func labForReplay() async throws -> NetnsLab? {
+        let h = transcript.header
+        guard let net = h.net else { return nil }
+        guard net == "netns" else { throw OrchestratorError("the transcript ran on network \(net), which this build cannot make") }
+        if let reason = await NetworkTool.unavailableReason() { throw OrchestratorError("the transcript ran in a namespace lab (--net netns): \(reason)") }
+        let prefix = h.engine == "etcd" ? "e" : "n"
+        let lab = try await NetnsLab.plan(members: (1...max(1, h.cluster.nodes)).map { "\(prefix)\($0)" })
+        try await lab.build()
+        return lab
     }
 
     /// Replays in `session` (not yet started), checks, and closes it. `progress` gets a line per action.

@@ -50,6 +50,9 @@ public struct TranscriptHeader: Sendable, Codable, Equatable {
     public var source: String
     /// The engine the cluster ran (`etcd`); nil for Flotilla's node, as every transcript before it.
     public var engine: String?
+    /// `netns` when the members ran as hosts of a namespace lab (`up --net netns`), so a replay
+    /// starts its cluster in a new lab; nil on loopback, as every transcript before it.
+    public var net: String?
     public var t: Double = 0
 
     public init(started: Date, cluster: Cluster, recover: String? = nil, seed: UInt64? = nil, terminal: Terminal? = nil, source: String) {
@@ -62,4 +65,12 @@ public struct TranscriptHeader: Sendable, Codable, Equatable {
     }
 
     public var startedAt: Date? { Transcript.parseRFC3339(started) }
+
+    /// The `net` word for a cluster in `lab` (nil: loopback).
+    public static func net(_ lab: NetnsLab?) -> String? { lab == nil ? nil : "netns" }
+
+    /// The `net` word for the cluster `engine` drives.
+    public static func net(of engine: any Engine) -> String? {
+        net((engine as? EtcdEngine)?.kernelFaults?.lab ?? (engine as? FlotillaEngine)?.control.kernelFaults?.lab)
+    }
 }

@@ -49,9 +49,11 @@ struct ClusterOptions: ParsableArguments {
         if let record {
             do {
                 let writer = try TranscriptWriter.append(record) {
-                    let cluster = (try? client.launcher?.load()).map { TranscriptHeader.Cluster($0) }
-                        ?? TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id))
-                    return TranscriptHeader(started: Date(), cluster: cluster, source: "cli")
+                    let spec = try? client.launcher?.load()
+                    let cluster = spec.map { TranscriptHeader.Cluster($0) } ?? TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id))
+                    var header = TranscriptHeader(started: Date(), cluster: cluster, source: "cli")
+                    header.net = TranscriptHeader.net(spec?.network)
+                    return header
                 }
                 let recorder = TranscriptRecorder(writer: writer, events: control.events)
                 recorder.observe(s)
@@ -91,6 +93,7 @@ struct ClusterOptions: ParsableArguments {
         let writer = try TranscriptWriter.append(record) {
             var header = TranscriptHeader(started: Date(), cluster: TranscriptHeader.Cluster(nodes: s.nodes.count, ids: s.nodes.map(\.id)), source: "cli")
             header.engine = engine.kind
+            header.net = TranscriptHeader.net(of: engine)
             return header
         }
         let recorder = TranscriptRecorder(writer: writer, events: engine.events)

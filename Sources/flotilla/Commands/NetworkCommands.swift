@@ -41,6 +41,16 @@ struct HealCommand: AsyncParsableCommand {
     func run() async throws { try await perform(cluster, .heal, healTimeout: timeout.duration) }
 }
 
+struct MendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mend", abstract: "Undo the cuts on some links only: n1->n2, n1<->n2, n3 (every link of n3) or all.",
+        discussion: "The other cuts, loss and delays stay; `flotilla heal` clears everything.")
+    @Argument(help: "Links: n1->n2, n1<->n2, n3 or all.") var links: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws { try await perform(cluster, words: ["mend", links]) }
+}
+
 struct PanicCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "panic", abstract: "Emergency stop: heal everything, resume paused nodes, stop the load, recovery to advise.")

@@ -41,6 +41,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 guard let out else { return nil }
                 var header = TranscriptHeader(started: Date(), cluster: transcript.header.cluster, recover: transcript.header.recover, source: "replay")
                 header.engine = transcript.header.engine
+                header.net = transcript.header.net
                 return (try? TranscriptWriter.create(out, header: header)).map { TranscriptRecorder(writer: $0, events: engine.events) }
             })
             report = try await replay.run(in: session) { line in if !quiet { print(line) } }

@@ -126,10 +126,13 @@ extension EtcdEngine: Engine {
                 }
             }
             return nil
-        case .partition, .heal, .loss:
+        case .partition, .heal, .loss, .mend:
             return kernelFaults == nil ? Self.needsNetns(command.verb) : nil
-        case .delay, .duplicate, .reorder:
-            return "\(command.verb) on etcd needs a queue in the kernel (netem or NFQUEUE) that this build does not have; partition and loss work with --net netns"
+        case .delay, .reorder:
+            // Both go through NFQUEUE in the lab's switch; loopback has no switch to queue in.
+            return packetDelays == nil ? Self.needsNetns(command.verb) : nil
+        case .duplicate:
+            return "duplicate on etcd needs netem, which this kernel lacks; the NFQUEUE releaser holds frames but does not copy them"
         case .disk, .skew:
             return "\(command.verb) sets a fault inside Flotilla's node; etcd has no such hook"
         case .replace:

@@ -12,6 +12,13 @@ extension EtcdEngine {
         return KernelFaults(lab: lab)
     }
 
+    /// Kernel delay, jitter and reordering (NFQUEUE and this executable's `packet-releaser`) for a
+    /// local cluster in a namespace lab; nil on loopback or `--connect`.
+    public var packetDelays: PacketDelays? {
+        guard let local, let lab = try? local.load().network else { return nil }
+        return PacketDelays(lab: lab, directory: local.directory, executable: releaser)
+    }
+
     /// The one line a network fault on an etcd cluster outside a lab is refused with.
     public static func needsNetns(_ verb: String) -> String {
         "\(verb) on etcd needs kernel link faults: start the cluster with `flotilla up --engine etcd --net netns` (root, iproute2, nftables)"
@@ -48,11 +55,14 @@ extension EtcdEngine {
             return report
         }
         let healed = (try? await kernel.heal()) ?? false
+        let delays = packetDelays
+        if let delays { _ = try? await delays.heal() }
         let deadline = ContinuousClock.now + timeout
         while true {
             report.dirty = []
             report.unconfirmedLinks = []
             if !healed, (try? await kernel.tableExists()) != false { report.dirty.insert("nftables table \(kernel.table)") }
+            if let delays { for left in (try? await delays.leftovers()) ?? ["kernel delay (cannot be listed)"] { report.dirty.insert(left) } }
             let s = await snapshot()
             report.down = Set(s.nodes.filter { !$0.up }.map(\.id))
             if let leader = s.leader {
@@ -89,42 +99,60 @@ extension EtcdEngine {
             return ((), "\(percent)% on \(chosen.count) link\(chosen.count == 1 ? "" : "s") in table \(kernel.table)")
         }
     }
+
+    /// Removes the cuts on `links` from the run's table; loss and the other cuts stay.
+    public func mend(_ links: LinkTarget) async throws -> String {
+        try await act("mend", links.description) {
+            guard let kernel = self.kernelFaults else { throw OrchestratorError(Self.needsNetns("mend")) }
+            let chosen = try LinkSelection.directed(links.description, members: try self.faultMembers())
+            let removed = try await kernel.mend(chosen)
+            let text = ClusterControl.mendReport(removed: CutLinks(rules: removed), left: CutLinks(rules: try await kernel.rules()),
+                                                 where: "table \(kernel.table)")
+            return (text, text)
+        }
+    }
+
+    /// Delay ± jitter through NFQUEUE on `links`, as Flotilla's nodes in a lab get it; 0 and 0 clear it.
+    public func delay(_ links: LinkTarget, _ delay: TimeSpan, jitter: TimeSpan) async throws {
+        let (ms, j) = (delay.milliseconds, jitter.milliseconds)
+        try await act("delay", links.description) {
+            guard let delays = self.packetDelays else { throw OrchestratorError(Self.needsNetns("delay")) }
+            guard (0...LinkFaultSpec.maxMs).contains(ms), (0...LinkFaultSpec.maxMs).contains(j) else {
+                throw OrchestratorError("a delay and its jitter must be between 0 and \(LinkFaultSpec.maxMs) ms")
+            }
+            return ((), "\(ms)ms" + (j > 0 ? "±\(j)" : "") + " (NFQUEUE): " + (try await delays.change(links.description) { $0.delayMs = ms; $0.jitterMs = j }))
+        }
+    }
+
+    /// Holds `share` of the frames on `links` one more hold through NFQUEUE; 0 clears it.
+    public func reorder(_ links: LinkTarget, _ share: Share) async throws {
+        let percent = Int((share.fraction * 100).rounded())
+        try await act("reorder", links.description) {
+            guard let delays = self.packetDelays else { throw OrchestratorError(Self.needsNetns("reorder")) }
+            guard (0...1).contains(share.fraction) else { throw OrchestratorError("reorder is 0% to 100%, not \(share)") }
+            return ((), "\(percent)% (NFQUEUE): " + (try await delays.change(links.description) { $0.reorderPercent = percent }))
+        }
+    }
 }
 
 extension EtcdEngine {
     /// The console's feed: a snapshot about every `interval`, and on a cluster in a lab each
-    /// member's fault lines are the run's nftables rules on what it sends (a cut is a drop
-    /// towards that peer, loss a link fault), since etcd cannot report a cut it does not know of;
-    /// the Reach matrix and the fault list then show it. Only this feed reads the table.
+    /// member's fault lines carry the run's kernel rules (`KernelFaultReading`, shared with
+    /// Flotilla's nodes in a lab), since etcd cannot report a cut it does not know of; the Reach
+    /// matrix and the fault list then show it. Only this feed reads the tables.
     public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
-        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+        let kernel = kernelFaults
+        let delays = packetDelays
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let poller = Task {
                 while !Task.isCancelled {
-                    var s = await self.snapshot()
-                    if let kernel = self.kernelFaults, let rules = try? await kernel.rules() { s = Self.marking(s, with: rules) }
-                    continuation.yield(s)
+                    let s = await self.snapshot()
+                    continuation.yield(await KernelFaultReading.read(kernel, delays).marking(s))
                     try? await Task.sleep(for: interval)
                 }
                 continuation.finish()
             }
             continuation.onTermination = { _ in poller.cancel() }
         }
-    }
-
-    /// `s` with each answering member's faults set from `rules`: the peers its frames are cut
-    /// towards (`drop`, direction out), and loss per link.
-    static func marking(_ s: ClusterSnapshot, with rules: [LinkRule]) -> ClusterSnapshot {
-        var out = s
-        for i in out.nodes.indices {
-            guard var status = out.nodes[i].status else { continue }
-            let id = out.nodes[i].id
-            var faults = FaultSpec(drop: rules.filter { $0.from == id && $0.isCut }.map(\.to).sorted(), direction: .out)
-            for r in rules where r.from == id && !r.isCut {
-                faults.links[r.to] = LinkFaultSpec(loss: Double(r.percent) / 100)
-            }
-            status.faults = faults
-            out.nodes[i].status = status
-        }
-        return out
     }
 }

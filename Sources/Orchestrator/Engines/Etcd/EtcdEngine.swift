@@ -17,6 +17,8 @@ public final class EtcdEngine: Sendable {
     public let events = EventSink()
     /// Client addresses to ask for the member list when no member is known yet (`connect`).
     let seeds: [String]
+    /// The `flotilla` executable whose `packet-releaser` holds kernel-delayed packets in a lab.
+    public let releaser: String
 
     private struct Memory {
         var seq: UInt64 = 0
@@ -26,10 +28,11 @@ public final class EtcdEngine: Sendable {
 
     private let memory = Mutex(Memory())
 
-    public init(local: EtcdLocalCluster) {
+    public init(local: EtcdLocalCluster, releaser: String = Launcher.currentExecutable) {
         self.local = local
         client = EtcdClient()
         seeds = []
+        self.releaser = releaser
     }
 
     /// An etcd cluster Flotilla did not launch, by some of its members' client addresses.
@@ -37,6 +40,7 @@ public final class EtcdEngine: Sendable {
         local = nil
         client = EtcdClient()
         seeds = addresses
+        releaser = Launcher.currentExecutable
     }
 
     public func shutdown() async { await client.shutdown() }
@@ -45,10 +49,10 @@ public final class EtcdEngine: Sendable {
     /// when given), starts it and waits until a leader is seen. On failure every member started
     /// is killed again (the lab stays: its maker tears it down).
     public static func launch(members: Int, in directory: String, memberArgs: [String] = [], network: NetnsLab? = nil,
-                              within: Duration = .seconds(20)) async throws -> EtcdEngine {
+                              within: Duration = .seconds(20), releaser: String = Launcher.currentExecutable) async throws -> EtcdEngine {
         let cluster = try EtcdLocalCluster(directory: directory)
         let spec = try cluster.create(members: members, memberArgs: memberArgs, network: network)
-        let engine = EtcdEngine(local: cluster)
+        let engine = EtcdEngine(local: cluster, releaser: releaser)
         do {
             for m in spec.members { try cluster.start(m, spec: spec) }
             let (s, ok) = await engine.wait(for: within) { $0.leader != nil }

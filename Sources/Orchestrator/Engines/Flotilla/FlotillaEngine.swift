@@ -24,8 +24,12 @@ public final class FlotillaEngine: Engine {
 
     public func snapshot() async -> ClusterSnapshot { await control.snapshot() }
 
-    /// The client's watchers: each node's status long-polled, not asked for every round.
-    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> { control.client.snapshots(every: interval) }
+    /// The client's watchers: each node's status long-polled, not asked for every round. In a
+    /// namespace lab each snapshot carries the kernel's cuts, loss and delays in the nodes' fault
+    /// lines (`KernelFaultReading`, as etcd's feed does), since a node cannot see them itself.
+    public func snapshots(every interval: Duration) -> AsyncStream<ClusterSnapshot> {
+        KernelFaultReading.marked(control.client.snapshots(every: interval), control.kernelFaults, control.packetDelays)
+    }
 
     public func shutdown() async { await control.client.shutdown() }
 
@@ -60,6 +64,7 @@ public final class FlotillaEngine: Engine {
         let s = await snapshot()
         guard let leader = s.leader else { throw OrchestratorError("there is no leader to admit a new node; heal the cluster first") }
         let (spec, node) = try launcher.addNode()
+        try await launcher.ensureHost(node.id)
         await control.client.track(node.id, admin: node.adminAddress)
         let pid = try launcher.start(node, spec: spec, mode: .join(leader.adminAddress))
         events.emit(.action, node: node.id, "started \(node.id) (pid \(pid)); joining through \(leader.id) as a learner", reason: "add learner")
@@ -96,6 +101,16 @@ public final class FlotillaEngine: Engine {
 
     public func loss(_ links: LinkTarget, _ share: Share) async throws {
         try await control.loss(links.description, fraction: share.fraction)
+    }
+
+    public func mend(_ links: LinkTarget) async throws -> String { try await control.mend(links.description) }
+
+    public func delay(_ links: LinkTarget, _ delay: TimeSpan, jitter: TimeSpan) async throws {
+        try await control.delay(links.description, ms: delay.milliseconds, jitter: jitter.milliseconds)
+    }
+
+    public func reorder(_ links: LinkTarget, _ share: Share) async throws {
+        try await control.reorder(links.description, fraction: share.fraction)
     }
 
     // MARK: Workload
