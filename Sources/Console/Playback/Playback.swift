@@ -100,6 +100,13 @@ public struct Playback: Sendable {
         return s
     }
 
+    /// The plan a recorded `load on` ran, from its action's arguments (`rate`, `readEvery`, `kind`, `duration`).
+    static func loadPlan(_ a: OperatorAction) -> LoadPlan? {
+        guard a.target == "on", let args = a.args, let rate = args["rate"].flatMap(Double.init), rate > 0 else { return nil }
+        let duration = args["duration"].flatMap { try? TimeSpan(parsing: $0) }
+        return LoadPlan(rate: rate, kind: args["kind"] ?? "?", readEvery: args["readEvery"].flatMap(Int.init) ?? 0, duration: duration)
+    }
+
     /// What the panels show at the current position.
     public func model(base: ConsoleModel) -> ConsoleModel {
         var m = base
@@ -113,6 +120,13 @@ public struct Playback: Sendable {
             return Double(cb - ca) / (b.t - a.t)
         }
         m.events = events.prefix { $0.t <= upTo }.map(\.event).suffix(500)
+        // The load as the last `load` action left it: on (until its duration ran out) with its plan, or off.
+        if let last = events.last(where: { $0.t <= upTo && $0.event.action?.verb == "load" }), let a = last.event.action {
+            let plan = Playback.loadPlan(a)
+            let ended = plan?.duration.map { last.t + Double($0.milliseconds) / 1000 <= position } ?? false
+            m.loadOn = a.target == "on" && last.event.ok && !ended
+            m.loadPlan = m.loadOn ? plan : nil
+        }
         m.now = startedAt.addingTimeInterval(position)
         var tasks: [String: TaskView] = [:]
         var order: [String] = []

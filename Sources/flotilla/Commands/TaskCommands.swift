@@ -76,7 +76,7 @@ struct LoadCommand: AsyncParsableCommand {
             as a timeline. Ctrl-C (or `flotilla panic`) stops it early. Exits 1 if the invariant monitor saw a \
             violation or the history is not linearizable.
             """)
-    @Option(help: "Operations per second.") var rate = 20.0
+    @Option(help: "Operations per second, writes and reads together (with --read-every 4, 20 is 15 writes/s and 5 reads/s).") var rate = 20.0
     @Option(help: "Every Nth operation is a linearizable read (0: none).") var readEvery = 4
     @Option(help: "How long, e.g. 30s.", transform: TimeSpan.init(parsing:)) var duration = TimeSpan(milliseconds: 10_000)
     @Option(help: "Task kind.") var kind = "echo"
@@ -99,10 +99,17 @@ struct LoadCommand: AsyncParsableCommand {
         defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
         let monitor = MonitorRun(control: control)
         let stop = StopSignal()
+        // Its `load on` event says what it sends; every 2 s what it sent and how that went (stderr, so stdout stays the report).
+        let progress = cluster.output == .table
         await load.start(duration: length)
+        var lastProgress = ContinuousClock.now
         while await load.active, !stop.requested {
             await monitor.observe(await control.client.poll())
             try? await Task.sleep(for: .milliseconds(200))
+            if progress, ContinuousClock.now - lastProgress >= .seconds(2) {
+                lastProgress = .now
+                FileHandle.standardError.write(Data("  \(await load.summary.progressLine)\n".utf8))
+            }
         }
         await load.stop()
         let s = await load.summary
@@ -112,10 +119,17 @@ struct LoadCommand: AsyncParsableCommand {
         let history = HistoryReport(operations: ClientHistory.lines(await load.history))
         let ok = await monitor.violations.isEmpty
         await finish(control)
-        struct Report: Encodable { var ok: Int; var failed: Int; var unknown: Int; var violations: [Violation]; var linearizable: String }
-        cluster.print(Report(ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await monitor.violations,
-                             linearizable: history.verdict.word)) {
-            (["load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown", verdict, history.summary]
+        /// `ok`, `failed` and `unknown` count the writes; `reads` what the linearizable reads did.
+        struct Reads: Encodable { var sent: Int; var ok: Int; var failed: Int; var partial: Int; var perSecond: Double }
+        struct Report: Encodable {
+            var sent: Int; var ok: Int; var failed: Int; var unknown: Int; var writesPerSecond: Double; var reads: Reads
+            var violations: [Violation]; var linearizable: String
+        }
+        let perSecond = { (n: Int) in s.seconds > 0 ? (Double(n) / s.seconds * 10).rounded() / 10 : 0 }
+        cluster.print(Report(sent: s.sentWrites, ok: s.ok, failed: s.failed, unknown: s.unknown, writesPerSecond: perSecond(s.sentWrites),
+                             reads: Reads(sent: s.sentReads, ok: s.readsOK, failed: s.readsFailed, partial: s.readsUnknown, perSecond: perSecond(s.sentReads)),
+                             violations: await monitor.violations, linearizable: history.verdict.word)) {
+            (s.lines.map { "load: " + $0 } + [verdict, history.summary]
                 + history.timeline(width: 100)).joined(separator: "\n")
         }
         if !ok { throw ExitCode(1) }
