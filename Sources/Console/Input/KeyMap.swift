@@ -144,6 +144,7 @@ public struct KeyMap: Sendable {
         ("[ ]", "action", "jump to the previous / next operator action"),
         ("< >", "speed", "half / double the speed"),
         ("L", "leaders", "who led which term, from when to when, and why each reign ended"),
+        ("F", "faults", "what was broken at this moment: every fault in force then, who set it and when"),
         ("?", "help", "this help"),
         ("q", "quit", "quit (Esc closes what is open)"),
     ]

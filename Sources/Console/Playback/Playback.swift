@@ -13,6 +13,8 @@ public struct Playback: Sendable {
     public var playing = true
     public var speed = 1.0
     public let duration: Double
+    /// Why the last key did nothing here (a live console's key in a recording); the next key clears it.
+    public var notice: String?
 
     let snapshots: [(t: Double, snapshot: ClusterSnapshot)]
     let events: [(t: Double, event: ControlEvent)]
@@ -140,7 +142,7 @@ public struct Playback: Sendable {
         }
         m.tasks = order.reversed().compactMap { tasks[$0] }
         m.playback = PlaybackBar(position: position, duration: duration, playing: playing, speed: speed,
-                                 actions: actionTimes.filter { $0 <= upTo }.count, totalActions: actionTimes.count)
+                                 actions: actionTimes.filter { $0 <= upTo }.count, totalActions: actionTimes.count, notice: notice)
         return m
     }
 }
@@ -154,4 +156,16 @@ public struct PlaybackBar: Sendable, Equatable {
     /// Operator actions up to the position, and in all.
     public var actions: Int
     public var totalActions: Int
+    /// Why the last key did nothing (it replaces the bar's keys but `? help` and `q quit`).
+    public var notice: String?
+
+    public init(position: Double, duration: Double, playing: Bool, speed: Double, actions: Int, totalActions: Int, notice: String? = nil) {
+        self.position = position
+        self.duration = duration
+        self.playing = playing
+        self.speed = speed
+        self.actions = actions
+        self.totalActions = totalActions
+        self.notice = notice
+    }
 }

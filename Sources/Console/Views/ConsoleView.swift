@@ -522,8 +522,13 @@ public enum ConsoleView {
         let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
         let actions = "  action \(b.actions)/\(b.totalActions)"
         let entries = KeyMap.playbackBindings.map { (key: c.ascii ? $0.key.replacingOccurrences(of: "←/→", with: "left/right") : $0.key, label: $0.label) }
-        let keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
-                                         width: max(0, barWidth(c) - left.count - actions.count - 12))
+        // A notice (why a key did nothing) takes the keys' place but for `? help` and `q quit`, and ends in `…` where it must.
+        var keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
+                                        width: b.notice == nil ? max(0, barWidth(c) - left.count - actions.count - 12) : 0)
+        if let notice = b.notice {
+            let room = max(1, barWidth(c) - left.count - actions.count - keys.count - 12)
+            keys = "  " + (notice.count <= room ? notice : String(notice.prefix(room - 1)) + String(c.ellipsis)) + keys
+        }
         let right = actions + keys
         let room = max(10, barWidth(c) - left.count - right.count)
         let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
@@ -559,7 +564,7 @@ public enum ConsoleView {
         case .node(let id):
             return (NodeDescription.title(id, m), NodeDescription.lines(id, m))
         case .faults:
-            return (FaultList.title, FaultList.lines(m, ascii: false))
+            return (m.playback != nil ? FaultList.playbackTitle : FaultList.title, FaultList.lines(m, ascii: false))
         case .leaders:
             return ("Who led when, newest first (Esc closes)", LeadershipRecord(events: m.events).lines(now: m.now, clock: clockTime))
         case .prompt, .confirm:
