@@ -1,8 +1,10 @@
 import Foundation
+import Orchestrator
 import Testing
 import TestSupport
 
-/// The shell completion scripts complete node ids from the cluster directory the command line names.
+/// The shell completion scripts complete node ids from the cluster the command line names: the
+/// directory's `cluster.json`, or with `--connect` the members a running node reports.
 @Suite("Shell completion of node ids")
 struct CompletionTests {
     /// A cluster directory holding only its `cluster.json`, with nodes `a1`, `a2` and `b7`: no node runs.
@@ -59,5 +61,18 @@ struct CompletionTests {
         #expect(try await complete(["skew", "--dir", dir, ""]).sorted() == ["a1", "a2", "all", "b7", "leader"])
         // A directory that holds no cluster completes nothing, and says nothing.
         #expect(try await complete(["kill", "--dir", dir + "/none", ""]).isEmpty)
+    }
+
+    @Test func withConnectTheLiveMembersCompleteAndADeadAddressNothingWithinItsBound() async throws {
+        try await withCluster(nodes: 3) { c in
+            _ = try await c.waitForLeader()
+            let address = c.members[1].admin
+            #expect(try await complete(["pause", "--connect", address, ""]).sorted() == ["n1", "n2", "n3"])
+            #expect(try await complete(["disk", "--connect=\(address)", "n"]).sorted() == ["n1", "n2", "n3"])
+        }
+        // Nothing listens on the discard port: nothing is offered, in a bounded time.
+        let started = ContinuousClock.now
+        #expect(try await complete(["kill", "--connect", "127.0.0.1:9", ""]).isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
