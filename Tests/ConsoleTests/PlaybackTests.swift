@@ -150,6 +150,20 @@ struct PlaybackTests {
         _ = PlaybackApp.handle(.escape, &m, &p, keys: keys)
         #expect(m.overlay == nil)
     }
+
+    /// Playback's help and a node described there say what a recording holds: no kill key, no live log.
+    @Test func playbackSaysARecordingHoldsNoLogAndNoKillKey() {
+        #expect(!KeyMap.playbackHelp.contains { $0.contains("k is kill") || $0.contains("follows live") }, "\(KeyMap.playbackHelp)")
+        var p = Playback(recordedSession())
+        p.seek(3)
+        var m = p.model(base: ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: [])))
+        _ = PlaybackApp.handle(.enter, &m, &p, keys: KeyMap())
+        guard case .node? = m.overlay else { Issue.record("Enter describes the node"); return }
+        var shown = p.model(base: m)
+        ConsoleView.clampOverlay(&shown, width: 100, height: 30)
+        let screen = ConsoleView.render(shown, width: 100, height: 30).lines.joined(separator: "\n")
+        #expect(screen.contains("a recording holds no node log") && !screen.contains("log follows") && !screen.contains("GET /v1/events"), "\(screen)")
+    }
 }
 
 @Suite("Command line")

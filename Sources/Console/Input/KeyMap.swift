@@ -149,10 +149,14 @@ public struct KeyMap: Sendable {
         ("q", "quit", "quit (Esc closes what is open)"),
     ]
 
-    /// The `?` screen during playback: only what works there.
+    /// The `?` screen during playback: only what works there, in its words (no kill key, no live log).
     public static var playbackHelp: [String] {
-        ["Keys:"] + playbackBindings.map { $0.key.padding(toLength: 13, withPad: " ", startingAt: 0) + "  " + $0.help }
-            + ["", "Moving around:"] + viewHelp
+        let moving = viewHelp.map {
+            $0.replacingOccurrences(of: " (k is kill, as in htop)", with: "")
+                .replacingOccurrences(of: "describe the selected node (its log follows live)", with: "describe the selected node as recorded")
+        }
+        return ["Keys:"] + playbackBindings.map { $0.key.padding(toLength: 13, withPad: " ", startingAt: 0) + "  " + $0.help }
+            + ["", "Moving around:"] + moving
             + ["", "This is a recording, not a cluster: fault keys, the command line and the load are off."]
     }
 
