@@ -46,6 +46,8 @@ public final class ConsoleApp: Sendable {
         var tasks: [TaskView] = []
         var ops: [Double] = []
         var loadOn = false
+        /// The plan of the load last started here: the header says what it sends.
+        var loadPlan: LoadPlan?
         var history: HistoryReport?
         var recovery: RecoveryMode
         var quit = false
@@ -219,6 +221,7 @@ public final class ConsoleApp: Sendable {
                 model.opsHistory = sh.ops
                 model.recovery = sh.recovery
                 model.loadOn = sh.loadOn
+                model.loadPlan = sh.loadPlan
                 model.history = sh.history
                 model.tokenRefused = sh.tokenRefused
                 if case .node(let id)? = model.overlay { sh.described = id } else { sh.described = nil; sh.nodeEvents = [] }
@@ -235,7 +238,7 @@ public final class ConsoleApp: Sendable {
         if key == .resize { return false }
         if ViewKeys.handle(key, &m) { return false }
         switch m.overlay {
-        case .help?, .history?, .event?, .node?:
+        case .help?, .history?, .event?, .node?, .leaders?:
             return false
         case .faults?:
             return faultKey(key, &m)
@@ -344,6 +347,7 @@ public final class ConsoleApp: Sendable {
             }
         case .run(let command):
             if case .recover(let mode) = command { m.recovery = mode }
+            if case .load(let plan?) = command { shared.withLock { $0.loadPlan = plan } }
             async {
                 try await performer.perform(command)
                 // A load that stops, or a panic, ends a history worth checking.

@@ -70,6 +70,9 @@ struct LinearizabilityTests {
                                           "--record", file])
             #expect(run.code == 0, "\(run)")
             #expect(run.out.contains("linearizability: ok"), "\(run.out)")
+            // What it sends, and what came of it, writes and reads apart.
+            #expect(run.err.contains("load on: 40 ops/s: 20 writes/s of echo + 20 reads/s (every 2nd op a linearizable read)"), "\(run.err)")
+            #expect(run.out.contains("load: writes ") && run.out.contains("load: reads  ") && run.out.contains(" acked,"), "\(run.out)")
             let transcript = try Transcript.read(file)
             let reads = transcript.operations.filter { $0.seen != nil }
             #expect(reads.count >= 10, "reads recorded: \(reads.count)")

@@ -251,6 +251,29 @@ struct DayOfWorkTests {
         #expect(header.contains("load on") && header.contains("59 commits/s") && !header.contains("…"), "\(header)")
     }
 
+    /// The header says what the load sends, writes and reads apart, not only that it is on.
+    @Test func theHeaderSaysWhatTheLoadSendsWritesAndReadsApart() {
+        var m = model(mixedSnapshot())
+        m.opsHistory = [59]
+        m.loadOn = true
+        m.loadPlan = .standard
+        let wide = screen(m, 160, 45)[0]
+        #expect(wide.contains("load 15 writes/s + 5 reads/s") && wide.contains("59 commits/s"), "\(wide)")
+        let narrow = screen(m, 80, 24)[0]
+        #expect(narrow.contains("load 15w+5r/s") && !narrow.contains("…"), "\(narrow)")
+        m.loadPlan = LoadPlan(rate: 50, kind: "echo", readEvery: 4)
+        #expect(screen(m, 160, 45)[0].contains("load 37.5 writes/s + 12.5 reads/s"))
+        // A recording's load: on from its `load on` (20 ops/s, recorded without reads) until its `load off`.
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/console-kill-restart-isolate-transfer.jsonl").path
+        var p = Playback(try! Transcript.read(file))
+        let base = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: []))
+        p.seek(8)
+        #expect(screen(p.model(base: base), 160, 45)[0].contains("load 20 writes/s"), "\(screen(p.model(base: base), 160, 45)[0])")
+        p.seek(12)
+        #expect(!screen(p.model(base: base), 160, 45)[0].contains("load"))
+    }
+
     @Test func tasksHaveALegendAndCountFailedAndTheRateSaysWhatItCounts() {
         var s = mixedSnapshot()
         s.nodes[0].status?.tasks = TaskCounts(byState: [.queued: 2, .running: 3, .succeeded: 120, .failed: 7], queued: 2)

@@ -197,7 +197,7 @@ struct FaultKeyTests {
         }
         #expect(keys.barText(readonly: false, local: true, width: 80).contains(": command"), "the command line shows at 80 columns")
         #expect(keys.barText(readonly: false, local: true, width: 200).hasSuffix("/ filter  : command  ? help  q quit"))
-        #expect(keys.barText(readonly: true, local: true, width: 80) == " F faults  H history  / filter  : command  ? help  q quit")
+        #expect(keys.barText(readonly: true, local: true, width: 80) == " F faults  L leaders  H history  / filter  : command  ? help  q quit")
     }
 }
 

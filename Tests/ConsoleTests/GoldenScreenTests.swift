@@ -114,6 +114,17 @@ struct GoldenScreenTests {
         try matchGolden("playback", p.model(base: base), size)
     }
 
+    /// `L`: who led when, newest first, with why each reign ended, over the busy screen with its load on.
+    @Test(arguments: [(80, 24), (100, 30), (160, 45)])
+    func theLeadershipRecordMatchesItsGolden(_ size: (Int, Int)) throws {
+        var m = Self.busyModel()
+        m.loadOn = true
+        m.loadPlan = .standard
+        m.events = LeadershipRecordTests().session().map { e in var e = e; e.at = e.at.addingTimeInterval(-60); e.action?.startedAt = e.at; return e }
+        m.overlay = .leaders
+        try matchGolden("leaders", m, size)
+    }
+
     /// What an 80-column operator must always see, whatever the goldens say.
     @Test func at80ColumnsStatusLagAndTasksShowAndTheHeaderClearsTheClock() {
         let lines = Self.render(width: 80, height: 24).split(separator: "\n").map(String.init)

@@ -125,6 +125,45 @@ struct PlaybackTests {
         #expect(PlaybackApp.handle(.char("q"), &m, &p, keys: keys) == false, "q first closes the help")
         #expect(PlaybackApp.handle(.char("q"), &m, &p, keys: keys))
     }
+
+    /// A live console's key in a recording says why it does nothing; `F` shows what was broken at that moment.
+    @Test func keysThatARecordingCannotTakeSaySoAndTheFaultListShowsThen() {
+        var p = Playback(recordedSession())
+        p.playing = false
+        p.seek(2.5)
+        var m = p.model(base: ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: [])))
+        let keys = KeyMap()
+        func bar(_ w: Int) -> String { ConsoleView.render(p.model(base: m), width: w, height: 24).lines[23] }
+        _ = PlaybackApp.handle(.char("k"), &m, &p, keys: keys)
+        #expect(bar(160).contains("k kill: not in a recording (? lists what works)") && bar(160).hasSuffix("? help  q quit"), "\(bar(160))")
+        #expect(bar(80).contains("k kill: not") && bar(80).contains("…") && bar(80).hasSuffix("? help  q quit"), "\(bar(80))")
+        _ = PlaybackApp.handle(.char(":"), &m, &p, keys: keys)
+        #expect(bar(160).contains(": command: not in a recording"))
+        _ = PlaybackApp.handle(.right, &m, &p, keys: keys)
+        #expect(!bar(160).contains("not in a recording"), "the next key clears it")
+        _ = PlaybackApp.handle(.char("F"), &m, &p, keys: keys)
+        #expect(m.overlay == .faults)
+        let screen = ConsoleView.render(p.model(base: m), width: 100, height: 30).lines.joined(separator: "\n")
+        #expect(screen.contains("What was broken then") && !screen.contains("u undoes"), "\(screen)")
+        _ = PlaybackApp.handle(.char("u"), &m, &p, keys: keys)
+        #expect(bar(160).contains("u undo: a recording cannot be changed"), "\(bar(160))")
+        _ = PlaybackApp.handle(.escape, &m, &p, keys: keys)
+        #expect(m.overlay == nil)
+    }
+
+    /// Playback's help and a node described there say what a recording holds: no kill key, no live log.
+    @Test func playbackSaysARecordingHoldsNoLogAndNoKillKey() {
+        #expect(!KeyMap.playbackHelp.contains { $0.contains("k is kill") || $0.contains("follows live") }, "\(KeyMap.playbackHelp)")
+        var p = Playback(recordedSession())
+        p.seek(3)
+        var m = p.model(base: ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: t0, nodes: [])))
+        _ = PlaybackApp.handle(.enter, &m, &p, keys: KeyMap())
+        guard case .node? = m.overlay else { Issue.record("Enter describes the node"); return }
+        var shown = p.model(base: m)
+        ConsoleView.clampOverlay(&shown, width: 100, height: 30)
+        let screen = ConsoleView.render(shown, width: 100, height: 30).lines.joined(separator: "\n")
+        #expect(screen.contains("a recording holds no node log") && !screen.contains("log follows") && !screen.contains("GET /v1/events"), "\(screen)")
+    }
 }
 
 @Suite("Command line")

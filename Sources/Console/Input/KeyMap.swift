@@ -49,6 +49,8 @@ public struct KeyMap: Sendable {
         Binding(key: "s", label: "submit", help: "submit a task (a prompt with defaults)", mutates: true, needsLocal: false),
         Binding(key: "l", label: "load", help: "turn the load on or off", mutates: true, needsLocal: false),
         Binding(key: "F", label: "faults", help: "what is broken now: every fault in force, who set it and when; there j/k select, u undoes the selected one, h heals all", mutates: false, needsLocal: false),
+        Binding(key: "L", label: "leaders", help: "who led which term, from when to when, and why each reign ended (killed, partitioned, transferred, …)",
+                mutates: false, needsLocal: false),
         Binding(key: "H", label: "history", help: "the load's last linearizability check and its failing window", mutates: false, needsLocal: false),
         Binding(key: "R", label: "recovery", help: "cycle recovery: off, advise, auto", mutates: true, needsLocal: false),
         Binding(key: "/", label: "filter", help: "filter the events", mutates: false, needsLocal: false),
@@ -141,14 +143,20 @@ public struct KeyMap: Sendable {
         ("←/→", "event", "step to the previous / next event"),
         ("[ ]", "action", "jump to the previous / next operator action"),
         ("< >", "speed", "half / double the speed"),
+        ("L", "leaders", "who led which term, from when to when, and why each reign ended"),
+        ("F", "faults", "what was broken at this moment: every fault in force then, who set it and when"),
         ("?", "help", "this help"),
         ("q", "quit", "quit (Esc closes what is open)"),
     ]
 
-    /// The `?` screen during playback: only what works there.
+    /// The `?` screen during playback: only what works there, in its words (no kill key, no live log).
     public static var playbackHelp: [String] {
-        ["Keys:"] + playbackBindings.map { $0.key.padding(toLength: 13, withPad: " ", startingAt: 0) + "  " + $0.help }
-            + ["", "Moving around:"] + viewHelp
+        let moving = viewHelp.map {
+            $0.replacingOccurrences(of: " (k is kill, as in htop)", with: "")
+                .replacingOccurrences(of: "describe the selected node (its log follows live)", with: "describe the selected node as recorded")
+        }
+        return ["Keys:"] + playbackBindings.map { $0.key.padding(toLength: 13, withPad: " ", startingAt: 0) + "  " + $0.help }
+            + ["", "Moving around:"] + moving
             + ["", "This is a recording, not a cluster: fault keys, the command line and the load are off."]
     }
 

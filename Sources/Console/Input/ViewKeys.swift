@@ -1,12 +1,12 @@
 /// The keys that only move the view, the same live and in playback: scrolling an overlay
 /// (help, the history check, one event, a described node), moving between the nodes and the events panel (Tab),
-/// choosing an event and opening it whole (Enter; on a node row Enter describes the node), the fault list's selection, and Esc, which closes what is open or clears
+/// choosing an event and opening it whole (Enter; on a node row Enter describes the node), the record of who led when (`L`), the fault list's selection, and Esc, which closes what is open or clears
 /// the `/` filter. None of them changes the cluster.
 public enum ViewKeys {
     /// Applies `key` if it is one of these; false leaves it to the caller.
     public static func handle(_ key: Key, _ m: inout ConsoleModel) -> Bool {
         switch m.overlay {
-        case .help?, .history?, .event?, .node?:
+        case .help?, .history?, .event?, .node?, .leaders?:
             scroll(key, &m)
             return true
         case .faults?:
@@ -18,6 +18,11 @@ public enum ViewKeys {
             break
         }
         switch key {
+        case .char("L"):
+            // Newest first, so the top is what happened last.
+            m.overlayScroll = 0
+            m.overlayFollows = false
+            m.overlay = .leaders
         case .tab:
             m.focus = m.focus == .nodes && !m.visibleEvents.isEmpty ? .events : .nodes
             m.selectedEvent = 0
@@ -64,7 +69,7 @@ public enum ViewKeys {
         case .end, .char("G"): m.overlayScroll = ViewKeys.end
         case .escape, .char("q"), .char("?"):
             close(&m)
-        case .char("H") where m.overlay == .history:
+        case .char("H") where m.overlay == .history, .char("L") where m.overlay == .leaders:
             close(&m)
         case .enter:
             if case .event? = m.overlay { close(&m) }

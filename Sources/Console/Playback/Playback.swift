@@ -13,6 +13,8 @@ public struct Playback: Sendable {
     public var playing = true
     public var speed = 1.0
     public let duration: Double
+    /// Why the last key did nothing here (a live console's key in a recording); the next key clears it.
+    public var notice: String?
 
     let snapshots: [(t: Double, snapshot: ClusterSnapshot)]
     let events: [(t: Double, event: ControlEvent)]
@@ -100,6 +102,13 @@ public struct Playback: Sendable {
         return s
     }
 
+    /// The plan a recorded `load on` ran, from its action's arguments (`rate`, `readEvery`, `kind`, `duration`).
+    static func loadPlan(_ a: OperatorAction) -> LoadPlan? {
+        guard a.target == "on", let args = a.args, let rate = args["rate"].flatMap(Double.init), rate > 0 else { return nil }
+        let duration = args["duration"].flatMap { try? TimeSpan(parsing: $0) }
+        return LoadPlan(rate: rate, kind: args["kind"] ?? "?", readEvery: args["readEvery"].flatMap(Int.init) ?? 0, duration: duration)
+    }
+
     /// What the panels show at the current position.
     public func model(base: ConsoleModel) -> ConsoleModel {
         var m = base
@@ -113,6 +122,13 @@ public struct Playback: Sendable {
             return Double(cb - ca) / (b.t - a.t)
         }
         m.events = events.prefix { $0.t <= upTo }.map(\.event).suffix(500)
+        // The load as the last `load` action left it: on (until its duration ran out) with its plan, or off.
+        if let last = events.last(where: { $0.t <= upTo && $0.event.action?.verb == "load" }), let a = last.event.action {
+            let plan = Playback.loadPlan(a)
+            let ended = plan?.duration.map { last.t + Double($0.milliseconds) / 1000 <= position } ?? false
+            m.loadOn = a.target == "on" && last.event.ok && !ended
+            m.loadPlan = m.loadOn ? plan : nil
+        }
         m.now = startedAt.addingTimeInterval(position)
         var tasks: [String: TaskView] = [:]
         var order: [String] = []
@@ -126,7 +142,7 @@ public struct Playback: Sendable {
         }
         m.tasks = order.reversed().compactMap { tasks[$0] }
         m.playback = PlaybackBar(position: position, duration: duration, playing: playing, speed: speed,
-                                 actions: actionTimes.filter { $0 <= upTo }.count, totalActions: actionTimes.count)
+                                 actions: actionTimes.filter { $0 <= upTo }.count, totalActions: actionTimes.count, notice: notice)
         return m
     }
 }
@@ -140,4 +156,16 @@ public struct PlaybackBar: Sendable, Equatable {
     /// Operator actions up to the position, and in all.
     public var actions: Int
     public var totalActions: Int
+    /// Why the last key did nothing (it replaces the bar's keys but `? help` and `q quit`).
+    public var notice: String?
+
+    public init(position: Double, duration: Double, playing: Bool, speed: Double, actions: Int, totalActions: Int, notice: String? = nil) {
+        self.position = position
+        self.duration = duration
+        self.playing = playing
+        self.speed = speed
+        self.actions = actions
+        self.totalActions = totalActions
+        self.notice = notice
+    }
 }

@@ -37,16 +37,23 @@ public final class PlaybackApp: Sendable {
             kept.selectedEvent = m.selectedEvent
             kept.overlayScroll = m.overlayScroll
             kept.overlayPage = m.overlayPage
+            kept.selectedFault = m.selectedFault
             m = playback.model(base: kept)
         }, handle: { key, m in
             PlaybackApp.handle(key, &m, &playback, keys: keys)
         })
     }
 
-    /// Applies one key in playback; true means quit.
+    /// Applies one key in playback; true means quit. A live console's key that a recording
+    /// cannot take says so in the time bar instead of doing nothing.
     static func handle(_ key: Key, _ m: inout ConsoleModel, _ p: inout Playback, keys: KeyMap) -> Bool {
         if key == .resize { return false }
+        p.notice = nil
         if ViewKeys.handle(key, &m) { return false }
+        if m.overlay == .faults, key == .char("u") || key == .char("h") {
+            p.notice = "\(key == .char("u") ? "u undo" : "h heal"): a recording cannot be changed"
+            return false
+        }
         if m.overlay != nil { return false }
         switch key {
         case .char(" "):
@@ -61,7 +68,14 @@ public final class PlaybackApp: Sendable {
         case .up: m.selected -= 1
         case .down, .char("j"): m.selected += 1
         case .char("?"): m.overlay = .help
+        case .char("F"):
+            m.selectedFault = 0
+            m.overlay = .faults
         case .char("q"): return true
+        case .char(let c):
+            if let b = keys.bindings.first(where: { $0.key == String(c) }) {
+                p.notice = "\(b.key) \(b.label): not in a recording (? lists what works)"
+            }
         default: break
         }
         return false

@@ -30,6 +30,8 @@ public struct ConsoleModel: Sendable {
     public var taskState: TaskState?
     public var recovery: RecoveryMode = .advise
     public var loadOn = false
+    /// What the load was last started with (its rate split into writes and reads), for the header.
+    public var loadPlan: LoadPlan?
     public var recording = false
     /// Committed entries per second, oldest first (the header's sparkline).
     public var opsHistory: [Double] = []
@@ -89,6 +91,8 @@ public enum Overlay: Sendable, Equatable {
     case node(String)
     /// Every fault in force (`F`), with who set it; `u` undoes the selected one, `h` heals all.
     case faults
+    /// Who led which term, from when to when, and why each reign ended (`L`).
+    case leaders
 }
 
 /// The panel the arrow keys move in.

@@ -78,11 +78,14 @@ public enum ConsoleView {
         // The sparkline shrinks, then the node count and the recovery mode go, then the
         // sparkline, then the program's name; what is left (leader, term, commit, rate, REC,
         // modes) always shows, ending in `…` where even that does not fit.
-        let variants: [(spark: Int, count: Bool, recovery: Bool, name: Bool)] =
-            [(12, true, true, true), (6, true, true, true), (6, false, true, true), (6, false, false, true), (0, false, false, true), (0, false, false, false)]
-        for v in variants {
-            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, name: v.name, ascii: c.ascii)
-            if line.count <= room || !v.name {
+        // The load's rates in words (`15 writes/s + 5 reads/s`) give way to their short form first,
+        // and that to `load on` last of all.
+        let variants: [(spark: Int, count: Bool, recovery: Bool, name: Bool, load: LoadWording)] =
+            [(12, true, true, true, .words), (6, true, true, true, .words), (6, true, true, true, .short), (6, false, true, true, .short),
+             (6, false, false, true, .short), (0, false, false, true, .short), (0, false, false, false, .short), (0, false, false, false, .on)]
+        for (i, v) in variants.enumerated() {
+            let line = headerLine(m, spark: v.spark, count: v.count, recovery: v.recovery, name: v.name, load: v.load, ascii: c.ascii)
+            if line.count <= room || i == variants.count - 1 {
                 c.put(line, x: 0, y: 0, role: .title, bold: true, maxWidth: room)
                 break
             }
@@ -90,7 +93,7 @@ public enum ConsoleView {
         c.put(clock, x: c.width - clock.count - 1, y: 0, role: .dim)
     }
 
-    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, name: Bool = true, ascii: Bool) -> String {
+    static func headerLine(_ m: ConsoleModel, spark: Int, count: Bool, recovery: Bool, name: Bool = true, load: LoadWording = .words, ascii: Bool) -> String {
         let s = m.snapshot
         var parts = name ? ["flotilla"] : []
         if count { parts.append("\(s.nodes.count) nodes") }
@@ -107,12 +110,26 @@ public enum ConsoleView {
         parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
         if recovery { parts.append("recovery \(m.recovery.rawValue)") }
         if m.playback != nil { parts.append("PLAYBACK") }
-        if m.loadOn { parts.append("load on") }
+        if m.loadOn { parts.append(loadText(m.loadPlan, load)) }
         // A recording is read-only by nature: PLAYBACK says it.
         if m.readonly, m.playback == nil { parts.append("read-only") }
         var line = " " + parts.joined(separator: ascii ? " | " : " · ")
         if m.recording { line += "  \(ascii ? "*" : "●") REC" }
         return line
+    }
+
+    /// How much the header says of the load: its rates in words, in short, or only that it runs.
+    enum LoadWording { case words, short, on }
+
+    /// What the running load sends, writes and reads apart (its plan: operations split by the read
+    /// share): `load 15 writes/s + 5 reads/s`, or short `load 15w+5r/s`; `load on` when the plan is
+    /// not known or nothing else fits.
+    static func loadText(_ plan: LoadPlan?, _ wording: LoadWording) -> String {
+        guard let plan, wording != .on else { return "load on" }
+        let words = wording == .words
+        let w = LoadPlan.number(plan.writeRate), r = LoadPlan.number(plan.readRate)
+        guard plan.readRate > 0 else { return words ? "load \(w) writes/s" : "load \(w)w/s" }
+        return words ? "load \(w) writes/s + \(r) reads/s" : "load \(w)w+\(r)r/s"
     }
 
     static let nodeHeader = ["ID", "ADDRESS", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG", "STATUS", ClusterSnapshot.tasksHeader, "UPTIME"]
@@ -505,8 +522,13 @@ public enum ConsoleView {
         let left = " \(state) \(clockSpan(b.position)) / \(clockSpan(b.duration))\(speed)  "
         let actions = "  action \(b.actions)/\(b.totalActions)"
         let entries = KeyMap.playbackBindings.map { (key: c.ascii ? $0.key.replacingOccurrences(of: "←/→", with: "left/right") : $0.key, label: $0.label) }
-        let keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
-                                         width: max(0, barWidth(c) - left.count - actions.count - 12))
+        // A notice (why a key did nothing) takes the keys' place but for `? help` and `q quit`, and ends in `…` where it must.
+        var keys = " " + KeyMap.barText(entries, priority: ["?", "q", "space", "←/→", "left/right", "[ ]"],
+                                        width: b.notice == nil ? max(0, barWidth(c) - left.count - actions.count - 12) : 0)
+        if let notice = b.notice {
+            let room = max(1, barWidth(c) - left.count - actions.count - keys.count - 12)
+            keys = "  " + (notice.count <= room ? notice : String(notice.prefix(room - 1)) + String(c.ellipsis)) + keys
+        }
         let right = actions + keys
         let room = max(10, barWidth(c) - left.count - right.count)
         let filled = b.duration > 0 ? Int((b.position / b.duration * Double(room - 1)).rounded()) : 0
@@ -542,7 +564,9 @@ public enum ConsoleView {
         case .node(let id):
             return (NodeDescription.title(id, m), NodeDescription.lines(id, m))
         case .faults:
-            return (FaultList.title, FaultList.lines(m, ascii: false))
+            return (m.playback != nil ? FaultList.playbackTitle : FaultList.title, FaultList.lines(m, ascii: false))
+        case .leaders:
+            return ("Who led when, newest first (Esc closes)", LeadershipRecord(events: m.events).lines(now: m.now, clock: clockTime))
         case .prompt, .confirm:
             return nil
         }

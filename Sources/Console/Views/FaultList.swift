@@ -5,6 +5,8 @@ import Orchestrator
 /// selected one marked; what u and h do is on its first line.
 enum FaultList {
     static let title = "What is broken now (u undoes, h heals all, Esc returns)"
+    /// In playback the list is what was broken at the moment shown, and nothing can be undone.
+    static let playbackTitle = "What was broken then (Esc returns)"
 
     static func lines(_ m: ConsoleModel, ascii: Bool) -> [String] {
         let entries = FaultLedger.entries(m.snapshot, events: m.events)

@@ -6,7 +6,8 @@ import Orchestrator
 /// replication (every peer's when it leads), its faults, why it ended, and the tail of its log.
 enum NodeDescription {
     static func title(_ id: String, _ m: ConsoleModel) -> String {
-        "\(id) (Esc returns\(m.overlayFollows ? ", log follows" : ""))"
+        // A recording holds no node log: nothing follows in playback.
+        "\(id) (Esc returns\(m.overlayFollows && m.playback == nil ? ", log follows" : ""))"
     }
 
     static func lines(_ id: String, _ m: ConsoleModel) -> [String] {
@@ -44,6 +45,10 @@ enum NodeDescription {
         out += ["", "Faults:"] + (faults.isEmpty ? ["  none"] : faults.map { "  " + FaultList.line($0) })
         if let exit = o.exit, o.process == .stopped {
             out += ["", "Exit:", "  \(exit.byOperator ? "stopped" : "died"): \(exit.reason)"]
+        }
+        if m.playback != nil {
+            out += ["", "Log:", "  (a recording holds no node log; the events panel has what was observed)"]
+            return out
         }
         let source = m.local ? "node.log" : "its own events, GET /v1/events/recent"
         out += ["", "Log (\(source), newest last):"] + (m.nodeLog.isEmpty ? ["  (nothing yet)"] : m.nodeLog)

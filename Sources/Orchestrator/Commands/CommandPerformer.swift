@@ -109,11 +109,11 @@ public final class CommandPerformer: Sendable {
             return .done("denied \(n)")
         case .load(let plan?):
             _ = try await loads.start(plan)
-            return .done("load on: \(OperatorGrammar.number(plan.rate))/s of \(plan.kind)" + (plan.duration.map { " for \($0)" } ?? ""))
+            return .done("load on: \(plan.rateText)" + (plan.duration.map { " for \($0)" } ?? ""))
         case .load(nil):
             guard let load = await loads.stop() else { return .done("load off: none was running") }
             let s = await load.summary
-            return .done("load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown")
+            return .done("load off: \(s.outcomeText)")
         case .recover(let mode):
             if let recovery {
                 await recovery.setMode(mode)

@@ -26,6 +26,40 @@ public struct LoadPlan: Sendable, Hashable, Codable {
 
     public var submission: TaskSubmission { TaskSubmission(kind: kind, args: args.values) }
 
+    /// Reads per second: every `readEvery`th operation of `rate` is a linearizable read.
+    public var readRate: Double { readEvery > 0 ? rate / Double(readEvery) : 0 }
+    /// Submits (writes) per second: the operations that are not reads.
+    public var writeRate: Double { rate - readRate }
+
+    /// What the load sends, operations split into writes and reads:
+    /// `20 ops/s: 15 writes/s of sleep + 5 reads/s (every 4th op a linearizable read)`.
+    public var rateText: String {
+        let ops = "\(LoadPlan.number(rate)) ops/s: \(LoadPlan.number(writeRate)) writes/s of \(kind)"
+        guard readEvery > 0 else { return ops + ", no reads" }
+        let nth = readEvery == 1 ? "every op" : "every \(LoadPlan.ordinal(readEvery)) op"
+        return ops + " + \(LoadPlan.number(readRate)) reads/s (\(nth) a linearizable read)"
+    }
+
+    /// A rate as people write it: `15`, `37.5`, `6.67`.
+    public static func number(_ x: Double) -> String {
+        if x == x.rounded() { return String(Int(x)) }
+        var s = String(format: "%.2f", x)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+
+    /// `2nd`, `3rd`, `4th`, `11th`, `21st`.
+    static func ordinal(_ n: Int) -> String {
+        let tens = n % 100
+        if (11...13).contains(tens) { return "\(n)th" }
+        switch n % 10 {
+        case 1: return "\(n)st"
+        case 2: return "\(n)nd"
+        case 3: return "\(n)rd"
+        default: return "\(n)th"
+        }
+    }
+
     /// The most operations per second a load takes.
     public static let maxRate = 5000.0
 }

@@ -52,6 +52,10 @@ public actor LoadGenerator {
     private(set) public var history: [Operation] = []
     private var runner: Task<Void, Never>?
     private var counter = 0
+    /// Operations started so far, writes and reads apart (in flight included).
+    private var sentWrites = 0, sentReads = 0
+    /// When the load started (rates in its lines are over the time since).
+    private var startedAt: Date?, endedAt: Date?
     private var target: String?
     /// Called with every finished operation (a transcript writer subscribes here).
     private var observer: (@Sendable (Operation) -> Void)?
@@ -74,7 +78,10 @@ public actor LoadGenerator {
     /// Still submitting: started, and neither stopped nor past its duration.
     public private(set) var active = false
 
-    private func ended() { active = false }
+    private func ended() {
+        active = false
+        endedAt = endedAt ?? Date()
+    }
 
     /// Starts submitting; stops by itself after `duration` when one is given.
     public func start(duration: Duration? = nil) {
@@ -84,10 +91,11 @@ public actor LoadGenerator {
         args["rate"] = "\(rate)"
         if readEvery > 0 { args["readEvery"] = "\(readEvery)" }
         if let duration { args["duration"] = "\(duration.components.seconds)s" }
-        control.events.emit(.load, "load on: \(rate)/s of \(submission.kind)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
+        control.events.emit(.load, "load on: \(plan(duration).rateText)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
                             category: "load", action: OperatorAction(verb: "load", target: "on", args: args, command: .load(plan: plan(duration))))
         let interval = Duration.seconds(1 / rate)
         active = true
+        startedAt = Date()
         runner = Task {
             let clock = ContinuousClock()
             let end = duration.map { clock.now + $0 }
@@ -128,9 +136,9 @@ public actor LoadGenerator {
         runner.cancel()
         await runner.value
         self.runner = nil
-        active = false
+        ended()
         let s = summary
-        control.events.emit(.load, "load off: \(s.ok) ok, \(s.failed) failed, \(s.unknown) unknown", reason: "operator",
+        control.events.emit(.load, "load off: \(s.outcomeText)", reason: "operator",
                             category: "load", action: OperatorAction(verb: "load", target: "off", command: .load(plan: nil)))
     }
 
@@ -142,7 +150,11 @@ public actor LoadGenerator {
 
     private func nextKey() -> String {
         counter += 1
-        if readEvery > 0, counter % readEvery == 0 { return "read-\(session)-\(counter)" }
+        if readEvery > 0, counter % readEvery == 0 {
+            sentReads += 1
+            return "read-\(session)-\(counter)"
+        }
+        sentWrites += 1
         return "load-\(session)-\(counter)"
     }
 
@@ -238,20 +250,60 @@ public actor LoadGenerator {
         return a
     }
 
+    /// What the load did, writes (submits) and reads apart: how many it sent, and how each
+    /// finished. `ok`, `failed` and `unknown` count the writes.
     public struct Summary: Sendable, Equatable {
         public var ok = 0, failed = 0, unknown = 0
+        /// Operations started, in flight included.
+        public var sentWrites = 0, sentReads = 0
+        /// Reads answered, refused or timed out, and answered with a partial view.
+        public var readsOK = 0, readsFailed = 0, readsUnknown = 0
+        /// Seconds since the load started (0: not started).
+        public var seconds = 0.0
+
+        public init() {}
+
+        /// Counts the finished operations of `history`; `sentWrites` and `sentReads` count the started ones.
+        public init(history: [Operation], sentWrites: Int, sentReads: Int, seconds: Double) {
+            self.sentWrites = sentWrites
+            self.sentReads = sentReads
+            self.seconds = seconds
+            for op in history {
+                switch (op.isRead, op.outcome) {
+                case (false, .ok): ok += 1
+                case (false, .fail): failed += 1
+                case (false, .unknown): unknown += 1
+                case (true, .ok): readsOK += 1
+                case (true, .fail): readsFailed += 1
+                case (true, .unknown): readsUnknown += 1
+                }
+            }
+        }
+
+        /// `writes 148 acked, 1 refused, 1 unknown; reads 49 ok, 1 failed, 0 partial`.
+        public var outcomeText: String {
+            "writes \(ok) acked, \(failed) refused, \(unknown) unknown; reads \(readsOK) ok, \(readsFailed) failed, \(readsUnknown) partial"
+        }
+
+        /// One line per kind of operation, what was sent at what rate and how it finished:
+        /// `writes  150 sent (15.0/s): 148 acked, 1 refused, 1 unknown`.
+        public var lines: [String] {
+            func rate(_ n: Int) -> String { seconds > 0 ? String(format: "%.1f/s", Double(n) / seconds) : "-/s" }
+            return ["writes \(sentWrites) sent (\(rate(sentWrites))): \(ok) acked, \(failed) refused, \(unknown) unknown",
+                    "reads  \(sentReads) sent (\(rate(sentReads))): \(readsOK) ok, \(readsFailed) failed, \(readsUnknown) partial"]
+        }
+
+        /// The progress line `load` prints while it runs: `load 5s: writes 75 sent (15.0/s), 74 acked, 0 failed · reads …`.
+        public var progressLine: String {
+            func rate(_ n: Int) -> String { seconds > 0 ? String(format: "%.1f/s", Double(n) / seconds) : "-/s" }
+            return String(format: "load %.0fs: ", seconds)
+                + "writes \(sentWrites) sent (\(rate(sentWrites))), \(ok) acked, \(failed + unknown) failed · "
+                + "reads \(sentReads) sent (\(rate(sentReads))), \(readsOK) ok, \(readsFailed + readsUnknown) failed"
+        }
     }
 
     public var summary: Summary {
-        var s = Summary()
-        for op in history where !op.isRead {
-            switch op.outcome {
-            case .ok: s.ok += 1
-            case .fail: s.failed += 1
-            case .unknown: s.unknown += 1
-            }
-        }
-        return s
+        Summary(history: history, sentWrites: sentWrites, sentReads: sentReads, seconds: startedAt.map { (endedAt ?? Date()).timeIntervalSince($0) } ?? 0)
     }
 
     /// Acknowledged submits: key -> task id.

@@ -12,8 +12,18 @@ public struct LoadReport: Sendable, Encodable {
     public var linearizable: String
     /// The lines a terminal shows.
     public var lines: [String]
+    /// Writes sent and their rate (on Flotilla's node; nil on another engine's workload).
+    public var sent: Int?
+    public var writesPerSecond: Double?
+    /// What the linearizable reads did, apart from the writes.
+    public var reads: Reads?
 
-    enum CodingKeys: String, CodingKey { case engine, ok, failed, unknown, violations, linearizable }
+    public struct Reads: Sendable, Encodable {
+        public var sent: Int, ok: Int, failed: Int, partial: Int
+        public var perSecond: Double
+    }
+
+    enum CodingKeys: String, CodingKey { case engine, sent, ok, failed, unknown, writesPerSecond, reads, violations, linearizable }
 
     /// No violation and a history that is not shown to be non-linearizable.
     public var passed: Bool { violations.isEmpty && linearizable != "violated" }

@@ -19,7 +19,9 @@ public struct LoadRun: Sendable {
     }
 
     /// Runs the load until `duration` passes or `stopRequested` (Ctrl-C) turns true, then checks.
-    public func run(in session: ClusterSession, stopRequested: @escaping @Sendable () -> Bool = { false }) async throws -> LoadReport {
+    /// `progress`, when given, gets what was sent and how it went every 2 s.
+    public func run(in session: ClusterSession, stopRequested: @escaping @Sendable () -> Bool = { false },
+                    progress: (@Sendable (String) -> Void)? = nil) async throws -> LoadReport {
         guard let control = session.control else {
             let r = try await EngineCheck.load(session, for: duration)
             return LoadReport(engine: r.engine, ok: r.operations, failed: 0, unknown: 0, violations: r.violations,
@@ -35,16 +37,25 @@ public struct LoadRun: Sendable {
         if let pidFile { try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8) }
         defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
         await load.start(duration: duration)
+        var lastProgress = ContinuousClock.now
         while await load.active, !stopRequested() {
             try? await Task.sleep(for: .milliseconds(100))
+            if let progress, ContinuousClock.now - lastProgress >= .seconds(2) {
+                lastProgress = .now
+                progress(await load.summary.progressLine)
+            }
         }
         await load.stop()
         let s = await load.summary
         await EngineCheck.lastLook(session, acknowledged: await load.acknowledged)
         let history = HistoryReport(operations: ClientHistory.lines(await load.history))
-        return LoadReport(engine: session.engine.kind, ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await session.monitor.violations,
-                          linearizable: history.verdict.word,
-                          lines: ["load: \(s.ok) acknowledged, \(s.failed) refused, \(s.unknown) unknown", await session.monitor.verdict, history.summary]
-                            + history.timeline(width: 100))
+        let perSecond = { (n: Int) in s.seconds > 0 ? (Double(n) / s.seconds * 10).rounded() / 10 : 0 }
+        var report = LoadReport(engine: session.engine.kind, ok: s.ok, failed: s.failed, unknown: s.unknown, violations: await session.monitor.violations,
+                                linearizable: history.verdict.word,
+                                lines: s.lines.map { "load: " + $0 } + [await session.monitor.verdict, history.summary] + history.timeline(width: 100))
+        report.sent = s.sentWrites
+        report.writesPerSecond = perSecond(s.sentWrites)
+        report.reads = LoadReport.Reads(sent: s.sentReads, ok: s.readsOK, failed: s.readsFailed, partial: s.readsUnknown, perSecond: perSecond(s.sentReads))
+        return report
     }
 }

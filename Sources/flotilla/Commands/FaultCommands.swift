@@ -71,7 +71,7 @@ struct DiskCommand: AsyncParsableCommand {
             flotilla disk n2 ok          both cleared
 
             """ + nodeHelp)
-    @Argument(help: "Which node (see below).") var node: String
+    @Argument(help: "Which node (see below).", completion: NodeCompletion.idsLeaderOrAll) var node: String
     @Argument(help: "slow DURATION, full or ok.") var fault: [String]
     @OptionGroup var cluster: ClusterOptions
 
@@ -87,7 +87,7 @@ struct SkewCommand: AsyncParsableCommand {
             flotilla skew n2 1x     a true clock again
 
             """ + nodeHelp)
-    @Argument(help: "Which node (see below).") var node: String
+    @Argument(help: "Which node (see below).", completion: NodeCompletion.idsLeaderOrAll) var node: String
     @Argument(help: "The rate, from 0.1x to 10x.") var rate: String
     @OptionGroup var cluster: ClusterOptions
 

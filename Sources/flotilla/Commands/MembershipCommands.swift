@@ -4,7 +4,7 @@ import Orchestrator
 
 struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "transfer", abstract: "Hand leadership to a node, or to the most caught-up voter.")
-    @Argument(help: "The node to lead (default: the most caught-up voter).") var node: String?
+    @Argument(help: "The node to lead (default: the most caught-up voter).", completion: NodeCompletion.ids) var node: String?
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws { try await perform(cluster, words: ["transfer"] + (node.map { [$0] } ?? [])) }
@@ -19,7 +19,7 @@ struct ScaleCommand: AsyncParsableCommand {
             """)
     @Argument(parsing: .allUnrecognized, help: "+K, -K or N.") var changes: [String] = []
     var change: String { changes.first ?? "" }
-    @Option(help: "With -1: the node to remove (default: a learner, else the newest follower).") var node: String?
+    @Option(help: "With -1: the node to remove (default: a learner, else the newest follower).", completion: NodeCompletion.ids) var node: String?
     @Flag(help: "Delete the removed nodes' data dirs.") var purge = false
     @OptionGroup var cluster: ClusterOptions
 
@@ -51,7 +51,7 @@ struct ReplaceCommand: AsyncParsableCommand {
             it joins again under the same id and addresses with a new incarnation, as a learner, and is promoted once \
             caught up. Needs a quorum of the other voters.
             """)
-    @Argument(help: "Node id.") var node: String
+    @Argument(help: "Node id.", completion: NodeCompletion.ids) var node: String
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws { try await perform(cluster, words: ["replace", node]) }

@@ -25,7 +25,7 @@ struct PartitionCommand: AsyncParsableCommand {
 
 struct IsolateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "isolate", abstract: "Cut one node (or `leader`) off from every other.")
-    @Argument(help: "Node id, or `leader`.") var node: String
+    @Argument(help: "Node id, or `leader`.", completion: NodeCompletion.idsOrLeader) var node: String
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws { try await perform(cluster, words: ["isolate", node]) }

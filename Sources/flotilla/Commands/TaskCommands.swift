@@ -73,7 +73,7 @@ struct LoadCommand: AsyncParsableCommand {
             as a timeline. Ctrl-C (or `flotilla panic`) stops it early. Exits 1 if the invariant monitor saw a \
             violation or the history is not linearizable.
             """)
-    @Option(help: "Operations per second.") var rate = 20.0
+    @Option(help: "Operations per second, writes and reads together (with --read-every 4, 20 is 15 writes/s and 5 reads/s).") var rate = 20.0
     @Option(help: "Every Nth operation is a linearizable read (0: none).") var readEvery = 4
     @Option(help: "How long, e.g. 30s.", transform: TimeSpan.init(parsing:)) var duration = TimeSpan(milliseconds: 10_000)
     @Option(help: "Task kind.") var kind = "echo"
@@ -85,6 +85,11 @@ struct LoadCommand: AsyncParsableCommand {
         let plan = LoadRun(rate: rate, readEvery: readEvery, kind: kind, duration: duration.duration)
         let session = try await cluster.session(EngineCheck.sessionOptions)
         let stop = StopSignal()
-        try await report(cluster, session, passed: \.passed, text: \.text) { try await plan.run(in: $0) { stop.requested } }
+        // Its `load on` event says what it sends; every 2 s what it sent and how that went (stderr, so stdout stays the report).
+        var progress: (@Sendable (String) -> Void)?
+        if cluster.output == .table {
+            progress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+        }
+        try await report(cluster, session, passed: \.passed, text: \.text) { [progress] in try await plan.run(in: $0, stopRequested: { stop.requested }, progress: progress) }
     }
 }
