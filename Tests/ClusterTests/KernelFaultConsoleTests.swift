@@ -44,6 +44,8 @@ struct KernelFaultConsoleTests {
                 #expect(exited.contains("EXITED:0"))
             } catch {
                 tmux.kill()
+                // `down` also stops the supervisor `up` started, which would restart the nodes.
+                _ = try? await flotilla(["down", "--dir", dir, "--purge"])
                 let launcher = Launcher(directory: dir)
                 if let spec = try? launcher.load() { for n in spec.nodes { launcher.signal(n, SIGKILL) } }
                 try? await lab?.teardown()
