@@ -16,15 +16,7 @@ extension ClusterControl {
         let percent = Int((fraction * 100).rounded())
         try await act("loss \(spec) \(percent)% (nftables)", action) {
             guard (0...1).contains(fraction) else { throw OrchestratorError("loss must be between 0 and 1 (0% and 100%)") }
-            let members = kernel.lab.members
-            let links: [LinkSelection.Link]
-            switch try LinkSelection.parse(spec, members: members) {
-            case .all: links = members.flatMap { a in members.filter { $0 != a }.map { LinkSelection.Link(from: a, to: $0) } }
-            case .links(let named): links = named
-            }
-            var rules = try await kernel.rules().filter { r in !links.contains { $0.from == r.from && $0.to == r.to } }
-            if percent > 0 { rules += links.map { LinkRule(from: $0.from, to: $0.to, percent: percent) } }
-            try await kernel.set(rules)
+            let links = try await kernel.loss(spec, members: kernel.lab.members, percent: percent)
             return ((), "\(links.count) link\(links.count == 1 ? "" : "s") in table \(kernel.table)")
         }
     }

@@ -90,6 +90,21 @@ public struct KernelFaults: Sendable {
         try await set(rules)
     }
 
+    /// Loss of `percent` on every link `spec` names among `members` (`n1->n2`, `n1<->n2`, `n3`,
+    /// `all`), replacing those links' earlier rules in one write; 0 clears them. The links it set.
+    @discardableResult
+    public func loss(_ spec: String, members: [String], percent: Int) async throws -> [LinkSelection.Link] {
+        let links: [LinkSelection.Link]
+        switch try LinkSelection.parse(spec, members: members) {
+        case .all: links = members.flatMap { a in members.filter { $0 != a }.map { LinkSelection.Link(from: a, to: $0) } }
+        case .links(let named): links = named
+        }
+        var rules = try await rules().filter { r in !links.contains { $0.from == r.from && $0.to == r.to } }
+        if percent > 0 { rules += links.map { LinkRule(from: $0.from, to: $0.to, percent: percent) } }
+        try await set(rules)
+        return links
+    }
+
     /// Removes the cuts on `links` only; loss on them and every other rule stay. The cuts removed.
     @discardableResult
     public func mend(_ links: [LinkSelection.Link]) async throws -> [LinkRule] {

@@ -87,15 +87,7 @@ extension EtcdEngine {
         try await act("loss", links.description) {
             guard let kernel = self.kernelFaults else { throw OrchestratorError(Self.needsNetns("loss")) }
             guard (0...1).contains(share.fraction) else { throw OrchestratorError("loss is 0% to 100%, not \(share)") }
-            let members = try self.faultMembers()
-            let chosen: [LinkSelection.Link]
-            switch try LinkSelection.parse(links.description, members: members) {
-            case .all: chosen = members.flatMap { a in members.filter { $0 != a }.map { LinkSelection.Link(from: a, to: $0) } }
-            case .links(let named): chosen = named
-            }
-            var rules = try await kernel.rules().filter { r in !chosen.contains { $0.from == r.from && $0.to == r.to } }
-            if percent > 0 { rules += chosen.map { LinkRule(from: $0.from, to: $0.to, percent: percent) } }
-            try await kernel.set(rules)
+            let chosen = try await kernel.loss(links.description, members: try self.faultMembers(), percent: percent)
             return ((), "\(percent)% on \(chosen.count) link\(chosen.count == 1 ? "" : "s") in table \(kernel.table)")
         }
     }
