@@ -57,22 +57,24 @@ struct ProcessFaultAPITests {
             // The guard starts once a cluster slot is held: waiting for one is not a hang.
             try await withHangGuard(.seconds(90)) {
                 let leader = try await c.waitForLeader()
-                let engine = try await connected(c, freeze: .seconds(4))
+                // 8 s: on a loaded machine the other two still elect well inside it.
+                let engine = try await connected(c, freeze: .seconds(8))
                 defer { Task { await engine.shutdown() } }
                 let started = ContinuousClock.now
-                try await CommandPerformer(engine: engine).perform(.pause(node: leader.id))
+                let paused = try await CommandPerformer(engine: engine).perform(.pause(node: leader.id))
+                #expect(paused.ok, "\(paused)")
                 // The other two elect while the frozen one answers nothing, not even its status.
-                let during = try await c.waitFor("a new leader while \(leader.id) is frozen", timeout: .seconds(10)) { s in
+                let during = try await c.waitFor("a new leader while \(leader.id) is frozen", timeout: .seconds(12)) { s in
                     s.leader.map { $0.id != leader.id && $0.term > leader.term } ?? false
                 }
                 #expect(during.node(leader.id)?.up == false, "a frozen node does not answer: \(during.table())")
-                #expect(ContinuousClock.now - started < .seconds(4), "elected before the thaw")
+                #expect(ContinuousClock.now - started < .seconds(8), "elected before the thaw")
                 // After the thaw it answers again and follows the new leader.
                 let after = try await c.waitFor("\(leader.id) back as a follower", timeout: .seconds(15)) { s in
                     guard let o = s.node(leader.id)?.live else { return false }
                     return o.role == .follower && o.leader == s.leader?.id
                 }
-                #expect(ContinuousClock.now - started >= .seconds(4), "not before its freeze ended: \(after.table())")
+                #expect(ContinuousClock.now - started >= .seconds(8), "not before its freeze ended: \(after.table())")
                 #expect(engine.refusal(.resume(node: leader.id)) != nil, "a frozen node cannot be resumed early")
             }
         }
