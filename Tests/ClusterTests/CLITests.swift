@@ -6,14 +6,20 @@ import TestSupport
 
 /// Runs the `flotilla` binary; returns its exit status, stdout and stderr. It waits on a thread
 /// of its own, never on one of the few threads the concurrent tests share.
-func flotilla(_ args: [String]) async throws -> (code: Int32, out: String, err: String) {
-    try await offThePool { try runFlotilla(args) }
+/// `environment` overrides this process's variables for the run; a nil value unsets one.
+func flotilla(_ args: [String], environment: [String: String?] = [:]) async throws -> (code: Int32, out: String, err: String) {
+    try await offThePool { try runFlotilla(args, environment: environment) }
 }
 
-private func runFlotilla(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+private func runFlotilla(_ args: [String], environment: [String: String?]) throws -> (code: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
     p.arguments = args
+    if !environment.isEmpty {
+        var env = ProcessInfo.processInfo.environment
+        for (name, value) in environment { env[name] = value }
+        p.environment = env
+    }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -6,22 +6,7 @@ import TestSupport
 
 /// Runs the `flotilla` binary with FLOTILLA_TOKEN set to `token`, or unset when nil.
 private func flotilla(token: String?, _ args: [String]) async throws -> (code: Int32, out: String, err: String) {
-    try await offThePool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["FLOTILLA_TOKEN"] = token
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    try await flotilla(args, environment: ["FLOTILLA_TOKEN": token])
 }
 
 /// Real nodes with a token, and a CLI or console attached with `--connect` and no token or a

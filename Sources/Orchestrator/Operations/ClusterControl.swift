@@ -209,16 +209,12 @@ public final class ClusterControl: Sendable {
                 report.unreachable.insert(o.id)
             }
         }
-        let kernel = kernelFaults
-        if let kernel { _ = try? await kernel.heal() }  // verified below, with the nodes' rules
-        let delays = packetDelays
-        if let delays { _ = try? await delays.heal() }
+        let kernelHeal = KernelHeal(faults: kernelFaults, delays: packetDelays)
+        await kernelHeal.start()  // verified below, with the nodes' rules
         let deadline = ContinuousClock.now + timeout
         while true {
-            report.dirty = []
             report.unconfirmedLinks = []
-            if let kernel, (try? await kernel.tableExists()) != false { report.dirty.insert("nftables table \(kernel.table)") }
-            if let delays { for left in (try? await delays.leftovers()) ?? ["kernel delay (cannot be listed)"] { report.dirty.insert(left) } }
+            report.dirty = await kernelHeal.leftovers()
             let now = await snapshot()
             for o in now.nodes where !report.unreachable.contains(o.id) && !report.unauthorized.contains(o.id) && !report.down.contains(o.id) {
                 let rules: FaultSpec? = try? await admin.call("GET", o.adminAddress, "/v1/faults", timeout: .seconds(1))

@@ -54,15 +54,12 @@ extension EtcdEngine {
             report.dirty.insert(Self.needsNetns("heal"))
             return report
         }
-        let healed = (try? await kernel.heal()) ?? false
-        let delays = packetDelays
-        if let delays { _ = try? await delays.heal() }
+        let kernelHeal = KernelHeal(faults: kernel, delays: packetDelays)
+        await kernelHeal.start()
         let deadline = ContinuousClock.now + timeout
         while true {
-            report.dirty = []
             report.unconfirmedLinks = []
-            if !healed, (try? await kernel.tableExists()) != false { report.dirty.insert("nftables table \(kernel.table)") }
-            if let delays { for left in (try? await delays.leftovers()) ?? ["kernel delay (cannot be listed)"] { report.dirty.insert(left) } }
+            report.dirty = await kernelHeal.leftovers()
             let s = await snapshot()
             report.down = Set(s.nodes.filter { !$0.up }.map(\.id))
             if let leader = s.leader {
