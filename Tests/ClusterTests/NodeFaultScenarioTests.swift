@@ -23,7 +23,8 @@ import TestSupport
             let slow = try await flotilla(["disk", "all", "slow", "80ms", "--dir", dir])
             #expect(slow.code == 0, "\(slow)")
             let after = try await c.commitLatency()
-            #expect(after >= .milliseconds(80) && after > before, "before \(before), after \(after)")
+            // The floor an 80 ms fsync guarantees; not "above before", which a loaded machine made 1.4 s once.
+            #expect(after >= .milliseconds(80), "before \(before), after \(after)")
             let status = try await flotilla(["status", "--dir", dir])
             #expect(status.out.contains("n2 faults: fsync +80ms"), "\(status.out)")
 
