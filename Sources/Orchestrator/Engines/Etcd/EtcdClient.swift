@@ -25,6 +25,22 @@ public final class EtcdClient: Sendable {
         try await call(address, "/v3/maintenance/status", [String: String](), timeout: timeout)
     }
 
+    /// The member's Raft node's own state from `GET /debug/vars`; nil when the member does not
+    /// serve it (404) or serves it without `raft.status`.
+    public func raftState(_ address: String, timeout: Duration = .seconds(1)) async throws -> EtcdRaftState? {
+        let data: Data
+        do {
+            data = try await send("GET", address, "/debug/vars", body: nil, timeout: timeout)
+        } catch let e as EtcdError where e.status == 404 {
+            return nil
+        }
+        do {
+            return try JSONDecoder().decode(EtcdDebugVars.self, from: data).raft
+        } catch {
+            throw EtcdError(address: address, status: 200, message: "a /debug/vars that does not decode: \(error)")
+        }
+    }
+
     public func metrics(_ address: String, timeout: Duration = .seconds(1)) async throws -> EtcdMetrics {
         let data = try await send("GET", address, "/metrics", body: nil, timeout: timeout)
         return EtcdMetrics.parse(Substring(decoding: data, as: UTF8.self))

@@ -94,7 +94,7 @@ public final class EtcdEngine: Sendable {
 
     // MARK: Observing
 
-    /// Asks every member for its status and `/metrics` at once (one second each at most), and
+    /// Asks every member for its status, Raft state and `/metrics` at once (one second each at most), and
     /// the leader (else any answering member) for the member list.
     public func observe() async -> EtcdObservation {
         let targets = self.targets()
@@ -103,9 +103,15 @@ public final class EtcdEngine: Sendable {
                 group.addTask {
                     var view = target
                     do {
+                        // Status and Raft state together: a member whose Raft state did not come
+                        // this round (but is served) counts as not answering, never as a member
+                        // whose term is the lagging applied term.
+                        async let raft = self.client.raftState(target.clientAddress)
                         view.status = try await self.client.status(target.clientAddress)
+                        view.raft = try await raft
                         view.metrics = try? await self.client.metrics(target.clientAddress)
                     } catch {
+                        view.status = nil
                         view.error = "\(error)"
                     }
                     return (i, view)
@@ -115,7 +121,7 @@ public final class EtcdEngine: Sendable {
             for await (i, view) in group { out[i] = view }
             return out
         }
-        let answering = views.filter { $0.status != nil }.sorted { ($0.status?.leads ?? false) && !($1.status?.leads ?? false) }
+        let answering = views.filter { $0.status != nil }.sorted { $0.leads && !$1.leads }
         var members: [EtcdMember]?
         for v in answering {
             if let list = try? await client.members(v.clientAddress, timeout: .seconds(1)) {
@@ -232,7 +238,7 @@ public final class EtcdEngine: Sendable {
     /// The leader's client address and id, from a fresh round.
     public func leader() async throws -> (address: String, id: EtcdMemberID) {
         let o = await observe()
-        guard let v = o.views.first(where: { $0.status?.leads == true }), let id = v.status?.memberID else {
+        guard let v = o.views.first(where: \.leads), let id = v.status?.memberID else {
             throw OrchestratorError("the etcd cluster has no leader now")
         }
         return (v.clientAddress, id)
@@ -261,7 +267,7 @@ public final class EtcdEngine: Sendable {
     public func addLearner(within: Duration = .seconds(15)) async throws -> String {
         guard let local else { throw OrchestratorError("adding a member needs a cluster Flotilla launched") }
         let o = await observe()
-        guard let contact = o.views.first(where: { $0.status?.leads == true }) ?? o.views.first(where: { $0.status != nil }) else {
+        guard let contact = o.views.first(where: \.leads) ?? o.views.first(where: { $0.status != nil }) else {
             throw OrchestratorError("no etcd member answers")
         }
         let current = o.members.map { o.name(of: $0.id) }

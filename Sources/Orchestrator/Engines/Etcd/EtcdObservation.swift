@@ -4,12 +4,13 @@ import Foundation
 /// One polling round of an etcd cluster, and its translation into the `ClusterSnapshot` the
 /// console, the status table and the monitor read for Flotilla's own nodes.
 ///
-/// How etcd's words map: the role is read from who the member takes to be leader (itself:
-/// leader; another: follower; none: pre-candidate, since with `--pre-vote` a member without a
-/// leader first asks whether it could win, and etcd does not say which stage it is in), and a
-/// learner is a learner. Term, commit and applied are `raftTerm`, `raftIndex` and
-/// `raftAppliedIndex`; members come from etcd's member list (learners are non-voters). The
-/// leader's peers are its connections in `/metrics`: healthy when active, unreachable when not.
+/// How etcd's words map: role, term, leader, vote and commit are the Raft node's own reading
+/// (`/debug/vars`, `EtcdRaftState`), a learner is a learner, and applied is the status's
+/// `raftAppliedIndex`. A member that serves no Raft state falls back to its status: the role
+/// from who it takes to be leader (itself: leader; another: follower; none: pre-candidate) and
+/// `raftTerm`, the term of its last applied entry. Members come from etcd's member list
+/// (learners are non-voters). The leader's peers are its Raft progress (match, next, state) and
+/// its connections in `/metrics`: healthy when active, unreachable when not.
 /// A NOSPACE alarm shows as the storage error. A member that does not answer is down, never dropped.
 public struct EtcdObservation: Sendable, Equatable {
     public var views: [EtcdMemberView]
@@ -60,26 +61,36 @@ public struct EtcdObservation: Sendable, Equatable {
         return out
     }
 
-    /// Each answering member's status in the shape Flotilla's nodes report.
+    /// Each answering member's status in the shape Flotilla's nodes report. Term, role, leader,
+    /// vote, commit and the leader's view of each follower come from the Raft state when it came
+    /// (one consistent reading); otherwise from the maintenance status, whose term is the term of
+    /// the last applied entry.
     public func nodeStatus(_ view: EtcdMemberView) -> NodeStatus? {
         guard let s = view.status else { return nil }
-        let role: NodeRole = s.isLearner ? .learner : s.leads ? .leader : s.leader != nil ? .follower : .preCandidate
+        let raft = view.raft
+        let leads = view.leads
+        let role: NodeRole = raft?.role(learner: s.isLearner)
+            ?? (s.isLearner ? .learner : s.leads ? .leader : s.leader != nil ? .follower : .preCandidate)
         var peers: [PeerInfo] = []
-        if s.leads {
+        if leads {
             for m in members where m.id != s.memberID {
                 let name = name(of: m.id)
                 let theirs = views.first { $0.name == name }?.status
                 let active = view.metrics?.activePeers[m.id]
-                peers.append(PeerInfo(id: name, match: theirs?.raftIndex ?? 0, next: (theirs?.raftIndex ?? 0) + 1, progress: "replicate",
+                let progress = raft?.progress[m.id]
+                peers.append(PeerInfo(id: name, match: progress?.match ?? theirs?.raftIndex ?? 0,
+                                      next: progress?.next ?? (theirs?.raftIndex ?? 0) + 1, progress: progress?.word ?? "replicate",
                                       status: active == true ? "healthy" : active == false ? "unreachable" : "unknown", lastContactMs: 0))
             }
         }
+        let leader = raft.map { $0.lead } ?? s.leader
+        let commit = max(raft?.commit ?? 0, s.raftIndex)
         let uptime = view.metrics?.processStart.map { UInt64(max(0, takenAt.timeIntervalSince1970 - $0) * 1000) } ?? 0
-        return NodeStatus(id: view.name, clusterID: s.clusterID, role: role, term: s.raftTerm, leader: s.leader.map(name(of:)),
-                                vote: nil, commit: s.raftIndex, applied: s.raftAppliedIndex, lastIndex: s.raftIndex, snapshotIndex: 0,
-                                commitHash: "", members: memberInfos, peers: peers, tasks: TaskCounts(), faults: FaultSpec(),
-                                raftAddress: view.peerAddress, adminAddress: view.clientAddress, uptimeMs: uptime,
-                                version: s.version.isEmpty ? "etcd" : "etcd \(s.version)", storageError: s.spaceAlarm)
+        return NodeStatus(id: view.name, clusterID: s.clusterID, role: role, term: raft?.term ?? s.raftTerm, leader: leader.map(name(of:)),
+                          vote: raft?.vote.map(name(of:)), commit: commit, applied: s.raftAppliedIndex, lastIndex: commit,
+                          snapshotIndex: 0, commitHash: "", members: memberInfos, peers: peers, tasks: TaskCounts(), faults: FaultSpec(),
+                          raftAddress: view.peerAddress, adminAddress: view.clientAddress, uptimeMs: uptime,
+                          version: s.version.isEmpty ? "etcd" : "etcd \(s.version)", storageError: s.spaceAlarm)
     }
 
     /// This round as a snapshot; a member that does not answer keeps its last status from
