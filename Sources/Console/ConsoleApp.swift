@@ -8,7 +8,7 @@ import Synchronization
 /// and recovers) at the console's refresh rate; operator commands run as tasks through the
 /// session's `CommandPerformer` and report through the engine's events. On an engine other than
 /// Flotilla's node (etcd) there is no task list, recovery or log-hash monitor: the cluster, its
-/// events and the verbs the engine takes.
+/// events, the load (puts and range reads) and the verbs the engine takes.
 public final class ConsoleApp: Sendable {
     public struct Options: Sendable {
         public var refresh: Duration = .milliseconds(200)
@@ -93,6 +93,7 @@ public final class ConsoleApp: Sendable {
         var model = ConsoleModel(snapshot: ClusterSnapshot(seq: 0, takenAt: Date(), nodes: []))
         model.readonly = options.readonly
         model.local = engine.launchedHere
+        model.hasTasks = engine.kind == "flotilla"
         model.recovery = options.recovery
         model.recording = session.recorder != nil || options.castPath != nil
         return model

@@ -13,7 +13,7 @@ struct EtcdConsoleTests {
         return String(line[line.index(r.upperBound, offsetBy: -1)...].prefix { $0.isLetter || $0.isNumber })
     }
 
-    @Test func killingTheLeaderWithKShowsANewOneAndLinkFaultsAreRefusedWithAReason() async throws {
+    @Test func killingTheLeaderWithKShowsANewOneLinkFaultsAreRefusedWithAReasonAndLRunsALoad() async throws {
         try await withClusterSlot {
             let tmux = Tmux()
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-console-\(UUID().uuidString.prefix(8))").path
@@ -42,6 +42,14 @@ struct EtcdConsoleTests {
 
             try await tmux.keys("p")
             try await tmux.waitFor("the partition refused with its reason") { $0.contains("kernel link faults") }
+
+            // The load: puts and range reads of its keys, checked when it stops.
+            #expect(after.contains("this engine has no task queue"), "\(after)")
+            try await tmux.keys("l")
+            try await tmux.waitFor("the load on etcd, as puts") { $0.contains("puts/s + 5 reads/s") && $0.contains("load 15 writes/s") }
+            try await tmux.keys("l")
+            let checked = try await tmux.waitFor("the load's history checked") { $0.contains("linearizability: ") }
+            #expect(checked.contains("linearizability: ok"), "\(checked)")
 
             try await tmux.keys("q")
             let exited = try await tmux.waitFor("the console to quit") { $0.contains("EXITED:") }

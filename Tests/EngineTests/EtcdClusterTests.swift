@@ -145,6 +145,42 @@ struct EtcdClusterTests {
         }
     }
 
+    /// The console's `load on` and panic on etcd, through the same `CommandPerformer` as on
+    /// Flotilla's nodes: puts and linearizable range reads of the load's keys go on across a
+    /// leader kill, the history passes the same checker, and panic stops the load and resumes a
+    /// paused member.
+    @Test func theLoadVerbAndPanicWorkOnEtcdThroughTheSamePerformer() async throws {
+        try await withHangGuard(.seconds(90)) {
+            try await withEtcd { etcd in
+                let performer = CommandPerformer(engine: etcd)
+                let on = try await performer.perform(.load(plan: LoadPlan(rate: 40, kind: "sleep", readEvery: 4)))
+                #expect("\(on)".contains("30 puts/s + 10 reads/s"), "etcd takes each write as a put: \(on)")
+                let load = try #require(await performer.loads.current)
+                try await eventually("the load's writes and reads are answered", timeout: .seconds(15)) {
+                    let s = await load.summary
+                    return s.ok >= 20 && s.readsOK >= 5
+                }
+                let leader = try #require(await etcd.snapshot().leader)
+                try await performer.perform(.kill(node: leader.id))
+                let acked = await load.summary.ok
+                try await eventually("writes go on after the kill", timeout: .seconds(15)) { await load.summary.ok >= acked + 20 }
+                let follower = try #require(await etcd.snapshot().live.first { $0.role == .follower })
+                try await performer.perform(.pause(node: follower.id))
+                let outcome = try await performer.perform(.panic)
+                guard case .healed = outcome else { Issue.record("panic answered \(outcome)"); return }
+                #expect(await !load.active, "panic stopped the load")
+                let (after, resumed) = await etcd.wait(for: .seconds(10)) { $0.node(follower.id)?.process == .running && $0.node(follower.id)?.up == true }
+                #expect(resumed, "panic resumed \(follower.id): \(after.report())")
+
+                let ops = await load.history
+                let summary = await load.summary
+                #expect(summary.readsOK >= 5 && ops.contains { $0.isRead && ($0.seen?.count ?? 0) >= 10 }, "reads saw the load's keys: \(summary.lines)")
+                let verdict = ClientHistory.check(ClientHistory.history(ClientHistory.lines(ops)), within: .seconds(20))
+                #expect(verdict == .linearizable, "\(ClientHistory.summary(verdict, operations: ops.count))")
+            }
+        }
+    }
+
     /// One get of `key` from a follower that was paused while the leader committed a newer value:
     /// the get is written into the paused member's socket, then the member resumes. Returns the
     /// history (the old put, the new put, the get) and the value the get returned.

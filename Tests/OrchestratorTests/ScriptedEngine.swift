@@ -40,6 +40,7 @@ final class ScriptedEngine: Engine {
     func scale(_ change: ScaleChange, purge: Bool) async throws -> [String] { throw OrchestratorError("not scripted") }
     func transfer(to member: String?) async throws -> String { throw OrchestratorError("not scripted") }
     func workload(for duration: Duration) async throws -> [HistoryOperation] { [] }
+    func loadClient() -> any LoadClient { MemoryLoadClient(events: events) }
     /// Network faults: none are taken (`refusal` turns them away first).
     func partition(_ shape: PartitionShape) async throws -> String { throw OrchestratorError("not scripted") }
     func heal(timeout: Duration) async -> HealReport { HealReport() }

@@ -36,6 +36,9 @@ public struct ConsoleModel: Sendable {
     /// Committed entries per second, oldest first (the header's sparkline).
     public var opsHistory: [Double] = []
     public var readonly = false
+    /// Whether the engine is Flotilla's node, with its task queue and recovery (etcd has neither:
+    /// its load is puts, and the header shows no recovery mode).
+    public var hasTasks = true
     /// Whether the nodes are local processes (kill, restart, pause and scale need that).
     public var local = true
     public var now = Date()

@@ -6,7 +6,8 @@ import Foundation
 /// engine cannot take is refused first, with its one-line reason, before anything is done.
 /// Partitions, heal, mend, loss, delay and reorder go to the engine (the nodes' filter, or the
 /// kernel in a namespace lab, for any engine). The verbs only Flotilla's node takes (duplicate, disk
-/// and clock faults, tasks, joins, the load, recovery) go to its `ClusterControl`. The action
+/// and clock faults, tasks, joins, recovery) go to its `ClusterControl`; the load goes through
+/// the engine's `LoadClient`. The action
 /// events a command causes carry the command (what a transcript stores); `loads` holds the load
 /// `load on` starts, `recovery` the mode `recover` sets.
 public final class CommandPerformer: Sendable {
@@ -26,7 +27,7 @@ public final class CommandPerformer: Sendable {
         self.engine = engine
         control = (engine as? FlotillaEngine)?.control
         self.healTimeout = healTimeout
-        self.loads = loads ?? LoadSlot(control: control)
+        self.loads = loads ?? LoadSlot(engine: engine)
         self.recovery = recovery
     }
 
@@ -72,7 +73,8 @@ public final class CommandPerformer: Sendable {
         case .mend(let links):
             return .done("mend \(links): " + (try await e.mend(links)))
         case .panic:
-            return .healed(try await flotilla(command).panic(load: await loads.current))
+            if let control { return .healed(await control.panic(load: await loads.current)) }
+            return .healed(await panic())
         case .transfer(let to):
             return .leader(try await e.transfer(to: to))
         case .scale(let change, let purge):
@@ -109,7 +111,7 @@ public final class CommandPerformer: Sendable {
             return .done("denied \(n)")
         case .load(let plan?):
             _ = try await loads.start(plan)
-            return .done("load on: \(plan.rateText)" + (plan.duration.map { " for \($0)" } ?? ""))
+            return .done("load on: \(plan.rateText(writing: loads.client.writeNoun))" + (plan.duration.map { " for \($0)" } ?? ""))
         case .load(nil):
             guard let load = await loads.stop() else { return .done("load off: none was running") }
             let s = await load.summary
@@ -125,5 +127,23 @@ public final class CommandPerformer: Sendable {
             }
             return .done("recovery mode: \(mode.rawValue)")
         }
+    }
+
+    /// Panic on an engine without Flotilla's control plane: stops the load, resumes every paused
+    /// member, and heals every network fault.
+    private func panic() async -> HealReport {
+        let e = engine
+        e.events.emit(.action, "PANIC: healing, resuming, stopping load", reason: "operator", category: "panic",
+                      action: OperatorAction(verb: "panic"))
+        await loads.stop()
+        for node in await e.snapshot().nodes where node.process == .paused {
+            do {
+                try await e.resume(node.id)
+                e.events.emit(.action, node: node.id, "resumed \(node.id)", reason: "panic")
+            } catch {
+                e.events.emit(.action, node: node.id, "could not resume \(node.id): \(error)", reason: "panic", ok: false)
+            }
+        }
+        return await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { await e.heal(timeout: healTimeout) }
     }
 }

@@ -33,8 +33,12 @@ public struct LoadPlan: Sendable, Hashable, Codable {
 
     /// What the load sends, operations split into writes and reads:
     /// `20 ops/s: 15 writes/s of sleep + 5 reads/s (every 4th op a linearizable read)`.
-    public var rateText: String {
-        let ops = "\(LoadPlan.number(rate)) ops/s: \(LoadPlan.number(writeRate)) writes/s of \(kind)"
+    public var rateText: String { rateText(writing: nil) }
+
+    /// The same, naming the writes as the engine does them (`puts` on etcd, which takes no task
+    /// kind): `20 ops/s: 15 puts/s + 5 reads/s (…)`; nil names the task kind.
+    public func rateText(writing writes: String?) -> String {
+        let ops = "\(LoadPlan.number(rate)) ops/s: \(LoadPlan.number(writeRate)) " + (writes.map { "\($0)/s" } ?? "writes/s of \(kind)")
         guard readEvery > 0 else { return ops + ", no reads" }
         let nth = readEvery == 1 ? "every op" : "every \(LoadPlan.ordinal(readEvery)) op"
         return ops + " + \(LoadPlan.number(readRate)) reads/s (\(nth) a linearizable read)"

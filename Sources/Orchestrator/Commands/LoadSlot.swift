@@ -4,24 +4,25 @@ import Foundation
 /// before), `load off` stops it. Every generator started is kept, so a replay can check all of
 /// their histories at the end.
 public actor LoadSlot {
-    /// Flotilla's control plane the loads submit through; nil on an engine without tasks.
-    let control: ClusterControl?
+    /// The engine's way to write and read a load's keys.
+    let client: any LoadClient
     /// The load started last (running or stopped).
     public private(set) var current: LoadGenerator?
     /// Every load started, oldest first.
     public private(set) var all: [LoadGenerator] = []
     private var observer: (@Sendable (LoadGenerator.Operation) -> Void)?
 
-    public init(control: ClusterControl?) { self.control = control }
+    public init(client: any LoadClient) { self.client = client }
+
+    public init(engine: any Engine) { self.client = engine.loadClient() }
 
     /// Hands every operation of every generator to `f` (a transcript subscribes here).
     public func onOperation(_ f: @escaping @Sendable (LoadGenerator.Operation) -> Void) { observer = f }
 
     /// Stops the running load, if any, and starts one with `plan`.
     public func start(_ plan: LoadPlan) async throws -> LoadGenerator {
-        guard let control else { throw OrchestratorError("a load submits tasks: this engine has no task queue") }
         await current?.stop()
-        let load = LoadGenerator(control: control, rate: plan.rate, submission: plan.submission, readEvery: plan.readEvery)
+        let load = LoadGenerator(client: client, rate: plan.rate, submission: plan.submission, readEvery: plan.readEvery)
         if let observer { await load.onOperation(observer) }
         await load.start(duration: plan.duration?.duration)
         current = load

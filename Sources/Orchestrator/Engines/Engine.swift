@@ -75,6 +75,9 @@ public protocol Engine: AnyObject, Sendable {
     /// history, which `ClientHistory.check` judges.
     func workload(for duration: Duration) async throws -> [HistoryOperation]
 
+    /// How a load (`load on`, the console's `l`) writes keys to this engine and reads them back.
+    func loadClient() -> any LoadClient
+
     /// Why this engine cannot take `command` here, in one line, or nil when it can.
     func refusal(_ command: OperatorCommand) -> String?
 

@@ -1,8 +1,9 @@
 import FlotillaAPI
 import Foundation
 
-/// A steady rate of task submits against the leader, and (with `readEvery`) linearizable reads
-/// of the task table between them. Each is one operation of the history (when it was called,
+/// A steady rate of writes, and (with `readEvery`) linearizable reads of what was written
+/// between them, through a `LoadClient`: task submits and task-table reads on Flotilla's nodes,
+/// puts and range reads on etcd. Each is one operation of the history (when it was called,
 /// when it returned, its outcome, what a read saw) that the invariant monitor, the
 /// linearizability checker and transcripts read. A submit whose outcome is unknown is retried
 /// with the same key.
@@ -39,7 +40,7 @@ public actor LoadGenerator {
         }
     }
 
-    let control: ClusterControl
+    let client: any LoadClient
     public let rate: Double
     let submission: TaskSubmission
     let session: String
@@ -56,20 +57,26 @@ public actor LoadGenerator {
     private var sentWrites = 0, sentReads = 0
     /// When the load started (rates in its lines are over the time since).
     private var startedAt: Date?, endedAt: Date?
-    private var target: String?
     /// Called with every finished operation (a transcript writer subscribes here).
     private var observer: (@Sendable (Operation) -> Void)?
 
-    public init(control: ClusterControl, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
+    public init(client: any LoadClient, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
                 maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200), readEvery: Int = 0) {
         self.readEvery = max(0, readEvery)
-        self.control = control
+        self.client = client
         self.rate = rate
         self.submission = submission
         self.maxInFlight = maxInFlight
         self.maxAttempts = max(1, maxAttempts)
         self.retryDelay = retryDelay
         self.session = String(UUID().uuidString.prefix(8)).lowercased()
+    }
+
+    /// A load of task submits on Flotilla's nodes.
+    public init(control: ClusterControl, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
+                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200), readEvery: Int = 0) {
+        self.init(client: FlotillaLoadClient(control: control), rate: rate, submission: submission, maxInFlight: maxInFlight,
+                  maxAttempts: maxAttempts, retryDelay: retryDelay, readEvery: readEvery)
     }
 
     public func onOperation(_ f: @escaping @Sendable (Operation) -> Void) { observer = f }
@@ -91,7 +98,7 @@ public actor LoadGenerator {
         args["rate"] = "\(rate)"
         if readEvery > 0 { args["readEvery"] = "\(readEvery)" }
         if let duration { args["duration"] = "\(duration.components.seconds)s" }
-        control.events.emit(.load, "load on: \(plan(duration).rateText)" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
+        client.events.emit(.load, "load on: \(plan(duration).rateText(writing: client.writeNoun))" + (duration.map { " for \($0)" } ?? ""), reason: "operator",
                             category: "load", action: OperatorAction(verb: "load", target: "on", args: args, command: .load(plan: plan(duration))))
         let interval = Duration.seconds(1 / rate)
         active = true
@@ -138,7 +145,7 @@ public actor LoadGenerator {
         self.runner = nil
         ended()
         let s = summary
-        control.events.emit(.load, "load off: \(s.outcomeText)", reason: "operator",
+        client.events.emit(.load, "load off: \(s.outcomeText)", reason: "operator",
                             category: "load", action: OperatorAction(verb: "load", target: "off", command: .load(plan: nil)))
     }
 
@@ -158,71 +165,52 @@ public actor LoadGenerator {
         return "load-\(session)-\(counter)"
     }
 
-    /// The most tasks one read asks for (one page); a table that holds more makes the read's view partial.
+    /// The most keys one read asks for (one page); more makes the read's view partial.
     static let readLimit = ClusterControl.pageLimit
-    /// Tasks retention had removed when this load first read: a read after more were removed
-    /// may miss a key because it was removed, so its absences prove nothing.
-    private var removedAtFirstRead: Int?
 
-    /// One linearizable read (`?consistency=linearizable`, ReadIndex on the leader) of the keys
-    /// this load submitted. Its outcome is `.ok` with what it saw; `.fail` (no effect, nothing
-    /// learned) when it was refused or timed out; `.unknown` when the table held more than one
-    /// answer shows, or retention removed tasks since the first read, so absent keys may only be
-    /// out of view.
+    /// One linearizable read of the keys this load wrote. Its outcome is `.ok` with what it saw;
+    /// `.fail` (no effect, nothing learned) when it was refused or timed out; `.unknown` when the
+    /// answer was partial (more keys than one answer holds, or the store forgot some since the
+    /// first read), so absent keys may only be out of view.
     func readOne(_ key: String) async {
         let invoked = Date()
         var outcome = Operation.Outcome.fail
         var seen: [String]?
         var error: String?
         do {
-            let address = try await self.address(refresh: false)
-            let list = try await control.tasksPage(at: address, limit: Self.readLimit, after: nil, ascending: false,
-                                                   linearizable: true, timeout: .seconds(6))
-            let mine = "load-\(session)-"
-            seen = list.tasks.map(\.key).filter { $0.hasPrefix(mine) }.sorted()
-            let removed = list.removed ?? 0
-            if removedAtFirstRead == nil { removedAtFirstRead = removed }
-            outcome = list.next == nil && removed == removedAtFirstRead ? .ok : .unknown
+            let read = try await client.read(prefix: "load-\(session)-", limit: Self.readLimit)
+            seen = read.keys
+            outcome = read.complete ? .ok : .unknown
         } catch let e {
-            error = (e as? APIError)?.error ?? "\(e)"
-            target = nil
+            error = Self.describe(e)
         }
         record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, error: error, seen: outcome == .ok ? seen : nil))
     }
 
     func submitOne(_ key: String) async {
         let invoked = Date()
-        var one = submission
-        one.key = key
         var acknowledged = false
         var errors: [any Error] = []
         var id: String?
         for attempt in 0..<maxAttempts {
-            let address: String
             do {
-                address = try await self.address(refresh: attempt > 0)
-            } catch {
-                // Nothing answered, so nothing was sent: a refusal.
-                errors.append(APIError("not sent: \(error)", code: APIErrorCode.noLeader))
-                try? await Task.sleep(for: retryDelay)
-                continue
-            }
-            do {
-                let r: SubmitResult = try await control.admin.call("POST", address, "/v1/tasks", body: one, timeout: .seconds(6))
+                id = try await client.write(key, submission, fresh: attempt > 0)
                 acknowledged = true
-                id = r.id
                 break
             } catch {
                 errors.append(error)
-                // A request the node can never accept is not retried.
-                if let e = error as? APIError, e.code == APIErrorCode.badRequest || e.code == APIErrorCode.unauthorized { break }
+                // A request the cluster can never accept is not retried.
+                if client.isFinal(error) { break }
                 try? await Task.sleep(for: retryDelay)
             }
         }
-        let outcome = LoadGenerator.outcome(acknowledged: acknowledged, errors: errors)
-        let lastError = errors.last.map { ($0 as? APIError)?.error ?? "\($0)" }
+        let outcome = client.outcome(acknowledged: acknowledged, errors: errors)
+        let lastError = errors.last.map(Self.describe)
         record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, taskID: id, error: outcome == .ok ? nil : lastError))
     }
+
+    /// An error as the history records it: the node's own words when it gave them.
+    static func describe(_ error: any Error) -> String { (error as? APIError)?.error ?? "\(error)" }
 
     /// Whether a failed attempt was refused before anything was proposed, so it cannot have committed.
     public static func refusedBeforeProposing(_ error: any Error) -> Bool {
@@ -240,14 +228,6 @@ public actor LoadGenerator {
     private func record(_ op: Operation) {
         history.append(op)
         observer?(op)
-    }
-
-    private func address(refresh: Bool) async throws -> String {
-        if let target, !refresh { return target }
-        let s = await control.client.poll()
-        let a = try control.writeAddress(s)
-        target = a
-        return a
     }
 
     /// What the load did, writes (submits) and reads apart: how many it sent, and how each

@@ -129,6 +129,37 @@ public final class EtcdClient: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    private struct PrefixRequest: Encodable {
+        var key: String
+        var range_end: String
+        var limit: String
+        var keys_only = true
+    }
+
+    private struct PrefixReply: Decodable {
+        struct Key: Decodable { var key: String }
+        var kvs: [Key]?
+        var more: Bool?
+    }
+
+    /// The keys under `prefix`, linearizably, at most `limit`; `more` when there are others.
+    public func keys(_ address: String, prefix: String, limit: Int, timeout: Duration = .seconds(2)) async throws -> (keys: [String], more: Bool) {
+        var end = Array(prefix.utf8)
+        guard let last = end.indices.last(where: { end[$0] < 0xFF }) else {
+            throw EtcdError(address: address, status: nil, message: "a prefix with no end: \(prefix.prefix(40))")
+        }
+        end = Array(end[...last])
+        end[last] += 1
+        let reply: PrefixReply = try await call(address, "/v3/kv/range",
+                                                PrefixRequest(key: Self.base64(prefix), range_end: Data(end).base64EncodedString(),
+                                                              limit: String(limit)), timeout: timeout)
+        let keys = try (reply.kvs ?? []).map { kv -> String in
+            guard let bytes = Data(base64Encoded: kv.key) else { throw EtcdError(address: address, status: 200, message: "a key that is not base64") }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return (keys, reply.more ?? false)
+    }
+
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
     // MARK: Plumbing

@@ -109,6 +109,8 @@ extension EtcdEngine: Engine {
     }
 
     /// Puts and linearizable gets on a few keys from every member's client address.
+    public func loadClient() -> any LoadClient { EtcdLoadClient(engine: self) }
+
     public func workload(for duration: Duration) async throws -> [HistoryOperation] {
         let endpoints = await snapshot().nodes.map(\.adminAddress)
         return await EtcdWorkload().run(client, endpoints: endpoints, for: duration)
@@ -139,10 +141,10 @@ extension EtcdEngine: Engine {
             return "replace is not built for etcd yet; use scale -1 NAME then scale +1"
         case .submit, .cancel, .approve, .deny:
             return "\(command.verb) is a Flotilla task-queue verb; etcd has no tasks or held joins"
-        case .load:
-            return "the load verb drives Flotilla's task queue; on etcd use `flotilla check` (puts and linearizable gets)"
-        case .panic, .recover:
-            return "\(command.verb) drives Flotilla's recovery; it is not built for etcd yet"
+        case .load, .panic:
+            return nil
+        case .recover:
+            return "recover sets the mode of Flotilla's recovery analyzer; it is not built for etcd yet"
         }
     }
 }

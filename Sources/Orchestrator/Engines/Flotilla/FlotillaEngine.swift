@@ -116,6 +116,8 @@ public final class FlotillaEngine: Engine {
     // MARK: Workload
 
     /// Echo tasks at 50/s with a linearizable read of the task table every 4th operation.
+    public func loadClient() -> any LoadClient { FlotillaLoadClient(control: control) }
+
     public func workload(for duration: Duration) async throws -> [HistoryOperation] {
         let load = LoadGenerator(control: control, rate: 50, readEvery: 4)
         await load.start(duration: duration)

@@ -1,0 +1,68 @@
+import FlotillaAPI
+import Foundation
+
+/// A load on etcd: each write is a put of the load key (its value names the load), each read a
+/// linearizable range read of the load's keys. Writes and reads go to one member at a time, the
+/// next one after a member fails to answer. A put whose connection was refused never reached
+/// etcd, and one etcd answered 400 it could not parse; anything else (a timeout, "request timed
+/// out", "leader changed", a reset) may have been proposed and may still take effect, so its
+/// outcome is unknown, as `EtcdWorkload` counts it.
+public actor EtcdLoadClient: LoadClient {
+    let engine: EtcdEngine
+    private var endpoints: [String] = []
+    private var next = 0
+
+    public init(engine: EtcdEngine) { self.engine = engine }
+
+    public nonisolated var events: EventSink { engine.events }
+    /// The plan's task kind and arguments are Flotilla's; etcd takes each write as a put.
+    public nonisolated var writeNoun: String? { "puts" }
+
+    public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String? {
+        let address = try await self.address(fresh: fresh)
+        do {
+            try await engine.client.put(address, key: key, value: submission.kind, timeout: .seconds(3))
+            return nil
+        } catch {
+            moveOn(from: address)
+            throw error
+        }
+    }
+
+    public func read(prefix: String, limit: Int) async throws -> LoadRead {
+        let address = try await self.address(fresh: false)
+        do {
+            let (keys, more) = try await engine.client.keys(address, prefix: prefix, limit: limit, timeout: .seconds(3))
+            return LoadRead(keys: keys.sorted(), complete: !more)
+        } catch {
+            moveOn(from: address)
+            throw error
+        }
+    }
+
+    public nonisolated func refusedBeforeProposing(_ error: any Error) -> Bool {
+        guard let e = error as? EtcdError else { return false }
+        return e.refused || e.status == 400
+    }
+
+    public nonisolated func isFinal(_ error: any Error) -> Bool {
+        guard let status = (error as? EtcdError)?.status else { return false }
+        return status == 400 || status == 401 || status == 403
+    }
+
+    /// A member's client address to send to; the member list is read again when asked, or when
+    /// none is known yet.
+    private func address(fresh: Bool) async throws -> String {
+        if endpoints.isEmpty || fresh {
+            let s = await engine.snapshot()
+            let live = s.live.map(\.adminAddress)
+            if !live.isEmpty { endpoints = live }
+        }
+        guard !endpoints.isEmpty else { throw EtcdError(address: "-", status: nil, message: "no etcd member answers", refused: true) }
+        return endpoints[next % endpoints.count]
+    }
+
+    private func moveOn(from address: String) {
+        if endpoints.indices.contains(next % max(1, endpoints.count)), endpoints[next % endpoints.count] == address { next += 1 }
+    }
+}
