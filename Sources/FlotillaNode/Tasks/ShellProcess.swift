@@ -1,120 +1,138 @@
-import CSpawn
 import Foundation
+import Subprocess
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A `/bin/sh -c` child for a shell task: in a process group of its own (so a cancel stops
-/// everything it started), with default signal handling, and none of the node's descriptors
-/// (an inherited socket would keep a port bound for as long as the command runs).
-struct ShellProcess: Sendable {
-    let pid: pid_t
-    /// The read end of the pipe that carries the command's stdout and stderr.
-    let output: Int32
-    /// Whether the shell has been reaped. Until then its pid cannot name anyone else's process
-    /// group; afterwards it may, so `kill` stops and waits are made under this lock.
-    private let reaped = ReapGuard()
-
-    /// The lock behind `reaped`.
-    final class ReapGuard: Sendable {
-        let done = Mutex(false)
+/// A shell task's `/bin/sh -c` child, started through swift-subprocess: in a session (and so a
+/// process group) of its own, so a cancel stops everything it started; with default signal
+/// handling; and with none of the node's descriptors (the library closes every descriptor above
+/// 2 in the child: an inherited socket would keep a port bound for as long as the command runs).
+///
+/// Nothing here holds a thread while the command runs: the library waits for every child on one
+/// monitor thread (pidfd and epoll) and reads every pipe on one I/O thread, for the life of the node.
+///
+/// Out of descriptors, swift-subprocess 1.0.2 must not be let near two of its paths: a descriptor
+/// it fails to make after its first pipe stops the process (`fatalError("FileDescriptor … was not
+/// closed")` in Configuration.swift), and a child whose pidfd it cannot open is waited for
+/// forever (its SIGCHLD fallback is not armed where pidfds work). So the library makes exactly
+/// one pipe per start, stdin and stderr are a /dev/null this type holds, the shell itself joins
+/// stderr to stdout, and a start goes ahead only when the pipe's two descriptors and the pidfd
+/// are free; otherwise the task fails saying so.
+enum ShellProcess {
+    /// How a command ended.
+    struct Outcome: Sendable {
+        /// The shell's pid, which is also its process group's id.
+        var pid: pid_t
+        /// The exit code, or 128 + N when a signal N killed the shell.
+        var status: Int32
+        /// The first bytes of its stdout and stderr, interleaved as written.
+        var output: Data
     }
 
-    init(pid: pid_t, output: Int32) {
-        self.pid = pid
-        self.output = output
+    /// Why a command could not be started.
+    struct StartFailure: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "could not start /bin/sh: \(reason)" }
     }
 
-    static func start(_ command: String) throws -> ShellProcess {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        // Neither end may leak into a process spawned elsewhere in the node meanwhile.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        flotilla_spawn_closefrom(&actions, 3)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var all = sigset_t()
-        sigfillset(&all)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let words: [String] = ["/bin/sh", "-c", command]
-        let argv = words.map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ)
-        close(fds[1])
-        guard rc == 0 else {
-            close(fds[0])
-            throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO)
+    /// Descriptors a start makes in this process: the output pipe's two ends and the child's pidfd.
+    static let descriptorsPerStart = 3
+
+    /// The /dev/null every child reads as stdin (and writes as stderr until the shell joins it to
+    /// stdout), opened once and held, so a start opens nothing but its pipe.
+    private static let nullDevice = Mutex<Int32>(-1)
+
+    /// Runs `command` to its end, reading its output all the while (a child blocked on a full
+    /// pipe would never exit), keeping the first `keep` bytes and dropping the rest, so a command
+    /// that prints a gigabyte costs the node `keep` bytes. Output a background child writes after
+    /// the shell exits is not waited for. Cancelling the calling task SIGKILLs the shell's whole
+    /// process group; the outcome then reports 137.
+    static func run(_ command: String, keep: Int) async throws -> Outcome {
+        var options = PlatformOptions()
+        // A session makes the shell lead a new process group too; setting `processGroupID` as
+        // well would send the library down its fork path, so the session alone does both.
+        options.createSession = true
+        // The sequence's last step is an implied SIGKILL aimed like this one: at the group.
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+        // The outer shell sends stderr where stdout goes, then becomes exactly `/bin/sh -c command`
+        // (same pid, so same session and group).
+        let arguments = Arguments(["-c", "exec 2>&1; exec /bin/sh -c \"$1\"", "sh", command])
+        // Left once: when the child is running, or when the start failed.
+        let pass = await ShellStartGate.shared.enter()
+        let null: FileDescriptor
+        do {
+            null = try FileDescriptor(rawValue: openNullDevice())
+            try reserve(descriptorsPerStart)
+        } catch {
+            await pass.leave()
+            throw error
         }
-        return ShellProcess(pid: pid, output: fds[0])
-    }
-
-    /// Stops the command and everything it started, if the shell has not been reaped yet.
-    func kill() {
-        reaped.done.withLock { done in
-            if !done { _ = Glibc.kill(-pid, SIGKILL) }
-        }
-    }
-
-    /// Blocks until the shell exits, reading its output all the while and keeping the first
-    /// `keep` bytes. Output a background child writes after the shell exits is not waited for.
-    /// Returns the exit code (128 + N when killed by signal N) and the output kept.
-    func finish(keep: Int) -> (status: Int32, output: Data) {
-        var kept = Data()
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        var exitStatus: Int32?
-        var open = true
-        func readOnce() -> Bool {
-            let n = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
-            if n > 0 {
-                if kept.count < keep { kept.append(contentsOf: buffer[0..<min(n, keep - kept.count)]) }
-                return true
+        let result: ExecutionResult<(pid: pid_t, kept: Data), SequenceOutput, FileDescriptorOutput>
+        do {
+            result = try await Subprocess.run(
+                .path("/bin/sh"), arguments: arguments, environment: .inherit, platformOptions: options,
+                input: .fileDescriptor(null, closeAfterSpawningProcess: false), output: .sequence,
+                error: .fileDescriptor(null, closeAfterSpawningProcess: false)
+            ) { execution in
+                // The child exists and holds its pidfd: the next start may go.
+                await pass.leave()
+                var kept = Data()
+                do {
+                    for try await chunk in execution.standardOutput {
+                        let room = keep - kept.count
+                        if room > 0 { chunk.withUnsafeBytes { kept.append(contentsOf: $0.prefix(room)) } }
+                    }
+                } catch {
+                    // A read that fails ends the capture, not the command: its exit status still counts.
+                }
+                return (execution.processIdentifier.value, kept)
             }
-            if n < 0, errno == EINTR { return true }
-            return false  // end of output, or (non-blocking) nothing more right now
+        } catch let error as SubprocessError {
+            await pass.leave()
+            throw StartFailure(reason: error.underlyingError.map { "\($0)" } ?? "\(error)")
+        } catch {
+            await pass.leave()
+            throw error
         }
-        while open, exitStatus == nil {
-            var p = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&p, 1, 100)
-            if ready > 0 { open = readOnce() }
-            if exitStatus == nil { exitStatus = reap() }
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
         }
-        // The shell is gone (or closed its output): take what is already in the pipe, without waiting for more.
-        _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
-        while open, readOnce() {}
-        close(output)
-        var status = exitStatus
-        while status == nil {
-            status = reap()
-            if status == nil { usleep(10_000) }
-        }
-        return (status!, kept)
+        return Outcome(pid: result.closureResult.pid, status: status, output: result.closureResult.kept)
     }
 
-    /// The exit code once the shell has exited (and is now reaped), else nil. Never blocks.
-    private func reap() -> Int32? {
-        reaped.done.withLock { done -> Int32? in
-            var status: Int32 = 0
-            var r: pid_t
-            repeat { r = waitpid(pid, &status, WNOHANG) } while r < 0 && errno == EINTR
-            if r == 0 { return nil }
-            done = true
-            if r < 0 { return -1 }
-            let signal = status & 0x7f
-            return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    /// The held /dev/null, opened now if it is not open yet.
+    private static func openNullDevice() throws -> Int32 {
+        try nullDevice.withLock { fd in
+            if fd < 0 {
+                fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+                if fd < 0 { throw StartFailure(reason: String(cString: strerror(errno))) }
+            }
+            return fd
         }
+    }
+
+    /// Throws unless `count` more descriptors can be opened now (they are opened and closed again).
+    private static func reserve(_ count: Int) throws {
+        let null = try openNullDevice()
+        var taken: [Int32] = []
+        defer { for fd in taken { close(fd) } }
+        for _ in 0..<count {
+            let fd = fcntl(null, F_DUPFD_CLOEXEC, 0)
+            if fd < 0 { throw StartFailure(reason: String(cString: strerror(errno))) }
+            taken.append(fd)
+        }
+    }
+
+    /// Opens the held /dev/null and starts the library's monitor and I/O threads, by running
+    /// `true`. The library makes each thread once, on first use, and a failure then (EMFILE
+    /// while a neighbour holds every descriptor) is kept for the life of the process: made at the
+    /// node's start, they are there for a later task even when descriptors run out.
+    static func prepare() async {
+        _ = try? await run("true", keep: 0)
     }
 }

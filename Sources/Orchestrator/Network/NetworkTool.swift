@@ -1,8 +1,6 @@
-import CSpawn
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Subprocess
+import SystemPackage
 
 /// Runs the kernel's network tools (`ip`, `nft`) to completion and hands back what they
 /// printed. Namespaces, links and nftables tables are made by these tools rather than by
@@ -32,56 +30,69 @@ public enum NetworkTool {
         return try await ip(["netns", "exec", namespace, nft] + args)
     }
 
-    /// Runs `executable args…` with stdin on /dev/null and stdout and stderr to one temp file,
-    /// waiting for it without holding a thread of the shared pool; its output, or an error
-    /// quoting the command and what it said.
+    /// The most of a tool's output that is kept (a full ruleset listing is a few KiB); the rest
+    /// is read and dropped.
+    static let outputLimit = 4 << 20
+
+    /// Runs `executable args…` through swift-subprocess (stdin on /dev/null, stdout and stderr
+    /// into one pipe, none of our descriptors inherited) and waits for it without holding a
+    /// thread; its output, or an error quoting the command and what it said. A tool still running
+    /// after `within` is killed.
     public static func run(_ executable: String, _ args: [String], within: Duration = .seconds(20)) async throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-tool-\(UUID().uuidString)").path
-        defer { unlink(out) }
-        let pid = try spawn(executable, args, output: out)
-        let deadline = ContinuousClock.now + within
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0, errno != EINTR { throw OrchestratorError("lost \(executable) (pid \(pid)): \(String(cString: strerror(errno)))") }
-            if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                throw OrchestratorError("\(command(executable, args)) did not finish within \(within)")
+        let outcome = try await withThrowingTaskGroup(of: ToolOutcome?.self) { group in
+            group.addTask { try await runToCompletion(executable, args) }
+            group.addTask {
+                try? await Task.sleep(for: within)
+                return nil
             }
-            try? await Task.sleep(for: .milliseconds(3))
+            defer { group.cancelAll() }
+            // Cancelling the run (the deadline passed) makes the library SIGKILL the tool and reap it.
+            return try await group.next() ?? nil
         }
-        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        let code = (status >> 8) & 0xff
-        guard exited, code == 0 else {
+        guard let outcome else { throw OrchestratorError("\(command(executable, args)) did not finish within \(within)") }
+        let text = String(decoding: outcome.output, as: UTF8.self)
+        guard case .exited(0) = outcome.status else {
             let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw OrchestratorError("\(command(executable, args)) failed (\(exited ? "exit \(code)" : "signal \(status & 0x7f)"))" + (said.isEmpty ? "" : ": \(said)"))
+            let how: String
+            switch outcome.status {
+            case .exited(let code): how = "exit \(code)"
+            case .signaled(let signal): how = "signal \(signal)"
+            }
+            throw OrchestratorError("\(command(executable, args)) failed (\(how))" + (said.isEmpty ? "" : ": \(said)"))
         }
         return text
     }
 
-    private static func command(_ executable: String, _ args: [String]) -> String {
-        ([(executable as NSString).lastPathComponent] + args).joined(separator: " ")
+    /// What a finished tool printed, and how it ended.
+    private struct ToolOutcome: Sendable {
+        var status: TerminationStatus
+        var output: [UInt8]
     }
 
-    /// posix_spawn by hand: the tool must inherit none of our descriptors (a node's sockets),
-    /// and its output goes to a file we read once it exits.
-    private static func spawn(_ executable: String, _ args: [String], output: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        flotilla_spawn_closefrom(&actions, 3)
-        let argv = ([executable] + args).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard rc == 0 else { throw OrchestratorError("cannot start \(executable): \(String(cString: strerror(rc)))") }
-        return pid
+    private static func runToCompletion(_ executable: String, _ args: [String]) async throws -> ToolOutcome {
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(args), input: .none, output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                var kept: [UInt8] = []
+                do {
+                    for try await chunk in execution.standardOutput {
+                        let room = outputLimit - kept.count
+                        if room > 0 { chunk.withUnsafeBytes { kept.append(contentsOf: $0.prefix(room)) } }
+                    }
+                } catch {
+                    // A failed read ends the capture; the exit status still decides.
+                }
+                return kept
+            }
+            return ToolOutcome(status: result.terminationStatus, output: result.closureResult)
+        } catch let error as SubprocessError {
+            throw OrchestratorError("cannot start \(executable): \(error.underlyingError.map { "\($0)" } ?? "\(error)")")
+        }
+    }
+
+    private static func command(_ executable: String, _ args: [String]) -> String {
+        ([(executable as NSString).lastPathComponent] + args).joined(separator: " ")
     }
 
     /// Why kernel network faults cannot be used here, or nil when they can: iproute2 and
