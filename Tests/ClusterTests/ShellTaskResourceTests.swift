@@ -70,6 +70,40 @@ struct ShellTaskResourceTests {
         }
     }
 
+    @Test func runningShellTasksAddNoThreadEach() async throws {
+        let tasks = 24
+        try await withCluster(nodes: 1, nodeArgs: ["--slots", "\(tasks)", "--allow-shell"]) { c in
+            let leader = try await c.waitForLeader().adminAddress
+            let pid = try #require(c.launcher.pid(of: c.node("n1")))
+            let first: SubmitResult = try await c.client.call("POST", leader, "/v1/tasks", body: TaskSubmission(kind: "shell", args: ["command": "echo warm"]))
+            #expect(try await Self.finished(c, leader, first.id).state == .succeeded)
+            let threads = { ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).count }
+            let before = threads()
+            // A second of sleep's no other process has in its argv, to find the tasks' processes by.
+            let mark = "0.000\(UInt32.random(in: 100_000_000...999_999_999))"
+            for _ in 0..<tasks {
+                let _: SubmitResult = try await c.client.call("POST", leader, "/v1/tasks", body: TaskSubmission(
+                    kind: "shell", args: ["command": "exec sleep 30 \(mark)"]))
+            }
+            try await eventually("\(tasks) commands to run at once", timeout: .seconds(60), poll: .milliseconds(100)) {
+                Self.processes(marked: mark).count == tasks
+            }
+            let during = threads()
+            print("node threads: \(before) before, \(during) with \(tasks) shell tasks running")
+            // The runtime's pools may grow by a thread or two; a thread per task would be \(tasks).
+            #expect(during <= before + 4, "\(before) threads before, \(during) with \(tasks) shell tasks running")
+        }
+    }
+
+    /// The processes whose argv holds `marker`, by /proc/PID/cmdline.
+    static func processes(marked marker: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let argv = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
+            return String(decoding: argv, as: UTF8.self).split(separator: "\0").contains { $0 == marker } ? pid : nil
+        }
+    }
+
     @Test func aShellTaskThatCannotStartForWantOfDescriptorsFailsAndTheNodeGoesOn() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
             print("skipped: no /usr/bin/prlimit to lower a running node's descriptor limit")
@@ -85,12 +119,14 @@ struct ShellTaskResourceTests {
             let before = Self.openDescriptors(of: pid)
             // Descriptors run out at every step of a start in turn: with one to spare the pipe
             // cannot be made; with a few more the pipe can, and what comes after cannot (the
-            // library's monitor and I/O threads, made on first use, or the child's pidfd).
+            // library's monitor and I/O threads, made on first use, or the child's pidfd). The
+            // command runs 0.2 s: a child whose pidfd could not be opened is seen to end only if
+            // it already has, so one still running would be waited for forever.
             for spare in 1...10 {
                 let limit = Self.openDescriptors(of: pid) + spare
                 #expect(try spawnAndWait(["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=\(limit):"]) == 0)
                 let starved: SubmitResult = try await c.client.call("POST", leader, "/v1/tasks", body: TaskSubmission(
-                    kind: "shell", args: ["command": "echo ran with \(spare) to spare"], maxAttempts: 1))
+                    kind: "shell", args: ["command": "sleep 0.2; echo ran with \(spare) to spare"], maxAttempts: 1))
                 let task = try await Self.finished(c, leader, starved.id)
                 #expect(try spawnAndWait(["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=\(original):"]) == 0)
                 if spare == 1 { #expect(task.state == .failed, "\(task)") }
