@@ -85,6 +85,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                "ChildProcesses",
+            ],
+            swiftSettings: strict
+        ),
+        // Children run to their end through swift-subprocess (shell tasks, ip, nft, wrk), kept
+        // clear of its failures when descriptors run out.
+        .target(
+            name: "ChildProcesses",
+            dependencies: [
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -107,8 +116,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
+                "ChildProcesses",
             ],
             swiftSettings: strict
         ),
@@ -170,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore", "BinaryCoding",
+                "TestSupport", "FlotillaNode", "ChildProcesses", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore", "BinaryCoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import ChildProcesses
 import FlotillaAPI
 import Foundation
 import Logging
@@ -108,11 +109,9 @@ final class TaskExecutor: Sendable {
     /// A command that cannot start (no descriptors left, say) fails the task, never the node.
     func runShell(_ command: String) async -> Result<String, Failure> {
         if Task.isCancelled { return .failure(Failure(message: "cancelled")) }
-        let outcome: ShellProcess.Outcome
+        let outcome: ChildProcess.Outcome
         do {
             outcome = try await ShellProcess.run(command, keep: TaskExecutor.shellOutputLimit)
-        } catch let failure as ShellProcess.StartFailure {
-            return .failure(Failure(message: failure.description))
         } catch {
             return .failure(Failure(message: "could not start /bin/sh: \(error)"))
         }

@@ -1,6 +1,5 @@
+import ChildProcesses
 import Foundation
-import Subprocess
-import SystemPackage
 
 /// wrk, the external HTTP load tool, run against the same leader with the same writes as
 /// `WriteBenchmark`, so the benchmark's own load generator can be checked against it.
@@ -59,9 +58,8 @@ public enum Wrk {
         let output: [UInt8]
         do {
             // wrk's report is a few KiB; 1 MiB bounds what a misbehaving one could make us hold.
-            output = try await Subprocess.run(.path(FilePath(wrk)), arguments: Arguments(arguments), input: .none,
-                                              output: .bytes(limit: 1 << 20), error: .combinedWithOutput).standardOutput
-        } catch let error as SubprocessError {
+            output = try await ChildProcess.run(wrk, arguments, keep: 1 << 20).output
+        } catch {
             throw OrchestratorError("could not run wrk: \(error)")
         }
         let text = String(decoding: output, as: UTF8.self)

@@ -1,6 +1,5 @@
+import ChildProcesses
 import Foundation
-import Subprocess
-import SystemPackage
 
 /// Runs the kernel's network tools (`ip`, `nft`) to completion and hands back what they
 /// printed. Namespaces, links and nftables tables are made by these tools rather than by
@@ -34,61 +33,39 @@ public enum NetworkTool {
     /// is read and dropped.
     static let outputLimit = 4 << 20
 
-    /// Runs `executable args…` through swift-subprocess (stdin on /dev/null, stdout and stderr
-    /// into one pipe, none of our descriptors inherited) and waits for it without holding a
-    /// thread; its output, or an error quoting the command and what it said. A tool still running
-    /// after `within` is killed.
+    /// Runs `executable args…` as a `ChildProcess` (stdin on /dev/null, stdout and stderr into
+    /// one pipe, none of our descriptors inherited) and waits for it without holding a thread;
+    /// its output, or an error quoting the command and what it said. A tool still running after
+    /// `within` is killed.
     public static func run(_ executable: String, _ args: [String], within: Duration = .seconds(20)) async throws -> String {
-        let outcome = try await withThrowingTaskGroup(of: ToolOutcome?.self) { group in
-            group.addTask { try await runToCompletion(executable, args) }
+        let outcome = try await withThrowingTaskGroup(of: ChildProcess.Outcome?.self) { group in
+            group.addTask {
+                do {
+                    return try await ChildProcess.run(executable, args, keep: outputLimit)
+                } catch {
+                    throw OrchestratorError("cannot start \(executable): \(error)")
+                }
+            }
             group.addTask {
                 try? await Task.sleep(for: within)
                 return nil
             }
             defer { group.cancelAll() }
-            // Cancelling the run (the deadline passed) makes the library SIGKILL the tool and reap it.
+            // Cancelling the run (the deadline passed) SIGKILLs the tool and reaps it.
             return try await group.next() ?? nil
         }
         guard let outcome else { throw OrchestratorError("\(command(executable, args)) did not finish within \(within)") }
         let text = String(decoding: outcome.output, as: UTF8.self)
-        guard case .exited(0) = outcome.status else {
+        guard outcome.ending == .exited(0) else {
             let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
             let how: String
-            switch outcome.status {
+            switch outcome.ending {
             case .exited(let code): how = "exit \(code)"
             case .signaled(let signal): how = "signal \(signal)"
             }
             throw OrchestratorError("\(command(executable, args)) failed (\(how))" + (said.isEmpty ? "" : ": \(said)"))
         }
         return text
-    }
-
-    /// What a finished tool printed, and how it ended.
-    private struct ToolOutcome: Sendable {
-        var status: TerminationStatus
-        var output: [UInt8]
-    }
-
-    private static func runToCompletion(_ executable: String, _ args: [String]) async throws -> ToolOutcome {
-        do {
-            let result = try await Subprocess.run(
-                .path(FilePath(executable)), arguments: Arguments(args), input: .none, output: .sequence, error: .combinedWithOutput
-            ) { execution in
-                var kept: [UInt8] = []
-                do {
-                    for try await chunk in execution.standardOutput {
-                        let room = outputLimit - kept.count
-                        if room > 0 { chunk.withUnsafeBytes { kept.append(contentsOf: $0.prefix(room)) } }
-                    }
-                } catch {
-                    // A failed read ends the capture; the exit status still decides.
-                }
-                return kept
-            }
-            return ToolOutcome(status: result.terminationStatus, output: result.closureResult)
-        } catch let error as SubprocessError {
-            throw OrchestratorError("cannot start \(executable): \(error.underlyingError.map { "\($0)" } ?? "\(error)")")
-        }
     }
 
     private static func command(_ executable: String, _ args: [String]) -> String {

@@ -1,10 +1,10 @@
 import Synchronization
 
-/// Lets one shell task start at a time, first come first served, so the descriptors one start
-/// has checked are free are not taken by another start before its child exists. Held only from
-/// that check until the child is running (a millisecond or so), never while a command runs.
-actor ShellStartGate {
-    static let shared = ShellStartGate()
+/// Lets one child start at a time, first come first served, so the descriptors one start has
+/// checked are free are not taken by another start before its child exists. Held only from that
+/// check until the child is running (a millisecond or so), never while a child runs.
+actor StartGate {
+    static let shared = StartGate()
 
     private var held = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -12,9 +12,9 @@ actor ShellStartGate {
     /// One start's turn through the gate; leaving more than once leaves once.
     final class Pass: Sendable {
         private let inside = Mutex(true)
-        private let gate: ShellStartGate
+        private let gate: StartGate
 
-        init(_ gate: ShellStartGate) { self.gate = gate }
+        init(_ gate: StartGate) { self.gate = gate }
 
         func leave() async {
             let was = inside.withLock { inside in
