@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // HMAC for the peer handshake; already in the graph through async-http-client, resolved at 4.x.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        // Child processes that run to completion: the node's shell tasks, network tools, wrk.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        // FilePath, which names swift-subprocess's executables; already in the graph through it.
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // Pure, dependency-free cores: no I/O, no clock, no threads.
@@ -81,6 +85,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                "ChildProcesses",
+            ],
+            swiftSettings: strict
+        ),
+        // Children run to their end through swift-subprocess (shell tasks, ip, nft, wrk), kept
+        // clear of its failures when descriptors run out.
+        .target(
+            name: "ChildProcesses",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict
         ),
@@ -101,6 +116,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                "ChildProcesses",
             ],
             swiftSettings: strict
         ),
@@ -162,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaNodeTests",
             dependencies: [
-                "TestSupport", "FlotillaNode", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore", "BinaryCoding",
+                "TestSupport", "FlotillaNode", "ChildProcesses", "TaskQueue", "FlotillaAPI", "NodeStorage", "NodeCore", "BinaryCoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -30,6 +30,8 @@ public enum FlotillaNodeService {
         let (driver, api, inbox) = (node.driver, node.api, node.inbox)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let executor = TaskExecutor(node: config.id, allowShell: config.allowShell, logger: logger) { inbox.push(.report($0)) }
+        // Shell tasks' child-process machinery is made now, while descriptors are plenty (see ShellProcess.prepare).
+        if config.allowShell { await ShellProcess.prepare() }
         let forwarder = ReportForwarder(http: http, token: config.token, logger: logger)
         await driver.setHooks(RaftDriver.Hooks(
             start: { executor.start($0) },

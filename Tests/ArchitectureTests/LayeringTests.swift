@@ -18,7 +18,8 @@ struct LayeringTests {
         "NodeStorage": ["RaftCore", "NodeCore", "BinaryCoding", "Logging", "Glibc", "Synchronization"],
         "Simulation": ["RaftCore", "TaskQueue", "NodeCore", "NodeStorage", "ClusterRules", "BinaryCoding", "Logging"],
         "Orchestrator": ["FlotillaAPI", "ClusterRules", "HistoryCheck", "BinaryCoding", "CSpawn", "CNetfilterQueue", "ArgumentParser", "AsyncHTTPClient", "NIOCore",
-                         "NIOHTTP1", "Logging", "Foundation", "Glibc", "Synchronization"],
+                         "NIOHTTP1", "Logging", "Foundation", "Glibc", "Synchronization", "ChildProcesses"],
+        "ChildProcesses": ["Subprocess", "SystemPackage", "Foundation", "Glibc", "Synchronization"],
         "Console": ["Orchestrator", "FlotillaAPI", "CNcurses", "Foundation", "Glibc", "Synchronization"],
     ]
 

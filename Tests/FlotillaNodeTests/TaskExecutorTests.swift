@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Logging
 import TaskQueue
@@ -89,28 +90,68 @@ struct TaskExecutorTests {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("background-done-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: marker) }
         // The background child keeps the output pipe open for 300 s: waiting for its end would hang.
-        let shell = try ShellProcess.start("(sleep 300; touch \(marker)) & echo started")
-        defer { shell.kill() }
-        let (status, output) = try await withHangGuard { try await offThePool { shell.finish(keep: 4096) } }
-        #expect(status == 0)
-        #expect(String(decoding: output, as: UTF8.self) == "started\n")
+        let outcome = try await withHangGuard { try await ShellProcess.run("(sleep 300; touch \(marker)) & echo started", keep: 4096) }
+        defer { kill(-outcome.pid, SIGKILL) }  // the background child, left running in the shell's group
+        #expect(outcome.status == 0)
+        #expect(String(decoding: outcome.output, as: UTF8.self) == "started\n")
         #expect(!FileManager.default.fileExists(atPath: marker), "it came back before the background child finished")
     }
 
     @Test func theCommandInheritsNoDescriptorOfTheNode() async throws {
         let held = open("/dev/null", O_RDONLY)  // inheritable, as a socket of the node would be
         defer { close(held) }
-        let shell = try ShellProcess.start("ls /proc/self/fd")
-        let (_, output) = try await offThePool { shell.finish(keep: 4096) }
-        let fds = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }.sorted()
+        let outcome = try await withHangGuard { try await ShellProcess.run("ls /proc/self/fd", keep: 4096) }
+        let fds = String(decoding: outcome.output, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }.sorted()
         // 0-2, and the one ls opens to list the directory.
         #expect(fds.count <= 4 && !fds.contains(Int(held)), "\(fds)")
         #expect(fds.prefix(3) == [0, 1, 2])
     }
 
+    /// The processes whose argv holds `marker`, by /proc/PID/cmdline.
+    static func processes(marked marker: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let argv = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
+            return String(decoding: argv, as: UTF8.self).split(separator: "\0").contains { $0 == marker } ? pid : nil
+        }
+    }
+
+    /// A second of sleep's that no other process has in its argv: `sleep 60 <mark>` sleeps
+    /// 60 s and a hair, and can be found by it.
+    static func uniqueSleepMark() -> String { "0.000\(UInt32.random(in: 100_000_000...999_999_999))" }
+
+    @Test func aRunningShellTaskHoldsOnlyItsStandardDescriptors() async throws {
+        let held = open("/dev/null", O_RDONLY)  // inheritable, as a socket of the node would be
+        defer { close(held) }
+        let mark = Self.uniqueSleepMark()
+        let e = executor(allowShell: true)
+        let job = Task { await e.execute(TaskSpec(kind: "shell", args: ["command": "exec sleep 60 \(mark)"])) }
+        defer { job.cancel() }
+        try await eventually("the task's process to run", timeout: .seconds(120)) { !Self.processes(marked: mark).isEmpty }
+        let pid = try #require(Self.processes(marked: mark).first)
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) }.sorted()
+        #expect(fds == [0, 1, 2], "the task holds \(fds)")
+        job.cancel()
+        _ = await job.value
+    }
+
+    @Test func cancellingAShellTaskKillsEveryProcessItStarted() async throws {
+        let mark = Self.uniqueSleepMark()
+        let e = executor(allowShell: true)
+        // One sleep in the background, one in the foreground: killing only the shell would leave both.
+        let job = Task { await e.execute(TaskSpec(kind: "shell", args: ["command": "sleep 60 \(mark) & sleep 60 \(mark)"])) }
+        defer { for pid in Self.processes(marked: mark) { kill(pid, SIGKILL) } }
+        try await eventually("both sleeps to run", timeout: .seconds(120)) { Self.processes(marked: mark).count == 2 }
+        job.cancel()
+        let outcome = try await withHangGuard { await job.value }
+        guard case .failure(let f) = outcome else { Issue.record("a cancelled command ran to success"); return }
+        #expect(f.message.hasPrefix("exit 137"), "\(f.message)")
+        try await eventually("no sleep of the task left", timeout: .seconds(20)) { Self.processes(marked: mark).isEmpty }
+    }
+
     @Test func exitCodesAndSignalsAreReported() async throws {
-        #expect(try await offThePool { try ShellProcess.start("exit 7").finish(keep: 10) }.status == 7)
-        #expect(try await offThePool { try ShellProcess.start("kill -9 $$").finish(keep: 10) }.status == 137)
+        #expect(try await ShellProcess.run("exit 7", keep: 10).status == 7)
+        #expect(try await ShellProcess.run("kill -9 $$", keep: 10).status == 137)
     }
 
     @Test func theBuiltInKindsRun() async throws {

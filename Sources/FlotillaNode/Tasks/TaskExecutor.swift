@@ -1,3 +1,4 @@
+import ChildProcesses
 import FlotillaAPI
 import Foundation
 import Logging
@@ -104,27 +105,17 @@ final class TaskExecutor: Sendable {
     /// The most of a shell task's output that is kept; the rest is read and dropped.
     static let shellOutputLimit = 4096
 
-    /// Runs `/bin/sh -c command`, reading its output while it runs (a child blocked on a full
-    /// pipe would never exit) and keeping the first `shellOutputLimit` bytes.
+    /// Runs `/bin/sh -c command`, keeping the first `shellOutputLimit` bytes of its output.
+    /// A command that cannot start (no descriptors left, say) fails the task, never the node.
     func runShell(_ command: String) async -> Result<String, Failure> {
         if Task.isCancelled { return .failure(Failure(message: "cancelled")) }
-        let shell: ShellProcess
+        let outcome: ChildProcess.Outcome
         do {
-            shell = try ShellProcess.start(command)
+            outcome = try await ShellProcess.run(command, keep: TaskExecutor.shellOutputLimit)
         } catch {
             return .failure(Failure(message: "could not start /bin/sh: \(error)"))
         }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { c in
-                // The blocking reads and the wait run on a thread of their own, not on the shared pool.
-                Thread {
-                    let (status, data) = shell.finish(keep: TaskExecutor.shellOutputLimit)
-                    let text = String(decoding: data, as: UTF8.self)
-                    c.resume(returning: status == 0 ? .success(text) : .failure(Failure(message: "exit \(status): \(text)")))
-                }.start()
-            }
-        } onCancel: {
-            shell.kill()
-        }
+        let text = String(decoding: outcome.output, as: UTF8.self)
+        return outcome.status == 0 ? .success(text) : .failure(Failure(message: "exit \(outcome.status): \(text)"))
     }
 }

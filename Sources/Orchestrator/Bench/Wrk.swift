@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// wrk, the external HTTP load tool, run against the same leader with the same writes as
@@ -53,15 +54,14 @@ public enum Wrk {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-wrk-\(UUID().uuidString.prefix(8)).lua")
         try submitScript(token: token).write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://\(address)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output: Data = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
+        let arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://\(address)"]
+        let output: [UInt8]
+        do {
+            // wrk's report is a few KiB; 1 MiB bounds what a misbehaving one could make us hold.
+            output = try await ChildProcess.run(wrk, arguments, keep: 1 << 20).output
+        } catch {
+            throw OrchestratorError("could not run wrk: \(error)")
+        }
         let text = String(decoding: output, as: UTF8.self)
         guard let result = parse(text) else { throw OrchestratorError("could not read wrk's output:\n\(text)") }
         return result

@@ -7,6 +7,9 @@ import Glibc
 /// Process plumbing for the launcher.
 enum Spawn {
     /// Starts `executable args…` detached in a new session, stdout and stderr appended to `log`.
+    /// posix_spawn by hand, not swift-subprocess: a node or etcd member must outlive `flotilla up`,
+    /// and every swift-subprocess `run` waits for its child ("The subprocess must terminate before
+    /// this method returns."; its `Execution` is "valid only for the duration of the call").
     static func background(_ executable: String, _ args: [String], log: String) throws -> pid_t {
         let fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0o600)  // a node's log quotes its tasks
         guard fd >= 0 else { throw OrchestratorError("cannot open \(log): \(String(cString: strerror(errno)))") }

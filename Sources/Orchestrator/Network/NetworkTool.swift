@@ -1,8 +1,5 @@
-import CSpawn
+import ChildProcesses
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs the kernel's network tools (`ip`, `nft`) to completion and hands back what they
 /// printed. Namespaces, links and nftables tables are made by these tools rather than by
@@ -32,56 +29,47 @@ public enum NetworkTool {
         return try await ip(["netns", "exec", namespace, nft] + args)
     }
 
-    /// Runs `executable args…` with stdin on /dev/null and stdout and stderr to one temp file,
-    /// waiting for it without holding a thread of the shared pool; its output, or an error
-    /// quoting the command and what it said.
+    /// The most of a tool's output that is kept (a full ruleset listing is a few KiB); the rest
+    /// is read and dropped.
+    static let outputLimit = 4 << 20
+
+    /// Runs `executable args…` as a `ChildProcess` (stdin on /dev/null, stdout and stderr into
+    /// one pipe, none of our descriptors inherited) and waits for it without holding a thread;
+    /// its output, or an error quoting the command and what it said. A tool still running after
+    /// `within` is killed.
     public static func run(_ executable: String, _ args: [String], within: Duration = .seconds(20)) async throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-tool-\(UUID().uuidString)").path
-        defer { unlink(out) }
-        let pid = try spawn(executable, args, output: out)
-        let deadline = ContinuousClock.now + within
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0, errno != EINTR { throw OrchestratorError("lost \(executable) (pid \(pid)): \(String(cString: strerror(errno)))") }
-            if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                throw OrchestratorError("\(command(executable, args)) did not finish within \(within)")
+        let outcome = try await withThrowingTaskGroup(of: ChildProcess.Outcome?.self) { group in
+            group.addTask {
+                do {
+                    return try await ChildProcess.run(executable, args, keep: outputLimit)
+                } catch {
+                    throw OrchestratorError("cannot start \(executable): \(error)")
+                }
             }
-            try? await Task.sleep(for: .milliseconds(3))
+            group.addTask {
+                try? await Task.sleep(for: within)
+                return nil
+            }
+            defer { group.cancelAll() }
+            // Cancelling the run (the deadline passed) SIGKILLs the tool and reaps it.
+            return try await group.next() ?? nil
         }
-        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        let code = (status >> 8) & 0xff
-        guard exited, code == 0 else {
+        guard let outcome else { throw OrchestratorError("\(command(executable, args)) did not finish within \(within)") }
+        let text = String(decoding: outcome.output, as: UTF8.self)
+        guard outcome.ending == .exited(0) else {
             let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw OrchestratorError("\(command(executable, args)) failed (\(exited ? "exit \(code)" : "signal \(status & 0x7f)"))" + (said.isEmpty ? "" : ": \(said)"))
+            let how: String
+            switch outcome.ending {
+            case .exited(let code): how = "exit \(code)"
+            case .signaled(let signal): how = "signal \(signal)"
+            }
+            throw OrchestratorError("\(command(executable, args)) failed (\(how))" + (said.isEmpty ? "" : ": \(said)"))
         }
         return text
     }
 
     private static func command(_ executable: String, _ args: [String]) -> String {
         ([(executable as NSString).lastPathComponent] + args).joined(separator: " ")
-    }
-
-    /// posix_spawn by hand: the tool must inherit none of our descriptors (a node's sockets),
-    /// and its output goes to a file we read once it exits.
-    private static func spawn(_ executable: String, _ args: [String], output: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        flotilla_spawn_closefrom(&actions, 3)
-        let argv = ([executable] + args).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard rc == 0 else { throw OrchestratorError("cannot start \(executable): \(String(cString: strerror(rc)))") }
-        return pid
     }
 
     /// Why kernel network faults cannot be used here, or nil when they can: iproute2 and
