@@ -118,7 +118,7 @@ struct AmnesiaTests {
     /// Started bare (no --peers, no --join), a wiped node skips the founder check; the leader
     /// still dials it as the member it was. The handshake is where it is refused: it never
     /// receives an entry, so it never acknowledges or votes as that member.
-    @Test("a wiped node started bare is refused at the peer handshake", .timeLimit(.minutes(2)))
+    @Test("a wiped node started bare is refused at the peer handshake", .timeLimit(.minutes(5)))
     func wipedNodeStartedBareIsRefusedAtTheHandshake() async throws {
         try await withCluster(nodes: 3) { c in
             let leader = try await c.waitForLeader()

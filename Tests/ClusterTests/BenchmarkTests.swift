@@ -55,7 +55,7 @@ struct BenchmarkTests {
     /// the engine named; etcd's partition without a namespace lab is refused in one line before
     /// any cluster starts.
     @Test(.enabled(if: EtcdLocalCluster.etcdOnPath() != nil, "etcd is not on PATH (Debian: apt-get install etcd-server; CI installs it)"),
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func failoverTimesBothEnginesAndPrintsALineForEach() async throws {
         try await withClusterSlot {
             let run = try await flotilla(["bench", "failover", "--engine", "both", "--fault", "kill", "--trials", "2"])

@@ -147,7 +147,7 @@ struct EngineKernelFaultTests {
     /// value from before the cut, after the majority committed a newer one. The checker names
     /// that get; a linearizable get through the same member does not answer at all. The console's
     /// feed shows the cut as the members' drops.
-    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(5)))
     func aSerializableGetThroughAnIsolatedEtcdMemberIsCaughtAsStale() async throws {
         try await withEngineInLab(.etcd) { engine, lab in
             try await withHangGuard(.seconds(60)) {
@@ -200,7 +200,7 @@ struct EngineKernelFaultTests {
 
     /// What the etcd lab made is gone after the helper returns, also when the body throws: no
     /// namespace, link or table with the run's name, no member process left.
-    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(5)))
     func anEtcdLabLeavesNothingOfTheRunWhenTheBodyThrows() async throws {
         guard EtcdLocalCluster.etcdOnPath() != nil else { return }
         struct Planned: Error {}

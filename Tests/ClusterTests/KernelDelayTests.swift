@@ -34,7 +34,7 @@ struct KernelDelayTests {
         return state == "Z" || state == "X"
     }
 
-    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func aKernelDelayOnTheLeadersLinksHoldsEveryCommitAndHealLeavesNoRuleNorReleaser() async throws {
         try await withNetnsCluster { c, lab in
             let leader = try await c.waitForLeader()
@@ -73,7 +73,7 @@ struct KernelDelayTests {
         }
     }
 
-    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func teardownEndsTheReleaserAndLeavesNothingWhenTheBodyThrows() async throws {
         struct Planned: Error {}
         var seen: (lab: NetnsLab, releaser: pid_t)?

@@ -10,7 +10,7 @@ struct KernelFaultConsoleTests {
     static let reason: Comment = "needs root (network namespaces, nftables), iproute2 and tmux; .ci/run installs them and runs as root"
 
     @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") },
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func aKernelCutShowsInTheRowsAndTheFaultListAndUUndoesOnlyIt() async throws {
         try await withClusterSlot {
             let tmux = Tmux()

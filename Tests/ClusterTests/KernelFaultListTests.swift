@@ -26,7 +26,7 @@ struct KernelFaultListTests {
     /// Partition {a} | {b, c} (two cuts), a one-way cut c->b (100% loss), 10% loss and a 30 ms
     /// kernel delay on b->c: each is one entry of the fault list, set by whoever asked; the
     /// members' drops show the cuts; `u` on the cut a<->b mends it alone and says what stays.
-    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(2)), arguments: EngineUnderTest.allCases)
+    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(5)), arguments: EngineUnderTest.allCases)
     func kernelFaultsAreListedWithWhoSetThemAndUndoingOneCutMendsOnlyThatCut(_ kind: EngineUnderTest) async throws {
         try await withEngineInLab(kind) { engine, lab in
             try await withHangGuard(.seconds(60)) {
@@ -77,7 +77,7 @@ struct KernelFaultListTests {
     /// etcd in a lab takes delay and reorder through NFQUEUE, as Flotilla's nodes do: a 100 ms
     /// delay on every link of the leader holds each put above 100 ms, the releaser reports
     /// packets released, and heal leaves no queue rule.
-    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await PacketDelays.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func etcdInALabTakesKernelDelayAndReorder() async throws {
         try await withEngineInLab(.etcd) { engine, lab in
             try await withHangGuard(.seconds(60)) {

@@ -63,7 +63,7 @@ struct KernelFaultTests {
         print("kernel isolate/heal/loss run took \(ContinuousClock.now - started)")
     }
 
-    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func upWithNetnsPutsTheNodesInNamespacesAndDownRemovesTheLab() async throws {
         try await withClusterSlot {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-netns-\(UUID().uuidString.prefix(8))").path
@@ -96,7 +96,7 @@ struct KernelFaultTests {
         }
     }
 
-    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func teardownLeavesNothingOfTheRunEvenWhenTheTestThrows() async throws {
         struct Planned: Error {}
         var seen: NetnsLab?

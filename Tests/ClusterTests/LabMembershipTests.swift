@@ -11,7 +11,7 @@ import TestSupport
 struct LabMembershipTests {
     static let reason: Comment = "needs root (network namespaces, nftables) and iproute2; .ci/run installs them and runs as root"
 
-    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)))
+    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(5)))
     func scaleUpGivesANewHostReplaceRestartsInItAndScaleDownTakesItAway() async throws {
         try await withNetnsCluster { c, lab in
             try await withHangGuard(.seconds(90)) {

@@ -11,7 +11,7 @@ import TestSupport
 struct LabReplayTests {
     static let reason: Comment = "needs root (network namespaces, nftables) and iproute2; .ci/run installs them and runs as root"
 
-    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(2)), arguments: EngineUnderTest.allCases)
+    @Test(.enabled(reason) { await NetworkTool.unavailableReason() == nil }, .timeLimit(.minutes(5)), arguments: EngineUnderTest.allCases)
     func aTranscriptRecordedInALabReplaysInALab(_ kind: EngineUnderTest) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-lab-\(UUID().uuidString.prefix(8)).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: file) }
