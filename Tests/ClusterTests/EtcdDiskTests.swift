@@ -94,6 +94,51 @@ struct EtcdDiskTests {
         }
     }
 
+    /// A body that throws still leaves nothing mounted (`withEtcd` checks it in its catch).
+    @Test(.timeLimit(.minutes(1)))
+    func aThrowingBodyLeavesNothingMounted() async throws {
+        struct Planned: Error {}
+        await #expect(throws: Planned.self) {
+            try await withEtcd("throws") { etcd in
+                let spec = try #require(try etcd.local?.load())
+                #expect(spec.members.allSatisfy { $0.disk?.isMounted == true })
+                throw Planned()
+            }
+        }
+    }
+
+    /// The same full disk on members that are hosts of a namespace lab (`up --engine etcd --net
+    /// netns`): etcd runs in its host's namespaces and sees the tmpfs mounted before it started.
+    @Test(.enabled(EngineKernelFaultTests.reason) { await EngineKernelFaultTests.labUsable() }, .timeLimit(.minutes(2)))
+    func aFullDiskInALabEndsTheMemberAndOkBringsItBack() async throws {
+        var directory = ""
+        try await withEngineInLab(.etcd) { engine, _ in
+            let etcd = try #require(engine as? EtcdEngine)
+            let local = try #require(etcd.local)
+            directory = local.directory
+            let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
+            let leader = try #require(s.leader)
+            let victim = try #require(try local.load().member(s.live.map(\.id).sorted().first { $0 != leader.id } ?? ""))
+            let performer = CommandPerformer(engine: etcd)
+            _ = try await performer.perform(.disk(node: .node(victim.name), fault: .full))
+            try await eventually("\(victim.name) ends on its full disk", timeout: .seconds(20), poll: .milliseconds(100)) {
+                _ = try? await etcd.client.put(leader.adminAddress, key: "lab-full-\(UUID().uuidString)", value: "x", timeout: .seconds(2))
+                return local.pid(of: victim) == nil
+            }
+            let (dead, _) = await etcd.wait(for: .seconds(5)) { $0.node(victim.name)?.death != nil }
+            #expect(dead.node(victim.name)?.death?.reason.contains("no space left on device") == true, "\(dead.report())")
+            let ok = try await performer.perform(.disk(node: .node(victim.name), fault: .ok))
+            #expect(ok.message.contains("started again"), "\(ok.message)")
+            let (healed, one) = await etcd.wait(for: .seconds(20)) { s in
+                guard let l = s.leader else { return false }
+                return s.live.count == 3 && s.live.allSatisfy { $0.leader == l.id }
+            }
+            #expect(one, "\(healed.report())")
+            try await etcd.client.put(victim.clientAddress, key: "lab-after", value: "ok", timeout: .seconds(5))
+        }
+        #expect(!directory.isEmpty && Self.mounted(under: directory) == [], "nothing of the lab run stays mounted")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func replaceGivesAMemberANewIdAndKeepsTheCount() async throws {
         try await withEtcd("replace") { etcd in

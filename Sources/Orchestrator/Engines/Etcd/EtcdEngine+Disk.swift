@@ -60,12 +60,15 @@ extension EtcdEngine {
     }
 
     /// Deletes the filler, disarms the member's NOSPACE alarm if one is raised, and starts the
-    /// member again (waiting up to 15 s for it to answer) when the full disk ended it.
+    /// member again (waiting up to 15 s for it to answer) when it ended by itself; one an
+    /// operator stopped stays stopped (`restart` starts it).
     private func diskOK(_ m: EtcdMemberSpec, _ disk: EtcdMemberDisk, in local: EtcdLocalCluster) async throws -> String {
-        var parts = [disk.clear() ? "\(m.name): filler deleted" : "\(m.name): no filler"]
+        let wasFull = disk.clear()
+        var parts = [wasFull ? "\(m.name): filler deleted" : "\(m.name): no filler"]
         if let disarmed = await disarmSpaceAlarm(of: m.name) { parts.append(disarmed) }
-        if local.pid(of: m) == nil {
-            let why = local.exit(of: m)?.reason ?? "it was not running"
+        let exit = local.exit(of: m)
+        if local.pid(of: m) == nil, exit.map({ !$0.byOperator }) ?? wasFull {
+            let why = exit?.reason ?? "it was not running"
             try local.start(m, spec: try local.load())
             let (s, up) = await wait(for: .seconds(15), every: .milliseconds(200)) { $0.node(m.name)?.live != nil }
             guard up else { throw OrchestratorError("\(m.name) was started again but does not answer within 15 s (\(s.node(m.name)?.error ?? "no answer")); see \(m.logFile)") }
