@@ -14,10 +14,10 @@ import TestSupport
 struct EtcdDiskTests {
     /// Launches three members in a fresh directory named after `purpose`, runs `body`, and tears
     /// down however it ends; then nothing under the directory is left in `/proc/mounts`.
-    func withEtcd(_ purpose: String, _ body: @escaping @Sendable (EtcdEngine) async throws -> Void) async throws {
+    func withEtcd(_ purpose: String, memberArgs: [String] = [], _ body: @escaping @Sendable (EtcdEngine) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-\(purpose)-\(UUID().uuidString.prefix(8))").path
         try await withClusterSlot {
-            let etcd = try await EtcdEngine.launch(members: 3, in: dir, within: .seconds(30))
+            let etcd = try await EtcdEngine.launch(members: 3, in: dir, memberArgs: memberArgs, within: .seconds(30))
             defer {
                 etcd.local?.killAllNow()
                 try? FileManager.default.removeItem(atPath: dir)
@@ -91,6 +91,36 @@ struct EtcdDiskTests {
             await #expect(throws: (any Error).self, "a slow disk is refused on etcd") {
                 try await performer.perform(.disk(node: .node(victim), fault: .slow(ms: 50)))
             }
+        }
+    }
+
+    /// etcd's own NOSPACE alarm (its backend over `--quota-backend-bytes`, here 200 kB) shows as
+    /// the member's storage error, and `disk all ok` disarms every member's.
+    @Test(.timeLimit(.minutes(1)))
+    func diskOkDisarmsANospaceAlarm() async throws {
+        try await withEtcd("nospace", memberArgs: ["--quota-backend-bytes", "200000"]) { etcd in
+            let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
+            let leader = try #require(s.leader)
+            let value = String(repeating: "v", count: 20_000)
+            try await eventually("the quota is exceeded", timeout: .seconds(20), poll: .milliseconds(50)) {
+                do {
+                    try await etcd.client.put(leader.adminAddress, key: "big-\(UUID().uuidString)", value: value, timeout: .seconds(2))
+                    return false
+                } catch {
+                    return "\(error)".contains("database space exceeded")
+                }
+            }
+            // Each member raises its own alarm when it finds its backend over the quota.
+            let alarms = try await etcd.client.alarms(leader.adminAddress)
+            #expect(!alarms.isEmpty && alarms.allSatisfy { $0.alarm == "NOSPACE" }, "\(alarms)")
+            let (raised, shown) = await etcd.wait(for: .seconds(5)) { $0.live.contains { $0.storageError?.contains("NOSPACE") == true } }
+            #expect(shown, "the alarm shows as a storage error: \(raised.report())")
+
+            let ok = try await CommandPerformer(engine: etcd).perform(.disk(node: .all, fault: .ok))
+            #expect(ok.message.components(separatedBy: "NOSPACE alarm disarmed").count - 1 >= alarms.count, "\(ok.message)")
+            #expect(try await etcd.client.alarms(leader.adminAddress) == [])
+            let (cleared, gone) = await etcd.wait(for: .seconds(5)) { $0.live.count == 3 && $0.live.allSatisfy { $0.storageError == nil } }
+            #expect(gone, "\(cleared.report())")
         }
     }
 
