@@ -124,6 +124,24 @@ struct EtcdDiskTests {
         }
     }
 
+    /// `panic` on etcd empties a full disk too, with the load, the paused members and the network.
+    @Test(.timeLimit(.minutes(1)))
+    func panicEmptiesAFullDisk() async throws {
+        try await withEtcd("panic") { etcd in
+            let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
+            let leader = try #require(s.leader)
+            let member = try #require(try etcd.local?.load().member(s.live.map(\.id).sorted().first { $0 != leader.id } ?? ""))
+            let performer = CommandPerformer(engine: etcd)
+            _ = try await performer.perform(.disk(node: .node(member.name), fault: .full))
+            #expect(member.disk?.isFull == true)
+            _ = try await performer.perform(.panic)
+            #expect(member.disk?.isFull == false, "panic deleted the filler")
+            #expect(etcd.events.recent.contains { $0.message.contains("\(member.name): filler deleted") }, "\(etcd.events.recent.map(\.message))")
+            let (after, up) = await etcd.wait(for: .seconds(15)) { $0.live.count == 3 && $0.leader != nil }
+            #expect(up, "\(after.report())")
+        }
+    }
+
     /// A body that throws still leaves nothing mounted (`withEtcd` checks it in its catch).
     @Test(.timeLimit(.minutes(1)))
     func aThrowingBodyLeavesNothingMounted() async throws {

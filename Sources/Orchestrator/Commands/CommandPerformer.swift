@@ -130,13 +130,21 @@ public final class CommandPerformer: Sendable {
         }
     }
 
-    /// Panic on an engine without Flotilla's control plane: stops the load, resumes every paused
-    /// member, and heals every network fault.
+    /// Panic on an engine without Flotilla's control plane: stops the load, empties every full
+    /// disk (starting again a member the full disk ended), resumes every paused member, and heals
+    /// every network fault.
     private func panic() async -> HealReport {
         let e = engine
         e.events.emit(.action, "PANIC: healing, resuming, stopping load", reason: "operator", category: "panic",
                       action: OperatorAction(verb: "panic"))
         await loads.stop()
+        if e.supports(.disk(node: .all, fault: .ok)) {
+            do {
+                _ = try await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { try await e.disk(.all, .ok) }
+            } catch {
+                e.events.emit(.action, "could not empty the disks: \(error)", reason: "panic", ok: false)
+            }
+        }
         for node in await e.snapshot().nodes where node.process == .paused {
             do {
                 try await e.resume(node.id)
