@@ -6,7 +6,7 @@ import Synchronization
 /// It observes every member (status, member list, `/metrics`) into the `ClusterSnapshot` the rest
 /// of the control plane reads, changes membership (learner, promote, remove), transfers
 /// leadership, and for a cluster it launched itself (`local`) kills, pauses, resumes and
-/// restarts members' processes.
+/// restarts members' processes, fills and empties their disks, and replaces them.
 ///
 /// A cluster Flotilla did not start is reached through `connect`: members are then found from
 /// the member list, and process faults are refused.

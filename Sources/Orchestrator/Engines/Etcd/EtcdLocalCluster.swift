@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Starts and stops the members of a local etcd cluster living in one directory: `etcd.json`,
-/// and per member a data dir, a log file and a pid file, all on loopback with free ports. Every
+/// and per member a data dir (on a tmpfs of its own when made as root, `EtcdMemberDisk`), a log
+/// file and a pid file, all on loopback with free ports. Every
 /// member runs with `--pre-vote`, so a member cut off and brought back does not depose a leader.
 ///
 /// Process control is by signal: kill is SIGKILL (no goodbye to its peers), pause and resume
