@@ -146,7 +146,7 @@ struct EngineKernelFaultTests {
     /// `flotilla status` on a cluster in a lab names the kernel's cuts in its `cut:` line, as the
     /// nodes' own cuts are named there: the status marks the snapshot with one reading of the
     /// run's nftables table, which neither engine's members can report themselves.
-    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(2)), arguments: EngineUnderTest.allCases)
+    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(5)), arguments: EngineUnderTest.allCases)
     func aKernelCutShowsInTheStatusCutLine(_ kind: EngineUnderTest) async throws {
         try await withEngineInLab(kind) { engine, lab in
             try await withHangGuard(.seconds(60)) {

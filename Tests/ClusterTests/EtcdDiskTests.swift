@@ -40,7 +40,7 @@ struct EtcdDiskTests {
         return text.split(separator: "\n").map(String.init).filter { $0.contains(dir) }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aFullDiskEndsTheMemberAndOkBringsItBack() async throws {
         try await withEtcd("disk") { etcd in
             let local = try #require(etcd.local)
@@ -96,7 +96,7 @@ struct EtcdDiskTests {
 
     /// etcd's own NOSPACE alarm (its backend over `--quota-backend-bytes`, here 200 kB) shows as
     /// the member's storage error, and `disk all ok` disarms every member's.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func diskOkDisarmsANospaceAlarm() async throws {
         try await withEtcd("nospace", memberArgs: ["--quota-backend-bytes", "200000"]) { etcd in
             let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
@@ -125,7 +125,7 @@ struct EtcdDiskTests {
     }
 
     /// `panic` on etcd empties a full disk too, with the load, the paused members and the network.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func panicEmptiesAFullDisk() async throws {
         try await withEtcd("panic") { etcd in
             let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
@@ -143,7 +143,7 @@ struct EtcdDiskTests {
     }
 
     /// A body that throws still leaves nothing mounted (`withEtcd` checks it in its catch).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aThrowingBodyLeavesNothingMounted() async throws {
         struct Planned: Error {}
         await #expect(throws: Planned.self) {
@@ -157,7 +157,7 @@ struct EtcdDiskTests {
 
     /// The same full disk on members that are hosts of a namespace lab (`up --engine etcd --net
     /// netns`): etcd runs in its host's namespaces and sees the tmpfs mounted before it started.
-    @Test(.enabled(EngineKernelFaultTests.reason) { await EngineKernelFaultTests.labUsable() }, .timeLimit(.minutes(2)))
+    @Test(.enabled(EngineKernelFaultTests.reason) { await EngineKernelFaultTests.labUsable() }, .timeLimit(.minutes(5)))
     func aFullDiskInALabEndsTheMemberAndOkBringsItBack() async throws {
         var directory = ""
         try await withEngineInLab(.etcd) { engine, _ in
@@ -187,7 +187,7 @@ struct EtcdDiskTests {
         #expect(!directory.isEmpty && Self.mounted(under: directory) == [], "nothing of the lab run stays mounted")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func replaceGivesAMemberANewIdAndKeepsTheCount() async throws {
         try await withEtcd("replace") { etcd in
             let (s, _) = await etcd.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
