@@ -143,6 +143,36 @@ struct EngineKernelFaultTests {
         }
     }
 
+    /// `flotilla status` on a cluster in a lab names the kernel's cuts in its `cut:` line, as the
+    /// nodes' own cuts are named there: the status marks the snapshot with one reading of the
+    /// run's nftables table, which neither engine's members can report themselves.
+    @Test(.enabled(reason) { await labUsable() }, .timeLimit(.minutes(5)), arguments: EngineUnderTest.allCases)
+    func aKernelCutShowsInTheStatusCutLine(_ kind: EngineUnderTest) async throws {
+        try await withEngineInLab(kind) { engine, lab in
+            try await withHangGuard(.seconds(60)) {
+                let dir: String
+                if let etcd = engine as? EtcdEngine { dir = try #require(etcd.local?.directory) }
+                else { dir = try #require((engine as? FlotillaEngine)?.control.client.launcher?.directory) }
+                let (s, _) = await engine.wait(for: .seconds(15)) { s in s.leader != nil && s.live.count == 3 }
+                let leader = try #require(s.leader)
+                let cut = try #require(s.live.map(\.id).sorted().first { $0 != leader.id })
+                let performer = CommandPerformer(engine: engine, healTimeout: .seconds(15))
+                _ = try await performer.perform(.partition(shape: .isolate(node: cut)))
+                #expect(try await KernelFaults(lab: lab).rules().count == 4)
+
+                let status = try await flotilla(["status", "--dir", dir])
+                let line = status.out.split(separator: "\n").first { $0.hasPrefix("cut: ") }.map(String.init)
+                #expect(line != nil, "\(kind): the status names the kernel's cuts: \(status.out)\n\(status.err)")
+                let others = s.nodes.map(\.id).filter { $0 != cut }.sorted()
+                #expect(others.allSatisfy { o in line?.contains("\(min(o, cut))<->\(max(o, cut))") == true }, "\(kind): \(line ?? "no cut line")")
+
+                #expect(try await performer.perform(.heal).ok)
+                let after = try await flotilla(["status", "--dir", dir])
+                #expect(!after.out.split(separator: "\n").contains { $0.hasPrefix("cut: ") }, "\(kind): no cut line after the heal: \(after.out)")
+            }
+        }
+    }
+
     /// A serializable get through a member cut off by nftables answers from its own copy: the
     /// value from before the cut, after the majority committed a newer one. The checker names
     /// that get; a linearizable get through the same member does not answer at all. The console's

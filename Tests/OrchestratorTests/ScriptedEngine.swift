@@ -39,6 +39,8 @@ final class ScriptedEngine: Engine {
     func remove(_ member: String) async throws { throw OrchestratorError("not scripted") }
     func scale(_ change: ScaleChange, purge: Bool) async throws -> [String] { throw OrchestratorError("not scripted") }
     func transfer(to member: String?) async throws -> String { throw OrchestratorError("not scripted") }
+    func replace(_ member: String) async throws { throw OrchestratorError("not scripted") }
+    func disk(_ target: NodeTarget, _ fault: DiskFault) async throws -> String { throw OrchestratorError("not scripted") }
     func workload(for duration: Duration) async throws -> [HistoryOperation] { [] }
     func loadClient() -> any LoadClient { MemoryLoadClient(events: events) }
     /// Network faults: none are taken (`refusal` turns them away first).

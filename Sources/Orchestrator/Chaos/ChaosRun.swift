@@ -47,6 +47,8 @@ public struct ChaosRun: Sendable {
         case resume(String)
         case clearRules
         case remove(String)
+        /// An engine whose heal leaves disks alone (etcd's tmpfs): `disk NAME ok`.
+        case diskOK(String)
     }
 
     /// The local cluster's launcher (Flotilla's node), if the run has one.
@@ -80,11 +82,19 @@ public struct ChaosRun: Sendable {
     }
 
     /// The schedule for a cluster of these nodes (a pure function of the seed, the node ids and
-    /// the kinds the engine takes).
+    /// the kinds the engine takes). An engine that takes a full disk but not a slow one (etcd) gets
+    /// `full` where the nemesis drew `slow`, so no step is drawn only to be refused.
     public func schedule(nodes: [String]) -> [NemesisStep] {
         var c = config
         c.faults = faults(nodes: nodes).taken
-        return c.nemesis(nodes: nodes).schedule()
+        let steps = c.nemesis(nodes: nodes).schedule()
+        guard c.faults.contains(.disk), engine.refusal(.disk(node: .node(nodes.first ?? "n1"), fault: .slow(ms: 50))) != nil else { return steps }
+        return steps.map { step in
+            guard step.fault == .disk, step.value?.hasPrefix("slow") == true else { return step }
+            var full = step
+            full.value = "full"
+            return full
+        }
     }
 
     /// The schedule for this cluster of Flotilla's nodes (its spec names them).
@@ -243,7 +253,7 @@ public struct ChaosRun: Sendable {
         case (.scale, .scaled(let changed, _)):
             guard let added = changed.first else { return (.none, "scaled: nothing changed") }
             return (.remove(added), "scaled up: \(added) joined, caught up and is a voter")
-        case (.disk, _): return (.clearRules, "disk of \(id) \(step.value ?? "")" + leaderNote)
+        case (.disk, _): return (control == nil ? .diskOK(id) : .clearRules, "disk of \(id) \(step.value ?? "")" + leaderNote)
         case (.skew, _): return (.clearRules, "clock of \(id) at \(step.value ?? "")" + leaderNote)
         default: return (.clearRules, "\(command)")
         }
@@ -261,6 +271,7 @@ public struct ChaosRun: Sendable {
         case .kill, .pause:
             await restoreProcesses(original: original)
         case .partition, .oneWay, .link, .disk, .skew:
+            _ = await clearDisks()
             _ = await clearRules(timeout: .seconds(3))
         case .transfer, .scale:
             break  // a transfer leaves nothing to undo; a failed scale-up removes its member itself
@@ -278,7 +289,7 @@ public struct ChaosRun: Sendable {
     /// Clears every link, disk and clock fault and verifies it; what it found.
     func clearRules(timeout: Duration) async -> String {
         if let control { return (await control.heal(timeout: timeout)).summary }
-        guard engine.supports(.heal) else { return "nothing to clear: \(engine.kind) takes no link, disk or clock faults here" }
+        guard engine.supports(.heal) else { return "nothing to clear: \(engine.kind) takes no link or clock faults here (its disks are emptied apart)" }
         do { return try await session.perform(.heal).message } catch { return "heal failed: \(error)" }
     }
 
@@ -306,7 +317,20 @@ public struct ChaosRun: Sendable {
         case .remove(let id):
             await remove(id)
             return "removed \(id)"
+        case .diskOK(let id):
+            do {
+                return try await session.perform(.disk(node: .node(id), fault: .ok)).message
+            } catch {
+                return "disk \(id) ok failed: \(error)"
+            }
         }
+    }
+
+    /// Empties every member's disk where the engine's heal does not (etcd's tmpfs; a member the
+    /// full disk ended starts again); nil when there is nothing of the kind.
+    func clearDisks() async -> String? {
+        guard control == nil, engine.supports(.disk(node: .all, fault: .ok)) else { return nil }
+        do { return try await session.perform(.disk(node: .all, fault: .ok)).message } catch { return "disk all ok failed: \(error)" }
     }
 
     /// Takes a member added by a scale step out of the membership (and, for Flotilla's node,
@@ -353,6 +377,8 @@ public struct ChaosRun: Sendable {
     /// Resumes paused members, restarts stopped ones, removes members a scale step left behind,
     /// then clears every rule and verifies it.
     func healAll(original: [String]) async {
+        // Disks first: a member a full disk ended would end again if it were restarted on it.
+        if let disks = await clearDisks() { log("disks: \(disks)") }
         await restoreProcesses(original: original)
         log("heal: \(await clearRules(timeout: .seconds(10)))")
     }

@@ -5,9 +5,10 @@ import Foundation
 /// whichever face gave it and whichever Raft implementation runs the cluster. A command the
 /// engine cannot take is refused first, with its one-line reason, before anything is done.
 /// Partitions, heal, mend, loss, delay and reorder go to the engine (the nodes' filter, or the
-/// kernel in a namespace lab, for any engine). The verbs only Flotilla's node takes (duplicate, disk
-/// and clock faults, tasks, joins, recovery) go to its `ClusterControl`; the load goes through
-/// the engine's `LoadClient`. The action
+/// kernel in a namespace lab, for any engine), and so do replace and disk faults (the node's own
+/// storage fault, or a full tmpfs under an etcd member). The verbs only Flotilla's node takes
+/// (duplicate, clock faults, tasks, joins, recovery) go to its `ClusterControl`; the load goes
+/// through the engine's `LoadClient`. The action
 /// events a command causes carry the command (what a transcript stores); `loads` holds the load
 /// `load on` starts, `recovery` the mode `recover` sets.
 public final class CommandPerformer: Sendable {
@@ -64,7 +65,7 @@ public final class CommandPerformer: Sendable {
             try await e.resume(n)
             return .done("resumed \(n)")
         case .replace(let n):
-            try await flotilla(command).replace(n)
+            try await e.replace(n)
             return .done("replaced \(n): a new incarnation caught up and votes")
         case .partition(let shape):
             return .partitioned(try await e.partition(shape))
@@ -93,8 +94,8 @@ public final class CommandPerformer: Sendable {
             try await e.reorder(links, share)
             return .done("reorder on \(links): \(share)")
         case .disk(let node, let fault):
-            try await flotilla(command).disk(node.description, fault)
-            return .done("disk of \(node): \(fault.words)")
+            let detail = try await e.disk(node, fault)
+            return .done("disk of \(node): \(fault.words)" + (detail.isEmpty ? "" : " (\(detail))"))
         case .skew(let node, let rate):
             try await flotilla(command).skew(node.description, rate: rate.factor)
             return .done("clock of \(node): \(rate)")
@@ -129,13 +130,21 @@ public final class CommandPerformer: Sendable {
         }
     }
 
-    /// Panic on an engine without Flotilla's control plane: stops the load, resumes every paused
-    /// member, and heals every network fault.
+    /// Panic on an engine without Flotilla's control plane: stops the load, empties every full
+    /// disk (starting again a member the full disk ended), resumes every paused member, and heals
+    /// every network fault.
     private func panic() async -> HealReport {
         let e = engine
         e.events.emit(.action, "PANIC: healing, resuming, stopping load", reason: "operator", category: "panic",
                       action: OperatorAction(verb: "panic"))
         await loads.stop()
+        if e.supports(.disk(node: .all, fault: .ok)) {
+            do {
+                _ = try await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { try await e.disk(.all, .ok) }
+            } catch {
+                e.events.emit(.action, "could not empty the disks: \(error)", reason: "panic", ok: false)
+            }
+        }
         for node in await e.snapshot().nodes where node.process == .paused {
             do {
                 try await e.resume(node.id)

@@ -49,6 +49,15 @@ public protocol Engine: AnyObject, Sendable {
     @discardableResult
     func transfer(to member: String?) async throws -> String
 
+    /// Takes a member out, deletes its data and brings it back empty under the same name, as a
+    /// learner that catches up and is promoted (etcd's rule for a member whose data is gone).
+    func replace(_ member: String) async throws
+
+    // MARK: Storage
+
+    /// Makes the disk under `target` slow, full or healthy again; what was done, in words.
+    func disk(_ target: NodeTarget, _ fault: DiskFault) async throws -> String
+
     // MARK: Network
 
     /// Cuts the network into `shape` (the cuts replace every cut in force); the plan as it reads.

@@ -48,8 +48,10 @@ public struct TemporaryCluster: Sendable {
                             network: NetnsLab? = nil, releaser: String = Launcher.currentExecutable) async throws -> (EtcdEngine, TemporaryCluster) {
         let dir = directory ?? freshDirectory(purpose)
         let engine = try await EtcdEngine.launch(members: members, in: dir, network: network, within: .seconds(30), releaser: releaser)
-        return (engine, TemporaryCluster(directory: dir, keep: keep || directory != nil) {
-            await engine.tearDown(removing: false)
+        let kept = keep || directory != nil
+        return (engine, TemporaryCluster(directory: dir, keep: kept) {
+            // A directory that goes needs no copy of the data on the members' tmpfs.
+            await engine.tearDown(removing: false, keepingData: kept)
             try? await network?.teardown()
         })
     }

@@ -22,7 +22,7 @@ struct ChaosCommand: AsyncParsableCommand {
             and the exit status is 1 when L, D, U or V is above 0 or the history is not linearizable.
             """)
 
-    @Option(help: "flotilla, or etcd (the `etcd` on PATH; the nemesis draws only the faults it takes: kill, pause, transfer, scale).")
+    @Option(help: "flotilla, or etcd (the `etcd` on PATH; the nemesis draws only the faults it takes: kill, pause, transfer, scale, and disk full as root).")
     var engine: UpCommand.Engine = .flotilla
     @Option(help: "Nodes in the cluster.") var nodes = 5
     @Option(help: "How long the nemesis runs, e.g. 120s or 2m.") var duration = "120s"

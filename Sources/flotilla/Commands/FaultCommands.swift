@@ -69,6 +69,8 @@ struct DiskCommand: AsyncParsableCommand {
             flotilla disk n2 slow 50ms   every fsync takes 50 ms longer
             flotilla disk n2 full        every write fails with ENOSPC (the node stalls, then goes on when freed)
             flotilla disk n2 ok          both cleared
+            On etcd (a cluster made as root): full fills the tmpfs under the member's data dir, and
+            etcd exits at its next database commit; ok empties it and starts the member again.
 
             """ + nodeHelp)
     @Argument(help: "Which node (see below).", completion: NodeCompletion.idsLeaderOrAll) var node: String

@@ -17,8 +17,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) { return try await etcdStatus(etcd) }
         let control = try await cluster.control(silentOK: true)
         defer { Task { await finish(control) } }
-        let s = await control.snapshot()
-        let kernel = await kernelLine(control.kernelFaults, delays: control.packetDelays)
+        // The kernel's cuts join the nodes' own (the cut line, the fault lines), as in the console.
+        let reader = KernelFaultReader(kernel: control.kernelFaults, delays: control.packetDelays)
+        let s = await reader.marking(await control.snapshot())
+        let kernel = await kernelLine(reader)
         cluster.print(s) {
             s.report() + (s.pending.isEmpty ? "" : "\n\npending joins: \(s.pending.map(\.id).joined(separator: ", ")) (flotilla approve ID)") + kernel
         }
@@ -34,14 +36,16 @@ struct StatusCommand: AsyncParsableCommand {
         options.stopOnSignal = true
         let session = try await cluster.session(options, silentOK: true)
         let json = cluster.output == .json
+        // The kernel's tables are read at most once a second, however fast the redraw.
+        let reader = kernelReader(of: session.engine)
         _ = try? await session.run { session in
             for await tick in session.ticks() {
-                let s = tick.snapshot
+                let s = await reader.marking(tick.snapshot)
                 if json {
                     print(jsonText(s).replacingOccurrences(of: "\n", with: ""))
                     continue
                 }
-                let kernel = await kernelLine(of: session.engine)
+                let kernel = await kernelLine(reader)
                 print("\u{1B}[H\u{1B}[2J" + "\(session.engine.kind) · \(s.headline)\n\n" + s.report() + kernel + "\n\nCtrl-C quits")
             }
         }
@@ -49,31 +53,26 @@ struct StatusCommand: AsyncParsableCommand {
 }
 
 extension StatusCommand {
-    /// For a cluster in network namespaces, the rules of its nftables table (which the nodes'
-    /// own fault lines cannot show): `kernel faults (…): cut n1->n2, loss n2->n3 30%`, and a line
-    /// for kernel delays with their releaser's counts.
-    /// `kernelLine` for whichever engine a session drives.
-    func kernelLine(of engine: any Engine) async -> String {
-        if let etcd = engine as? EtcdEngine { return await kernelLine(etcd.kernelFaults) }
+    /// The kernel's faults of whichever engine a session drives, read at most once a second.
+    func kernelReader(of engine: any Engine) -> KernelFaultReader {
+        if let etcd = engine as? EtcdEngine { return KernelFaultReader(kernel: etcd.kernelFaults, delays: etcd.packetDelays) }
         if let flotilla = engine as? FlotillaEngine {
-            return await kernelLine(flotilla.control.kernelFaults, delays: flotilla.control.packetDelays)
+            return KernelFaultReader(kernel: flotilla.control.kernelFaults, delays: flotilla.control.packetDelays)
         }
-        return ""
+        return KernelFaultReader(kernel: nil, delays: nil)
     }
 
-    func kernelLine(_ faults: KernelFaults?, delays: PacketDelays? = nil) async -> String {
-        guard let kernel = faults else { return "" }
-        let rules: String
-        do {
-            let listed = try await kernel.rules()
-            rules = listed.isEmpty ? "none" : listed.map(\.description).joined(separator: ", ")
-        } catch {
-            rules = "cannot be read: \(error)"
-        }
+    /// For a cluster in network namespaces, the rules of its nftables table as `reader` last read
+    /// them: `kernel faults (…): cut n1->n2, loss n2->n3 30%`, and a line for kernel delays with
+    /// their releaser's counts. Empty on loopback.
+    func kernelLine(_ reader: KernelFaultReader) async -> String {
+        guard let kernel = reader.kernel else { return "" }
+        let reading = await reader.reading()
+        let rules = reading.links.isEmpty ? "none" : reading.links.map(\.description).joined(separator: ", ")
         var line = "\n\nkernel faults (nftables table bridge \(kernel.table) in \(kernel.lab.switchNamespace)): \(rules)"
-        if let delays {
+        if let delays = reader.delays {
             // Delay, jitter and reordering: NFQUEUE rules in the switch's `ip filter` table, and the run's releaser.
-            let held = ((try? await delays.rules()) ?? []).map(\.description)
+            let held = reading.delays.map(\.description)
             if !held.isEmpty || delays.releaserPid() != nil {
                 line += "\nkernel delay (NFQUEUE, table \(PacketDelays.table) in \(kernel.lab.switchNamespace)): "
                     + (held.isEmpty ? "none" : held.joined(separator: ", ")) + "; " + (delays.stats()?.summary ?? "no releaser running")
@@ -84,8 +83,9 @@ extension StatusCommand {
 
     /// The same table for a local etcd cluster's members.
     func etcdStatus(_ etcd: EtcdEngine) async throws {
-        let s = await etcd.snapshot()
-        let kernel = await kernelLine(etcd.kernelFaults)
+        let reader = kernelReader(of: etcd)
+        let s = await reader.marking(await etcd.snapshot())
+        let kernel = await kernelLine(reader)
         cluster.print(s) { s.report() + kernel }
         await etcd.shutdown()
         if s.live.isEmpty { throw cluster.silence() }

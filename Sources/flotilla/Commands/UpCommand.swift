@@ -152,6 +152,11 @@ struct DownCommand: AsyncParsableCommand {
             let etcd = EtcdLocalCluster(directory: dir, executable: "etcd")
             guard await etcd.stopAll() else { throw fail("could not stop every etcd member in \(dir)") }
             print("stopped every etcd member in \(etcd.directory)")
+            if (try? etcd.load().members.contains { $0.disk != nil }) == true {
+                let stuck = etcd.releaseDisks(keepingData: !purge)
+                guard stuck.isEmpty else { throw fail("could not unmount \(stuck.joined(separator: ", "))") }
+                print(purge ? "unmounted every member's tmpfs" : "unmounted every member's tmpfs; their data waits beside it for the next up")
+            }
             if let lab = try? etcd.load().network {
                 do { try await lab.teardown() } catch { throw fail("\(error)") }
                 print("removed the namespace lab \(lab.run) (namespaces, bridge, links, nftables table)")

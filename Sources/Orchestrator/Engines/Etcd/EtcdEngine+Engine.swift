@@ -135,10 +135,14 @@ extension EtcdEngine: Engine {
             return packetDelays == nil ? Self.needsNetns(command.verb) : nil
         case .duplicate:
             return "duplicate on etcd needs netem, which this kernel lacks; the NFQUEUE releaser holds frames but does not copy them"
-        case .disk, .skew:
-            return "\(command.verb) sets a fault inside Flotilla's node; etcd has no such hook"
+        case .disk(_, .slow):
+            return Self.slowDiskRefusal
+        case .disk:
+            return diskRefusal
+        case .skew:
+            return "skew sets a fault inside Flotilla's node; etcd has no such hook"
         case .replace:
-            return "replace is not built for etcd yet; use scale -1 NAME then scale +1"
+            return local == nil ? "replace starts a member here: it needs an etcd cluster Flotilla launched (`flotilla up --engine etcd`)" : nil
         case .submit, .cancel, .approve, .deny:
             return "\(command.verb) is a Flotilla task-queue verb; etcd has no tasks or held joins"
         case .load, .panic:

@@ -6,7 +6,7 @@ import Synchronization
 /// It observes every member (status, member list, `/metrics`) into the `ClusterSnapshot` the rest
 /// of the control plane reads, changes membership (learner, promote, remove), transfers
 /// leadership, and for a cluster it launched itself (`local`) kills, pauses, resumes and
-/// restarts members' processes.
+/// restarts members' processes, fills and empties their disks, and replaces them.
 ///
 /// A cluster Flotilla did not start is reached through `connect`: members are then found from
 /// the member list, and process faults are refused.
@@ -164,15 +164,33 @@ public final class EtcdEngine: Sendable {
         return out
     }
 
-    /// One polling round as a snapshot: down members keep their last status.
+    /// One polling round as a snapshot: down members keep their last status. On a local cluster
+    /// a member whose tmpfs is full carries `disk full` in its fault line, and one that is not
+    /// running says why it ended (its log's last critical line), as etcd cannot say either.
     public func snapshot() async -> ClusterSnapshot {
         let observation = await observe()
-        return memory.withLock { m in
+        let s = memory.withLock { m in
             m.seq += 1
             let s = observation.snapshot(seq: m.seq, previous: m.last)
             m.last = s
             return s
         }
+        return markingDisks(s)
+    }
+
+    /// `s` with full disks in the members' fault lines and the exits of members that are not running.
+    func markingDisks(_ s: ClusterSnapshot) -> ClusterSnapshot {
+        guard let local, let spec = try? local.load() else { return s }
+        var out = s
+        for i in out.nodes.indices {
+            guard let m = spec.member(out.nodes[i].id) else { continue }
+            if out.nodes[i].process == .stopped { out.nodes[i].exit = local.exit(of: m) }
+            if let disk = m.disk, disk.isFull, var status = out.nodes[i].status {
+                status.faults.diskFull = true
+                out.nodes[i].status = status
+            }
+        }
+        return out
     }
 
 
@@ -212,9 +230,13 @@ public final class EtcdEngine: Sendable {
 
     /// Stops every member of a local cluster, removes its namespace lab if it has one, closes the
     /// client, and with `removing` deletes the cluster's directory.
-    public func tearDown(removing: Bool) async {
+    /// Every member's tmpfs is unmounted; with `keepingData` (and not `removing`) its data is first
+    /// moved to the directory's own file system for a later `up` (a copy of 130 MB or so per
+    /// member, which a test's teardown does not need).
+    public func tearDown(removing: Bool, keepingData: Bool = false) async {
         if let local {
             if !(await local.stopAll()) { local.killAllNow() }
+            local.releaseDisks(keepingData: keepingData && !removing)
             if let lab = try? local.load().network { try? await lab.teardown() }
             if removing { try? FileManager.default.removeItem(atPath: local.directory) }
         }
@@ -305,7 +327,7 @@ public final class EtcdEngine: Sendable {
 
     /// Runs `change` again every 200 ms while etcd answers 503 "unhealthy cluster" (its members
     /// have not been connected for 5 s yet), until `deadline`.
-    private func whileUnhealthy(until deadline: ContinuousClock.Instant, _ change: () async throws -> Void) async throws {
+    func whileUnhealthy<T>(until deadline: ContinuousClock.Instant, _ change: () async throws -> T) async throws -> T {
         while true {
             do {
                 return try await change()
@@ -327,6 +349,17 @@ public final class EtcdEngine: Sendable {
     /// removal until the members that stay have been connected for 5 s: this asks again every
     /// 200 ms until `within` passes.
     public func remove(_ name: String, within: Duration = .seconds(15)) async throws {
+        try await removeMembership(name, within: within)
+        if let (local, m) = try? member(name) {
+            if let pid = local.pid(of: m), !(await Spawn.waitForExit(pid, within: .seconds(5))) { _ = await local.stop(m) }
+            m.disk?.unmount()
+            try local.forget(name)
+        }
+    }
+
+    /// Takes `name` out of etcd's membership (leadership handed away first if it leads); its
+    /// process and its entry in `etcd.json` are left to the caller.
+    func removeMembership(_ name: String, within: Duration) async throws {
         let deadline = ContinuousClock.now + within
         let id = try await id(of: name)
         var leader = try await leader()
@@ -342,9 +375,5 @@ public final class EtcdEngine: Sendable {
         }
         let at = leader.address
         try await whileUnhealthy(until: deadline) { try await self.client.removeMember(at, id) }
-        if let (local, m) = try? member(name) {
-            if let pid = local.pid(of: m), !(await Spawn.waitForExit(pid, within: .seconds(5))) { _ = await local.stop(m) }
-            try local.forget(name)
-        }
     }
 }

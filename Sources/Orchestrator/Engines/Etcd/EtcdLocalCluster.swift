@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Starts and stops the members of a local etcd cluster living in one directory: `etcd.json`,
-/// and per member a data dir, a log file and a pid file, all on loopback with free ports. Every
+/// and per member a data dir (on a tmpfs of its own when made as root, `EtcdMemberDisk`), a log
+/// file and a pid file, all on loopback with free ports. Every
 /// member runs with `--pre-vote`, so a member cut off and brought back does not depose a leader.
 ///
 /// Process control is by signal: kill is SIGKILL (no goodbye to its peers), pause and resume
@@ -61,8 +62,11 @@ public struct EtcdLocalCluster: Sendable {
     }
 
     /// Writes `etcd.json` for `count` founding members on free loopback ports, or on their hosts'
-    /// addresses in `network` (none is started, and the lab is not built here).
-    public func create(members count: Int, memberArgs: [String] = [], network: NetnsLab? = nil) throws -> EtcdClusterSpec {
+    /// addresses in `network` (none is started, and the lab is not built here). With `disks` (as
+    /// root) each member's data dir is on a tmpfs of its own, mounted here (`EtcdMemberDisk`);
+    /// when the kernel refuses the mount the cluster is made without disks, as without root.
+    public func create(members count: Int, memberArgs: [String] = [], network: NetnsLab? = nil,
+                       disks: Bool = geteuid() == 0) throws -> EtcdClusterSpec {
         guard (1...15).contains(count) else { throw OrchestratorError("a local etcd cluster has 1 to 15 members (asked for \(count))") }
         if FileManager.default.fileExists(atPath: specPath) {
             throw OrchestratorError("\(directory) already holds an etcd cluster; use it, or remove the directory first")
@@ -71,20 +75,33 @@ public struct EtcdLocalCluster: Sendable {
             throw OrchestratorError("\(directory) holds a Flotilla cluster; give the etcd cluster a directory of its own")
         }
         try PrivateFiles.makeDirectory(directory)
+        let token = "flotilla-etcd-" + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let ports = network == nil ? try FreePorts.take(count * 2) : []
         var members = try (1...count).map { i in
             let name = "e\(i)"
+            let disk = disks ? self.disk(for: name, token: token) : nil
             if let network {
                 let host = try network.address(of: name)
-                return member(name, peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "new")
+                return member(name, peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "new",
+                              disk: disk)
             }
             return member(name, peer: "127.0.0.1:\(ports[2 * (i - 1)])", client: "127.0.0.1:\(ports[2 * (i - 1) + 1])",
-                          initialCluster: "", state: "new")
+                          initialCluster: "", state: "new", disk: disk)
         }
         let everyone = EtcdClusterSpec.initialCluster(members)
         for i in members.indices { members[i].initialCluster = everyone }
         for m in members { try PrivateFiles.makeDirectory("\(directory)/\(m.name)") }
-        let token = "flotilla-etcd-" + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        if disks {
+            // Mount every disk now: a kernel that refuses (no CAP_SYS_ADMIN) gets a cluster without disks.
+            do {
+                for m in members { try m.disk?.mount() }
+            } catch {
+                EtcdMemberDisk.unmountAll(under: directory)
+                members = members.map { m in
+                    member(m.name, peer: m.peerAddress, client: m.clientAddress, initialCluster: m.initialCluster, state: m.initialState, disk: nil)
+                }
+            }
+        }
         let spec = EtcdClusterSpec(clusterToken: token, members: members, memberArgs: memberArgs,
                                    createdAt: ISO8601DateFormatter().string(from: Date()), network: network)
         try save(spec)
@@ -95,10 +112,68 @@ public struct EtcdLocalCluster: Sendable {
     static let labPeerPort = 2380
     static let labClientPort = 2379
 
-    private func member(_ name: String, peer: String, client: String, initialCluster: String, state: String) -> EtcdMemberSpec {
+    private func member(_ name: String, peer: String, client: String, initialCluster: String, state: String,
+                        disk: EtcdMemberDisk? = nil) -> EtcdMemberSpec {
         EtcdMemberSpec(name: name, peerAddress: peer, clientAddress: client,
-                       dataDir: "\(directory)/\(name)/data", logFile: "\(directory)/\(name)/etcd.log",
-                       pidFile: "\(directory)/\(name)/etcd.pid", initialCluster: initialCluster, initialState: state)
+                       dataDir: disk.map { "\($0.mountPoint)/data" } ?? "\(directory)/\(name)/data", logFile: "\(directory)/\(name)/etcd.log",
+                       pidFile: "\(directory)/\(name)/etcd.pid", initialCluster: initialCluster, initialState: state, disk: disk)
+    }
+
+    /// The tmpfs of member `name`: under its folder, its source named after the cluster's token.
+    func disk(for name: String, token: String) -> EtcdMemberDisk {
+        EtcdMemberDisk(mountPoint: "\(directory)/\(name)/disk", source: "\(token)-\(name)")
+    }
+
+    /// Where `down` keeps a member's data while its tmpfs is unmounted; `start` moves it back.
+    func keptData(_ member: EtcdMemberSpec) -> String { "\(directory)/\(member.name)/data.kept" }
+
+    /// Mounts `member`'s tmpfs if it has one and it is not mounted, and moves back the data `down` kept.
+    func prepareDisk(_ member: EtcdMemberSpec) throws {
+        guard let disk = member.disk, !disk.isMounted else { return }
+        try disk.mount()
+        let kept = keptData(member)
+        if FileManager.default.fileExists(atPath: kept) {
+            try FileManager.default.moveItem(atPath: kept, toPath: member.dataDir)
+        }
+    }
+
+    /// Unmounts every member's tmpfs (after the members stopped), first moving each data dir off
+    /// it when `keepingData` (`down` without `--purge`: the next `up` finds it again), and then
+    /// anything else mounted under the directory. The mount points that would not go.
+    @discardableResult
+    public func releaseDisks(keepingData: Bool) -> [String] {
+        if keepingData, let spec = try? load() {
+            for m in spec.members {
+                guard let disk = m.disk, disk.isMounted, FileManager.default.fileExists(atPath: m.dataDir) else { continue }
+                disk.clear()
+                try? FileManager.default.removeItem(atPath: keptData(m))
+                do {
+                    try FileManager.default.moveItem(atPath: m.dataDir, toPath: keptData(m))
+                } catch {
+                    note(m, "could not keep \(m.name)'s data off its tmpfs: \(error)")
+                }
+            }
+        }
+        return EtcdMemberDisk.unmountAll(under: directory)
+    }
+
+    /// Deletes `member`'s data dir (and a filler), so it starts again empty; its tmpfs stays mounted.
+    public func wipeData(_ member: EtcdMemberSpec) throws {
+        member.disk?.clear()
+        try? FileManager.default.removeItem(atPath: keptData(member))
+        if FileManager.default.fileExists(atPath: member.dataDir) {
+            try FileManager.default.removeItem(atPath: member.dataDir)
+        }
+    }
+
+    /// Records `member` as it is to start next (replace: the same name and addresses, joining an existing cluster).
+    public func update(_ member: EtcdMemberSpec) throws {
+        var spec = try load()
+        guard let i = spec.members.firstIndex(where: { $0.name == member.name }) else {
+            throw OrchestratorError("no member \(member.name) in \(specPath)")
+        }
+        spec.members[i] = member
+        try save(spec)
     }
 
     /// Records a new member with the next free name and fresh ports, to join the members `current`
@@ -111,19 +186,24 @@ public struct EtcdLocalCluster: Sendable {
         let n = (1...).first { !used.contains("e\($0)") }!
         let others = spec.members.filter { current.contains($0.name) }
         var joining: EtcdMemberSpec
+        // A cluster made with disks gives the newcomer one too.
+        let disk = spec.members.contains { $0.disk != nil } ? self.disk(for: "e\(n)", token: spec.clusterToken) : nil
         if let lab = spec.network {
             let grown = try lab.adding("e\(n)")
             let host = try grown.address(of: "e\(n)")
             spec.network = grown
-            joining = member("e\(n)", peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "existing")
+            joining = member("e\(n)", peer: "\(host):\(Self.labPeerPort)", client: "\(host):\(Self.labClientPort)", initialCluster: "", state: "existing",
+                             disk: disk)
         } else {
             let ports = try FreePorts.take(2)
-            joining = member("e\(n)", peer: "127.0.0.1:\(ports[0])", client: "127.0.0.1:\(ports[1])", initialCluster: "", state: "existing")
+            joining = member("e\(n)", peer: "127.0.0.1:\(ports[0])", client: "127.0.0.1:\(ports[1])", initialCluster: "", state: "existing",
+                             disk: disk)
         }
         joining.initialCluster = EtcdClusterSpec.initialCluster(others + [joining])
         // A removed member's folder may remain; the new one must never start on its data.
         let folder = "\(directory)/\(joining.name)"
         if FileManager.default.fileExists(atPath: folder) {
+            EtcdMemberDisk.unmountAll(under: folder)
             try FileManager.default.moveItem(atPath: folder, toPath: "\(folder).removed-\(Int(Date().timeIntervalSince1970))")
         }
         try PrivateFiles.makeDirectory(folder)
@@ -162,6 +242,7 @@ public struct EtcdLocalCluster: Sendable {
     @discardableResult
     public func start(_ member: EtcdMemberSpec, spec: EtcdClusterSpec) throws -> pid_t {
         if let pid = pid(of: member) { return pid }
+        try prepareDisk(member)
         note(member, "starting \(member.name)")
         let argv = try spec.network.map { try $0.exec(in: member.name, [executable] + arguments(member, spec: spec)) }
             ?? [executable] + arguments(member, spec: spec)
@@ -192,6 +273,23 @@ public struct EtcdLocalCluster: Sendable {
         case "T", "t": return .paused
         default: return .running
         }
+    }
+
+    /// Why a member that is not running ended, from the end of its log since it was last started:
+    /// the launcher's own line when an operator stopped it, else etcd's last critical line
+    /// (`C | …`, or a Go panic), e.g. `mvcc/backend: cannot commit tx (… no space left on device)`.
+    public func exit(of member: EtcdMemberSpec) -> NodeExit? {
+        guard let tail = LogTail.read(member.logFile, bytes: 16 << 10) else { return nil }
+        var lines = tail.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
+        if let start = lines.lastIndex(of: "flotilla: starting \(member.name)") { lines.removeFirst(start + 1) }
+        if let said = lines.last(where: { $0.hasPrefix("flotilla: ") }) {
+            return NodeExit(reason: String(said.dropFirst("flotilla: ".count)), byOperator: true)
+        }
+        if let critical = lines.last(where: { $0.contains(" C | ") }), let r = critical.range(of: " C | ") {
+            return NodeExit(reason: String(critical[r.upperBound...]), byOperator: false)
+        }
+        if let panic = lines.last(where: { $0.hasPrefix("panic: ") }) { return NodeExit(reason: panic, byOperator: false) }
+        return nil
     }
 
     /// SIGKILL, and waits until the process is gone; false when it was not running.
@@ -238,13 +336,16 @@ public struct EtcdLocalCluster: Sendable {
         return all
     }
 
-    /// SIGKILLs every member recorded in `etcd.json` at once, without waiting: for a test's or
-    /// a command's last line of defence, where nothing may be awaited.
+    /// SIGKILLs every member recorded in `etcd.json` at once, without waiting, and detaches
+    /// every tmpfs under the directory (lazily where a dying member still holds it): for a test's
+    /// or a command's last line of defence, where nothing may be awaited.
     public func killAllNow() {
-        guard let spec = try? load() else { return }
-        for m in spec.members {
-            if let pid = pid(of: m) { Glibc.kill(pid, SIGKILL) }
+        if let spec = try? load() {
+            for m in spec.members {
+                if let pid = pid(of: m) { Glibc.kill(pid, SIGKILL) }
+            }
         }
+        EtcdMemberDisk.unmountAll(under: directory)
     }
 
     /// Appends a launcher's line to a member's log, so the log says who stopped it.

@@ -14,9 +14,12 @@ public struct EtcdMemberSpec: Codable, Sendable, Equatable {
     public var initialCluster: String
     /// `new` for a founder, `existing` for a member added later.
     public var initialState: String
+    /// The tmpfs its data dir lives on (`disk NAME full` fills it); nil when the cluster was made
+    /// without root, and the data dir is on the directory's own file system.
+    public var disk: EtcdMemberDisk? = nil
 
     public init(name: String, peerAddress: String, clientAddress: String, dataDir: String, logFile: String, pidFile: String,
-                initialCluster: String, initialState: String) {
+                initialCluster: String, initialState: String, disk: EtcdMemberDisk? = nil) {
         self.name = name
         self.peerAddress = peerAddress
         self.clientAddress = clientAddress
@@ -25,6 +28,7 @@ public struct EtcdMemberSpec: Codable, Sendable, Equatable {
         self.pidFile = pidFile
         self.initialCluster = initialCluster
         self.initialState = initialState
+        self.disk = disk
     }
 
     /// `http://HOST:PORT` of the peer listener, as etcd's member list writes it.

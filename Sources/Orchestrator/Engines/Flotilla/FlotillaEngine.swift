@@ -89,6 +89,16 @@ public final class FlotillaEngine: Engine {
     @discardableResult
     public func transfer(to member: String?) async throws -> String { try await control.transfer(to: member) }
 
+    public func replace(_ member: String) async throws { try await control.replace(member) }
+
+    // MARK: Storage
+
+    /// The node's own disk fault (its storage's fsync delay, or ENOSPC on every write).
+    public func disk(_ target: NodeTarget, _ fault: DiskFault) async throws -> String {
+        try await control.disk(target.description, fault)
+        return ""
+    }
+
     // MARK: Network
 
     /// The nodes' filter, or the lab's nftables table when the nodes run in namespaces.
