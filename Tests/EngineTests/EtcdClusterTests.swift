@@ -181,6 +181,33 @@ struct EtcdClusterTests {
         }
     }
 
+    /// Recovery on etcd, through the same analyzers as on Flotilla's nodes: a member that dies
+    /// without an operator's kill is started again in auto mode; one the operator killed is left
+    /// stopped, and nothing is said of it.
+    @Test func recoveryRestartsAMemberThatDiedOnItsOwnAndLeavesTheOperatorsKillAlone() async throws {
+        try await withHangGuard(.seconds(90)) {
+            try await withEtcd { etcd in
+                let local = try #require(etcd.local)
+                let spec = try local.load()
+                let recovery = Recovery(host: etcd, mode: .auto, analyzer: RecoveryAnalyzer(electionMs: 1000))
+                try await etcd.kill("e3")
+                let e2 = try #require(spec.member("e2"))
+                let pid = try #require(local.pid(of: e2))
+                #expect(Glibc.kill(pid, SIGKILL) == 0, "e2 dies on its own")
+                try await eventually("recovery starts e2 again", timeout: .seconds(30)) {
+                    await recovery.step(await etcd.snapshot())
+                    let s = await etcd.snapshot()
+                    return s.node("e2")?.up == true && local.pid(of: e2) != pid
+                }
+                let said = etcd.events.recent.map(\.message)
+                #expect(said.contains { $0.hasPrefix("restarted e2 (pid ") }, "\(said)")
+                #expect(!said.contains { $0.contains("restarted e3") || $0.contains("e3 died") }, "\(said)")
+                #expect(local.pid(of: try #require(spec.member("e3"))) == nil, "the operator's kill stands")
+                #expect(etcd.intents.current.stopped == ["e3"])
+            }
+        }
+    }
+
     /// One get of `key` from a follower that was paused while the leader committed a newer value:
     /// the get is written into the paused member's socket, then the member resumes. Returns the
     /// history (the old put, the new put, the get) and the value the get returned.

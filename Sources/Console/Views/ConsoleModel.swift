@@ -36,8 +36,7 @@ public struct ConsoleModel: Sendable {
     /// Committed entries per second, oldest first (the header's sparkline).
     public var opsHistory: [Double] = []
     public var readonly = false
-    /// Whether the engine is Flotilla's node, with its task queue and recovery (etcd has neither:
-    /// its load is puts, and the header shows no recovery mode).
+    /// Whether the engine has Flotilla's task queue (etcd has none: its load is puts).
     public var hasTasks = true
     /// Whether the nodes are local processes (kill, restart, pause and scale need that).
     public var local = true

@@ -108,7 +108,7 @@ public enum ConsoleView {
         // Entries the leader committed per second, between its last two answers (CommitRate).
         let rate = "\(compact(m.opsHistory.last ?? 0)) commits/s"
         parts.append(spark > 0 && !m.opsHistory.isEmpty ? "\(rate) \(sparkline(m.opsHistory.suffix(spark), ascii: ascii))" : rate)
-        if recovery, m.hasTasks { parts.append("recovery \(m.recovery.rawValue)") }
+        if recovery { parts.append("recovery \(m.recovery.rawValue)") }
         if m.playback != nil { parts.append("PLAYBACK") }
         if m.loadOn { parts.append(loadText(m.loadPlan, load)) }
         // A recording is read-only by nature: PLAYBACK says it.

@@ -40,8 +40,10 @@ public final class ClusterSession: Sendable {
         self.recorder = recorder
         self.cluster = cluster
         monitor = MonitorRun(engine: engine)
-        let recovery = (engine as? FlotillaEngine).map {
-            Recovery(control: $0.control, mode: options.recovery,
+        // Recovery acts through Flotilla's control plane, or through the engine itself (etcd).
+        let host: (any RecoveryHost)? = (engine as? FlotillaEngine)?.control ?? (engine as? any RecoveryHost)
+        let recovery = host.map {
+            Recovery(host: $0, mode: options.recovery,
                      analyzer: RecoveryAnalyzer(electionMs: options.electionMs, replaceAfter: options.replaceAfter), cooldown: options.recoveryCooldown)
         }
         self.recovery = recovery

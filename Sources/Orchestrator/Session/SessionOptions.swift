@@ -21,7 +21,7 @@ public struct SessionOptions: Sendable {
     public var hashProbeEvery = 25
     /// Every this many rounds the monitor also reads the task table (epochs, completions; 0: never; Flotilla only).
     public var taskCheckEvery = 0
-    /// What recovery may do (Flotilla only: other engines have no recovery yet).
+    /// What recovery may do (on etcd: for a cluster Flotilla launched).
     public var recovery: RecoveryMode = .off
     /// The nodes' base election timeout, for recovery's no-leader alert.
     public var electionMs = 300

@@ -29,6 +29,7 @@ extension EtcdEngine: Engine {
     public func kill(_ member: String) async throws {
         try await act("kill", member) {
             try await self.killProcess(member)
+            self.intents.update { $0.stopped.insert(member); $0.paused.remove(member) }
             return ((), "SIGKILL")
         }
     }
@@ -38,6 +39,7 @@ extension EtcdEngine: Engine {
             let (local, m) = try self.member(member)
             if local.pid(of: m) != nil, !(await local.stop(m)) { throw OrchestratorError("\(member) did not stop") }
             try self.startProcess(member)
+            self.intents.update { $0.stopped.remove(member); $0.paused.remove(member) }
             return ((), "started again on its data dir")
         }
     }
@@ -45,6 +47,7 @@ extension EtcdEngine: Engine {
     public func pause(_ member: String) async throws {
         try await act("pause", member) {
             try self.pauseProcess(member)
+            self.intents.update { $0.paused.insert(member) }
             return ((), "SIGSTOP")
         }
     }
@@ -52,6 +55,7 @@ extension EtcdEngine: Engine {
     public func resume(_ member: String) async throws {
         try await act("resume", member) {
             try self.resumeProcess(member)
+            self.intents.update { $0.paused.remove(member) }
             return ((), "SIGCONT")
         }
     }
@@ -148,7 +152,7 @@ extension EtcdEngine: Engine {
         case .load, .panic:
             return nil
         case .recover:
-            return "recover sets the mode of Flotilla's recovery analyzer; it is not built for etcd yet"
+            return local == nil ? "recovery restarts members: it needs an etcd cluster Flotilla launched (`flotilla up --engine etcd`)" : nil
         }
     }
 }

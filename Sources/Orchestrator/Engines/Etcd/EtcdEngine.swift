@@ -19,6 +19,9 @@ public final class EtcdEngine: Sendable {
     let seeds: [String]
     /// The `flotilla` executable whose `packet-releaser` holds kernel-delayed packets in a lab.
     public let releaser: String
+    /// What the operator meant (members stopped or paused on purpose, the recovery mode): in
+    /// the cluster's `operator.json` for a local cluster, so recovery in another process sees it.
+    public let intents: IntentStore
 
     private struct Memory {
         var seq: UInt64 = 0
@@ -33,6 +36,7 @@ public final class EtcdEngine: Sendable {
         client = EtcdClient()
         seeds = []
         self.releaser = releaser
+        intents = IntentStore(directory: local.directory)
     }
 
     /// An etcd cluster Flotilla did not launch, by some of its members' client addresses.
@@ -41,6 +45,7 @@ public final class EtcdEngine: Sendable {
         client = EtcdClient()
         seeds = addresses
         releaser = Launcher.currentExecutable
+        intents = IntentStore(directory: nil)
     }
 
     public func shutdown() async { await client.shutdown() }
