@@ -52,6 +52,8 @@ struct CLITests {
                 (["delay", "all", "100", "--dir", dir], "delay: the delay: expected a duration like 250ms, 2s or 1m, got '100'"),
                 (["disk", "n1", "slow", "fast", "--dir", dir], "disk: slow: expected a duration like 250ms, 2s or 1m, got 'fast'"),
                 (["skew", "n1", "11x", "--dir", dir], "skew: expected a clock rate from 0.1x to 10.0x"),
+                // One directory, one cluster: etcd is not started beside Flotilla's nodes.
+                (["up", "--engine", "etcd", "--dir", dir], "holds a cluster of Flotilla's nodes (cluster.json)"),
             ]
             for (args, expected) in cases {
                 let r = try await flotilla(args)
@@ -66,6 +68,14 @@ struct CLITests {
                 let r = try await flotilla(args + ["--dir", dir])
                 #expect(r.code != 0 && r.err.contains(expected), "\(args): \(r.err)")
             }
+            // And Flotilla's nodes are not started beside an etcd cluster.
+            let etcdDir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-dir-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: etcdDir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: etcdDir) }
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: "\(etcdDir)/etcd.json"))
+            let beside = try await flotilla(["up", "--dir", etcdDir])
+            #expect(beside.code != 0 && beside.err.contains("holds an etcd cluster (etcd.json)"), "\(beside.err)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: etcdDir) == ["etcd.json"], "nothing was made beside it")
             let s = await c.view()
             #expect(s.leader?.id == leader.id && s.leader?.term == leader.term, "nothing changed")
             #expect(s.live.allSatisfy { $0.faults.isClean } && s.voters.count == 3)

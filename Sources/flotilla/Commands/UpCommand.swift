@@ -41,8 +41,16 @@ struct UpCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "Extra `flotilla node` flags for every node.") var nodeArgs: [String] = []
 
     func run() async throws {
-        if engine == .etcd { return try await upEtcd() }
         let launcher = Launcher(directory: dir)
+        // One directory, one cluster: starting the other engine beside it would leave processes
+        // that `down` (which reads one of the two) never stops.
+        if engine == .etcd, launcher.exists {
+            throw fail("\(dir) holds a cluster of Flotilla's nodes (cluster.json): start it with `flotilla up --dir \(dir)`, or give etcd another --dir")
+        }
+        if engine != .etcd, EtcdLocalCluster.exists(in: dir) {
+            throw fail("\(dir) holds an etcd cluster (etcd.json): start it with `flotilla up --engine etcd --dir \(dir)`, or give Flotilla's nodes another --dir")
+        }
+        if engine == .etcd { return try await upEtcd() }
         var args = nodeArgs
         if let slots { args += ["--slots", "\(slots)"] }
         if let heartbeatMs { args += ["--heartbeat-ms", "\(heartbeatMs)"] }
