@@ -9,8 +9,8 @@ import RaftCore
 import ServiceLifecycle
 
 /// For a founder that started on empty storage: asks the other founders (`GET /v1/status` at
-/// their admin addresses) whether the cluster exists already, until `FounderCheck` decides, and
-/// hands the decision to the driver. Until then the node takes no part in Raft.
+/// their admin addresses, and the peer transport's state frames) whether the cluster exists
+/// already, until `FounderCheck` decides, and hands the decision to the driver. Until then the node takes no part in Raft.
 struct FounderService: Service {
     let check: FounderCheck
     /// What the founders said over the peer transport, which reaches them when the admin API does not.
@@ -39,7 +39,7 @@ struct FounderService: Service {
                     lastNote = .now
                     logger.notice("""
                         not founding yet: waiting to hear from founders \(missing.joined(separator: ", ")) \
-                        (a founder with empty storage founds the cluster only once every other founder is empty too)
+                        (a founder with empty storage goes on only once every other founder is empty too; then the first founder founds)
                         """)
                 }
                 try await Task.sleep(for: .milliseconds(250))

@@ -4,9 +4,16 @@ import RaftCore
 /// How a node with empty storage, named among a new cluster's founders (`--peers`), decides
 /// whether it may found that cluster. Empty storage alone cannot tell a first start from a
 /// node whose data was wiped; founding again after a wipe would give the cluster a voter that
-/// lost every write it acknowledged. So the node asks the other founders first, and founds
-/// only when all of them are empty too. Pure: the runtime asks over HTTP, the simulator asks
-/// its nodes directly, and both feed the answers to `decide`.
+/// lost every write it acknowledged. So the node asks the other founders first, and goes on
+/// only when all of them are empty too.
+///
+/// Only the first founder (the lowest id) then writes entry 1, the founding membership; the
+/// others start empty and take it from its log. Entry 1 carries what each founder reported
+/// (slots, incarnation), and what one founder heard may be from before another restarted with
+/// other `--slots` or a wiped disk: two founders each writing their own entry 1 at index 1,
+/// term 1 could write different ones, which breaks log matching at the very first entry. One
+/// writer cannot disagree with itself. Pure: the runtime asks over HTTP and the peer transport,
+/// the simulator over its network, and both feed the answers to `decide`.
 public struct FounderCheck: Sendable {
     /// What a founder said about itself.
     public enum Report: Sendable, Equatable {
@@ -19,11 +26,14 @@ public struct FounderCheck: Sendable {
     public enum Decision: Sendable, Equatable {
         /// Not enough is known yet: ask these founders again.
         case wait(missing: [NodeID])
-        /// Every founder is empty: write this membership as entry 1.
+        /// Every founder is empty and this node is the first founder: write this membership as entry 1.
         case found(Membership)
         /// The cluster exists and knows this node as it is now (it never stored anything before):
         /// start empty and let the leader send the log.
         case awaitLeader
+        /// Every founder is empty and this one is the first founder: start empty and take
+        /// the first founder's log (its entry 1, the cluster's founding membership).
+        case awaitFounder(NodeID)
         /// This node may not take part: why, and what to do.
         case refuse(String)
     }
@@ -71,8 +81,12 @@ public struct FounderCheck: Sendable {
             }
             members.append(Member(id: id, isVoter: true, address: a.encoded))
         }
-        return missing.isEmpty ? .found(Membership(members)) : .wait(missing: missing.sorted())
+        guard missing.isEmpty else { return .wait(missing: missing.sorted()) }
+        return me == first ? .found(Membership(members)) : .awaitFounder(first)
     }
+
+    /// The founder that writes entry 1: the lowest id, the same on every founder's `--peers`.
+    public var first: NodeID { founders.keys.min() ?? me }
 }
 
 extension FounderCheck.Report {

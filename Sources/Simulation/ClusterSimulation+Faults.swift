@@ -17,6 +17,7 @@ extension ClusterSimulation {
             healAll()
             activeFault = nil
         }
+        if !unfounded.isEmpty, rng.chance(0.2) { _ = restartFounder() }
         guard activeFault == nil, rng.chance(config.faultRate) else { return }
         let kinds = config.onlyFaults ?? Fault.allCases
         guard !kinds.isEmpty else { return }
@@ -111,7 +112,8 @@ extension ClusterSimulation {
             // One at a time (the next only once the last wiped node is back as a new member), and
             // only while the other voters can still commit its replacement: an operator who wipes
             // one of two voters has lost the cluster's quorum for good, in any Raft.
-            guard wipedPending.isEmpty, toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, let l = currentLeader else { return false }
+            guard wipedPending.isEmpty, toReplace.isEmpty, toReadd.isEmpty, awaitingFounders.isEmpty, unfounded.isEmpty,
+                  let l = currentLeader else { return false }
             let m = nodes[l].core.raft.membership
             // Every node must have applied that membership: a promotion only the leader applied
             // leaves the others counting a quorum of the old voters, which a wiped leader breaks.
@@ -212,12 +214,15 @@ extension ClusterSimulation {
     mutating func restart(_ id: NodeID) {
         let seed = rng.next()
         let fresh = rng.next() | 1
+        var founds = false
         do {
             guard let recovered = try nodes[id].restart(seed: seed, identity: fresh) else {
                 note("\(id) cannot start yet: its disk is full")
                 return
             }
-            if recovered.isEmpty, !startsEmpty(id) { return }
+            // A founder that never stored anything asks the other founders again, over the network.
+            founds = recovered.isEmpty && unfounded.contains(id)
+            if recovered.isEmpty, !founds, !startsEmpty(id) { return }
             checker.restarted(id)
             checker.observeDurable(id, term: recovered.hardState.term, commit: recovered.hardState.commit)
         } catch {
@@ -228,6 +233,7 @@ extension ClusterSimulation {
         awaitingFounders.remove(id)
         wipedPending.remove(id)
         note("restart \(id)")
+        if founds { startFounding(id) }
     }
 
     /// A node back on an empty disk, started as a founder (`--peers`) as the launcher restarts
@@ -257,7 +263,7 @@ extension ClusterSimulation {
         case .found(let m):
             try? nodes[id].core.bootstrap(m)
             return true
-        case .awaitLeader:
+        case .awaitLeader, .awaitFounder:
             return true
         case .wait(let missing):
             note("\(id) waits for founders \(missing) before founding")

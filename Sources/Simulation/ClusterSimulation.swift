@@ -34,6 +34,9 @@ public struct ClusterSimulation: Sendable {
     var nextRemovalToken: UInt64 = 1 << 62
     /// The founders' membership, as entry 1 holds it (what a node with the amnesia bug founds again).
     var initialMembership = Membership()
+    /// Founders started on empty storage (`foundFromEmpty`) that have stored nothing yet: a
+    /// restart runs their founder check again.
+    var unfounded: Set<NodeID> = []
     /// Wiped nodes whose founder check has not decided yet: they answer the others' checks as empty.
     var awaitingFounders: Set<NodeID> = []
     /// Nodes refused for amnesia that the simulator replaces, as an operator runs `flotilla replace`:
@@ -61,7 +64,13 @@ public struct ClusterSimulation: Sendable {
             Member(id: id, isVoter: true, address: address(id, identity: identity))
         })
         initialMembership = membership
-        for (id, identity) in zip(founders, identities) { addNode(id, bootstrap: membership, identity: identity) }
+        if config.foundFromEmpty {
+            for (id, identity) in zip(founders, identities) { addNode(id, bootstrap: nil, identity: identity) }
+            unfounded = Set(founders)
+            for id in founders { startFounding(id) }
+        } else {
+            for (id, identity) in zip(founders, identities) { addNode(id, bootstrap: membership, identity: identity) }
+        }
     }
 
     mutating func coreConfig(_ id: NodeID) -> NodeCoreConfig {
@@ -99,6 +108,7 @@ public struct ClusterSimulation: Sendable {
         let config = coreConfig(id)
         var node = SimNode(id: id, config: config, bootstrap: bootstrap, diskSeed: rng.next(), identity: identity,
                            lazyFsync: self.config.injectedBug == .lazyFsync)
+        node.slots = self.config.slots
         node.refreshIncarnations()
         return node
     }
@@ -154,6 +164,7 @@ public struct ClusterSimulation: Sendable {
         // Batches deferred last tick reach the disk now; a crash just before lost them.
         for i in upSlots where nodes.all[i].deferred { process(i) }
         for packet in network.due(now: now) { deliver(packet) }
+        if !unfounded.isEmpty { foundingTick() }
         for i in upSlots {
             // A snapshot encoded off the loop comes back a few ticks later, as on a busy host.
             if let (job, at) = nodes.all[i].encoding, at <= now {
@@ -300,6 +311,8 @@ public struct ClusterSimulation: Sendable {
         if p.from >= 0, !nodes.all[p.from].up || nodes.all[p.from].boots != p.epoch { return }
         switch p.payload {
         case .raft(let m):
+            // A founder still deciding takes no part in Raft (the runtime drops peer messages meanwhile).
+            if nodes.all[p.to].founding != nil { return }
             // The transport's handshake: each side's membership may refuse the other's incarnation.
             if p.from >= 0, !amnesiaPlanted,
                !nodes.all[p.to].admits(m.from, identity: nodes.all[p.from].identity)
@@ -321,6 +334,11 @@ public struct ClusterSimulation: Sendable {
             read(at: p.to, key: key, request: request)
         case .clientReply:
             break
+        case .founderAsk:
+            guard p.from >= 0 else { return }
+            network.send(from: p.to, epoch: nodes.all[p.to].boots, to: p.from, now: now, .founderReport(founderReport(of: p.to)))
+        case .founderReport(let report):
+            receiveFounderReport(at: p.to, from: p.from, report)
         }
     }
 

@@ -1,4 +1,5 @@
 import BinaryCoding
+import NodeCore
 import RaftCore
 import TaskQueue
 
@@ -13,6 +14,10 @@ enum Payload: Sendable {
     case clientRead(key: String, request: UInt64)
     /// A node's answer to a client.
     case clientReply(request: UInt64, outcome: ClientOutcome)
+    /// A founder on empty storage asks another founder about itself (the runtime's `GET /v1/status`).
+    case founderAsk
+    /// The answer: empty with its address, or the membership it holds, as of when it answered.
+    case founderReport(FounderCheck.Report)
 }
 
 enum ClientOutcome: Sendable, Equatable {

@@ -20,6 +20,14 @@ struct SimNode: Sendable {
     /// The incarnation its storage drew (`NodeIdentity`, as the node runtime keeps it): who it is
     /// to its peers. A wiped disk draws a new one.
     var identity: UInt64
+    /// Task slots on the node's command line (`--slots`), which it reports while founding; an
+    /// operator may restart a founder with others.
+    var slots = 0
+    /// Set while this founder, on empty storage, asks the other founders whether it may found
+    /// (`FounderCheck`, as the runtime's founder service runs it); until it decides, it takes
+    /// no part in Raft. The reports are what it heard since its process started.
+    var founding: FounderCheck?
+    var founderReports: [NodeID: FounderCheck.Report] = [:]
     /// Bumped whenever the state machine is rebuilt (restart, snapshot install).
     var rebuilds = 0
     /// The incarnation its membership records for each member (the transport's admission check),
@@ -109,6 +117,8 @@ struct SimNode: Sendable {
         running = [:]
         encoding = nil
         deferred = false
+        founding = nil
+        founderReports = [:]
         // An fsync in progress dies with the process. A restarted node keeps its slow disk (and
         // its skewed clock): its first batch syncs at once, then one fsync every `slowDiskTicks`.
         nextSyncAt = 0

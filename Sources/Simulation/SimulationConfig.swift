@@ -30,6 +30,10 @@ public struct SimulationConfig: Sendable {
     public var slots: Int = 2
     /// Record a human-readable trace (costly; for reproducing one seed).
     public var keepTrace: Bool = false
+    /// Every node starts on empty storage as a founder (`--peers`) and the cluster is founded by
+    /// the runtime's founder check, its questions and answers on the simulated network; while
+    /// founders are still deciding, the nemesis restarts them, some with other `--slots`.
+    public var foundFromEmpty: Bool = false
     /// A deliberate bug in the simulated runtime, to prove the checker catches it.
     public var injectedBug: InjectedBug?
     /// The faults the nemesis draws from; nil for all of them. A test hook with no command-line
@@ -50,6 +54,7 @@ public struct SimulationConfig: Sendable {
         if !faults { parts.append("--no-faults") }
         if faultRate != defaults.faultRate { parts.append("--fault-rate \(faultRate)") }
         if faultTicks != defaults.faultTicks { parts.append("--fault-ticks \(faultTicks.lowerBound)-\(faultTicks.upperBound)") }
+        if foundFromEmpty { parts.append("--found-from-empty") }
         if let injectedBug { parts.append("--inject-bug \(injectedBug.rawValue)") }
         return parts.joined(separator: " ")
     }

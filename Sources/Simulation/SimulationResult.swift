@@ -30,6 +30,9 @@ public struct SimulationResult: Sendable {
         public var wipes = 0
         public var amnesiaRefused = 0
         public var replacements = 0
+        /// Founders restarted before they had decided; entries 1 written by a founder check.
+        public var founderRestarts = 0
+        public var foundings = 0
         /// Raft messages dropped because one side's membership records another incarnation of the other.
         public var incarnationRefusals = 0
         public var submitsAcknowledged = 0

@@ -18,7 +18,7 @@ struct FounderCheckTests {
         Membership(incs.map { Member(id: $0.key, isVoter: true, address: address($0.key, slots: 4, inc: $0.value).encoded) })
     }
 
-    @Test("every founder empty: all found the same membership, with everyone's slots and incarnation")
+    @Test("every founder empty: the first founds, with everyone's slots and incarnation; the others wait for its log")
     func allEmptyFoundTheSameCluster() {
         let reports: [NodeID: [NodeID: FounderCheck.Report]] = [
             "n1": ["n2": .empty(Self.address("n2", slots: 2, inc: 22)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))],
@@ -32,9 +32,49 @@ struct FounderCheckTests {
             decisions.append(c.decide(reports[id]!))
         }
         guard case .found(let m) = decisions[0] else { Issue.record("\(decisions[0])"); return }
-        #expect(decisions.allSatisfy { $0 == .found(m) }, "entry 1 must be the same on every founder")
+        #expect(decisions.dropFirst().allSatisfy { $0 == .awaitFounder("n1") }, "only the first founder writes entry 1: \(decisions)")
         #expect(m.voters == ["n1", "n2", "n3"])
         #expect(m.incarnation(of: "n2") == 22 && m.addresses["n2"]?.slots == 2 && m.addresses["n2"]?.raft == "r-n2")
+    }
+
+    /// Founders decide on what they heard, which may be from before another founder restarted.
+    /// Whatever each heard, the entries 1 they write must be one and the same.
+    static func foundings(_ decisions: [FounderCheck.Decision]) -> [Membership] {
+        var distinct: [Membership] = []
+        for case .found(let m) in decisions where !distinct.contains(m) { distinct.append(m) }
+        return distinct
+    }
+
+    @Test("a founder restarted with other --slots before founding: entry 1 is written once, never twice differently")
+    func restartWithOtherSlotsCannotSplitEntryOne() {
+        // n1 heard n2 (2 slots) and n3 before n2 restarted with 4 slots; n2, restarted, heard n1 and
+        // n3 still empty (n1 had not written its entry 1 yet); n3 heard both before the restart.
+        let n1 = Self.check("n1", inc: 11).decide(["n2": .empty(Self.address("n2", slots: 2, inc: 22)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))])
+        let n2 = FounderCheck(me: "n2", address: Self.address("n2", slots: 4, inc: 22), founders: Self.founders)
+            .decide(["n1": .empty(Self.address("n1", slots: 4, inc: 11)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))])
+        let n3 = Self.check("n3", inc: 33).decide(["n1": .empty(Self.address("n1", slots: 4, inc: 11)), "n2": .empty(Self.address("n2", slots: 2, inc: 22))])
+        let written = Self.foundings([n1, n2, n3])
+        #expect(written.count == 1, "founders wrote \(written.count) different entries 1: \([n1, n2, n3])")
+    }
+
+    @Test("a founder wiped before founding (a new incarnation): no two entries 1 name it differently")
+    func wipeBeforeFoundingCannotSplitEntryOne() {
+        // n3 heard n2 as incarnation 22; n2's disk was wiped and it came back as 23, heard n1 and n3 empty.
+        let n3 = Self.check("n3", inc: 33).decide(["n1": .empty(Self.address("n1", slots: 4, inc: 11)), "n2": .empty(Self.address("n2", slots: 4, inc: 22))])
+        let n2 = FounderCheck(me: "n2", address: Self.address("n2", slots: 4, inc: 23), founders: Self.founders)
+            .decide(["n1": .empty(Self.address("n1", slots: 4, inc: 11)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))])
+        let n1 = Self.check("n1", inc: 11).decide(["n2": .empty(Self.address("n2", slots: 4, inc: 23)), "n3": .empty(Self.address("n3", slots: 4, inc: 33))])
+        #expect(Self.foundings([n1, n2, n3]).count == 1, "\([n1, n2, n3])")
+    }
+
+    @Test("a founder other than the first, hearing every founder empty, writes nothing and waits for the first's log")
+    func onlyTheFirstFounderWrites() {
+        let empty: [NodeID: FounderCheck.Report] = ["n1": .empty(Self.address("n1", slots: 1, inc: 11)), "n2": .empty(Self.address("n2", slots: 2, inc: 22))]
+        #expect(Self.check("n3").decide(empty) == .awaitFounder("n1"))
+        #expect(Self.check("n3").decide(["n1": empty["n1"]!]) == .wait(missing: ["n2"]), "every founder must be heard first")
+        let first = Self.check("n1", inc: 11).decide(["n2": empty["n2"]!, "n3": .empty(Self.address("n3", slots: 4, inc: 33))])
+        guard case .found(let m) = first else { Issue.record("\(first)"); return }
+        #expect(m.voters == ["n1", "n2", "n3"] && m.addresses["n1"]?.slots == 4 && m.incarnation(of: "n3") == 33)
     }
 
     @Test("a founder that has not answered keeps the node waiting")

@@ -1,6 +1,5 @@
 import DequeModule
 import FlotillaAPI
-import Foundation
 import NIOCore
 import Synchronization
 
@@ -61,7 +60,7 @@ final class EventLog: Sendable {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.seq += 1
             let e = NodeEvent(seq: s.seq, atMs: at, node: node, kind: kind, term: term, message: message)
-            s.recent.append(Entry(event: e, frame: Self.frame(e)))
+            s.recent.append(Entry(event: e, frame: e.frame))
             if s.recent.count > capacity { s.recent.removeFirst() }
             defer { s.waiters = [] }
             return s.waiters
@@ -110,11 +109,5 @@ final class EventLog: Sendable {
             return s.waiters
         }
         for w in waiters { w.resume() }
-    }
-
-    /// One event as a server-sent-event frame.
-    static func frame(_ e: NodeEvent) -> ByteBuffer {
-        let data = (try? JSONEncoder().encode(e)) ?? Data()
-        return ByteBuffer(string: "id: \(e.seq)\nevent: \(e.kind)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
     }
 }

@@ -26,6 +26,10 @@ extension RaftDriver {
             founding = nil
             logger.notice("the cluster exists and knows \(config.id) as this incarnation: waiting for the leader to send the log")
             events.record("membership", term: core.raft.term, "the cluster exists already; waiting for the leader to send the log")
+        case .awaitFounder(let first):
+            founding = nil
+            logger.notice("every founder is empty; \(first), the first founder, writes the founding membership: waiting for its log")
+            events.record("membership", term: core.raft.term, "every founder is empty; waiting for \(first)'s founding membership")
         case .refuse(let reason):
             logger.critical("refusing to take part: \(reason)")
             events.record("membership", term: core.raft.term, "refused to take part: \(reason)")

@@ -44,7 +44,9 @@ struct BenchWrite: AsyncParsableCommand {
         guard rounds >= 1, rounds <= 20, threads >= 1, threads <= 64 else { throw ValidationError("--rounds 1 to 20, --threads 1 to 64") }
         if wrk, Wrk.executable() == nil { throw ValidationError("--wrk needs wrk on PATH (Debian: apt-get install wrk)") }
         if vsEtcd, EtcdLocalCluster.etcdOnPath() == nil { throw ValidationError("--vs-etcd needs etcd on PATH (Debian: apt-get install etcd-server)") }
-        var args = ["--slots", "0", "--log-level", "warning"]
+        // With no slots no task ever finishes, so admission's --max-unfinished (50,000 by default)
+        // would refuse every write past the 50,000th with 429: the bench measures writes, not that.
+        var args = ["--slots", "0", "--max-unfinished", "0", "--log-level", "warning"]
         if let snapshotEvery { args += ["--snapshot-every", "\(snapshotEvery)"] }
         let flotilla: FlotillaEngine
         let cluster: TemporaryCluster

@@ -34,6 +34,9 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "Run without faults (a sanity baseline).")
     var noFaults = false
 
+    @Flag(help: "Start every node on empty storage and found the cluster through the founder check, restarting founders while they decide.")
+    var foundFromEmpty = false
+
     @Flag(help: "Print the trace of each run (use with one --seed).")
     var trace = false
 
@@ -78,6 +81,7 @@ struct SimCommand: AsyncParsableCommand {
         template.nodes = nodes
         template.steps = steps
         template.faults = !noFaults
+        template.foundFromEmpty = foundFromEmpty
         template.keepTrace = trace
         template.injectedBug = injectBug
         if let faultRate { template.faultRate = faultRate }
