@@ -1,6 +1,6 @@
 import FlotillaAPI
 import Foundation
-import Orchestrator
+@testable import Orchestrator
 import Testing
 import TestSupport
 
@@ -112,6 +112,40 @@ struct EtcdCommandTests {
                 "\(replay.out)")
         let replayed = EtcdLocalCluster(directory: replayDir, executable: "etcd")
         #expect(try replayed.load().members.allSatisfy { replayed.pid(of: $0) == nil }, "the replay stopped its members")
+    }
+
+    /// `flotilla supervise` on an etcd cluster: recovery in auto mode starts a member that died
+    /// on its own again, and says so in its log.
+    @Test(.timeLimit(.minutes(5))) func superviseRestartsAnEtcdMemberThatDiedOnItsOwn() async throws {
+        try await withClusterSlot {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-sup-\(UUID().uuidString.prefix(8))").path
+            let cluster = EtcdLocalCluster(directory: dir, executable: "etcd")
+            var supervisor: pid_t?
+            defer {
+                if let supervisor { kill(supervisor, SIGKILL) }
+                cluster.killAllNow()
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            let up = try await flotilla(["up", "--engine", "etcd", "--nodes", "3", "--dir", dir])
+            #expect(up.code == 0, "\(up.err)")
+            let log = "\(dir)/supervisor.log"
+            let pid = try Spawn.background(LocalCluster.executable, ["supervise", "--dir", dir, "--recover", "auto", "--election-ms", "1000"], log: log)
+            supervisor = pid
+            try await eventually("the supervisor starts", timeout: .seconds(20)) {
+                ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("supervising etcd with recovery auto")
+            }
+            let e2 = try #require(try cluster.load().member("e2"))
+            let before = try #require(cluster.pid(of: e2))
+            #expect(kill(before, SIGKILL) == 0)
+            try await eventually("the supervisor starts e2 again", timeout: .seconds(30)) {
+                cluster.pid(of: e2).map { $0 != before } ?? false
+            }
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("e2 died without an operator's kill") && text.contains("restarted e2 (pid "), "\(text)")
+            kill(pid, SIGTERM)
+            #expect(await Spawn.waitForExit(pid, within: .seconds(10)), "the supervisor stops on SIGTERM")
+            supervisor = nil
+        }
     }
 
     /// Gone, or a zombie nobody has reaped yet (the `up` that started it has exited).

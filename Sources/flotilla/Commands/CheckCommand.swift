@@ -34,19 +34,6 @@ struct SuperviseCommand: AsyncParsableCommand {
     func run() async throws {
         let cooldown = try parseDuration(recoverCooldown, "--recover-cooldown")
         let replace = try replaceAfter.map { try parseDuration($0, "--replace-after") }
-        let client: ClusterClient
-        do {
-            client = cluster.connect != nil
-                ? try await ClusterClient.connect(cluster.connect!.split(separator: ",").map(String.init), token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
-                : try ClusterClient.local(Launcher(directory: cluster.directory))
-        } catch {
-            throw fail("\(error)")
-        }
-        let control = ClusterControl(client: client)
-        control.events.subscribe { e in
-            let stamp = e.at.formatted(.iso8601)
-            FileHandle.standardOutput.write(Data("\(stamp) \(e.line)\n".utf8))
-        }
         let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         var options = SessionOptions()
         options.recovery = recover
@@ -54,8 +41,26 @@ struct SuperviseCommand: AsyncParsableCommand {
         options.replaceAfter = replace.map(seconds)
         options.recoveryCooldown = seconds(cooldown)
         options.stopOnSignal = true
-        control.events.emit(.recovery, "supervising with recovery \(recover.rawValue)", reason: "started")
-        _ = try? await ClusterSession(engine: FlotillaEngine(control: control), options: options).run { try await $0.untilStopped() }
+        let engine: any Engine
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
+            engine = etcd
+        } else {
+            do {
+                let client = cluster.connect != nil
+                    ? try await ClusterClient.connect(cluster.connect!.split(separator: ",").map(String.init),
+                                                      token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
+                    : try ClusterClient.local(Launcher(directory: cluster.directory))
+                engine = FlotillaEngine(control: ClusterControl(client: client))
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+        engine.events.subscribe { e in
+            let stamp = e.at.formatted(.iso8601)
+            FileHandle.standardOutput.write(Data("\(stamp) \(e.line)\n".utf8))
+        }
+        engine.events.emit(.recovery, "supervising \(engine.kind) with recovery \(recover.rawValue)", reason: "started")
+        _ = try? await ClusterSession(engine: engine, options: options).run { try await $0.untilStopped() }
     }
 }
 
