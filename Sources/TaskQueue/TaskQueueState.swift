@@ -6,13 +6,13 @@ public struct TaskQueueState: Sendable {
     /// Positions handed out so far: the next task's position. Ids are never reused.
     var nextPosition = 0
     /// Idempotency key -> task position, for the tasks held.
-    var positionByKey: [String: Int] = [:]
+    var positionByKey = ShardedDictionary<Int>()
     /// Finished tasks' positions in the order they finished: retention removes from the front.
     var finishedOrder = ArrivalQueue<Int>()
     /// Keys of removed tasks still inside the key window, in the order they were removed.
     var removedKeys = ArrivalQueue<RemovedKey>()
     /// Key -> task id of the removed tasks whose keys are remembered.
-    var removedKeyIndex: [String: TaskID] = [:]
+    var removedKeyIndex = ShardedDictionary<TaskID>()
     /// Keys forgotten so far: the first remembered key's serial number, for paging through them.
     public internal(set) var forgottenKeys = 0
     /// Finished tasks removed by retention so far.

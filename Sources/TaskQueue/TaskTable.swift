@@ -1,13 +1,14 @@
 /// The tasks the queue holds, in id order. A task's position (its id's number minus one) never
 /// changes; retention removes tasks anywhere in the table, so slots are looked up by binary
-/// search, a removed slot is emptied at once (its strings freed) and the array is compacted once
-/// empty slots outnumber the tasks held: removal costs O(1) amortised and memory stays within
-/// twice the tasks held.
+/// search, a removed slot is emptied at once (its strings freed), empty slots at the front are
+/// dropped as they appear and the rest compacted once they outnumber the tasks held: removal
+/// costs O(1) amortised and memory stays within twice the tasks held. Slots are kept in chunks
+/// (`ChunkedArray`), so the first change after a snapshot's copy copies one chunk, not the table.
 struct TaskTable: Sendable {
     /// The records, ascending by position; nil where a task was removed.
-    private var slots: [TaskRecord?] = []
+    private var slots = ChunkedArray<TaskRecord?>()
     /// Each slot's position, ascending.
-    private var positions: [Int] = []
+    private var positions = ChunkedArray<Int>()
     /// How many slots are empty.
     private var holes = 0
     /// How many tasks the table holds.
@@ -15,23 +16,19 @@ struct TaskTable: Sendable {
 
     /// The slot that holds position `p`, if a task is there.
     private func slot(_ p: Int) -> Int? {
-        var lo = 0, hi = positions.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if positions[mid] < p { lo = mid + 1 } else { hi = mid }
-        }
+        // Positions ascend by at least one a slot, so `p` sits at most `p - first` slots in,
+        // and exactly there while nothing before it was compacted away: one read, usually.
+        guard let first = positions.first, p >= first else { return nil }
+        let guess = p - first
+        if guess < positions.count && positions[guess] == p { return slots[guess] == nil ? nil : guess }
+        let lo = positions.partitionPoint { $0 >= p }
         guard lo < positions.count, positions[lo] == p, slots[lo] != nil else { return nil }
         return lo
     }
 
     /// The first slot whose position is above `p`.
     private func firstSlot(above p: Int) -> Int {
-        var lo = 0, hi = positions.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if positions[mid] <= p { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        positions.partitionPoint { $0 > p }
     }
 
     /// True when the table holds a task at position `p`.
@@ -65,6 +62,13 @@ struct TaskTable: Sendable {
         slots[i] = nil
         holes += 1
         count -= 1
+        var leading = 0
+        while leading < slots.count && slots[leading] == nil { leading += 1 }
+        if leading > 0 {
+            slots.removeFirst(leading)
+            positions.removeFirst(leading)
+            holes -= leading
+        }
         if holes > 64 && holes > count { compact() }
         return record
     }
