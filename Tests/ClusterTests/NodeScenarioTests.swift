@@ -73,7 +73,9 @@ struct NodeScenarioTests {
 
     /// Abuse of every kind, each answered by a 4xx/5xx JSON error `{"error","code"}`; the node keeps serving and nothing reaches the log.
     @Test func malformedHostileAndUnknownRequestsGetJSONErrorsAndNothingReachesTheLog() async throws {
-        try await withCluster { c in
+        // One node: no election can move the leader (and add an entry) while the abuse runs, as
+        // one did on a machine starved by other builds (the old leader answered 307).
+        try await withCluster(nodes: 1) { c in
             let leader = try await c.waitForLeader()
             let base = "http://\(leader.adminAddress)"
             // The new leader's own first entry may still be on its way to a commit.
@@ -139,7 +141,7 @@ struct NodeScenarioTests {
             #expect(after.commit == before.commit && after.tasks.byState.values.reduce(0, +) == 0, "commit \(before.commit) -> \(after.commit), tasks \(after.tasks.byState)")
             let ok: SubmitResult = try await c.client.call("POST", leader.adminAddress, "/v1/tasks", body: TaskSubmission(kind: "echo", key: "still-fine"))
             #expect(ok.duplicate == false)
-            #expect(await c.view().live.count == 3)
+            #expect(await c.view().live.count == 1)
         }
     }
 
