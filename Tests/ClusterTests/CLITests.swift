@@ -76,6 +76,8 @@ struct CLITests {
             let beside = try await flotilla(["up", "--dir", etcdDir])
             #expect(beside.code != 0 && beside.err.contains("holds an etcd cluster (etcd.json)"), "\(beside.err)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: etcdDir) == ["etcd.json"], "nothing was made beside it")
+            let tasks = try await flotilla(["tasks", "--watch", "--dir", etcdDir])
+            #expect(tasks.code != 0 && tasks.err.contains("etcd has no task queue"), "\(tasks.err)")
             let s = await c.view()
             #expect(s.leader?.id == leader.id && s.leader?.term == leader.term, "nothing changed")
             #expect(s.live.allSatisfy { $0.faults.isClean } && s.voters.count == 3)

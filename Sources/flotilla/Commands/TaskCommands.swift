@@ -33,16 +33,38 @@ struct TasksCommand: AsyncParsableCommand {
     func run() async throws {
         let filter = state.map(TaskState.named)
         if let filter, !filter.isKnown { throw ValidationError("--state must be one of \(TaskState.known.map(\.rawValue).joined(separator: ", "))") }
-        let control = try await cluster.control()
-        defer { Task { await finish(control) } }
-        let stop = StopSignal()
-        repeat {
-            let list: TaskList
-            do { list = try await control.tasks(state: filter, node: node, limit: limit) } catch { throw fail("\(error)") }
-            if watch, cluster.output == .table { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-            cluster.print(list) { Self.table(list) }
-            if watch { try? await Task.sleep(for: .milliseconds(500)) }
-        } while watch && !stop.requested
+        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
+            await etcd.shutdown()
+            throw fail("tasks: etcd has no task queue (its load is puts: `flotilla load`, or l in the console)")
+        }
+        guard watch else {
+            let control = try await cluster.control()
+            defer { Task { await finish(control) } }
+            show(try await list(control, filter), clear: false)
+            return
+        }
+        // `--watch`: the list again on each of a session's rounds, until Ctrl-C.
+        var options = SessionOptions()
+        options.interval = .milliseconds(500)
+        options.monitor = false
+        options.stopOnSignal = true
+        let session = try await cluster.session(options, silentOK: true)
+        guard let control = session.control else { throw fail("tasks: \(session.engine.kind) has no task queue") }
+        _ = try? await session.run { session in
+            for await _ in session.ticks() {
+                guard let list = try? await list(control, filter) else { continue }
+                show(list, clear: cluster.output == .table)
+            }
+        }
+    }
+
+    func list(_ control: ClusterControl, _ filter: TaskState?) async throws -> TaskList {
+        do { return try await control.tasks(state: filter, node: node, limit: limit) } catch { throw fail("\(error)") }
+    }
+
+    func show(_ list: TaskList, clear: Bool) {
+        if clear { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+        cluster.print(list) { Self.table(list) }
     }
 
     static func table(_ list: TaskList) -> String {
