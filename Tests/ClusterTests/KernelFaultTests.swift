@@ -103,10 +103,12 @@ struct KernelFaultTests {
         do {
             try await withNetnsCluster { c, lab in
                 seen = lab
+                // Founded first: the first founder founds only once it has heard every founder,
+                // and a cut between n1 and n2 at birth holds the founding until it heals.
+                _ = try await c.waitForLeader()
                 try await KernelFaults(lab: lab).cut(from: "n1", to: "n2")
                 #expect(try await KernelFaults(lab: lab).tableExists())
                 #expect(!(try await lab.leftovers()).isEmpty, "the lab exists while the body runs")
-                _ = try await c.waitForLeader()
                 throw Planned()
             }
             Issue.record("the body's error was swallowed")
