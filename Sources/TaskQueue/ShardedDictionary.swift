@@ -30,9 +30,15 @@ struct ShardedDictionary<Value: Sendable>: Sendable {
 
     /// The value held for `key`; setting nil removes it.
     subscript(key: String) -> Value? {
-        get { shards[Self.shard(of: key)][key] }
+        get { count == 0 ? nil : shards[Self.shard(of: key)][key] }
+        set { self[key, shard: Self.shard(of: key)] = newValue }
+    }
+
+    /// The value held for `key`, whose shard (`shard(of:)`) the caller computed once for a
+    /// lookup and a store of the same key.
+    subscript(key: String, shard s: Int) -> Value? {
+        get { shards[s][key] }
         set {
-            let s = Self.shard(of: key)
             if let newValue {
                 if shards[s].updateValue(newValue, forKey: key) == nil { count += 1 }
             } else if shards[s].removeValue(forKey: key) != nil {

@@ -25,7 +25,8 @@ extension TaskQueueState {
     }
 
     private mutating func submit(key: String, spec: TaskSpec, at: UInt64) -> [Effect] {
-        if let p = positionByKey[key] { return [.duplicate(records[p].id, key: key)] }
+        let shard = ShardedDictionary<Int>.shard(of: key)
+        if let p = positionByKey[key, shard: shard] { return [.duplicate(records[p].id, key: key)] }
         if let id = removedKeyIndex[key] { return [.duplicate(id, key: key)] }
         if let problem = TaskSpec.problem(key: key, spec: spec) { return [.rejected(.invalidSpec(problem))] }
         let p = nextPosition
@@ -36,7 +37,7 @@ extension TaskQueueState {
         records.append(TaskRecord(
             id: id, key: key, spec: spec, state: .queued, node: nil, epoch: 0, attempts: 0,
             submittedAt: at, updatedAt: at, result: nil, error: nil), at: p)
-        positionByKey[key] = p
+        positionByKey[key, shard: shard] = p
         enter(p)
         return [.created(id, key: key)]
     }
