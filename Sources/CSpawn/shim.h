@@ -2,6 +2,7 @@
 #define FLOTILLA_CSPAWN_SHIM_H
 #include <spawn.h>
 #include <malloc.h>
+#include <sys/resource.h>
 
 // glibc declares this only under _GNU_SOURCE, which Swift's Glibc module is built without
 // (and defining it here would clash with that module's types). It makes the spawned process
@@ -24,5 +25,11 @@ static inline int flotilla_malloc_arena_max(int arenas) {
 // free space at the heap's top that is trimmed; fixing them turns off glibc's sliding thresholds.
 static inline int flotilla_malloc_fixed_thresholds(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes) && mallopt(M_TRIM_THRESHOLD, bytes);
+}
+// Lowers the calling thread's CPU priority to `nice` (Linux keeps a nice value per thread, and
+// PRIO_PROCESS with 0 names the caller). Raising it back would need privilege: call it only on
+// a thread that keeps the lower priority.
+static inline int flotilla_lower_thread_priority(int nice) {
+    return setpriority(PRIO_PROCESS, 0, nice);
 }
 #endif

@@ -316,11 +316,11 @@ actor RaftDriver {
         }
         actions.onEvent = { self.record($0) }
         actions.onRestoredSnapshot = { HeapRelease.soon() }
-        actions.onEncodeSnapshot = { [inbox, storage] job in
-            // One pass over the whole task table, and the file's write and fsync: on another
-            // thread, from the frozen copy. Storing it on the loop is then the WAL's marker. A file that
-            // cannot be written here is written on the loop instead, where a failure is reported.
-            Task.detached(priority: .utility) {
+        actions.onEncodeSnapshot = { [inbox, storage, threads] job in
+            // One pass over the whole task table, and the file's write and fsync: on the
+            // low-priority thread, from the frozen copy. Storing it on the loop is then the WAL's marker.
+            // A file that cannot be written there is written on the loop instead, where a failure is reported.
+            threads.inBackground {
                 let began = ContinuousClock.now
                 let (data, prepared) = job.encodeAndPrepare(on: storage)
                 inbox.push(.snapshotEncoded(index: job.index, data: data, prepared: prepared, took: ContinuousClock.now - began))
