@@ -113,6 +113,34 @@ struct CLITests {
         }
     }
 
+    /// `flotilla supervise` on Flotilla's nodes, started as `up` starts it: each event is a stamped
+    /// line in supervisor.log, and a node killed behind its back is started again and answers.
+    @Test func theSupervisorRestartsANodeThatDiedAndLogsIt() async throws {
+        try await withCluster(nodes: 3) { c in
+            _ = try await c.waitForLeader()
+            let log = "\(c.launcher.directory)/supervisor.log"
+            try c.launcher.startSupervisor(["--recover", "auto"])
+            do {
+                try await eventually("the supervisor watches", timeout: .seconds(20)) {
+                    ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Z [recovery] supervising flotilla with recovery auto")
+                }
+                let n2 = c.node("n2")
+                let before = try #require(c.launcher.pid(of: n2))
+                #expect(kill(before, SIGKILL) == 0)
+                try await c.waitFor("n2 started again and answering", timeout: .seconds(30)) { s in
+                    c.launcher.pid(of: n2).map { $0 != before } == true && s.node("n2")?.up == true
+                }
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(text.contains("n2 died without an operator's kill") && text.contains("restarted n2 (pid "), "\(text)")
+            } catch {
+                await c.launcher.stopSupervisor()
+                throw error
+            }
+            await c.launcher.stopSupervisor()
+            #expect(c.launcher.supervisorPid() == nil)
+        }
+    }
+
     @Test func anApprovedJoinIsAdmittedAndADeniedOneIsNot() async throws {
         try await withCluster(nodes: 3, nodeArgs: ["--slots", "1", "--approve-joins"]) { c in
             _ = try await c.waitForLeader()

@@ -128,6 +128,28 @@ struct EngineSeamTests {
         }
     }
 
+    /// Panic through the same performer on both engines: a paused member runs and answers again,
+    /// recovery is advise, and (on Flotilla's node, whose heal works on loopback) the heal is complete.
+    @Test(arguments: EngineUnderTest.allCases)
+    func panicResumesAPausedMemberAndSetsRecoveryToAdvise(_ kind: EngineUnderTest) async throws {
+        try await withEngine(kind) { engine in
+            try await withHangGuard(.seconds(90)) {
+                let performer = CommandPerformer(engine: engine)
+                let (s, _) = await engine.wait(for: .seconds(15)) { $0.leader != nil && $0.live.count == 3 }
+                let leader = try #require(s.leader, "a leader first: \(s.report())")
+                let follower = try #require(s.live.map(\.id).sorted().first { $0 != leader.id })
+                try await performer.perform(.pause(node: follower))
+                let outcome = try await performer.perform(.panic)
+                guard case .healed(let report) = outcome else { Issue.record("\(kind): panic answered \(outcome)"); return }
+                if kind == .flotilla { #expect(report.complete, "\(report.summary)") }
+                #expect(engine.intents.current.recover == RecoveryMode.advise.rawValue, "\(kind): recovery is advise")
+                #expect(engine.intents.current.paused.isEmpty, "\(kind)")
+                let (after, resumed) = await engine.wait(for: .seconds(10)) { $0.node(follower)?.process == .running && $0.node(follower)?.up == true }
+                #expect(resumed, "\(kind): panic resumed \(follower): \(after.report())")
+            }
+        }
+    }
+
     /// What an engine cannot take is refused with its reason before anything is done: network
     /// faults on etcd outside a namespace lab (with the flag that gives one).
     @Test func etcdRefusesLinkFaultsWithAReason() async throws {

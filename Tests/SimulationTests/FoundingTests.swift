@@ -18,16 +18,7 @@ struct FoundingTests {
 
     @Test func foundersRestartedWhileFoundingWriteOneEntryOne() async {
         await expectEverySeedHolds(1...60, Self.template(), extra: " (faults: crash, bounce, isolate one, slow link; 5...60 ticks)")
-        var totals = SimulationResult.Stats()
-        for seed in UInt64(1)...10 {
-            var t = Self.template()
-            t.seed = seed
-            var sim = ClusterSimulation(config: t)
-            let s = await heavy { sim.run().stats }
-            totals.founderRestarts += s.founderRestarts
-            totals.foundings += s.foundings
-            totals.submitsAcknowledged += s.submitsAcknowledged
-        }
+        let totals = await statsTotals(1...10, Self.template(), [\.founderRestarts, \.foundings, \.submitsAcknowledged])
         #expect(totals.founderRestarts > 10, "founders were restarted while deciding: \(totals)")
         #expect(totals.foundings >= 10 && totals.submitsAcknowledged > 500, "every run founded and took writes: \(totals)")
     }

@@ -45,22 +45,8 @@ struct SimulationTests {
     @Test func faultsAreExercised() async {
         var template = SimulationConfig(seed: 1)
         template.steps = 1500
-        var totals = SimulationResult.Stats()
-        for seed in UInt64(1)...10 {
-            template.seed = seed
-            var sim = ClusterSimulation(config: template)
-            let s = sim.run().stats
-            totals.crashes += s.crashes
-            totals.membershipChanges += s.membershipChanges
-            totals.transfers += s.transfers
-            totals.snapshotsInstalled += s.snapshotsInstalled
-            totals.faults += s.faults
-            totals.storageStalls += s.storageStalls
-            totals.powerCuts += s.powerCuts
-            totals.slowLinks += s.slowLinks
-            totals.slowDisks += s.slowDisks
-            totals.clockSkews += s.clockSkews
-        }
+        let totals = await statsTotals(1...10, template, [\.crashes, \.membershipChanges, \.transfers, \.snapshotsInstalled, \.faults,
+                                                          \.storageStalls, \.powerCuts, \.slowLinks, \.slowDisks, \.clockSkews])
         #expect(totals.faults > 20)
         #expect(totals.crashes > 0)
         #expect(totals.membershipChanges > 0)
@@ -94,6 +80,22 @@ struct SimulationTests {
         let failed = summary.failures.first
         #expect(failed?.config.reproduceCommand.contains("--inject-bug \(bug.rawValue)") == true)
     }
+}
+
+/// Runs each seed of `seeds` with `template`, one after another on threads of their own, and sums
+/// the `counts` of their stats (the others stay 0): for a test that the faults it claims really
+/// happened across the seeds.
+func statsTotals(_ seeds: ClosedRange<UInt64>, _ template: SimulationConfig,
+                 _ counts: [WritableKeyPath<SimulationResult.Stats, Int>]) async -> SimulationResult.Stats {
+    var totals = SimulationResult.Stats()
+    for seed in seeds {
+        var config = template
+        config.seed = seed
+        var sim = ClusterSimulation(config: config)
+        let stats = await heavy { sim.run().stats }
+        for count in counts { totals[keyPath: count] += stats[keyPath: count] }
+    }
+    return totals
 }
 
 /// Runs the seeds of `template`, on threads of their own rather than the shared pool every other

@@ -23,16 +23,7 @@ struct WipeTests {
 
     @Test func wipedNodesAreRefusedReplacedAndLoseNothing() async {
         await expectEverySeedHolds(1...30, Self.template(), extra: " (faults: wipe, crash, bounce, isolate one, promote)")
-        var totals = SimulationResult.Stats()
-        for seed in UInt64(1)...6 {
-            var t = Self.template()
-            t.seed = seed
-            var sim = ClusterSimulation(config: t)
-            let s = await heavy { sim.run().stats }
-            totals.wipes += s.wipes
-            totals.amnesiaRefused += s.amnesiaRefused
-            totals.replacements += s.replacements
-        }
+        let totals = await statsTotals(1...6, Self.template(), [\.wipes, \.amnesiaRefused, \.replacements])
         #expect(totals.wipes > 3, "\(totals)")
         #expect(totals.amnesiaRefused > 0 && totals.replacements > 0, "wiped nodes were refused and replaced: \(totals)")
     }

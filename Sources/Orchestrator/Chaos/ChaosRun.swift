@@ -253,7 +253,7 @@ public struct ChaosRun: Sendable {
         case (.scale, .scaled(let changed, _)):
             guard let added = changed.first else { return (.none, "scaled: nothing changed") }
             return (.remove(added), "scaled up: \(added) joined, caught up and is a voter")
-        case (.disk, _): return (control == nil ? .diskOK(id) : .clearRules, "disk of \(id) \(step.value ?? "")" + leaderNote)
+        case (.disk, _): return (engine.healEmptiesDisks ? .clearRules : .diskOK(id), "disk of \(id) \(step.value ?? "")" + leaderNote)
         case (.skew, _): return (.clearRules, "clock of \(id) at \(step.value ?? "")" + leaderNote)
         default: return (.clearRules, "\(command)")
         }
@@ -329,7 +329,7 @@ public struct ChaosRun: Sendable {
     /// Empties every member's disk where the engine's heal does not (etcd's tmpfs; a member the
     /// full disk ended starts again); nil when there is nothing of the kind.
     func clearDisks() async -> String? {
-        guard control == nil, engine.supports(.disk(node: .all, fault: .ok)) else { return nil }
+        guard !engine.healEmptiesDisks, engine.supports(.disk(node: .all, fault: .ok)) else { return nil }
         do { return try await session.perform(.disk(node: .all, fault: .ok)).message } catch { return "disk all ok failed: \(error)" }
     }
 

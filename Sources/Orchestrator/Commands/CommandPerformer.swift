@@ -74,8 +74,7 @@ public final class CommandPerformer: Sendable {
         case .mend(let links):
             return .done("mend \(links): " + (try await e.mend(links)))
         case .panic:
-            if let control { return .healed(await control.panic(load: await loads.current)) }
-            return .healed(await panic())
+            return .healed(await e.panic(loads: loads, healTimeout: healTimeout))
         case .transfer(let to):
             return .leader(try await e.transfer(to: to))
         case .scale(let change, let purge):
@@ -128,31 +127,5 @@ public final class CommandPerformer: Sendable {
             }
             return .done("recovery mode: \(mode.rawValue)")
         }
-    }
-
-    /// Panic on an engine without Flotilla's control plane: stops the load, empties every full
-    /// disk (starting again a member the full disk ended), resumes every paused member, and heals
-    /// every network fault.
-    private func panic() async -> HealReport {
-        let e = engine
-        e.events.emit(.action, "PANIC: healing, resuming, stopping load", reason: "operator", category: "panic",
-                      action: OperatorAction(verb: "panic"))
-        await loads.stop()
-        if e.supports(.disk(node: .all, fault: .ok)) {
-            do {
-                _ = try await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { try await e.disk(.all, .ok) }
-            } catch {
-                e.events.emit(.action, "could not empty the disks: \(error)", reason: "panic", ok: false)
-            }
-        }
-        for node in await e.snapshot().nodes where node.process == .paused {
-            do {
-                try await e.resume(node.id)
-                e.events.emit(.action, node: node.id, "resumed \(node.id)", reason: "panic")
-            } catch {
-                e.events.emit(.action, node: node.id, "could not resume \(node.id): \(error)", reason: "panic", ok: false)
-            }
-        }
-        return await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { await e.heal(timeout: healTimeout) }
     }
 }

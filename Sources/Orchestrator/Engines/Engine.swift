@@ -90,6 +90,17 @@ public protocol Engine: AnyObject, Sendable {
     /// Why this engine cannot take `command` here, in one line, or nil when it can.
     func refusal(_ command: OperatorCommand) -> String?
 
+    // MARK: Panic
+
+    /// What the operator meant (members stopped or paused on purpose, the recovery mode), which
+    /// recovery respects and panic sets to advise.
+    var intents: IntentStore { get }
+    /// Whether `heal` also empties a full disk (Flotilla's node: its disk fault is one of the
+    /// rules heal clears); where it does not (etcd's tmpfs), panic and chaos empty disks themselves.
+    var healEmptiesDisks: Bool { get }
+    /// Stops a load another process runs on this cluster (`flotilla load`); what it stopped, or nil.
+    func stopLoadElsewhere() -> String?
+
     /// Closes the engine's clients (the members keep running).
     func shutdown() async
 }

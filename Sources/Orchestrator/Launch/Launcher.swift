@@ -176,7 +176,8 @@ public struct Launcher: Sendable {
     var supervisorPidFile: String { "\(directory)/supervisor.pid" }
 
     /// Starts `flotilla supervise --dir D …` in the background (recovery and the invariant monitor),
-    /// logging to supervisor.log. Does nothing if one already runs.
+    /// logging to supervisor.log. Does nothing if one already runs. Only the directory counts, so
+    /// an etcd cluster's directory gets its supervisor (and `down` stops it) the same way.
     @discardableResult
     public func startSupervisor(_ extraArgs: [String]) throws -> pid_t {
         if let pid = supervisorPid() { return pid }

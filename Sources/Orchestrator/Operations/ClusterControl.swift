@@ -234,27 +234,6 @@ public final class ClusterControl: Sendable {
         return report
     }
 
-    /// Emergency stop: heal everything, resume every paused node, stop the load, recovery to advise.
-    public func panic(load: LoadGenerator? = nil) async -> HealReport {
-        events.emit(.action, "PANIC: healing, resuming, stopping load, recovery set to advise", reason: "operator",
-                    category: "panic", action: OperatorAction(verb: "panic"))
-        await load?.stop()
-        intents.update { $0.recover = RecoveryMode.advise.rawValue }
-        if let launcher = client.launcher, let spec = try? launcher.load() {
-            for node in spec.nodes where launcher.processState(node) == .paused {
-                launcher.signal(node, SIGCONT)
-                events.emit(.action, node: node.id, "resumed \(node.id)", reason: "panic")
-            }
-            intents.update { $0.paused = [] }
-            if let pid = try? String(contentsOfFile: "\(launcher.directory)/load.pid", encoding: .utf8),
-               let p = pid_t(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                Glibc.kill(p, SIGTERM)
-                events.emit(.action, "stopped the load (pid \(p))", reason: "panic")
-            }
-        }
-        return await ActionOrigin.$current.withValue("\(ActionOrigin.current) via panic") { await heal() }
-    }
-
     // MARK: - Leadership
 
     /// Hands leadership to `to`, or to the most caught-up voter; waits until a new leader is seen.

@@ -41,26 +41,12 @@ struct SuperviseCommand: AsyncParsableCommand {
         options.replaceAfter = replace.map(seconds)
         options.recoveryCooldown = seconds(cooldown)
         options.stopOnSignal = true
-        let engine: any Engine
-        if let etcd = EtcdEngine.attach(directory: cluster.directory, connect: cluster.connect) {
-            engine = etcd
-        } else {
-            do {
-                let client = cluster.connect != nil
-                    ? try await ClusterClient.connect(cluster.connect!.split(separator: ",").map(String.init),
-                                                      token: ProcessInfo.processInfo.environment["FLOTILLA_TOKEN"])
-                    : try ClusterClient.local(Launcher(directory: cluster.directory))
-                engine = FlotillaEngine(control: ClusterControl(client: client))
-            } catch {
-                throw fail("\(error)")
-            }
+        // Every event, the operator's actions too, as a stamped line on stdout (supervisor.log under `up`).
+        let session = try await cluster.session(options, silentOK: true) { e in
+            FileHandle.standardOutput.write(Data("\(e.at.formatted(.iso8601)) \(e.line)\n".utf8))
         }
-        engine.events.subscribe { e in
-            let stamp = e.at.formatted(.iso8601)
-            FileHandle.standardOutput.write(Data("\(stamp) \(e.line)\n".utf8))
-        }
-        engine.events.emit(.recovery, "supervising \(engine.kind) with recovery \(recover.rawValue)", reason: "started")
-        _ = try? await ClusterSession(engine: engine, options: options).run { try await $0.untilStopped() }
+        session.engine.events.emit(.recovery, "supervising \(session.engine.kind) with recovery \(recover.rawValue)", reason: "started")
+        _ = try? await session.run { try await $0.untilStopped() }
     }
 }
 

@@ -20,10 +20,11 @@ struct ClusterOptions: ParsableArguments {
         if dir != nil, connect != nil { throw ValidationError("use either --dir or --connect, not both") }
     }
 
-    /// The control plane for this cluster. Progress events print to stderr. A cluster that
-    /// answers nowhere is an error, except for a local cluster's `silentOK` caller (status
-    /// shows why its nodes are down).
-    func control(silentOK: Bool = false) async throws -> ClusterControl {
+    /// The control plane for this cluster. Its events go to `printer`, by default progress lines
+    /// on stderr (the operator's own actions left out: the command prints its outcome). A
+    /// cluster that answers nowhere is an error, except for a local cluster's `silentOK` caller
+    /// (status shows why its nodes are down).
+    func control(silentOK: Bool = false, printer: (@Sendable (ControlEvent) -> Void)? = nil) async throws -> ClusterControl {
         let client: ClusterClient
         do {
             if let connect {
@@ -36,10 +37,10 @@ struct ClusterOptions: ParsableArguments {
             throw fail("\(error)")
         }
         let control = ClusterControl(client: client)
-        control.events.subscribe { e in
+        control.events.subscribe(printer ?? { e in
             guard e.kind != .action || e.reason != "operator" else { return }
             FileHandle.standardError.write(Data("  \(e.line)\n".utf8))
-        }
+        })
         // A cluster that answers nowhere is an error for every command.
         let s = await client.poll()
         if s.live.isEmpty, !(silentOK && client.launcher != nil) {
@@ -67,9 +68,12 @@ struct ClusterOptions: ParsableArguments {
     }
 
     /// A session over this cluster, on whichever engine runs it (etcd for `etcd://` or a
-    /// directory `up --engine etcd` made), recording with `--record`.
-    func session(_ options: SessionOptions, silentOK: Bool = false) async throws -> ClusterSession {
+    /// directory `up --engine etcd` made), recording with `--record`; with a `printer`, every
+    /// event of its engine goes there (instead of Flotilla's progress lines on stderr).
+    func session(_ options: SessionOptions, silentOK: Bool = false,
+                 printer: (@Sendable (ControlEvent) -> Void)? = nil) async throws -> ClusterSession {
         if let etcd = EtcdEngine.attach(directory: directory, connect: connect) {
+            if let printer { etcd.events.subscribe(printer) }
             do {
                 return ClusterSession(engine: etcd, options: options, recorder: try await recorder(for: etcd))
             } catch {
@@ -77,7 +81,7 @@ struct ClusterOptions: ParsableArguments {
                 throw fail("\(error)")
             }
         }
-        let control = try await control(silentOK: silentOK)
+        let control = try await control(silentOK: silentOK, printer: printer)
         let recorder = Recording.current.withLock { r in
             defer { r = nil }
             return r

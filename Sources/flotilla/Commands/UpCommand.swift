@@ -10,9 +10,9 @@ struct UpCommand: AsyncParsableCommand {
         abstract: "Start a local cluster of N nodes in the background.",
         discussion: """
             Node flags after -- are passed to every node, e.g. `flotilla up --nodes 3 -- --snapshot-every 1000`.
-            Unless --recover off, a supervisor (`flotilla supervise`) runs beside the nodes: it restarts
-            nodes that die without an operator's kill, bootstraps an uninitialized cluster, and logs every
-            finding to supervisor.log in the cluster directory.
+            Unless --recover off, a supervisor (`flotilla supervise`) runs beside the nodes (or etcd members):
+            it restarts nodes that die without an operator's kill, bootstraps an uninitialized cluster, and
+            logs every finding to supervisor.log in the cluster directory.
             """
     )
 
@@ -29,7 +29,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Cluster directory.") var dir = "./flotilla-cluster"
     @Option(help: "Tasks each node runs at once.") var slots: Int?
     @Option(help: "Heartbeat interval in ms.") var heartbeatMs: Int?
-    @Option(help: "Base election timeout in ms.") var electionMs: Int?
+    @Option(help: "Base election timeout in ms (etcd: for the supervisor's no-leader alert only, default 1000).") var electionMs: Int?
     @Option(help: "Recovery: off, advise or auto.") var recover: RecoveryMode = .auto
     @Option(help: "Two automatic actions on one node within this need an operator.") var recoverCooldown = "30s"
     @Option(help: "Propose replacing a member that is down this long, e.g. 5m.") var replaceAfter: String?
@@ -74,12 +74,7 @@ struct UpCommand: AsyncParsableCommand {
                 let pid = try launcher.start(node, spec: spec, mode: uninitialized ? .uninitialized : .founder)
                 print("started \(node.id) (pid \(pid)) raft \(node.raftAddress) admin \(node.adminAddress)")
             }
-            if recover != .off {
-                var sup = ["--recover", recover.rawValue, "--recover-cooldown", recoverCooldown, "--election-ms", "\(electionMs ?? 300)"]
-                if let replaceAfter { sup += ["--replace-after", replaceAfter] }
-                let pid = try launcher.startSupervisor(sup)
-                print("started the supervisor (pid \(pid)), recovery \(recover.rawValue); log: \(launcher.directory)/supervisor.log")
-            }
+            try startSupervisor(electionMs: electionMs ?? 300)
         } catch {
             throw fail("\(error)")
         }
@@ -125,8 +120,22 @@ extension UpCommand {
         }
     }
 
-    /// A local etcd cluster in `dir`: flags after -- go to every `etcd`.
+    /// Unless --recover off, starts `flotilla supervise` on `dir` in the background (one that runs
+    /// already is kept), logging to supervisor.log there; `down` stops it before the members.
+    /// `electionMs` is the members' base election timeout, for its no-leader alert.
+    func startSupervisor(electionMs: Int) throws {
+        guard recover != .off else { return }
+        var args = ["--recover", recover.rawValue, "--recover-cooldown", recoverCooldown, "--election-ms", "\(electionMs)"]
+        if let replaceAfter { args += ["--replace-after", replaceAfter] }
+        let launcher = Launcher(directory: dir)
+        let pid = try launcher.startSupervisor(args)
+        print("started the supervisor (pid \(pid)), recovery \(recover.rawValue); log: \(launcher.directory)/supervisor.log")
+    }
+
+    /// A local etcd cluster in `dir`, with a supervisor as for Flotilla's nodes: flags after --
+    /// go to every `etcd`.
     func upEtcd() async throws {
+        _ = try parseDuration(recoverCooldown, "--recover-cooldown")
         do {
             let (etcd, s): (EtcdEngine, ClusterSnapshot)
             if net == .netns, !EtcdLocalCluster.exists(in: dir) {
@@ -140,6 +149,8 @@ extension UpCommand {
                 (etcd, s) = try await EtcdEngine.up(members: nodes, in: dir, memberArgs: nodeArgs)
             }
             await etcd.shutdown()
+            // etcd's own election timeout is 1 s unless the members were given another.
+            try startSupervisor(electionMs: electionMs ?? 1000)
             print(s.table())
             print("\nleader \(s.leader?.id ?? "-"), term \(s.leader?.term ?? 0). Stop with: flotilla down --dir \(dir)")
         } catch {
@@ -157,6 +168,7 @@ struct DownCommand: AsyncParsableCommand {
 
     func run() async throws {
         if EtcdLocalCluster.exists(in: dir) {
+            await Launcher(directory: dir).stopSupervisor()
             let etcd = EtcdLocalCluster(directory: dir, executable: "etcd")
             guard await etcd.stopAll() else { throw fail("could not stop every etcd member in \(dir)") }
             print("stopped every etcd member in \(etcd.directory)")

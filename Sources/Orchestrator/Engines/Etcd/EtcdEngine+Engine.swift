@@ -9,6 +9,12 @@ extension EtcdEngine: Engine {
     public var kind: String { "etcd" }
     public var launchedHere: Bool { local != nil }
 
+    /// A member's tmpfs stays full through a heal: panic and chaos empty it with `disk … ok`.
+    public var healEmptiesDisks: Bool { false }
+
+    /// `flotilla load` on etcd runs its workload inside its own session and leaves no pid to stop.
+    public func stopLoadElsewhere() -> String? { nil }
+
     /// Runs `body` and reports it as an action event with its outcome.
     func act<T>(_ verb: String, _ target: String?, _ body: () async throws -> (T, String)) async throws -> T {
         let what = verb + (target.map { " \($0)" } ?? "")

@@ -19,25 +19,13 @@ public actor EtcdLoadClient: LoadClient {
     public nonisolated var writeNoun: String? { "puts" }
 
     public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String? {
-        let address = try await self.address(fresh: fresh)
-        do {
-            try await engine.client.put(address, key: key, value: submission.kind, timeout: .seconds(3))
-            return nil
-        } catch {
-            moveOn(from: address)
-            throw error
-        }
+        try await atCurrentMember(fresh: fresh) { try await engine.client.put($0, key: key, value: submission.kind, timeout: .seconds(3)) }
+        return nil
     }
 
     public func read(prefix: String, limit: Int) async throws -> LoadRead {
-        let address = try await self.address(fresh: false)
-        do {
-            let (keys, more) = try await engine.client.keys(address, prefix: prefix, limit: limit, timeout: .seconds(3))
-            return LoadRead(keys: keys.sorted(), complete: !more)
-        } catch {
-            moveOn(from: address)
-            throw error
-        }
+        let (keys, more) = try await atCurrentMember(fresh: false) { try await engine.client.keys($0, prefix: prefix, limit: limit, timeout: .seconds(3)) }
+        return LoadRead(keys: keys.sorted(), complete: !more)
     }
 
     public nonisolated func refusedBeforeProposing(_ error: any Error) -> Bool {
@@ -58,11 +46,22 @@ public actor EtcdLoadClient: LoadClient {
             let live = s.live.map(\.adminAddress)
             if !live.isEmpty { endpoints = live }
         }
-        guard !endpoints.isEmpty else { throw EtcdError(address: "-", status: nil, message: "no etcd member answers", refused: true) }
-        return endpoints[next % endpoints.count]
+        guard let address = current else { throw EtcdError(address: "-", status: nil, message: "no etcd member answers", refused: true) }
+        return address
     }
 
-    private func moveOn(from address: String) {
-        if endpoints.indices.contains(next % max(1, endpoints.count)), endpoints[next % endpoints.count] == address { next += 1 }
+    /// The member requests go to now; nil while none is known.
+    private var current: String? { endpoints.isEmpty ? nil : endpoints[next % endpoints.count] }
+
+    /// Sends `request` to the current member. When it fails (refused, or an outcome unknown), the
+    /// next request goes to the member after it, unless another failure moved on already.
+    private func atCurrentMember<T: Sendable>(fresh: Bool, _ request: (String) async throws -> T) async throws -> T {
+        let address = try await self.address(fresh: fresh)
+        do {
+            return try await request(address)
+        } catch {
+            if current == address { next += 1 }
+            throw error
+        }
     }
 }

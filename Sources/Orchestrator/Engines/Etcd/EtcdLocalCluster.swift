@@ -336,10 +336,12 @@ public struct EtcdLocalCluster: Sendable {
         return all
     }
 
-    /// SIGKILLs every member recorded in `etcd.json` at once, without waiting, and detaches
-    /// every tmpfs under the directory (lazily where a dying member still holds it): for a test's
-    /// or a command's last line of defence, where nothing may be awaited.
+    /// SIGKILLs the supervisor `up` started (first, so it starts nothing again) and every member
+    /// recorded in `etcd.json` at once, without waiting, and detaches every tmpfs under the
+    /// directory (lazily where a dying member still holds it): for a test's or a command's last
+    /// line of defence, where nothing may be awaited.
     public func killAllNow() {
+        if let supervisor = Launcher(directory: directory).supervisorPid() { Glibc.kill(supervisor, SIGKILL) }
         if let spec = try? load() {
             for m in spec.members {
                 if let pid = pid(of: m) { Glibc.kill(pid, SIGKILL) }

@@ -1,6 +1,9 @@
 import FlotillaAPI
 import Foundation
 import HistoryCheck
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Flotilla's own node as an engine, over `ClusterControl`. Process faults on a node this machine
 /// launched are signals (SIGKILL, SIGSTOP, SIGCONT); on a node reached through `--connect` they go
@@ -21,6 +24,20 @@ public final class FlotillaEngine: Engine {
     public var events: EventSink { control.events }
 
     public var launchedHere: Bool { control.client.launcher != nil }
+
+    public var intents: IntentStore { control.intents }
+
+    /// A node's disk fault is one of the rules `heal` clears.
+    public var healEmptiesDisks: Bool { true }
+
+    /// `flotilla load` on a local cluster leaves its pid in `load.pid`; SIGTERM ends it.
+    public func stopLoadElsewhere() -> String? {
+        guard let directory = control.client.launcher?.directory,
+              let text = try? String(contentsOfFile: "\(directory)/load.pid", encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        Glibc.kill(pid, SIGTERM)
+        return "stopped the load (pid \(pid))"
+    }
 
     public func snapshot() async -> ClusterSnapshot { await control.snapshot() }
 
