@@ -19,7 +19,8 @@ public struct FounderCheck: Sendable {
     public enum Report: Sendable, Equatable {
         /// It has stored nothing yet. `address` carries its slots and its incarnation.
         case empty(MemberAddress)
-        /// It holds a log; this is its current membership.
+        /// It holds a log; this is its current membership (empty while the entry that holds
+        /// the founding membership is stored but not yet known to be committed).
         case founded(Membership)
     }
 
@@ -55,7 +56,9 @@ public struct FounderCheck: Sendable {
 
     public func decide(_ reports: [NodeID: Report]) -> Decision {
         for id in others {
-            guard case .founded(let membership) = reports[id] else { continue }
+            // A founder that holds entry 1 but has not heard it committed knows no membership
+            // yet (Raft applies one on commit): no answer yet, never a cluster without this node.
+            guard case .founded(let membership) = reports[id], !membership.isEmpty else { continue }
             guard membership.contains(me) else {
                 return .refuse("\(me) is not a member of the cluster \(id) belongs to (it was removed): "
                     + "start it with --join to add it back as a new member, or `flotilla scale +1`")

@@ -96,6 +96,13 @@ struct FounderCheckTests {
         #expect(Self.check(inc: 33).decide(["n2": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))]) == .awaitLeader)
     }
 
+    @Test("a founder that stored entry 1 but has not heard it committed (no membership yet) is no answer yet, never a refusal")
+    func entryOneNotYetCommittedIsNoAnswer() {
+        let uncommitted = FounderCheck.Report.founded(Membership())
+        #expect(Self.check(inc: 33).decide(["n1": .empty(Self.address("n1", inc: 11)), "n2": uncommitted]) == .wait(missing: ["n2"]))
+        #expect(Self.check(inc: 33).decide(["n1": uncommitted, "n2": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))]) == .awaitLeader)
+    }
+
     @Test("a node the cluster removed is refused")
     func removedNodeIsRefused() {
         let d = Self.check().decide(["n1": .founded(Self.membership(["n1": 11, "n2": 22]))])
