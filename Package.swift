@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "BinaryCodingTests", dependencies: ["TestSupport", "BinaryCoding"], swiftSettings: strict),
         .testTarget(name: "RaftCoreTests", dependencies: ["TestSupport", "RaftCore"], swiftSettings: strict),
         .testTarget(name: "TaskQueueTests", dependencies: ["TestSupport", "TaskQueue"], swiftSettings: strict),
-        .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue"], swiftSettings: strict),
+        .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "RaftCore", "TaskQueue", "BinaryCoding"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "ClusterRulesTests", dependencies: ["TestSupport", "ClusterRules"], swiftSettings: strict),
         .testTarget(name: "HistoryCheckTests", dependencies: ["TestSupport", "HistoryCheck", "BinaryCoding"], swiftSettings: strict),

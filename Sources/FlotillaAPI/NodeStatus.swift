@@ -39,6 +39,9 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// While a founder that started on empty storage asks the other founders whether the cluster
     /// exists already: what it waits for. Nil once it takes part in Raft.
     public var founding: String?
+    /// The founders this node was started with (`--peers`), each one's Raft address by id, while
+    /// it holds no log: founders compare these before the first of them founds. Nil otherwise.
+    public var founders: [String: String]?
     /// The longest a snapshot held this node's Raft loop since it started, in ms; nil before the first.
     public var snapshotHeldMaxMs: UInt64?
     /// Of that longest hold, the ms the loop's thread was on the CPU; the rest it waited to run.

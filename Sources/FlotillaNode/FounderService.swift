@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// For a founder that started on empty storage: asks the other founders (`GET /v1/status` at
 /// their admin addresses, and the peer transport's state frames) whether the cluster exists
 /// already, until `FounderCheck` decides, and hands the decision to the driver. Until then the node takes no part in Raft.
+/// A conflict (founders started with other `--peers`) is handed on too, but is no decision: it
+/// keeps asking, so the founders go on once the one that differs is restarted as the others.
 struct FounderService: Service {
     let check: FounderCheck
     /// What the founders said over the peer transport, which reaches them when the admin API does not.
@@ -22,6 +24,7 @@ struct FounderService: Service {
 
     func run() async throws {
         var lastNote = ContinuousClock.now - .seconds(60)
+        var last: FounderCheck.Decision?
         while !Task.isCancelled {
             // A peer that checked our proof and refused us says why: another incarnation of us is the member.
             if let refusal = evidence.refusals.values.sorted().first(where: { $0.contains("flotilla replace \(check.me)") }) {
@@ -34,7 +37,9 @@ struct FounderService: Service {
                 if let report = Self.report(from: status, expected: id) { reports[id] = report }
             }
             let decision = check.decide(reports)
-            if case .wait(let missing) = decision {
+            switch decision {
+            case .wait(let missing):
+                if case .conflict? = last { decided(decision) }
                 if ContinuousClock.now - lastNote >= .seconds(10) {
                     lastNote = .now
                     logger.notice("""
@@ -42,11 +47,21 @@ struct FounderService: Service {
                         (a founder with empty storage goes on only once every other founder is empty too; then the first founder founds)
                         """)
                 }
-                try await Task.sleep(for: .milliseconds(250))
-                continue
+            case .conflict(let why):
+                // Said at once (the driver logs and records it), then again every 10 s while it holds.
+                if decision != last {
+                    decided(decision)
+                    lastNote = .now
+                } else if ContinuousClock.now - lastNote >= .seconds(10) {
+                    lastNote = .now
+                    logger.error("still not founding: \(why)")
+                }
+            default:
+                decided(decision)
+                return
             }
-            decided(decision)
-            return
+            last = decision
+            try await Task.sleep(for: .milliseconds(250))
         }
     }
 
@@ -65,7 +80,8 @@ struct FounderService: Service {
         let holdsLog = status.lastIndex > 0 || status.snapshotIndex > 0 || !status.members.isEmpty
         if !holdsLog {
             guard let inc = status.incarnation.flatMap(Incarnation.parse), inc != 0 else { return nil }
-            return .empty(MemberAddress(raft: status.raftAddress, admin: status.adminAddress, slots: status.slots ?? 0, incarnation: inc))
+            return .empty(MemberAddress(raft: status.raftAddress, admin: status.adminAddress, slots: status.slots ?? 0, incarnation: inc),
+                          founders: status.founders.map(FounderSet.init(raftAddresses:)))
         }
         return .founded(Membership(status.members.map {
             Member(id: $0.id, isVoter: $0.voter,

@@ -12,14 +12,20 @@ import RaftCore
 /// (slots, incarnation), and what one founder heard may be from before another restarted with
 /// other `--slots` or a wiped disk: two founders each writing their own entry 1 at index 1,
 /// term 1 could write different ones, which breaks log matching at the very first entry. One
-/// writer cannot disagree with itself. Pure: the runtime asks over HTTP and the peer transport,
-/// the simulator over its network, and both feed the answers to `decide`.
+/// writer cannot disagree with itself. One writer also needs every founder to agree on who is
+/// first and on what entry 1 holds, so each report carries the founder set its sender was
+/// started with, and founders started with different `--peers` found nothing until they agree.
+/// Pure: the runtime asks over HTTP and the peer transport, the simulator over its network, and
+/// both feed the answers to `decide`.
 public struct FounderCheck: Sendable {
     /// What a founder said about itself.
     public enum Report: Sendable, Equatable {
-        /// It has stored nothing yet. `address` carries its slots and its incarnation.
-        case empty(MemberAddress)
-        /// It holds a log; this is its current membership.
+        /// It has stored nothing yet. The address carries its slots and its incarnation;
+        /// `founders` is the set it was started with (nil from a node that does not say:
+        /// one from before founder sets were compared, or one started without `--peers`).
+        case empty(MemberAddress, founders: FounderSet? = nil)
+        /// It holds a log; this is its current membership (empty while the entry that holds
+        /// the founding membership is stored but not yet known to be committed).
         case founded(Membership)
     }
 
@@ -36,6 +42,11 @@ public struct FounderCheck: Sendable {
         case awaitFounder(NodeID)
         /// This node may not take part: why, and what to do.
         case refuse(String)
+        /// A founder was started with other founders (`--peers`) than this node: they would
+        /// disagree on who writes entry 1 and on what it holds, so nobody founds. Why, naming
+        /// both sets, and what to do. Not final: the check goes on asking, and founding goes on
+        /// once that founder is restarted with the same `--peers` as the others.
+        case conflict(String)
     }
 
     public let me: NodeID
@@ -55,7 +66,9 @@ public struct FounderCheck: Sendable {
 
     public func decide(_ reports: [NodeID: Report]) -> Decision {
         for id in others {
-            guard case .founded(let membership) = reports[id] else { continue }
+            // A founder that holds entry 1 but has not heard it committed knows no membership
+            // yet (Raft applies one on commit): no answer yet, never a cluster without this node.
+            guard case .founded(let membership) = reports[id], !membership.isEmpty else { continue }
             guard membership.contains(me) else {
                 return .refuse("\(me) is not a member of the cluster \(id) belongs to (it was removed): "
                     + "start it with --join to add it back as a new member, or `flotilla scale +1`")
@@ -65,6 +78,7 @@ public struct FounderCheck: Sendable {
             }
             return .awaitLeader
         }
+        if let conflict = conflict(reports) { return .conflict(conflict) }
         var members: [Member] = []
         var missing: [NodeID] = []
         for (id, configured) in founders {
@@ -72,7 +86,7 @@ public struct FounderCheck: Sendable {
             if id == me {
                 a.slots = address.slots
                 a.incarnation = address.incarnation
-            } else if case .empty(let reported) = reports[id] {
+            } else if case .empty(let reported, _) = reports[id] {
                 a.slots = reported.slots
                 a.incarnation = reported.incarnation
             } else {
@@ -87,6 +101,24 @@ public struct FounderCheck: Sendable {
 
     /// The founder that writes entry 1: the lowest id, the same on every founder's `--peers`.
     public var first: NodeID { founders.keys.min() ?? me }
+
+    /// The set this node was started with.
+    public var founderSet: FounderSet { FounderSet(founders) }
+
+    /// Why the founders cannot found together, or nil: the first founder heard (in id order)
+    /// that was started with another set than this node's. Checked on every report as it comes,
+    /// before every founder is heard, so the operator learns of it at once.
+    func conflict(_ reports: [NodeID: Report]) -> String? {
+        let mine = founderSet
+        for id in others {
+            guard case .empty(_, let theirs?) = reports[id], theirs != mine else { continue }
+            return "the founders were started with different --peers: \(id) with [\(theirs.text)], "
+                + "\(me) with [\(mine.text)] (\(mine.differences(from: theirs, here: "on \(me)", there: "on \(id)"))). "
+                + "They would disagree on who writes the founding membership, so nobody founds: "
+                + "start every founder with the same --peers (restart the one that differs; nothing was written)"
+        }
+        return nil
+    }
 }
 
 extension FounderCheck.Report {
@@ -94,9 +126,15 @@ extension FounderCheck.Report {
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
         switch self {
-        case .empty(let address):
+        case .empty(let address, nil):
             w.write(UInt8(0))
             w.write(address.encoded)
+        case .empty(let address, let founders?):
+            // A tag of its own: a reader from before founder sets refuses it as unknown (and
+            // asks the admin API), never misreads it.
+            w.write(UInt8(2))
+            w.write(address.encoded)
+            founders.encode(into: &w)
         case .founded(let membership):
             w.write(UInt8(1))
             membership.encode(into: &w)
@@ -107,10 +145,12 @@ extension FounderCheck.Report {
     public init(decoding bytes: [UInt8]) throws(DecodingError) {
         var r = ByteReader(bytes)
         switch try r.readByte() {
-        case 0:
+        case let tag where tag == 0 || tag == 2:
             let text = try r.readString()
             guard let address = MemberAddress(text) else { throw .invalid(offset: 1, reason: "not a member address: \(text)") }
-            self = .empty(address)
+            var founders: FounderSet?
+            if tag == 2 { founders = try FounderSet.decode(from: &r) }
+            self = .empty(address, founders: founders)
         case 1:
             self = .founded(try Membership.decode(from: &r))
         case let tag:

@@ -268,6 +268,9 @@ extension ClusterSimulation {
         case .wait(let missing):
             note("\(id) waits for founders \(missing) before founding")
             awaitingFounders.insert(id)
+        case .conflict(let why):
+            note("\(id) waits: \(why)")
+            awaitingFounders.insert(id)
         case .refuse(let why):
             awaitingFounders.remove(id)
             if !toReplace.contains(id) && !toReadd.contains(id) {
@@ -352,6 +355,7 @@ extension ClusterSimulation {
     /// After the faults stop: heal, restart, stop losing messages, and require a leader that
     /// commits a fresh submit and brings every node up to date within `livenessTicks`.
     mutating func livenessPhase() -> String? {
+        putFounderPeersRight()
         healAll()
         activeFault = nil
         network.lossy = false

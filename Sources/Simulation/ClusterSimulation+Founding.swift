@@ -10,9 +10,7 @@ extension ClusterSimulation {
     /// Starts `id`'s founder check: its process knows nothing of the others yet.
     mutating func startFounding(_ id: NodeID) {
         let me = MemberAddress(raft: "sim://\(id)", admin: "sim://\(id)", slots: nodes[id].slots, incarnation: nodes[id].identity)
-        var founders: [NodeID: MemberAddress] = [:]
-        for f in founderIDs { founders[f] = MemberAddress(raft: "sim://\(f)", admin: "sim://\(f)", slots: 0) }
-        let check = FounderCheck(me: id, address: me, founders: founders)
+        let check = FounderCheck(me: id, address: me, founders: founders(of: id))
         nodes[id].founderReports = [:]
         nodes[id].founding = check
         // A lone founder has nobody to ask.
@@ -21,6 +19,16 @@ extension ClusterSimulation {
 
     /// The founders named on every node's command line (`--peers`).
     var founderIDs: [NodeID] { (1...config.nodes).map { "n\($0)" } }
+
+    /// The founders every node is started with, at their addresses.
+    var rightPeers: [NodeID: MemberAddress] {
+        var founders: [NodeID: MemberAddress] = [:]
+        for f in founderIDs { founders[f] = MemberAddress(raft: "sim://\(f)", admin: "sim://\(f)", slots: 0) }
+        return founders
+    }
+
+    /// The founders on `id`'s command line: the right ones, unless an operator gave it others.
+    func founders(of id: NodeID) -> [NodeID: MemberAddress] { nodes[id].otherPeers ?? rightPeers }
 
     /// Once a tick: founders still deciding ask the others again every few ticks (as the
     /// runtime's founder service polls), and founders that stored their first entry are done.
@@ -42,7 +50,8 @@ extension ClusterSimulation {
     func founderReport(of i: Int) -> FounderCheck.Report {
         let n = nodes.all[i]
         if n.core.raft.lastIndex == 0, n.core.raft.membership.isEmpty {
-            return .empty(MemberAddress(raft: "sim://\(n.id)", admin: "sim://\(n.id)", slots: n.slots, incarnation: n.identity))
+            return .empty(MemberAddress(raft: "sim://\(n.id)", admin: "sim://\(n.id)", slots: n.slots, incarnation: n.identity),
+                          founders: FounderSet(n.otherPeers ?? rightPeers))
         }
         return .founded(n.core.raft.membership)
     }
@@ -60,7 +69,17 @@ extension ClusterSimulation {
         switch check.decide(nodes[id].founderReports) {
         case .wait:
             return
+        case .conflict(let why):
+            // Nobody founds while the founders disagree; the check goes on asking.
+            stats.founderConflicts += 1
+            note("\(id) does not found: \(why)")
+            return
         case .found(let m):
+            // One writer of entry 1, whatever the founders were started with.
+            if let writer = entryOneWriter, writer != id {
+                checker.observeRuntimeViolation("\(id) wrote entry 1 after \(writer) did: two founders founded the cluster")
+            }
+            entryOneWriter = id
             do {
                 try nodes[id].core.bootstrap(m)
             } catch {
@@ -84,17 +103,55 @@ extension ClusterSimulation {
     }
 
     /// The nemesis's step while founders decide: restart one that has not stored anything yet,
-    /// one time in three with other `--slots`, a few ticks later.
+    /// one time in three with other `--slots`, a few ticks later. A founder given other `--peers`
+    /// gets the right ones back; while none has others, one time in four the restarted one does.
     mutating func restartFounder() -> Bool {
         let candidates = unfounded.sorted().filter { nodes[$0].up }
         guard !candidates.isEmpty else { return false }
         let id = candidates[rng.below(candidates.count)]
         crash(id)
         if rng.chance(1.0 / 3) { nodes[id].slots = 1 + rng.below(4) }
+        if nodes[id].otherPeers != nil {
+            nodes[id].otherPeers = nil
+            note("\(id) is given the right --peers again")
+        } else if config.nodes > 1, !order.contains(where: { nodes[$0].otherPeers != nil }), rng.chance(0.25) {
+            let peers = otherPeers(for: id)
+            nodes[id].otherPeers = peers
+            stats.founderMisconfigurations += 1
+            note("\(id) is given other --peers: \(FounderSet(peers).text)")
+        }
         bounces.append((id, now + UInt64(1 + rng.below(3))))
         stats.founderRestarts += 1
         let slots = nodes[id].slots
         note("restart founder \(id) before it founded (slots \(slots))")
         return true
+    }
+
+    /// Other `--peers` for founder `id`, as an operator gets them wrong: one founder left out
+    /// (the first, so that `id`, or another, would think itself first), an id that is no founder
+    /// added, or another founder at another address.
+    mutating func otherPeers(for id: NodeID) -> [NodeID: MemberAddress] {
+        var peers = rightPeers
+        switch rng.below(3) {
+        case 0:
+            peers[id == founderIDs[0] ? founderIDs[founderIDs.count - 1] : founderIDs[0]] = nil
+        case 1:
+            let stranger = "n\(config.nodes + config.spareNodes + 1)"
+            peers[stranger] = MemberAddress(raft: "sim://\(stranger)", admin: "sim://\(stranger)", slots: 0)
+        default:
+            let moved = founderIDs.first { $0 != id }!
+            peers[moved]?.raft = "sim://\(moved)-old"
+        }
+        return peers
+    }
+
+    /// When the faults end, an operator restarts every founder given other `--peers` with the
+    /// right ones (one that already holds a log keeps it; its command line no longer matters).
+    mutating func putFounderPeersRight() {
+        for id in order where nodes[id].otherPeers != nil {
+            nodes[id].otherPeers = nil
+            note("\(id) is given the right --peers again")
+            if nodes[id].up, unfounded.contains(id) { crash(id) }
+        }
     }
 }

@@ -37,6 +37,8 @@ public struct ClusterSimulation: Sendable {
     /// Founders started on empty storage (`foundFromEmpty`) that have stored nothing yet: a
     /// restart runs their founder check again.
     var unfounded: Set<NodeID> = []
+    /// The founder that wrote entry 1 (`foundFromEmpty`): only one founder may ever write it.
+    var entryOneWriter: NodeID?
     /// Wiped nodes whose founder check has not decided yet: they answer the others' checks as empty.
     var awaitingFounders: Set<NodeID> = []
     /// Nodes refused for amnesia that the simulator replaces, as an operator runs `flotilla replace`:

@@ -23,6 +23,10 @@ struct SimNode: Sendable {
     /// Task slots on the node's command line (`--slots`), which it reports while founding; an
     /// operator may restart a founder with others.
     var slots = 0
+    /// The founders on this node's command line when an operator gave it others than every
+    /// other founder (`--peers`: a typo, a stale script); nil when it has the same as the others.
+    /// A property of its command line: it lasts until it is restarted with the right one.
+    var otherPeers: [NodeID: MemberAddress]?
     /// Set while this founder, on empty storage, asks the other founders whether it may found
     /// (`FounderCheck`, as the runtime's founder service runs it); until it decides, it takes
     /// no part in Raft. The reports are what it heard since its process started.

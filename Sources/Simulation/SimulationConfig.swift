@@ -32,7 +32,9 @@ public struct SimulationConfig: Sendable {
     public var keepTrace: Bool = false
     /// Every node starts on empty storage as a founder (`--peers`) and the cluster is founded by
     /// the runtime's founder check, its questions and answers on the simulated network; while
-    /// founders are still deciding, the nemesis restarts them, some with other `--slots`.
+    /// founders are still deciding, the nemesis restarts them, some with other `--slots`, and
+    /// one at a time with other `--peers` (put right when it restarts that one again, or when the
+    /// faults end): nobody may found while the founders disagree on who they are.
     public var foundFromEmpty: Bool = false
     /// A deliberate bug in the simulated runtime, to prove the checker catches it.
     public var injectedBug: InjectedBug?

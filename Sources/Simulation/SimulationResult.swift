@@ -33,6 +33,10 @@ public struct SimulationResult: Sendable {
         /// Founders restarted before they had decided; entries 1 written by a founder check.
         public var founderRestarts = 0
         public var foundings = 0
+        /// Founders restarted with other `--peers` than the rest, and decisions of a founder
+        /// check that found the founders disagree on them (nobody founds meanwhile).
+        public var founderMisconfigurations = 0
+        public var founderConflicts = 0
         /// Raft messages dropped because one side's membership records another incarnation of the other.
         public var incarnationRefusals = 0
         public var submitsAcknowledged = 0

@@ -31,10 +31,12 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     /// Creates the cluster directory, lets `prepare` change it (say, mount a small file system
-    /// for a node's data), then starts every node.
+    /// for a node's data), then starts every node, each told of the cluster `told` gives it (its
+    /// founders, `--peers`: the cluster itself, unless a test starts a founder with others).
     /// With `network`, each node runs in its host of that (built) namespace lab.
     init(nodes: Int, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
-         network: NetnsLab? = nil, prepare: (ClusterSpec) throws -> Void = { _ in }) throws {
+         network: NetnsLab? = nil, prepare: (ClusterSpec) throws -> Void = { _ in },
+         told: (ClusterSpec.NodeSpec, ClusterSpec) throws -> ClusterSpec = { $1 }) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
         launcher = Launcher(directory: dir, executable: LocalCluster.executable)
         spec = try launcher.create(nodes: nodes, nodeArgs: nodeArgs, network: network)
@@ -43,7 +45,7 @@ final class LocalCluster: @unchecked Sendable {
         cluster = try ClusterClient.local(launcher)
         client = cluster.admin
         control = ClusterControl(client: cluster)
-        for node in spec.nodes { try launcher.start(node, spec: spec, mode: mode) }
+        for node in spec.nodes { try launcher.start(node, spec: try told(node, spec), mode: mode) }
     }
 
     var members: [(id: String, admin: String)] { spec.nodes.map { ($0.id, $0.adminAddress) } }
@@ -130,15 +132,18 @@ func withClusterSlot<T>(_ body: () async throws -> T) async throws -> T {
 
 /// Runs `body` with a fresh cluster (once a cluster slot is free) and always tears it down.
 func withCluster(nodes: Int = 3, nodeArgs: [String] = ["--slots", "2"], mode: Launcher.StartMode = .founder,
-                 prepare: (ClusterSpec) throws -> Void = { _ in }, _ body: (LocalCluster) async throws -> Void) async throws {
+                 prepare: (ClusterSpec) throws -> Void = { _ in },
+                 told: (ClusterSpec.NodeSpec, ClusterSpec) throws -> ClusterSpec = { $1 },
+                 _ body: (LocalCluster) async throws -> Void) async throws {
     try await withClusterSlot {
-        try await runCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare, body)
+        try await runCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare, told: told, body)
     }
 }
 
 private func runCluster(nodes: Int, nodeArgs: [String], mode: Launcher.StartMode, prepare: (ClusterSpec) throws -> Void,
+                        told: (ClusterSpec.NodeSpec, ClusterSpec) throws -> ClusterSpec,
                         _ body: (LocalCluster) async throws -> Void) async throws {
-    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare)
+    let cluster = try LocalCluster(nodes: nodes, nodeArgs: nodeArgs, mode: mode, prepare: prepare, told: told)
     do {
         try await body(cluster)
     } catch {

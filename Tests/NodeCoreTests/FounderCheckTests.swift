@@ -1,3 +1,4 @@
+import BinaryCoding
 import NodeCore
 import RaftCore
 import Testing
@@ -96,6 +97,13 @@ struct FounderCheckTests {
         #expect(Self.check(inc: 33).decide(["n2": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))]) == .awaitLeader)
     }
 
+    @Test("a founder that stored entry 1 but has not heard it committed (no membership yet) is no answer yet, never a refusal")
+    func entryOneNotYetCommittedIsNoAnswer() {
+        let uncommitted = FounderCheck.Report.founded(Membership())
+        #expect(Self.check(inc: 33).decide(["n1": .empty(Self.address("n1", inc: 11)), "n2": uncommitted]) == .wait(missing: ["n2"]))
+        #expect(Self.check(inc: 33).decide(["n1": uncommitted, "n2": .founded(Self.membership(["n1": 11, "n2": 22, "n3": 33]))]) == .awaitLeader)
+    }
+
     @Test("a node the cluster removed is refused")
     func removedNodeIsRefused() {
         let d = Self.check().decide(["n1": .founded(Self.membership(["n1": 11, "n2": 22]))])
@@ -122,15 +130,127 @@ struct FounderCheckTests {
         #expect(Incarnation.parse("zz") == nil && Incarnation.parse("") == nil && Incarnation.parse("11111111111111111") == nil)
     }
 
+    // MARK: - Founders started with different --peers
+
+    /// The founders `ids` at the addresses `address` gives them, but for `moved` (id -> Raft address).
+    static func founders(_ ids: [NodeID], moved: [NodeID: String] = [:]) -> [NodeID: MemberAddress] {
+        var out: [NodeID: MemberAddress] = [:]
+        for id in ids {
+            var a = address(id)
+            if let raft = moved[id] { a.raft = raft }
+            out[id] = a
+        }
+        return out
+    }
+
+    static let incs: [NodeID: UInt64] = ["n1": 11, "n2": 22, "n3": 33, "n4": 44]
+
+    /// Every founder's decision when each was started with its own `--peers` and heard every
+    /// other founder it names, each report carrying the sender's set.
+    static func decisions(_ peers: [NodeID: [NodeID: MemberAddress]]) -> [NodeID: FounderCheck.Decision] {
+        var out: [NodeID: FounderCheck.Decision] = [:]
+        for (me, founders) in peers {
+            var reports: [NodeID: FounderCheck.Report] = [:]
+            for other in founders.keys where other != me {
+                guard let theirs = peers[other] else { continue }  // not started: silent
+                reports[other] = .empty(address(other, slots: 2, inc: incs[other]!), founders: FounderSet(theirs))
+            }
+            out[me] = FounderCheck(me: me, address: address(me, slots: 2, inc: incs[me]!), founders: founders).decide(reports)
+        }
+        return out
+    }
+
+    @Test("founders started with the same --peers, each report carrying its set: the first founds, the others wait for it")
+    func sameFounderSetsFound() {
+        let same = Self.founders(["n1", "n2", "n3"])
+        let d = Self.decisions(["n1": same, "n2": same, "n3": same])
+        guard case .found(let m) = d["n1"] else { Issue.record("\(d)"); return }
+        #expect(m.voters == ["n1", "n2", "n3"] && m.incarnation(of: "n3") == 33)
+        #expect(d["n2"] == .awaitFounder("n1") && d["n3"] == .awaitFounder("n1"), "\(d)")
+    }
+
+    /// Every started founder refuses (a conflict naming both sets and the way out), and none writes entry 1.
+    func expectEveryFounderRefuses(_ peers: [NodeID: [NodeID: MemberAddress]], naming: [String],
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        for (id, d) in Self.decisions(peers).sorted(by: { $0.key < $1.key }) {
+            guard case .conflict(let why) = d else {
+                Issue.record("\(id) decided \(d), not a refusal", sourceLocation: sourceLocation)
+                continue
+            }
+            #expect(why.contains("start every founder with the same --peers"), "\(id): \(why)", sourceLocation: sourceLocation)
+            for text in naming { #expect(why.contains(text), "\(id) does not name \(text): \(why)", sourceLocation: sourceLocation) }
+        }
+    }
+
+    @Test("a founder started with another id set (n2,n3,n4 beside n1,n2,n3): refused on every founder that hears it, nobody founds")
+    func otherIDSetIsRefusedEverywhere() {
+        let right = Self.founders(["n1", "n2", "n3"])
+        let other = Self.founders(["n2", "n3", "n4"])
+        expectEveryFounderRefuses(["n1": right, "n2": right, "n3": other],
+                                  naming: ["[n1=r-n1 n2=r-n2 n3=r-n3]", "[n2=r-n2 n3=r-n3 n4=r-n4]"])
+        // n3 hears only n2 in time: refused already, before every founder is heard.
+        let d = FounderCheck(me: "n3", address: Self.address("n3", inc: 33), founders: other)
+            .decide(["n2": .empty(Self.address("n2", inc: 22), founders: FounderSet(right))])
+        guard case .conflict(let why) = d else { Issue.record("\(d)"); return }
+        #expect(why.contains("n1 only on n2") && why.contains("n4 only on n3"), "the difference, from both sides: \(why)")
+    }
+
+    @Test("a founder that places one founder at another Raft address: refused on every founder that hears it")
+    func otherAddressForTheSameIDIsRefused() {
+        let right = Self.founders(["n1", "n2", "n3"])
+        let moved = Self.founders(["n1", "n2", "n3"], moved: ["n1": "r-n1-typo"])
+        expectEveryFounderRefuses(["n1": right, "n2": right, "n3": moved], naming: ["n1=r-n1-typo", "n1=r-n1 "])
+        let why = Self.decisions(["n1": right, "n2": right, "n3": moved])["n2"]
+        #expect("\(String(describing: why))".contains("n1 at r-n1 on n2 but at r-n1-typo on n3"), "\(String(describing: why))")
+    }
+
+    @Test("only the admin address differs: the same founders (an admin address is where to reach a node, not who it is)")
+    func otherAdminAddressIsTheSameSet() {
+        var other = Self.founders(["n1", "n2", "n3"])
+        other["n1"]?.admin = "a-elsewhere"
+        let right = Self.founders(["n1", "n2", "n3"])
+        let d = Self.decisions(["n1": right, "n2": right, "n3": other])
+        #expect(d["n2"] == .awaitFounder("n1") && d["n3"] == .awaitFounder("n1"), "\(d)")
+        guard case .found = d["n1"] else { Issue.record("\(d)"); return }
+    }
+
+    @Test("a founder started with a subset that leaves the first out: refused on every founder, so no second entry 1")
+    func subsetIsRefused() {
+        let right = Self.founders(["n1", "n2", "n3"])
+        let subset = Self.founders(["n2", "n3"])
+        // Unchecked, n2 would be first in its own set and found {n2,n3} while n1 founds {n1,n2,n3}.
+        expectEveryFounderRefuses(["n1": right, "n2": subset, "n3": right], naming: ["[n2=r-n2 n3=r-n3]", "[n1=r-n1 n2=r-n2 n3=r-n3]"])
+        let d = Self.decisions(["n1": right, "n2": subset, "n3": right])
+        #expect(Self.foundings(Array(d.values)).isEmpty, "\(d)")
+        // A subset that keeps the first founder is refused as well.
+        expectEveryFounderRefuses(["n1": right, "n2": right, "n3": Self.founders(["n1", "n3"])], naming: ["[n1=r-n1 n3=r-n3]"])
+    }
+
+    @Test("a report that carries no founder set (a node from before they were compared) is taken as before")
+    func reportWithoutASetIsNotCompared() {
+        let d = Self.check("n1", inc: 11).decide(["n2": .empty(Self.address("n2", inc: 22)),
+                                                   "n3": .empty(Self.address("n3", inc: 33), founders: FounderSet(Self.founders))])
+        guard case .found(let m) = d else { Issue.record("\(d)"); return }
+        #expect(m.voters == ["n1", "n2", "n3"])
+    }
+
     @Test("a report survives the wire, and damaged bytes are refused, never trapped on")
     func reportsRoundTrip() throws {
-        let reports: [FounderCheck.Report] = [.empty(Self.address("n2", slots: 3, inc: 22)), .founded(Self.membership(["n1": 11, "n2": 22]))]
+        let reports: [FounderCheck.Report] = [.empty(Self.address("n2", slots: 3, inc: 22)), .founded(Self.membership(["n1": 11, "n2": 22])),
+                                              .empty(Self.address("n2", slots: 3, inc: 22), founders: FounderSet(Self.founders))]
         for r in reports {
             let bytes = r.encoded()
             #expect(try FounderCheck.Report(decoding: bytes) == r)
             for cut in 0..<bytes.count { #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: Array(bytes.prefix(cut))) } }
         }
         #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: [9]) }
+        // The form from before founder sets (tag 0, the address alone) still reads, as a report without a set.
+        var old = ByteWriter()
+        old.write(UInt8(0))
+        old.write(Self.address("n2", slots: 3, inc: 22).encoded)
+        #expect(try FounderCheck.Report(decoding: old.bytes) == .empty(Self.address("n2", slots: 3, inc: 22), founders: nil))
+        // A report with a set takes a tag of its own, which a reader from before refuses rather than misreads.
+        #expect(reports[2].encoded().first == 2 && reports[0].encoded().first == 0)
         #expect(throws: (any Error).self) { try FounderCheck.Report(decoding: [0, 3] + Array("abc".utf8)) }
     }
 }

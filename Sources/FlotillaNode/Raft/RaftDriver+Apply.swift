@@ -40,7 +40,7 @@ extension RaftDriver {
         var spec = FaultSpec(transport.faults)
         localFaults.report(into: &spec)
         var status = RaftDriver.makeStatus(core: core, config: config, incarnation: incarnation, founding: founding,
-                                           faults: spec, uptimeMs: events.uptimeMs)
+                                           conflict: foundingConflict, faults: spec, uptimeMs: events.uptimeMs)
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
@@ -57,7 +57,7 @@ extension RaftDriver {
     }
 
     static func makeStatus(core: NodeCore, config: NodeConfig, incarnation: UInt64, founding: FounderCheck?,
-                           faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {
+                           conflict: String? = nil, faults: FaultSpec, uptimeMs: UInt64) -> NodeStatus {
         let raft = core.raft, queue = core.queue
         let s = raft.status
         let addresses = s.membership.addresses
@@ -93,7 +93,12 @@ extension RaftDriver {
                                 uptimeMs: uptimeMs, storageError: core.fatal ?? core.storageProblem)
         status.incarnation = Incarnation.text(incarnation)
         status.slots = config.slots
-        status.founding = founding.map { "asking founders \($0.others.joined(separator: ", ")) whether the cluster exists before founding it" }
+        status.founding = founding.map { check in
+            conflict.map { "not founding: \($0)" }
+                ?? "asking founders \(check.others.joined(separator: ", ")) whether the cluster exists before founding it"
+        }
+        // What founders compare: said while this node holds nothing, as its founder report says it.
+        if s.membership.isEmpty, s.lastIndex == 0, let set = founderSet(config) { status.founders = set.raftAddresses }
         return status
     }
 }

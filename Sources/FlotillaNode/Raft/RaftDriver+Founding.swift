@@ -11,6 +11,19 @@ extension RaftDriver {
         guard founding != nil else { return }
         switch decision {
         case .wait:
+            // The founder that differed is back with the same --peers (or not heard from again).
+            guard let was = foundingConflict else { return }
+            foundingConflict = nil
+            logger.notice("the founders heard so far agree on --peers now (was: \(was)); waiting to hear every founder")
+            events.record("membership", term: core.raft.term, "the founders agree on --peers again; waiting to hear every founder")
+            publish()
+            return
+        case .conflict(let reason):
+            guard reason != foundingConflict else { return }
+            foundingConflict = reason
+            logger.error("not founding: \(reason)")
+            events.record("membership", term: core.raft.term, "not founding: \(reason)")
+            publish()
             return
         case .found(let membership):
             do {
@@ -36,6 +49,7 @@ extension RaftDriver {
             hooks.fatal(reason)
             return
         }
+        foundingConflict = nil
         updatePeers()
         publish()
     }

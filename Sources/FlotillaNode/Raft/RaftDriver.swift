@@ -57,6 +57,9 @@ actor RaftDriver {
     /// cluster exists already; until they answer it takes no part in Raft (peer messages are
     /// dropped), so a node whose data was wiped never votes or acknowledges as the member it was.
     var founding: FounderCheck?
+    /// While founding: why the founders cannot found together (they were started with different
+    /// `--peers`), as the status, the log and the events say it; nil while they agree.
+    var foundingConflict: String?
     /// Set when a freeze (`POST /v1/faults/freeze`) ends: the ticks queued meanwhile count as one.
     var thawed = false
     /// How long the latest snapshot took to encode, off the loop, and to compact and store, on it.
@@ -343,10 +346,17 @@ actor RaftDriver {
         }
     }
 
-    /// What this node tells a founder check about itself: empty, or its membership.
+    /// What this node tells a founder check about itself: empty, with the founders it was
+    /// started with, or its membership.
     static func ownReport(core: NodeCore, config: NodeConfig, incarnation: UInt64) -> FounderCheck.Report {
         let m = core.raft.membership
-        return m.isEmpty && core.raft.lastIndex == 0 ? .empty(ownAddress(config, incarnation: incarnation)) : .founded(m)
+        guard m.isEmpty && core.raft.lastIndex == 0 else { return .founded(m) }
+        return .empty(ownAddress(config, incarnation: incarnation), founders: founderSet(config))
+    }
+
+    /// The founder set of `--peers`; nil for a node started without it.
+    static func founderSet(_ config: NodeConfig) -> FounderSet? {
+        config.bootstrapPeers.isEmpty ? nil : FounderSet(founders(config))
     }
 
     func updatePeers() {

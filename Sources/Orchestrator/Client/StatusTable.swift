@@ -40,12 +40,13 @@ extension ClusterSnapshot {
 
     public func row(_ o: NodeObservation) -> [String] { row(o, leader: leader) }
 
-    /// What the table cannot hold: the cut links (`cut: n1<->n2 n1<->n3`), why a node died, a
-    /// node's storage problem, and its disk, clock and link faults (`n1 faults: clock 3x, ->n2 delay 100ms±20 loss 10%`), one line each.
+    /// What the table cannot hold: the cut links (`cut: n1<->n2 n1<->n3`), why a node died, why
+    /// a founder has not founded yet (founders started with different `--peers`), a node's storage problem, and its disk, clock and link faults (`n1 faults: clock 3x, ->n2 delay 100ms±20 loss 10%`), one line each.
     public func notes() -> [String] {
         [FaultLedger.cutSummary(self)].compactMap { $0 } + nodes.flatMap { o -> [String] in
             if let death = o.death { return ["\(o.id) died: \(death.reason)"] }
-            return [o.live?.storageError.map { "\(o.id) storage: \($0)" },
+            return [o.live?.founding.map { "\(o.id): \($0)" },
+                    o.live?.storageError.map { "\(o.id) storage: \($0)" },
                     o.live?.faults.summary.map { "\(o.id) faults: \($0)" }].compactMap { $0 }
         }
     }
