@@ -70,8 +70,9 @@ public struct FounderCheck: Sendable {
             // yet (Raft applies one on commit): no answer yet, never a cluster without this node.
             guard case .founded(let membership) = reports[id], !membership.isEmpty else { continue }
             guard membership.contains(me) else {
-                return .refuse("\(me) is not a member of the cluster \(id) belongs to (it was removed): "
-                    + "start it with --join to add it back as a new member, or `flotilla scale +1`")
+                return .refuse("\(me) is not a member of the cluster \(id) belongs to (voters "
+                    + "\(membership.voters.joined(separator: ",")): it was removed, or \(id) founded that cluster without it "
+                    + "(started with other --peers): start it with --join to add it as a new member, or `flotilla scale +1`")
             }
             if let known = membership.incarnation(of: me), known != address.incarnation {
                 return .refuse(Incarnation.amnesia(me, known: known, presented: address.incarnation))

@@ -109,6 +109,9 @@ struct FounderCheckTests {
         let d = Self.check().decide(["n1": .founded(Self.membership(["n1": 11, "n2": 22]))])
         guard case .refuse(let why) = d else { Issue.record("\(d)"); return }
         #expect(why.contains("removed"))
+        // A lone founder (started with only itself in --peers) founds a cluster without the
+        // others: the refusal names the voters it has and that cause too, not only a removal.
+        #expect(why.contains("voters n1,n2") && why.contains("founded that cluster without it"), "\(why)")
     }
 
     @Test("peers are refused only when the membership records another incarnation")
