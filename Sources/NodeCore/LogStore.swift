@@ -14,11 +14,20 @@ public protocol LogStore: AnyObject, Sendable {
     /// snapshot's file, already written and synced off the loop. A store without such files, or
     /// a `prepared` that does not match, writes the snapshot as `persist` would.
     func persist(snapshot: Snapshot, prepared: PreparedSnapshot?) throws(LogStoreFailure)
+
+    /// `persist(hardState:entries:snapshot:)`, with the snapshot's file taken from `prepared` when
+    /// it holds this very snapshot (a snapshot from the leader, written off the loop); otherwise,
+    /// or in a store without such files, the snapshot is written as `persist` would.
+    func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, prepared: PreparedSnapshot?) throws(LogStoreFailure)
 }
 
 extension LogStore {
     public func persist(snapshot: Snapshot, prepared: PreparedSnapshot?) throws(LogStoreFailure) {
         try persist(hardState: nil, entries: [], snapshot: snapshot)
+    }
+
+    public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, prepared: PreparedSnapshot?) throws(LogStoreFailure) {
+        try persist(hardState: hardState, entries: entries, snapshot: snapshot)
     }
 }
 

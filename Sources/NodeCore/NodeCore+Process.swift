@@ -34,8 +34,9 @@ extension NodeCore {
         if let hs = ready.hardState, hs.commit < highestCommit {
             violation("commit would go back from \(highestCommit) to \(hs.commit) in the stored hard state")
         }
+        let prepared = ready.snapshot.flatMap { snap in restoring?.metadata == snap.metadata ? restoring?.prepared : nil }
         do {
-            try store.persist(hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot)
+            try store.persist(hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot, prepared: prepared)
             return true
         } catch where error.retryable {
             stalled = ready
@@ -69,6 +70,10 @@ extension NodeCore {
     mutating func finish(_ ready: Ready) {
         output.messages.append(contentsOf: ready.messages)
         if let snap = ready.snapshot { restore(snap) }
+        if let received = ready.receivedSnapshot {
+            installingSnapshot = received.metadata
+            output.install = SnapshotInstallJob(received: received)
+        }
         if config.plantedBug == .applyUncommitted {
             for e in ready.entries where e.index > applied { apply(e) }
         }
@@ -125,13 +130,20 @@ extension NodeCore {
         }
     }
 
-    /// Replaces the task queue with a snapshot the leader sent.
+    /// Replaces the task queue with a snapshot the leader sent, stored now: the queue the host
+    /// decoded off the loop is swapped in (one decoded here only if there is none).
     mutating func restore(_ snap: Snapshot) {
-        do {
-            queue = try TaskQueueState(snapshot: snap.data)
-        } catch {
-            violation("the snapshot at \(snap.metadata.index) from the leader does not decode: \(error)")
-            return
+        if let r = restoring, r.metadata == snap.metadata {
+            restoring = nil
+            output.replacedQueue = queue
+            queue = r.queue
+        } else {
+            do {
+                queue = try TaskQueueState(snapshot: snap.data)
+            } catch {
+                violation("the snapshot at \(snap.metadata.index) from the leader does not decode: \(error)")
+                return
+            }
         }
         applied = snap.metadata.index
         output.restoredSnapshot = true
@@ -207,6 +219,33 @@ extension NodeCore {
             // The log on disk still holds every entry; the next compaction writes a newer snapshot.
             output.events.append(.compactionFailed(index: index, reason: error.message))
         }
+    }
+
+    /// The snapshot `output.install` handed out, made ready off the loop: Raft installs it (the
+    /// log restarts after it, its membership is in force), and the next batch stores its WAL
+    /// marker (its file is already in place), swaps the decoded queue in and only then
+    /// acknowledges it to the leader, so a follower never acknowledges a snapshot it has not
+    /// stored. Returns false when it is dropped: not the one awaited any more (a newer one
+    /// arrived), the log moved past it meanwhile, the disk refuses writes, or it does not decode;
+    /// the host then discards `decoded.prepared`, and the leader sends a snapshot again if it
+    /// still needs to.
+    @discardableResult
+    public mutating func snapshotDecoded(_ decoded: DecodedSnapshot) -> Bool {
+        let metadata = decoded.metadata
+        guard installingSnapshot == metadata else { return false }
+        installingSnapshot = nil
+        guard stalled == nil, fatal == nil, case .success(let decodedQueue) = decoded.queue else {
+            if case .failure(let error) = decoded.queue {
+                violation("the snapshot at \(metadata.index) from the leader does not decode: \(error)")
+            }
+            raft.abandonSnapshot(metadata)
+            return false
+        }
+        let previous = raft.latestSnapshot
+        guard raft.installSnapshot(decoded.snapshot) else { return false }
+        output.replacedSnapshot = previous
+        restoring = (metadata, decodedQueue, decoded.prepared)
+        return true
     }
 
     mutating func violation(_ what: String) {

@@ -32,6 +32,11 @@ public struct NodeCore: Sendable {
     var confirmedReads: [(index: UInt64, token: UInt64)] = []
     /// The index of the snapshot the host is encoding, while it does.
     var encodingSnapshot: UInt64?
+    /// The snapshot from the leader the host is decoding (`NodeOutput.install`), while it does.
+    var installingSnapshot: SnapshotMetadata?
+    /// A snapshot from the leader Raft installed, waiting for its batch: the queue decoded off the
+    /// loop, swapped in once the batch is stored (its file from `prepared` when written there).
+    var restoring: (metadata: SnapshotMetadata, queue: TaskQueueState, prepared: PreparedSnapshot?)?
     /// The leader proposes housekeeping again only once its previous batch applied.
     var housekeepingIndex: UInt64 = 0
     /// Members' task slots as last decoded, and the membership they were decoded from.

@@ -23,6 +23,9 @@ public protocol NodeOutputHost {
     mutating func event(_ event: CoreEvent)
     /// A snapshot is due: encode it away from the loop and hand it back (`NodeCore.snapshotEncoded`).
     mutating func encodeSnapshot(_ job: SnapshotJob)
+    /// A snapshot from the leader arrived whole: decode it and write its file away from the loop
+    /// and hand it back (`NodeCore.snapshotDecoded`); the leader hears of it only then.
+    mutating func decodeSnapshot(_ job: SnapshotInstallJob)
     /// Storage failed for good: the host stops the node.
     mutating func fatal(_ reason: String)
 }
@@ -31,7 +34,7 @@ extension NodeOutput {
     /// Carries out this output on `host` in the order every host keeps: messages first, then a
     /// snapshot restored from the leader, what applied on top of it, the proposals and reads it
     /// settles, the workers' stops before their starts, reports to forward, events, a snapshot
-    /// to encode, and a fatal storage failure last.
+    /// to encode, one from the leader to decode, and a fatal storage failure last.
     public func carryOut<Host: NodeOutputHost>(on host: inout Host) {
         if !messages.isEmpty { host.send(messages) }
         if restoredSnapshot { host.restoredSnapshot() }
@@ -43,6 +46,7 @@ extension NodeOutput {
         for (command, leader) in forward { host.forward(command, to: leader) }
         for e in events { host.event(e) }
         if let encode { host.encodeSnapshot(encode) }
+        if let install { host.decodeSnapshot(install) }
         if let fatal { host.fatal(fatal) }
     }
 
@@ -59,6 +63,7 @@ extension NodeOutput {
         public var onForward: (Command, NodeID) -> Void = { _, _ in }
         public var onEvent: (CoreEvent) -> Void = { _ in }
         public var onEncodeSnapshot: (SnapshotJob) -> Void = { _ in }
+        public var onDecodeSnapshot: (SnapshotInstallJob) -> Void = { _ in }
         public var onFatal: (String) -> Void = { _ in }
 
         public init() {}
@@ -73,6 +78,7 @@ extension NodeOutput {
         public func forward(_ command: Command, to leader: NodeID) { onForward(command, leader) }
         public func event(_ event: CoreEvent) { onEvent(event) }
         public func encodeSnapshot(_ job: SnapshotJob) { onEncodeSnapshot(job) }
+        public func decodeSnapshot(_ job: SnapshotInstallJob) { onDecodeSnapshot(job) }
         public func fatal(_ reason: String) { onFatal(reason) }
     }
 }

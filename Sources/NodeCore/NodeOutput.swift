@@ -21,9 +21,18 @@ public struct NodeOutput: Sendable {
     public var reads: [UInt64] = []
     /// Set when the task queue was replaced by a snapshot from the leader.
     public var restoredSnapshot = false
+    /// The task queue that snapshot replaced, and the snapshot it replaced as Raft's latest, for
+    /// the host to free away from its loop: freeing a large table is a pass over it (about 5 ms for
+    /// 100k tasks and 100k remembered keys), and unmapping a large snapshot's bytes takes ms too.
+    public var replacedQueue: TaskQueueState?
+    public var replacedSnapshot: Snapshot?
     /// A snapshot is due: encode `state` (a frozen copy of the task queue as of `index`) away
     /// from the loop and hand the bytes back with `NodeCore.snapshotEncoded`.
     public var encode: SnapshotJob?
+    /// A whole snapshot arrived from the leader: decode it and write its file away from the loop
+    /// and hand it back with `NodeCore.snapshotDecoded`, which installs it and only then
+    /// acknowledges it to the leader.
+    public var install: SnapshotInstallJob?
     /// A storage failure the node cannot survive: the host must stop the process (and
     /// recover from disk on restart). Nothing after the failed batch was sent or applied.
     public var fatal: String?
@@ -33,6 +42,7 @@ public struct NodeOutput: Sendable {
     public var isEmpty: Bool {
         messages.isEmpty && applied.isEmpty && settled.isEmpty && start.isEmpty && stop.isEmpty
             && forward.isEmpty && events.isEmpty && reads.isEmpty && !restoredSnapshot && fatal == nil && encode == nil
+            && install == nil
     }
 }
 

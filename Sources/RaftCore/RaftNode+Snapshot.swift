@@ -56,7 +56,10 @@ extension RaftNode {
         sendSnapshotChunk(to: peer)
     }
 
-    /// Follower side of InstallSnapshot: gathers chunks in order, installs when complete.
+    /// Follower side of InstallSnapshot: gathers chunks in order; once the last one is in, hands
+    /// the whole snapshot to the host (`Ready.receivedSnapshot`) and waits for it to be stored
+    /// (`installSnapshot`): only that acknowledges it. While the host stores it, the leader's
+    /// resends of the last chunk are left unanswered.
     mutating func handleSnapshotChunk(from leader: NodeID, metadata: SnapshotMetadata, offset: Int, totalSize: Int, chunk: [UInt8]) {
         if metadata.index <= log.committed {
             // Nothing new in it for us.
@@ -64,27 +67,56 @@ extension RaftNode {
             emit(leader, .appendResponse(success: true, index: log.committed, hintIndex: 0, hintTerm: 0))
             return
         }
-        if offset == 0 { incomingSnapshot = Snapshot(metadata: metadata, data: []) }
-        guard var incoming = incomingSnapshot, incoming.metadata == metadata, incoming.data.count == offset else {
+        if awaitingInstall?.metadata == metadata { return }
+        if offset == 0 { incomingSnapshot = IncomingSnapshot(metadata: metadata) }
+        guard var incoming = incomingSnapshot, incoming.metadata == metadata, incoming.count == offset else {
             // Out of order or from an older transfer: say where we are so the leader resumes there.
-            let have = incomingSnapshot.map { $0.metadata == metadata ? $0.data.count : 0 } ?? 0
+            let have = incomingSnapshot.map { $0.metadata == metadata ? $0.count : 0 } ?? 0
             emit(leader, .snapshotResponse(index: metadata.index, received: have))
             return
         }
-        incoming.data.append(contentsOf: chunk)
-        guard incoming.data.count >= totalSize else {
+        // Taken out first, so the chunk list below grows in place instead of being copied.
+        incomingSnapshot = nil
+        incoming.append(chunk)
+        guard incoming.count >= totalSize else {
             incomingSnapshot = incoming
-            emit(leader, .snapshotResponse(index: metadata.index, received: incoming.data.count))
+            emit(leader, .snapshotResponse(index: metadata.index, received: incoming.count))
             return
         }
-        incomingSnapshot = nil
+        awaitingInstall = AwaitedInstall(metadata: metadata, leader: leader, term: term)
+        receivedSnapshot = incoming
+    }
+
+    /// Installs a snapshot this node handed out in `Ready.receivedSnapshot`, now that the host has
+    /// it (its file written, its state machine decoded): the log restarts after it, its membership
+    /// is in force, the next `Ready` carries it in `snapshot` to store and restore, and the leader
+    /// that sent it, if it still leads this term, gets the acknowledgement. Returns false and
+    /// installs nothing when it is not the snapshot awaited (a newer one arrived, or it was
+    /// abandoned), or the log moved past it meanwhile: the host drops it.
+    public mutating func installSnapshot(_ snapshot: Snapshot) -> Bool {
+        guard let awaited = awaitingInstall, awaited.metadata == snapshot.metadata else { return false }
+        awaitingInstall = nil
+        let metadata = snapshot.metadata
+        guard role != .leader, metadata.index > log.committed, metadata.index > log.snapshot.index else { return false }
         log.restore(metadata)
         membership = metadata.membership
-        latestSnapshot = incoming
-        snapshotToPersist = incoming
+        latestSnapshot = snapshot
+        snapshotToPersist = snapshot
         events.append(.snapshotInstalled(index: metadata.index, term: metadata.term))
         events.append(.membershipChanged(membership, change: "snapshot at \(metadata.index)"))
         // Only the snapshot point is known to match the leader; any entries kept past it are probed.
-        emit(leader, .appendResponse(success: true, index: metadata.index, hintIndex: 0, hintTerm: 0))
+        if leader == awaited.leader, term == awaited.term {
+            emit(awaited.leader, .appendResponse(success: true, index: metadata.index, hintIndex: 0, hintTerm: 0))
+        }
+        return true
     }
+
+    /// The host could not store the snapshot awaited with `metadata`: forgets it, so the leader's
+    /// next resend of a chunk finds nothing gathered and starts the transfer again.
+    public mutating func abandonSnapshot(_ metadata: SnapshotMetadata) {
+        if awaitingInstall?.metadata == metadata { awaitingInstall = nil }
+    }
+
+    /// The snapshot handed to the host and not yet installed or abandoned.
+    public var awaitedSnapshot: SnapshotMetadata? { awaitingInstall?.metadata }
 }

@@ -39,7 +39,9 @@ public struct RaftNode: Sendable {
     /// The latest state-machine snapshot, sent to peers that fell behind the log.
     public internal(set) var latestSnapshot: Snapshot?
     /// A snapshot being received from the leader, chunk by chunk.
-    var incomingSnapshot: Snapshot?
+    var incomingSnapshot: IncomingSnapshot?
+    /// A whole snapshot handed to the host, acknowledged once the host has stored it.
+    var awaitingInstall: AwaitedInstall?
     /// Config entries up to here are already in `membership` (folded in at restart), so
     /// handing them out again must not re-apply them.
     var configAppliedIndex: UInt64 = 0
@@ -49,6 +51,7 @@ public struct RaftNode: Sendable {
     var events: [RaftEvent] = []
     var readStates: [ReadState] = []
     var snapshotToPersist: Snapshot?
+    var receivedSnapshot: IncomingSnapshot?
     var persistedHardState: HardState
 
     struct PendingRead: Sendable {
@@ -115,7 +118,7 @@ public struct RaftNode: Sendable {
     // MARK: - Output
 
     public var hasReady: Bool {
-        !messages.isEmpty || !events.isEmpty || !readStates.isEmpty || snapshotToPersist != nil
+        !messages.isEmpty || !events.isEmpty || !readStates.isEmpty || snapshotToPersist != nil || receivedSnapshot != nil
             || hardState != persistedHardState || log.unstableFrom <= log.lastIndex
             || log.committed > log.applied || needsBroadcast
     }
@@ -140,6 +143,8 @@ public struct RaftNode: Sendable {
         }
         ready.snapshot = snapshotToPersist
         snapshotToPersist = nil
+        ready.receivedSnapshot = receivedSnapshot
+        receivedSnapshot = nil
         ready.entries = log.takeUnstable()
         ready.messages = messages
         messages = []

@@ -3,9 +3,16 @@
 ///    one's index) and `hardState`, and sync them;
 /// 2. send `messages`;
 /// 3. apply `committed` entries (and restore the state machine from `snapshot` first).
+///
+/// A `receivedSnapshot` needs none of that at once: the host stores it and decodes its state
+/// machine when it can (away from its loop), then calls `RaftNode.installSnapshot`, whose next
+/// `Ready` carries it in `snapshot`.
 public struct Ready: Sendable {
     public var hardState: HardState?
+    /// A snapshot installed from the leader: persisted first, and the state machine restored from it.
     public var snapshot: Snapshot?
+    /// A whole snapshot the leader sent, waiting for the host to store it and call `installSnapshot`.
+    public var receivedSnapshot: IncomingSnapshot?
     public var entries: [Entry] = []
     public var messages: [Message] = []
     public var committed: [Entry] = []
@@ -13,7 +20,7 @@ public struct Ready: Sendable {
     public var events: [RaftEvent] = []
 
     public var isEmpty: Bool {
-        hardState == nil && snapshot == nil && entries.isEmpty && messages.isEmpty
+        hardState == nil && snapshot == nil && receivedSnapshot == nil && entries.isEmpty && messages.isEmpty
             && committed.isEmpty && readStates.isEmpty && events.isEmpty
     }
 

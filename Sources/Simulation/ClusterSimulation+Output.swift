@@ -52,6 +52,11 @@ extension ClusterSimulation: NodeOutputHost {
         nodes.all[carrying].encoding = (job, now + UInt64(rng.below(4)))
     }
 
+    public mutating func decodeSnapshot(_ job: SnapshotInstallJob) {
+        // Up to a few heartbeats later, so the leader's resends and a newer transfer can overtake it.
+        nodes.all[carrying].installing.append((job, now + UInt64(rng.below(12))))
+    }
+
     public mutating func fatal(_ reason: String) {
         let id = carryingID
         guard nodes.all[carrying].cutArmed else {

@@ -175,6 +175,16 @@ public struct ClusterSimulation: Sendable {
                 nodes.all[i].core.snapshotEncoded(index: job.index, data: data, prepared: prepared)
                 if let prepared { nodes.all[i].storage.discard(prepared) }
             }
+            // A snapshot from the leader is decoded and its file written off the loop, as the node
+            // runtime does, and comes back when the scheduler says; meanwhile the node goes on.
+            while let k = nodes.all[i].installing.firstIndex(where: { $0.readyAt <= now }) {
+                let job = nodes.all[i].installing.remove(at: k).job
+                let decoded = job.decodeAndPrepare(on: nodes.all[i].storage)
+                if !nodes.all[i].core.snapshotDecoded(decoded) {
+                    stats.snapshotInstallsDropped += 1
+                    if let prepared = decoded.prepared { nodes.all[i].storage.discard(prepared) }
+                }
+            }
             tickClock(i)
             workerTick(i)
         }

@@ -61,6 +61,8 @@ struct SimNode: Sendable {
     var pendingReads: [UInt64: String] = [:]
     /// A snapshot being encoded off the loop, and the tick its bytes come back.
     var encoding: (job: SnapshotJob, readyAt: UInt64)?
+    /// Snapshots from the leader being decoded off the loop, oldest first, and the tick each comes back.
+    var installing: [(job: SnapshotInstallJob, readyAt: UInt64)] = []
     /// Tasks this node's workers run: task -> (epoch, tick it finishes).
     var running: [TaskID: (epoch: UInt64, finishAt: UInt64)] = [:]
 
@@ -120,6 +122,7 @@ struct SimNode: Sendable {
         pendingReads = [:]
         running = [:]
         encoding = nil
+        installing = []
         deferred = false
         founding = nil
         founderReports = [:]

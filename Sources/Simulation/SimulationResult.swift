@@ -18,6 +18,9 @@ public struct SimulationResult: Sendable {
         public var membershipChanges = 0
         public var transfers = 0
         public var snapshotsInstalled = 0
+        /// Snapshots from the leader a node decoded off its loop and then dropped: the log had
+        /// moved past them meanwhile, or a newer one had come.
+        public var snapshotInstallsDropped = 0
         /// Times a node's full disk refused a batch (the node held it and retried).
         public var storageStalls = 0
         /// Power cuts in the middle of a node's disk writes.

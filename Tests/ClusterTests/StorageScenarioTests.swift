@@ -47,6 +47,10 @@ struct StorageScenarioTests {
             #expect(caughtUp.tasks.byState[.queued] == 150)
             let log = try String(contentsOfFile: lagging.logFile, encoding: .utf8)
             #expect(log.contains("installed snapshot at"), "the node says it installed the leader's snapshot")
+            // Decoded and written off its loop, installed on it: the line says how long each took.
+            let install = log.split(separator: "\n").first { $0.contains("installed snapshot at") }.map(String.init) ?? ""
+            #expect(install.contains(" tasks); decoded and written in ") && install.contains(" ms off the loop, which was held ")
+                && install.contains(" ms to install it ("), "\(install)")
             try await watch.verdict()
         }
     }

@@ -67,6 +67,33 @@ struct PreparedSnapshotTests {
         }
     }
 
+    /// A follower killed after the file of a snapshot from the leader was written off the loop,
+    /// before its marker: the file is the base, and the log survives only where it has the
+    /// snapshot's term at its index (as the marker would have judged), so the node goes on from it.
+    @Test(arguments: [(index: 40, term: 1, kept: false), (index: 20, term: 2, kept: false), (index: 20, term: 1, kept: true)])
+    func aLeadersSnapshotPreparedButNotStoredBeforeACrashIsTheBaseOnOpen(index: UInt64, term: UInt64, kept: Bool) throws {
+        try withTestDirectory { dir in
+            var gen = BatchGenerator(seed: 17)
+            let snap = gen.snapshot(index: index, term: term)
+            try withStorage(dir) { storage, _ in
+                try storage.save(hardState: HardState(term: 2, vote: "n1", commit: 10), entries: entries(1...30), snapshot: nil)
+                _ = try storage.prepare(snap)
+            }
+            var m = try reopen(dir)
+            #expect(m.snapshot == snap)
+            #expect(m.entries == (kept ? entries(index + 1...30) : []))
+            #expect(m.hardState == HardState(term: 2, vote: "n1", commit: 10))
+            let next = kept ? 31 : index + 1
+            try withStorage(dir) { storage, _ in
+                try storage.save(hardState: HardState(term: 2, vote: "n1", commit: next), entries: entries(next...next, term: 2), snapshot: nil)
+            }
+            m = try reopen(dir)
+            #expect(m.snapshot == snap)
+            #expect(m.entries.last == entries(next...next, term: 2).last)
+            #expect(m.entries.first?.index == index + 1)
+        }
+    }
+
     @Test func aPreparedSnapshotTheCoreDroppedIsDeleted() throws {
         try withTestDirectory { dir in
             var gen = BatchGenerator(seed: 16)

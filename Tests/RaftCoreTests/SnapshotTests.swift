@@ -135,4 +135,100 @@ struct SnapshotTests {
         c.proposeAndCommit(leader, count: 1, prefix: "end")
         for id in c.ids { #expect(c.values(id) == c.values(leader)) }
     }
+
+    /// The appends a node sent to `to` that acknowledge `index` or more.
+    static func acknowledgements(_ c: TestCluster, from id: NodeID, to leader: NodeID, atLeast index: UInt64, since mark: Int = 0) -> [Message] {
+        c.sent(since: mark).filter { m in
+            guard m.from == id, m.to == leader, case let .appendResponse(true, acked, _, _) = m.body else { return false }
+            return acked >= index
+        }
+    }
+
+    @Test("a follower acknowledges a snapshot only once its host has stored it, and leaves the leader's resends unanswered meanwhile")
+    func acknowledgedOnlyOnceInstalled() throws {
+        let c = try Self.laggingFollower()
+        c.holdInstalls = true
+        let snapIndex = c["n1"].snapshotIndex
+        let mark = c.sentCount
+        c.heal()
+        c.tick(until: { $0.receivedSnapshots["n3"]?.count == 1 }, within: 2 * Self.E)
+        // Whole, with the host, for several heartbeats: nothing installed, nothing acknowledged.
+        c.tickAll(3 * TestCluster.heartbeatTicks)
+        #expect(c["n3"].snapshotIndex == 0)
+        #expect(c["n3"].awaitedSnapshot?.index == snapIndex)
+        #expect(c.storage["n3"]!.snapshot == nil)
+        #expect(Self.acknowledgements(c, from: "n3", to: "n1", atLeast: snapIndex, since: mark).isEmpty)
+        let resends = Self.snapshotMessages(c, to: "n3", since: mark).filter { $0.offset + $0.size == $0.total }
+        #expect(resends.count > 1, "the leader sent the last chunk again")
+        #expect(!c.sent(since: mark).contains { m in
+            guard m.from == "n3", case let .snapshotResponse(_, received) = m.body else { return false }
+            return received == resends[0].total
+        }, "no answer says the whole snapshot arrived")
+        #expect(c["n1"].status.peers.first { $0.id == "n3" }?.state == .snapshot(index: snapIndex))
+
+        let installed = c.sentCount
+        #expect(c.install("n3"))
+        #expect(c["n3"].snapshotIndex == snapIndex)
+        #expect(c.storage["n3"]!.snapshot?.metadata.index == snapIndex)
+        #expect(Self.acknowledgements(c, from: "n3", to: "n1", atLeast: snapIndex, since: installed).count == 1)
+        c.stabilize()
+        c.tickAll(Self.E)
+        #expect(c["n1"].status.peers.first { $0.id == "n3" }?.state == .replicate)
+        #expect(c.values("n3") == c.values("n1"))
+        c.checkLogMatching()
+    }
+
+    @Test("a snapshot the log moved past while the host stored it is dropped, and the follower stays caught up")
+    func staleInstallIsDropped() throws {
+        // n3 is behind n1's compaction; n2 keeps its whole log.
+        let c = try Self.laggingFollower()
+        c.holdInstalls = true
+        let snapIndex = c["n1"].snapshotIndex
+        c.heal()
+        c.tick(until: { $0.receivedSnapshots["n3"]?.count == 1 }, within: 2 * Self.E)
+        // The leader goes; n2, which never compacted, leads and catches n3 up by appends.
+        c.isolate("n1")
+        c.tick(until: { $0["n2"].role == .leader }, within: 10 * Self.E)
+        c.proposeAndCommit("n2", count: 2, prefix: "n2-")
+        #expect(c["n3"].commitIndex > snapIndex)
+        let mark = c.sentCount
+        #expect(!c.install("n3"), "the snapshot is older than what n3 now holds")
+        #expect(c["n3"].snapshotIndex == 0)
+        #expect(c.storage["n3"]!.snapshot == nil)
+        #expect(c.sent(since: mark).isEmpty, "nothing is acknowledged for it")
+        #expect(c.values("n3") == c.values("n2"))
+        c.heal()
+        c.tickAll(Self.E)
+        c.proposeAndCommit("n2", count: 1, prefix: "end")
+        #expect(c.values("n3") == c.values("n2"))
+        c.checkLogMatching()
+    }
+
+    @Test("a snapshot gathered from hundreds of one-byte chunks, with a lost chunk resent, is byte for byte the leader's")
+    func manySmallChunks() throws {
+        let c = TestCluster(configure: { $0.snapshotChunkSize = 1 })
+        c.elect("n1")
+        c.isolate("n3")
+        c.proposeAndCommit("n1", count: 100)
+        c.compact("n1")
+        let size = c.machines["n1"]!.snapshotData.count
+        #expect(size > 300)
+        var lost = false
+        c.drop { m in
+            guard !lost, case .snapshot(_, 100, _, _) = m.body else { return false }
+            lost = true
+            return true
+        }
+        c.holdInstalls = true
+        c.heal()
+        c.tick(until: { $0.receivedSnapshots["n3"]?.count == 1 }, within: 20 * Self.E)
+        let received = try #require(c.receivedSnapshots["n3"]?.first)
+        #expect(lost)
+        #expect(received.count == size)
+        #expect(received.chunks.count == size)
+        #expect(received.joined().data == c.machines["n1"]!.snapshotData)
+        #expect(c.install("n3"))
+        #expect(c.storage["n3"]!.snapshot?.data == c.machines["n1"]!.snapshotData)
+        #expect(c.values("n3") == c.values("n1"))
+    }
 }

@@ -22,11 +22,13 @@ enum DriverInput: Sendable {
     case bootstrap(Membership, reply: @Sendable (Result<Void, APIError>) -> Void)
     /// What asking the other founders decided, for a founder that started on empty storage.
     case founders(FounderCheck.Decision)
-    /// A snapshot's bytes, encoded off the loop, its file when it could be written there too, and
-    /// how long that took.
     /// `POST /v1/faults/freeze`: hold the loop's thread until then, as a SIGSTOP would.
     case freeze(until: ContinuousClock.Instant)
+    /// A snapshot's bytes, encoded off the loop, its file when it could be written there too, and
+    /// how long that took.
     case snapshotEncoded(index: UInt64, data: [UInt8], prepared: PreparedSnapshot?, took: Duration)
+    /// A snapshot from the leader, decoded (and its file written) off the loop, and how long that took.
+    case snapshotDecoded(DecodedSnapshot, took: Duration)
 }
 
 /// A proposal waiting for its entry to apply: resolved with the effects when the entry

@@ -257,6 +257,30 @@ actor RaftDriver {
             if let prepared { storage.discard(prepared) }
             snapshotStoreTime = ContinuousClock.now - began
             snapshotStoreCPU = ThreadCPUClock.now() - cpu
+        case let .snapshotDecoded(decoded, took):
+            // Installing it holds the loop for Raft's restore, the WAL's marker (the file is in
+            // place), the queue swapped in and the batch that acknowledges it: timed together.
+            let began = ContinuousClock.now
+            let cpu = ThreadCPUClock.now()
+            guard core.snapshotDecoded(decoded) else {
+                if let prepared = decoded.prepared { storage.discard(prepared) }
+                logger.info("snapshot at \(decoded.metadata.index) from the leader dropped: the log moved past it, or a newer one came")
+                return
+            }
+            process()
+            let held = ContinuousClock.now - began
+            let heldCPU = ThreadCPUClock.now() - cpu
+            guard core.raft.snapshotIndex == decoded.metadata.index else { return }
+            let mb = (Double(decoded.snapshot.data.count) / 1_048_576 * 10).rounded() / 10
+            let text = "installed snapshot at \(decoded.metadata.index) from the leader (\(mb) MB, \(core.queue.taskCount) tasks); "
+                + "decoded and written in \(ageMs(took)) ms off the loop, which was held \(ageMs(held)) ms to install it "
+                + "(\((cpuMs(heldCPU) * 100).rounded() / 100) ms of it on the CPU)"
+            if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+            events.record("snapshot", term: core.raft.term, text)
+            if ageMs(held) >= snapshotHeldMaxMs ?? 0 {
+                snapshotHeldMaxMs = ageMs(held)
+                snapshotHeldMaxCPUMs = cpuMs(heldCPU)
+            }
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -301,7 +325,12 @@ actor RaftDriver {
     /// Lets the core persist, send and apply, then carries out what it handed back.
     func process() {
         // A leader's appends leave before its own fsync, so the followers write while it does.
-        let out = core.process(sendAhead: { [transport] in transport.send($0) })
+        var out = core.process(sendAhead: { [transport] in transport.send($0) })
+        // What a snapshot from the leader replaced, and a received snapshot's chunks, leave the
+        // loop whole, so that freeing them (ms for a large table) happens on another thread.
+        if out.replacedQueue != nil || out.replacedSnapshot != nil {
+            Handover.detach((out.replacedQueue.take(), out.replacedSnapshot.take()), priority: .background)
+        }
         let stats = storage.stats
         if stats.fsyncCount != fsyncsSeen {
             fsyncsSeen = stats.fsyncCount
@@ -330,6 +359,16 @@ actor RaftDriver {
             }
         }
         out.carryOut(on: &actions)
+        if let install = out.install.take() {
+            // Last, as `carryOut` hands it: joining the chunks, decoding the whole task table, and
+            // the file's write and fsync, on another thread. Installing it on the loop is then a
+            // swap and the WAL's marker.
+            Handover.detach(consume install, priority: .userInitiated) { [inbox, storage] job in
+                let began = ContinuousClock.now
+                let decoded = job.decodeAndPrepare(on: storage)
+                inbox.push(.snapshotDecoded(decoded, took: ContinuousClock.now - began))
+            }
+        }
         // Under load a batch ends every few hundred microseconds; building the whole status
         // for each was a visible share of the leader's time. A change of role, leader or
         // membership (an event) or a fatal storage error publishes at once; otherwise at most
@@ -425,10 +464,9 @@ actor RaftDriver {
         case let .membershipChanged(m, change):
             updatePeers()
             events.record("membership", term: term, "\(change): voters \(m.voters.joined(separator: ",")) learners \(m.learners.joined(separator: ","))")
-        case let .snapshotInstalled(index, _):
+        case .snapshotInstalled:
+            // Logged with its timing once the batch that installs it is done (`.snapshotDecoded`).
             updatePeers()
-            logger.info("installed snapshot at \(index) from the leader")
-            events.record("snapshot", term: term, "installed snapshot at \(index)")
         case let .transferStarted(to):
             events.record("leader", term: term, "transferring leadership to \(to)")
         case let .transferAborted(to, reason):

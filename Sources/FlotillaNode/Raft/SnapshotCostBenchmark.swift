@@ -28,6 +28,8 @@ public struct SnapshotCostBenchmark: Sendable {
         public var handOff: [Double]
         public var firstApply: [Double]
         public var steadyApply: [Double]
+        /// The last round's snapshot, for the follower's side (`SnapshotInstallBenchmark`).
+        public var encoded: [UInt8] = []
 
         public var line: String {
             let e = median(encode), h = median(handOff)
@@ -76,6 +78,7 @@ public struct SnapshotCostBenchmark: Sendable {
             let bytes = queue.snapshot()
             result.encode.append(ms(clock.now - began))
             result.bytes = bytes.count
+            result.encoded = bytes
             // The hand-off: a frozen copy for the encoder, then the next applied entry.
             let start = clock.now
             let frozen = queue

@@ -21,6 +21,11 @@ struct CoreCluster {
     /// The node whose output is being carried out, and whether anything reached another node.
     var carrying: NodeID = ""
     var moved = false
+    /// When set, snapshots from the leader wait in `installs` until the test hands them back
+    /// (`completeInstall`), as a host decoding them off the loop would; otherwise they are
+    /// decoded and handed back at once.
+    var holdInstalls = false
+    var installs: [NodeID: [SnapshotInstallJob]] = [:]
 
     init(_ count: Int, slots: Int = 2, configure: (inout NodeCoreConfig) -> Void = { _ in }) {
         ids = (1...count).map { "n\($0)" }
@@ -82,6 +87,18 @@ struct CoreCluster {
         return condition(self)
     }
 
+    /// Hands `id`'s oldest held snapshot back decoded, then lets the cluster settle; returns
+    /// whether the core took it.
+    @discardableResult
+    mutating func completeInstall(_ id: NodeID) -> Bool {
+        guard var held = installs[id], !held.isEmpty else { return false }
+        let job = held.removeFirst()
+        installs[id] = held
+        let taken = cores[id]!.snapshotDecoded(job.decode())
+        settle()
+        return taken
+    }
+
     mutating func elect() -> NodeID {
         _ = run(upTo: 200) { $0.leader != nil }
         return leader!
@@ -90,7 +107,7 @@ struct CoreCluster {
 
 /// The test cluster as a node's host, through the same `NodeOutput.carryOut` as the runtime:
 /// messages and forwarded reports reach their peers at once unless a link is cut, a due
-/// snapshot is encoded at once; the rest stays in `outputs` for the test to inspect.
+/// snapshot is encoded at once, one from the leader decoded at once (or held); the rest stays in `outputs` for the test to inspect.
 extension CoreCluster: NodeOutputHost {
     mutating func send(_ messages: [Message]) {
         for m in messages where !isolated.contains(carrying) && !isolated.contains(m.to) {
@@ -108,6 +125,15 @@ extension CoreCluster: NodeOutputHost {
     mutating func encodeSnapshot(_ job: SnapshotJob) {
         cores[carrying]!.snapshotEncoded(index: job.index, data: job.encode())
         moved = true
+    }
+
+    mutating func decodeSnapshot(_ job: SnapshotInstallJob) {
+        if holdInstalls {
+            installs[carrying, default: []].append(job)
+        } else {
+            cores[carrying]!.snapshotDecoded(job.decode())
+            moved = true
+        }
     }
 
     func restoredSnapshot() {}

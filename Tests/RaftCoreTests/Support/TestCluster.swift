@@ -40,7 +40,7 @@ final class TestCluster {
     private(set) var delivered: [Message] = []
     private(set) var events: [NodeID: [RaftEvent]] = [:]
     private(set) var readStates: [NodeID: [ReadState]] = [:]
-    /// Snapshots that arrived in a node's `Ready` (received from a leader).
+    /// Snapshots that arrived in a node's `Ready` to store (received from a leader and installed).
     private(set) var installedSnapshots: [NodeID: [SnapshotMetadata]] = [:]
     /// Each commit index a node persisted, in order.
     private(set) var commitHistory: [NodeID: [UInt64]] = [:]
@@ -62,6 +62,12 @@ final class TestCluster {
 
     /// Set by a test that provokes an `.invariantViolation` on purpose; otherwise one fails the test.
     var violationsExpected = false
+
+    /// When set, a snapshot a node receives whole waits in `receivedSnapshots` until the test
+    /// installs it (`install`), as a host storing it off its loop would; otherwise it is
+    /// installed as soon as it arrives.
+    var holdInstalls = false
+    private(set) var receivedSnapshots: [NodeID: [IncomingSnapshot]] = [:]
 
     /// Rounds of `tick` so far.
     private(set) var now = 0
@@ -191,6 +197,16 @@ final class TestCluster {
         }
         if let snap = nodes[id]!.latestSnapshot { storage[id]!.compact(to: snap) }
         process(id)
+    }
+
+    /// Hands `id` its oldest held snapshot back, stored: returns what `installSnapshot` said.
+    @discardableResult
+    func install(_ id: NodeID) -> Bool {
+        guard var held = receivedSnapshots[id], !held.isEmpty else { return false }
+        let received = held.removeFirst()
+        receivedSnapshots[id] = held
+        defer { process(id) }
+        return nodes[id]!.installSnapshot(received.joined())
     }
 
     /// Steps a message straight into its destination, as if it had just arrived.
@@ -423,6 +439,14 @@ final class TestCluster {
             }
         }
         readStates[id, default: []].append(contentsOf: ready.readStates)
+
+        if let received = ready.receivedSnapshot {
+            if holdInstalls {
+                receivedSnapshots[id, default: []].append(received)
+            } else if !nodes[id]!.installSnapshot(received.joined()) {
+                Issue.record("\(id) refused the snapshot at \(received.metadata.index) it had just received")
+            }
+        }
 
         for event in ready.events {
             events[id, default: []].append(event)
