@@ -361,11 +361,12 @@ actor RaftDriver {
         out.carryOut(on: &actions)
         if let install = out.install.take() {
             // Last, as `carryOut` hands it: joining the chunks, decoding the whole task table, and
-            // the file's write and fsync, on another thread. Installing it on the loop is then a
-            // swap and the WAL's marker.
-            Handover.detach(consume install, priority: .userInitiated) { [inbox, storage] job in
+            // the file's write and fsync, on the low-priority thread (after an encoding it runs
+            // already), which then holds the job alone. Installing it on the loop is then a swap
+            // and the WAL's marker.
+            threads.inBackground { [inbox, storage] in
                 let began = ContinuousClock.now
-                let decoded = job.decodeAndPrepare(on: storage)
+                let decoded = install.decodeAndPrepare(on: storage)
                 inbox.push(.snapshotDecoded(decoded, took: ContinuousClock.now - began))
             }
         }
