@@ -46,6 +46,10 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var snapshotHeldMaxMs: UInt64?
     /// Of that longest hold, the ms the loop's thread was on the CPU; the rest it waited to run.
     public var snapshotHeldMaxCPUMs: Double?
+    /// Of that longest hold, how often the scheduler took the loop's thread off the CPU (it
+    /// waited for a core), and how often it blocked (on I/O or a lock).
+    public var snapshotHeldMaxPreempted: Int?
+    public var snapshotHeldMaxBlocked: Int?
 
     public init(id: String, clusterID: String, role: NodeRole, term: UInt64, leader: String?, vote: String?,
                 commit: UInt64, applied: UInt64, lastIndex: UInt64, snapshotIndex: UInt64, commitHash: String,

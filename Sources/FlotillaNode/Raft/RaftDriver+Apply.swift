@@ -44,8 +44,10 @@ extension RaftDriver {
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
-        status.snapshotHeldMaxMs = snapshotHeldMaxMs
-        status.snapshotHeldMaxCPUMs = snapshotHeldMaxCPUMs
+        status.snapshotHeldMaxMs = snapshotHeldMax.map { ageMs($0.wall) }
+        status.snapshotHeldMaxCPUMs = snapshotHeldMax.map { cpuMs($0.cpu) }
+        status.snapshotHeldMaxPreempted = snapshotHeldMax?.preempted
+        status.snapshotHeldMaxBlocked = snapshotHeldMax?.blocked
         let raft = core.raft
         metrics.term.set(Double(raft.term))
         metrics.isLeader.set(raft.role == .leader ? 1.0 : 0.0)

@@ -46,9 +46,8 @@ actor RaftDriver {
     /// own monotonic clock): what makes an election's reported time real.
     var heardFromLeaderAt: ContinuousClock.Instant?
     var ledSince: ContinuousClock.Instant?
-    /// The longest a snapshot held the loop so far, in ms.
-    var snapshotHeldMaxMs: UInt64?
-    var snapshotHeldMaxCPUMs: Double?
+    /// The longest a snapshot (taken or installed) held the loop so far.
+    var snapshotHeldMax: LoopHold?
     /// When the status was last published.
     var publishedAt = ContinuousClock.now
     /// The incarnation this node's storage drew (`NodeIdentity`): who it is, to its peers.
@@ -64,9 +63,7 @@ actor RaftDriver {
     var thawed = false
     /// How long the latest snapshot took to encode, off the loop, and to compact and store, on it.
     var snapshotEncodeTime: Duration = .zero
-    var snapshotStoreTime: Duration = .zero
-    /// The loop thread's CPU time within `snapshotStoreTime` (the rest it waited or was not scheduled).
-    var snapshotStoreCPU: Duration = .zero
+    var snapshotStore = LoopHold()
     /// The membership's incarnations, as the transport's admission check reads them.
     let known: KnownIncarnations
     /// What founders said of themselves over the peer transport; and what this node says.
@@ -251,36 +248,28 @@ actor RaftDriver {
             thawed = true
         case let .snapshotEncoded(index, data, prepared, took):
             snapshotEncodeTime = took
-            let began = ContinuousClock.now
-            let cpu = ThreadCPUClock.now()
+            let began = LoopHold.mark()
             core.snapshotEncoded(index: index, data: data, prepared: prepared)
             if let prepared { storage.discard(prepared) }
-            snapshotStoreTime = ContinuousClock.now - began
-            snapshotStoreCPU = ThreadCPUClock.now() - cpu
+            snapshotStore = LoopHold.since(began)
         case let .snapshotDecoded(decoded, took):
             // Installing it holds the loop for Raft's restore, the WAL's marker (the file is in
             // place), the queue swapped in and the batch that acknowledges it: timed together.
-            let began = ContinuousClock.now
-            let cpu = ThreadCPUClock.now()
+            let began = LoopHold.mark()
             guard core.snapshotDecoded(decoded) else {
                 if let prepared = decoded.prepared { storage.discard(prepared) }
                 logger.info("snapshot at \(decoded.metadata.index) from the leader dropped: the log moved past it, or a newer one came")
                 return
             }
             process()
-            let held = ContinuousClock.now - began
-            let heldCPU = ThreadCPUClock.now() - cpu
+            let held = LoopHold.since(began)
             guard core.raft.snapshotIndex == decoded.metadata.index else { return }
             let mb = (Double(decoded.snapshot.data.count) / 1_048_576 * 10).rounded() / 10
             let text = "installed snapshot at \(decoded.metadata.index) from the leader (\(mb) MB, \(core.queue.taskCount) tasks); "
-                + "decoded and written in \(ageMs(took)) ms off the loop, which was held \(ageMs(held)) ms to install it "
-                + "(\((cpuMs(heldCPU) * 100).rounded() / 100) ms of it on the CPU)"
-            if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+                + "decoded and written in \(ageMs(took)) ms off the loop, which was \(held.text) to install it"
+            if held.wall > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             events.record("snapshot", term: core.raft.term, text)
-            if ageMs(held) >= snapshotHeldMaxMs ?? 0 {
-                snapshotHeldMaxMs = ageMs(held)
-                snapshotHeldMaxCPUMs = cpuMs(heldCPU)
-            }
+            noteHold(held)
         case let .transfer(to, reply):
             do {
                 reply(.success(try core.transferLeadership(to: to)))
@@ -288,6 +277,11 @@ actor RaftDriver {
                 reply(.failure(apiError(error)))
             }
         }
+    }
+
+    /// Keeps the longest snapshot hold, for the status (`snapshotHeldMax*`) and `bench soak`.
+    func noteHold(_ held: LoopHold) {
+        if held.wall >= snapshotHeldMax?.wall ?? .zero { snapshotHeldMax = held }
     }
 
     func register(_ proposal: Proposal) -> UInt64 {
@@ -427,16 +421,12 @@ actor RaftDriver {
         case .compacted(let index):
             // Encoding (one pass over the task table) ran off the loop; compacting the log and
             // writing the snapshot file held it.
-            let held = snapshotStoreTime
+            let held = snapshotStore
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
-                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held)) ms to store it "
-                + "(\((cpuMs(snapshotStoreCPU) * 100).rounded() / 100) ms of it on the CPU)"
-            if held > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
-            if ageMs(held) >= snapshotHeldMaxMs ?? 0 {
-                snapshotHeldMaxMs = ageMs(held)
-                snapshotHeldMaxCPUMs = cpuMs(snapshotStoreCPU)
-            }
+                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was \(held.text) to store it"
+            if held.wall > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
+            noteHold(held)
             events.record("snapshot", term: term, text)
             HeapRelease.soon()
         case let .compactionFailed(index, reason):

@@ -102,7 +102,7 @@ public struct FailoverRun: Sendable {
     private func runEtcd(_ directory: String, _ lab: NetnsLab?, _ progress: @escaping @Sendable (String) -> Void) async throws -> [FailoverBenchmark.Result] {
         var args: [String] = []
         if let electionMs { args += ["--election-timeout", "\(electionMs)", "--heartbeat-interval", "\(max(1, electionMs / 10))"] }
-        let etcd = try await EtcdEngine.launch(members: nodes, in: directory, memberArgs: args, network: lab)
+        let etcd = try await EtcdEngine.launch(members: nodes, in: directory, memberArgs: args, network: lab, disks: false)
         var results: [FailoverBenchmark.Result] = []
         do {
             for b in benchmarks() { results.append(try await b.run(etcd, write: .etcd(etcd), progress: progress)) }

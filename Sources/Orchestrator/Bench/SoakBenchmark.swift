@@ -50,16 +50,21 @@ public struct SoakBenchmark: Sendable {
         public var snapshotHoldMaxMs: UInt64
         /// Of the longest hold, the ms its node's loop thread was on the CPU (the rest it waited to run).
         public var snapshotHoldCPUMs: Double
+        /// Of the longest hold, how often its thread was preempted (waited for a core) and blocked (I/O, a lock).
+        public var snapshotHoldPreempted: Int
+        public var snapshotHoldBlocked: Int
         /// Acknowledged writes' latencies in ms, sorted.
         public var latencies: [Double]
 
         /// The summary: `bench soak: acked=N lost=L unverified=U duplicated=D elections=E rss_start_mb=A
-        /// rss_end_mb=B snapshot_hold_max_ms=H snapshot_hold_cpu_ms=C write_p999_ms=P write_max_ms=M` (memory: the largest node's).
+        /// rss_end_mb=B snapshot_hold_max_ms=H snapshot_hold_cpu_ms=C snapshot_hold_preempted=X snapshot_hold_blocked=Y
+        /// write_p999_ms=P write_max_ms=M` (memory: the largest node's).
         public var line: String {
             "bench soak: acked=\(acked) lost=\(lost.count) unverified=\(unverified) duplicated=\(duplicated.count) elections=\(elections)"
                 + " rss_start_mb=\(Int(rssStartMB.rounded())) rss_end_mb=\(Int(rssEndMB.rounded()))"
                 + " snapshot_hold_max_ms=\(snapshotHoldMaxMs)"
                 + " snapshot_hold_cpu_ms=\(String(format: "%.2f", snapshotHoldCPUMs))"
+                + " snapshot_hold_preempted=\(snapshotHoldPreempted) snapshot_hold_blocked=\(snapshotHoldBlocked)"
                 + " write_p999_ms=\(String(format: "%.1f", percentile(latencies, 0.999)))"
                 + " write_max_ms=\(String(format: "%.1f", latencies.last ?? 0))"
         }
@@ -147,6 +152,7 @@ public struct SoakBenchmark: Sendable {
                       elections: Int((end.leader?.term ?? startTerm) - startTerm),
                       rssStartMB: rssStart, rssEndMB: endRSS,
                       snapshotHoldMaxMs: longest?.snapshotHeldMaxMs ?? 0, snapshotHoldCPUMs: longest?.snapshotHeldMaxCPUMs ?? 0,
+                      snapshotHoldPreempted: longest?.snapshotHeldMaxPreempted ?? 0, snapshotHoldBlocked: longest?.snapshotHeldMaxBlocked ?? 0,
                       latencies: latencies)
     }
 }

@@ -45,9 +45,11 @@ public struct TemporaryCluster: Sendable {
     /// Creates and starts `members` etcd members in `directory` (as for `flotilla`) and waits,
     /// bounded, for a leader.
     public static func etcd(members: Int, directory: String?, purpose: String, keep: Bool = false,
-                            network: NetnsLab? = nil, releaser: String = Launcher.currentExecutable) async throws -> (EtcdEngine, TemporaryCluster) {
+                            network: NetnsLab? = nil, disks: Bool = geteuid() == 0,
+                            releaser: String = Launcher.currentExecutable) async throws -> (EtcdEngine, TemporaryCluster) {
         let dir = directory ?? freshDirectory(purpose)
-        let engine = try await EtcdEngine.launch(members: members, in: dir, network: network, within: .seconds(30), releaser: releaser)
+        let engine = try await EtcdEngine.launch(members: members, in: dir, network: network, disks: disks, within: .seconds(30),
+                                                 releaser: releaser)
         let kept = keep || directory != nil
         return (engine, TemporaryCluster(directory: dir, keep: kept) {
             // A directory that goes needs no copy of the data on the members' tmpfs.

@@ -67,7 +67,8 @@ struct BenchWrite: AsyncParsableCommand {
         var wrkResults: [Wrk.Result] = []
         do {
             if vsEtcd {
-                (etcdCluster, etcdTemporary) = try await TemporaryCluster.etcd(members: 3, directory: nil, purpose: "bench-etcd")
+                // On the disk Flotilla's nodes write to: a member's tmpfs (as root) would spare etcd its fsyncs.
+                (etcdCluster, etcdTemporary) = try await TemporaryCluster.etcd(members: 3, directory: nil, purpose: "bench-etcd", disks: false)
             }
             let token = try launcher.token()
             let bench = WriteBenchmark(clients: clients, duration: seconds, threads: threads)

@@ -53,10 +53,13 @@ public final class EtcdEngine: Sendable {
     /// Creates a local cluster of `members` in `directory` (in `network`, a lab already built,
     /// when given), starts it and waits until a leader is seen. On failure every member started
     /// is killed again (the lab stays: its maker tears it down).
+    /// `disks`: each member's data on a tmpfs of its own (as root), for `disk N full`; a benchmark
+    /// leaves them out, so etcd writes to the same file system, with the same fsyncs, as Flotilla's nodes.
     public static func launch(members: Int, in directory: String, memberArgs: [String] = [], network: NetnsLab? = nil,
+                              disks: Bool = geteuid() == 0,
                               within: Duration = .seconds(20), releaser: String = Launcher.currentExecutable) async throws -> EtcdEngine {
         let cluster = try EtcdLocalCluster(directory: directory)
-        let spec = try cluster.create(members: members, memberArgs: memberArgs, network: network)
+        let spec = try cluster.create(members: members, memberArgs: memberArgs, network: network, disks: disks)
         let engine = EtcdEngine(local: cluster, releaser: releaser)
         do {
             for m in spec.members { try cluster.start(m, spec: spec) }

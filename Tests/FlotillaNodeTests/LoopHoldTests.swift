@@ -1,0 +1,31 @@
+import Glibc
+import Testing
+@testable import FlotillaNode
+
+/// What a snapshot's hold of the Raft loop is made of: wall time, the thread's CPU time, and how
+/// often it left the CPU (preempted, or blocked of its own accord).
+@Suite("Loop hold")
+struct LoopHoldTests {
+    @Test func cpuAdvancesWhileTheThreadComputesAndNeverFasterThanTheWallClock() {
+        let start = LoopHold.mark()
+        var sum: UInt64 = 0
+        // Compute until the thread has used 20 ms of CPU; a clock stuck at zero never gets there.
+        while LoopHold.since(start).cpu < .milliseconds(20), LoopHold.since(start).wall < .seconds(20) {
+            for i in 0..<10_000 { sum &+= UInt64(i) &* 2_654_435_761 }
+        }
+        let held = LoopHold.since(start)
+        #expect(sum != 0)
+        #expect(held.cpu >= .milliseconds(20))
+        #expect(held.cpu <= held.wall + .milliseconds(5), "one thread cannot use more CPU than the wall time that passed")
+    }
+
+    @Test func sleepingCountsAsBlockedAndUsesNoCPU() {
+        let start = LoopHold.mark()
+        for _ in 0..<5 { usleep(2_000) }
+        let held = LoopHold.since(start)
+        #expect(held.blocked >= 5, "each sleep leaves the CPU of the thread's own accord: \(held)")
+        #expect(held.wall >= .milliseconds(10))
+        #expect(held.cpu < .milliseconds(5), "\(held)")
+        #expect(held.text.contains("blocked \(held.blocked) times"))
+    }
+}
