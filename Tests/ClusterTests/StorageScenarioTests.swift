@@ -35,7 +35,7 @@ struct StorageScenarioTests {
             #expect(snapshots.contains { $0.hasPrefix("snapshot at \(before.snapshotIndex) (") }, "\(snapshots)")
             #expect(!snapshots.isEmpty && snapshots.allSatisfy {
                 $0.contains(" MB, ") && $0.contains(" tasks); log compacted; encoded and written in ") && $0.contains(" ms off the loop, which was held ")
-                    && $0.contains(" ms to store it (") && $0.hasSuffix(" ms of it on the CPU)")
+                    && $0.contains(" ms to store it (") && $0.contains(" ms of it on the CPU; preempted ") && $0.hasSuffix(" times)")
             }, "\(snapshots)")
             try c.launcher.start(lagging, spec: c.spec)
             let v = try await c.waitFor("\(lagging.id) to catch up") { v in

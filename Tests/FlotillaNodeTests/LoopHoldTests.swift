@@ -26,6 +26,6 @@ struct LoopHoldTests {
         #expect(held.blocked >= 5, "each sleep leaves the CPU of the thread's own accord: \(held)")
         #expect(held.wall >= .milliseconds(10))
         #expect(held.cpu < .milliseconds(5), "\(held)")
-        #expect(held.text.contains("blocked \(held.blocked) times"))
+        #expect(held.detail.hasSuffix("blocked \(held.blocked) times"))
     }
 }

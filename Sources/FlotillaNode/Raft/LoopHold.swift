@@ -30,9 +30,9 @@ struct LoopHold: Sendable {
                         blocked: end.ru_nvcsw - start.usage.ru_nvcsw)
     }
 
-    /// "held W ms (C ms of it on the CPU; preempted P, blocked B times)", for logs and events.
-    var text: String {
-        "held \(ageMs(wall)) ms (\((cpuMs(cpu) * 100).rounded() / 100) ms of it on the CPU; preempted \(preempted), blocked \(blocked) times)"
+    /// "C ms of it on the CPU; preempted P, blocked B times", for logs and events.
+    var detail: String {
+        "\((cpuMs(cpu) * 100).rounded() / 100) ms of it on the CPU; preempted \(preempted), blocked \(blocked) times"
     }
 
     private static func threadUsage() -> rusage {
