@@ -26,10 +26,13 @@ static inline int flotilla_malloc_arena_max(int arenas) {
 static inline int flotilla_malloc_fixed_thresholds(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes) && mallopt(M_TRIM_THRESHOLD, bytes);
 }
-// Lowers the calling thread's CPU priority to `nice` (Linux keeps a nice value per thread, and
-// PRIO_PROCESS with 0 names the caller). Raising it back would need privilege: call it only on
-// a thread that keeps the lower priority.
-static inline int flotilla_lower_thread_priority(int nice) {
+// Sets the calling thread's nice value (Linux keeps one per thread, and PRIO_PROCESS with 0
+// names the caller): 0 or -1 with errno. A value below the thread's current one needs privilege
+// (root, CAP_SYS_NICE or RLIMIT_NICE), so a thread that lowers its priority keeps it.
+static inline int flotilla_set_thread_nice(int nice) {
     return setpriority(PRIO_PROCESS, 0, nice);
+}
+static inline int flotilla_lower_thread_priority(int nice) {
+    return flotilla_set_thread_nice(nice);
 }
 #endif

@@ -73,6 +73,17 @@ struct NodeRuntime: Sendable {
 
         let driver: RaftDriver
         let threads = DriverThreads()
+        if let nice = config.raftNice {
+            do {
+                try await threads.setNice(nice)
+            } catch {
+                await transport.shutdown()
+                storage.close()
+                await threads.shutdown()
+                throw NodeStartupError("\(error)")
+            }
+            logger.info("the Raft loop's threads run at nice \(nice)")
+        }
         do {
             driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, evidence: evidence, transport: transport,
                                     localFaults: LocalFaults(disk: disk.injectedFaults),

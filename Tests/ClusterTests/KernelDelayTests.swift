@@ -12,13 +12,24 @@ struct KernelDelayTests {
     static let reason: Comment = "needs root, iproute2, nft, iptables-nft and a kernel with the NFQUEUE target; .ci/run installs them and runs as root"
 
     /// The fastest of ten writes: a delay raises every commit, so even the fastest rises above
-    /// it, while a quiet cluster's fastest stays far below it even on a loaded machine.
+    /// it, while a quiet cluster's fastest stays far below it even on a loaded machine. A write
+    /// lost in a leader change (200 ms round trips through the leader on a loaded machine can
+    /// elect another) is retried with its key, within 30 s, and its time not counted.
     static func fastestCommit(_ c: LocalCluster) async throws -> Duration {
         var fastest = Duration.seconds(3600)
-        for _ in 0..<10 {
-            let start = ContinuousClock.now
-            _ = try await c.control.submit(TaskSubmission(kind: "echo", args: ["text": "hi"]))
-            fastest = min(fastest, ContinuousClock.now - start)
+        let deadline = ContinuousClock.now + .seconds(30)
+        for k in 0..<10 {
+            let key = "fastest-\(UUID().uuidString.prefix(8))-\(k)"
+            while true {
+                let start = ContinuousClock.now
+                do {
+                    _ = try await c.control.submit(TaskSubmission(kind: "echo", args: ["text": "hi"], key: key))
+                    fastest = min(fastest, ContinuousClock.now - start)
+                    break
+                } catch where ContinuousClock.now < deadline {
+                    _ = try await c.waitForLeader()
+                }
+            }
         }
         return fastest
     }

@@ -1,4 +1,5 @@
 import Glibc
+import NIOCore
 import Synchronization
 import Testing
 @testable import FlotillaNode
@@ -22,5 +23,17 @@ struct DriverThreadsTests {
         await threads.shutdown()
         #expect(seen.withLock { $0 } == [10, 110, 210])
         #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == own, "the caller's thread keeps its own priority")
+    }
+
+    @Test func theRaftLoopsThreadsTakeTheNiceValueAsked() async throws {
+        let threads = DriverThreads()
+        // A higher nice value needs no privilege; the test's own thread is left as it was.
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        try await threads.setNice(3)
+        let driver = try await threads.driver.submit { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }.get()
+        let ticker = try await threads.ticker.submit { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }.get()
+        await threads.shutdown()
+        #expect(driver == 3 && ticker == 3)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == own)
     }
 }

@@ -19,6 +19,18 @@ struct NodeConfigTests {
         #expect(config(admin: "192.168.1.20", raft: "192.168.1.20").problem == refusal)
     }
 
+    @Test func theRaftLoopsNiceValueIsOneLinuxTakes() {
+        var c = config(admin: "127.0.0.1")
+        for nice: Int32 in [-20, -5, 0, 19] {
+            c.raftNice = nice
+            #expect(c.problem == nil)
+        }
+        for nice: Int32 in [-21, 20] {
+            c.raftNice = nice
+            #expect(c.problem == "--raft-nice must be from -20 to 19 (got \(nice))")
+        }
+    }
+
     @Test func loopbackATokenOrInsecureIsAllowed() {
         #expect(config(admin: "127.0.0.1").problem == nil)
         #expect(config(admin: "localhost", raft: "::1").problem == nil)

@@ -1,4 +1,5 @@
 import CSpawn
+import Glibc
 import NIOCore
 import NIOPosix
 
@@ -26,6 +27,22 @@ final class DriverThreads: Sendable {
         background.start()
     }
 
+    /// Gives the driver's and the ticker's threads the nice value `nice` (`--raft-nice`): on a
+    /// host whose cores are shared, a negative one lets the Raft loop take a core before the
+    /// node's other threads and its neighbours'. Throws the system's reason (a value below 0
+    /// needs root or CAP_SYS_NICE).
+    func setNice(_ nice: Int32) async throws {
+        for loop in [driver, ticker] {
+            let failure = try await loop.submit { () -> Int32? in
+                flotilla_set_thread_nice(nice) == 0 ? nil : errno
+            }.get()
+            if let failure {
+                throw DriverThreadsError("cannot give the Raft loop nice \(nice): \(String(cString: strerror(failure)))"
+                    + (nice < 0 ? " (a negative value needs root or CAP_SYS_NICE)" : ""))
+            }
+        }
+    }
+
     /// Runs `work` on the low-priority thread, after any work handed to it before.
     func inBackground(_ work: @escaping @Sendable () -> Void) {
         background.submit { state in
@@ -41,4 +58,10 @@ final class DriverThreads: Sendable {
         try? await group.shutdownGracefully()
         try? await background.shutdownGracefully()
     }
+}
+
+/// Why the Raft loop's threads could not be set up as asked.
+struct DriverThreadsError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

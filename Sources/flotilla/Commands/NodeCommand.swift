@@ -47,6 +47,8 @@ struct NodeCommand: AsyncParsableCommand {
     var keyWindow = "2m"
     @Option(help: "Refuse new submits (429 queue-full) while this many tasks are queued, assigned or running; 0: no limit.")
     var maxUnfinished = NodeCoreConfig.defaultMaxUnfinishedTasks
+    @Option(parsing: .unconditional, help: "Nice value of the Raft loop's threads, e.g. -5 on a host with busy neighbours (below 0 needs root or CAP_SYS_NICE).")
+    var raftNice: Int32?
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -71,6 +73,7 @@ struct NodeCommand: AsyncParsableCommand {
         config.retention.finishedMs = try parseMilliseconds(retain, "--retain")
         config.retention.keepFinished = retainCount
         config.maxUnfinishedTasks = maxUnfinished
+        config.raftNice = raftNice
         config.retention.keyWindowMs = try parseMilliseconds(keyWindow, "--key-window")
         config.allowShell = allowShell
         config.adminLimits.maxConnections = maxAdminConnections
