@@ -80,7 +80,7 @@ struct NodeRuntime: Sendable {
                 await transport.shutdown()
                 storage.close()
                 await threads.shutdown()
-                throw NodeStartupError("\(error)")
+                throw error
             }
             logger.info("the Raft loop's threads run at nice \(nice)")
         }

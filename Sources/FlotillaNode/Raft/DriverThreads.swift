@@ -37,7 +37,7 @@ final class DriverThreads: Sendable {
                 flotilla_set_thread_nice(nice) == 0 ? nil : errno
             }.get()
             if let failure {
-                throw DriverThreadsError("cannot give the Raft loop nice \(nice): \(String(cString: strerror(failure)))"
+                throw NodeStartupError("cannot give the Raft loop nice \(nice): \(String(cString: strerror(failure)))"
                     + (nice < 0 ? " (a negative value needs root or CAP_SYS_NICE)" : ""))
             }
         }
@@ -58,10 +58,4 @@ final class DriverThreads: Sendable {
         try? await group.shutdownGracefully()
         try? await background.shutdownGracefully()
     }
-}
-
-/// Why the Raft loop's threads could not be set up as asked.
-struct DriverThreadsError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -12,18 +12,10 @@ extension RaftDriver {
         switch decision {
         case .wait:
             // The founder that differed is back with the same --peers (or not heard from again).
-            guard let was = foundingConflict else { return }
-            foundingConflict = nil
-            logger.notice("the founders heard so far agree on --peers now (was: \(was)); waiting to hear every founder")
-            events.record("membership", term: core.raft.term, "the founders agree on --peers again; waiting to hear every founder")
-            publish()
+            noteFoundingConflict(nil)
             return
         case .conflict(let reason):
-            guard reason != foundingConflict else { return }
-            foundingConflict = reason
-            logger.error("not founding: \(reason)")
-            events.record("membership", term: core.raft.term, "not founding: \(reason)")
-            publish()
+            noteFoundingConflict(reason)
             return
         case .found(let membership):
             do {
@@ -51,6 +43,22 @@ extension RaftDriver {
         }
         foundingConflict = nil
         updatePeers()
+        publish()
+    }
+
+    /// Records a change of why the founders cannot found together (nil: they agree again) in
+    /// the log, the events and the status; the same reason twice is said once.
+    func noteFoundingConflict(_ reason: String?) {
+        guard reason != foundingConflict else { return }
+        let was = foundingConflict
+        foundingConflict = reason
+        if let reason {
+            logger.error("not founding: \(reason)")
+            events.record("membership", term: core.raft.term, "not founding: \(reason)")
+        } else {
+            logger.notice("the founders heard so far agree on --peers now (was: \(was ?? "")); waiting to hear every founder")
+            events.record("membership", term: core.raft.term, "the founders agree on --peers again; waiting to hear every founder")
+        }
         publish()
     }
 }
