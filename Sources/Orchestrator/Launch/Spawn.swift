@@ -1,5 +1,6 @@
 import CSpawn
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,30 +70,63 @@ extension Spawn {
     }
 }
 
-/// Free TCP ports on 127.0.0.1, found by binding port 0.
+/// Free TCP ports on 127.0.0.1 for servers we start, drawn at random below the kernel's ephemeral
+/// range (`ip_local_port_range`). A port the kernel handed out by binding port 0 is an ephemeral
+/// one: once we close it, any outgoing connection on the machine may take it as its source port
+/// before the node or etcd member we start binds it, and that member then dies with "address
+/// already in use". Below the range no connect() ever picks it; each port is checked free by
+/// binding it, and one process never hands out the same port twice in a row.
 public enum FreePorts {
     public static func take(_ count: Int) throws -> [Int] {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         var ports: [Int] = []
-        for _ in 0..<count {
+        let range = drawRange()
+        var attempts = 0
+        while ports.count < count {
+            attempts += 1
+            let wanted = range.flatMap { r in attempts <= 4096 ? Int.random(in: r) : nil }
+            if let wanted, ports.contains(wanted) || recent.withLock({ $0.contains(wanted) }) { continue }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw OrchestratorError("socket() failed: \(String(cString: strerror(errno)))") }
             fds.append(fd)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = 0
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            switch bindLoopback(fd, port: wanted ?? 0) {
+            case let port?: ports.append(port)
+            case nil where wanted == nil: throw OrchestratorError("bind() failed: \(String(cString: strerror(errno)))")
+            case nil: continue  // taken: draw another
             }
-            guard bound == 0 else { throw OrchestratorError("bind() failed: \(String(cString: strerror(errno)))") }
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-            }
-            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+        }
+        recent.withLock { r in
+            r.append(contentsOf: ports)
+            if r.count > 512 { r.removeFirst(r.count - 512) }
         }
         return ports
+    }
+
+    /// Ports handed out lately by this process: a member may not have bound its port yet.
+    private static let recent = Mutex<[Int]>([])
+
+    /// 20000 up to the first ephemeral port, or nil (bind port 0) when that leaves too few.
+    static func drawRange() -> ClosedRange<Int>? {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        guard let low = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }), low > 21_000 else { return nil }
+        return 20_000...(low - 1)
+    }
+
+    /// Binds `fd` to 127.0.0.1:`port` (0: any) and returns the bound port, or nil when bind fails.
+    private static func bindLoopback(_ fd: Int32, port: Int) -> Int? {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { return nil }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
