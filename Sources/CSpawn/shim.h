@@ -3,6 +3,7 @@
 #include <spawn.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <sched.h>
 
 // glibc declares this only under _GNU_SOURCE, which Swift's Glibc module is built without
 // (and defining it here would clash with that module's types). It makes the spawned process
@@ -28,11 +29,23 @@ static inline int flotilla_malloc_fixed_thresholds(int bytes) {
 }
 // Sets the calling thread's nice value (Linux keeps one per thread, and PRIO_PROCESS with 0
 // names the caller): 0 or -1 with errno. A value below the thread's current one needs privilege
-// (root, CAP_SYS_NICE or RLIMIT_NICE), so a thread that lowers its priority keeps it.
+// (root, CAP_SYS_NICE or RLIMIT_NICE), so a thread that lowers its priority keeps it. A thread
+// inherits its creator's nice value, and libdispatch starts its workers from whichever thread
+// queues work: SCHED_RESET_ON_FORK (0x40000000, named by glibc only under _GNU_SOURCE) makes
+// the threads and processes this one starts begin at nice 0 when its own value is below 0.
 static inline int flotilla_set_thread_nice(int nice) {
+    struct sched_param param = { .sched_priority = 0 };
+    if (sched_setscheduler(0, SCHED_OTHER | 0x40000000, &param) != 0) return -1;
     return setpriority(PRIO_PROCESS, 0, nice);
 }
 static inline int flotilla_lower_thread_priority(int nice) {
     return flotilla_set_thread_nice(nice);
+}
+// Puts the calling thread under SCHED_FIFO at `priority` (1-99): 0 or -1 with errno (EPERM
+// without root, CAP_SYS_NICE or RLIMIT_RTPRIO). With SCHED_RESET_ON_FORK, a thread or process
+// this one starts begins under the normal policy.
+static inline int flotilla_set_thread_fifo(int priority) {
+    struct sched_param param = { .sched_priority = priority };
+    return sched_setscheduler(0, SCHED_FIFO | 0x40000000, &param);
 }
 #endif

@@ -33,8 +33,9 @@ public struct NodeConfig: Sendable {
     public var retention = Retention()
     /// New submits are refused (429 `queue-full`) while this many tasks are unfinished; 0: no limit.
     public var maxUnfinishedTasks = NodeCoreConfig.defaultMaxUnfinishedTasks
-    /// The nice value of the Raft loop's threads (`--raft-nice`), or nil to leave it as the process's.
-    public var raftNice: Int32?
+    /// How the Raft loop's threads are scheduled (`--raft-nice`, `--raft-realtime`), or nil to
+    /// leave them as the process's.
+    public var raftPriority: LoopPriority?
     /// How long a write waits for its entry to apply before answering "outcome unknown".
     public var proposalTimeoutMs: Int = 5_000
     /// The admin API's limits: connections at once, how long a new connection may take to send
@@ -69,7 +70,11 @@ public struct NodeConfig: Sendable {
         if let problem = adminLimits.problem { return problem }
         if retention.keepFinished < 0 { return "--retain-count must be 0 or more" }
         if maxUnfinishedTasks < 0 { return "--max-unfinished must be 0 (no limit) or more" }
-        if let raftNice, !(-20...19).contains(raftNice) { return "--raft-nice must be from -20 to 19 (got \(raftNice))" }
+        switch raftPriority {
+        case .nice(let nice) where !(-20...19).contains(nice): return "--raft-nice must be from -20 to 19 (got \(nice))"
+        case .realtime(let level) where !(1...99).contains(level): return "--raft-realtime must be from 1 to 99 (got \(level))"
+        default: break
+        }
         if !bootstrapPeers.isEmpty, !bootstrapPeers.contains(where: { $0.id == id }) {
             return "--peers must include this node (\(id))"
         }

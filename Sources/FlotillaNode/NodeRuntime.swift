@@ -73,16 +73,16 @@ struct NodeRuntime: Sendable {
 
         let driver: RaftDriver
         let threads = DriverThreads()
-        if let nice = config.raftNice {
+        if let priority = config.raftPriority {
             do {
-                try await threads.setNice(nice)
+                try await threads.setPriority(priority)
             } catch {
                 await transport.shutdown()
                 storage.close()
                 await threads.shutdown()
                 throw error
             }
-            logger.info("the Raft loop's threads run at nice \(nice)")
+            logger.info("the Raft loop's threads run at \(priority)")
         }
         do {
             driver = try RaftDriver(config: config, storage: storage, restored: restored, incarnation: incarnation, known: known, evidence: evidence, transport: transport,

@@ -29,11 +29,28 @@ struct DriverThreadsTests {
         let threads = DriverThreads()
         // A higher nice value needs no privilege; the test's own thread is left as it was.
         let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        try await threads.setNice(3)
+        try await threads.setPriority(.nice(3))
         let driver = try await threads.driver.submit { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }.get()
         let ticker = try await threads.ticker.submit { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }.get()
         await threads.shutdown()
         #expect(driver == 3 && ticker == 3)
         #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == own)
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "SCHED_FIFO needs root or CAP_SYS_NICE"))
+    func theRaftLoopsThreadsTakeTheRealTimePolicyAndTheirChildrenDoNot() async throws {
+        let threads = DriverThreads()
+        try await threads.setPriority(.realtime(2))
+        let onLoop = try await threads.driver.submit { () -> (Int32, Int32) in
+            var param = sched_param()
+            sched_getparam(0, &param)
+            return (sched_getscheduler(0), param.sched_priority)
+        }.get()
+        let ticker = try await threads.ticker.submit { sched_getscheduler(0) }.get()
+        await threads.shutdown()
+        // SCHED_FIFO, with the reset-on-fork flag that a forked task does not inherit it.
+        #expect(onLoop.0 == SCHED_FIFO | 0x4000_0000 && onLoop.1 == 2, "\(onLoop)")
+        #expect(ticker == SCHED_FIFO | 0x4000_0000)
+        #expect(sched_getscheduler(0) == SCHED_OTHER, "the caller's thread keeps the normal policy")
     }
 }

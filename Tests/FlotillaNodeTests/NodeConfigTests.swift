@@ -19,15 +19,19 @@ struct NodeConfigTests {
         #expect(config(admin: "192.168.1.20", raft: "192.168.1.20").problem == refusal)
     }
 
-    @Test func theRaftLoopsNiceValueIsOneLinuxTakes() {
+    @Test func theRaftLoopsPriorityIsOneLinuxTakes() {
         var c = config(admin: "127.0.0.1")
-        for nice: Int32 in [-20, -5, 0, 19] {
-            c.raftNice = nice
+        for p: LoopPriority in [.nice(-20), .nice(-5), .nice(0), .nice(19), .realtime(1), .realtime(99)] {
+            c.raftPriority = p
             #expect(c.problem == nil)
         }
         for nice: Int32 in [-21, 20] {
-            c.raftNice = nice
+            c.raftPriority = .nice(nice)
             #expect(c.problem == "--raft-nice must be from -20 to 19 (got \(nice))")
+        }
+        for level: Int32 in [0, 100] {
+            c.raftPriority = .realtime(level)
+            #expect(c.problem == "--raft-realtime must be from 1 to 99 (got \(level))")
         }
     }
 

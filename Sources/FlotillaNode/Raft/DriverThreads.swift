@@ -27,18 +27,26 @@ final class DriverThreads: Sendable {
         background.start()
     }
 
-    /// Gives the driver's and the ticker's threads the nice value `nice` (`--raft-nice`): on a
-    /// host whose cores are shared, a negative one lets the Raft loop take a core before the
-    /// node's other threads and its neighbours'. Throws the system's reason (a value below 0
-    /// needs root or CAP_SYS_NICE).
-    func setNice(_ nice: Int32) async throws {
+    /// Gives the driver's and the ticker's threads `priority` (`--raft-nice`, `--raft-realtime`):
+    /// on a host whose cores are shared, the Raft loop then takes a core before the node's other
+    /// threads and its neighbours'. Throws the system's reason (a nice value below 0, and the
+    /// real-time policy, need root or CAP_SYS_NICE).
+    func setPriority(_ priority: LoopPriority) async throws {
         for loop in [driver, ticker] {
             let failure = try await loop.submit { () -> Int32? in
-                flotilla_set_thread_nice(nice) == 0 ? nil : errno
+                let rc = switch priority {
+                case .nice(let nice): flotilla_set_thread_nice(nice)
+                case .realtime(let level): flotilla_set_thread_fifo(level)
+                }
+                return rc == 0 ? nil : errno
             }.get()
             if let failure {
-                throw NodeStartupError("cannot give the Raft loop nice \(nice): \(String(cString: strerror(failure)))"
-                    + (nice < 0 ? " (a negative value needs root or CAP_SYS_NICE)" : ""))
+                let privileged = switch priority {
+                case .nice(let nice): nice < 0
+                case .realtime: true
+                }
+                throw NodeStartupError("cannot run the Raft loop at \(priority): \(String(cString: strerror(failure)))"
+                    + (privileged ? " (this needs root or CAP_SYS_NICE)" : ""))
             }
         }
     }
@@ -57,5 +65,22 @@ final class DriverThreads: Sendable {
     func shutdown() async {
         try? await group.shutdownGracefully()
         try? await background.shutdownGracefully()
+    }
+}
+
+/// How the Raft loop's threads are scheduled when not as the rest of the process.
+public enum LoopPriority: Sendable, Equatable, CustomStringConvertible {
+    /// A nice value of their own (-20 to 19).
+    case nice(Int32)
+    /// SCHED_FIFO at this priority (1 to 99): no thread under the normal policy, the node's own
+    /// or a neighbour's, takes the core from them; the kernel's real-time throttling (95% of
+    /// each second by default) still leaves a runaway loop's core to the rest.
+    case realtime(Int32)
+
+    public var description: String {
+        switch self {
+        case .nice(let nice): "nice \(nice)"
+        case .realtime(let level): "real-time priority \(level) (SCHED_FIFO)"
+        }
     }
 }

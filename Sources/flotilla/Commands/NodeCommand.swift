@@ -49,6 +49,8 @@ struct NodeCommand: AsyncParsableCommand {
     var maxUnfinished = NodeCoreConfig.defaultMaxUnfinishedTasks
     @Option(parsing: .unconditional, help: "Nice value of the Raft loop's threads, e.g. -5 on a host with busy neighbours (below 0 needs root or CAP_SYS_NICE).")
     var raftNice: Int32?
+    @Option(help: "Run the Raft loop's threads under SCHED_FIFO at this priority (1-99): no ordinary thread, the node's own or a neighbour's, takes their core (needs root or CAP_SYS_NICE).")
+    var raftRealtime: Int32?
     @Flag(help: "Allow `shell` tasks on this node.") var allowShell = false
     @Flag(help: "Hold joining nodes as pending until an operator approves them (`flotilla approve`).") var approveJoins = false
     @Flag(help: "Allow listening on a non-loopback address without a token.") var insecure = false
@@ -73,7 +75,8 @@ struct NodeCommand: AsyncParsableCommand {
         config.retention.finishedMs = try parseMilliseconds(retain, "--retain")
         config.retention.keepFinished = retainCount
         config.maxUnfinishedTasks = maxUnfinished
-        config.raftNice = raftNice
+        if raftNice != nil, raftRealtime != nil { throw ValidationError("use either --raft-nice or --raft-realtime, not both") }
+        config.raftPriority = raftRealtime.map(LoopPriority.realtime) ?? raftNice.map(LoopPriority.nice)
         config.retention.keyWindowMs = try parseMilliseconds(keyWindow, "--key-window")
         config.allowShell = allowShell
         config.adminLimits.maxConnections = maxAdminConnections
