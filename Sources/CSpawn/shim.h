@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sched.h>
+#include <time.h>
 
 // glibc declares this only under _GNU_SOURCE, which Swift's Glibc module is built without
 // (and defining it here would clash with that module's types). It makes the spawned process
@@ -47,5 +48,11 @@ static inline int flotilla_lower_thread_priority(int nice) {
 static inline int flotilla_set_thread_fifo(int priority) {
     struct sched_param param = { .sched_priority = priority };
     return sched_setscheduler(0, SCHED_FIFO | 0x40000000, &param);
+}
+// The calling thread's CPU time in nanoseconds (its scheduler's exact runtime), or -1.
+static inline long long flotilla_thread_cpu_ns(void) {
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return -1;
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 #endif

@@ -28,4 +28,19 @@ struct LoopHoldTests {
         #expect(held.cpu < .milliseconds(5), "\(held)")
         #expect(held.detail.hasSuffix("blocked \(held.blocked) times"))
     }
+
+    /// A hold of a millisecond or two is read to well under a millisecond: a clock that moves in
+    /// scheduler ticks (4 ms) reads such a hold as 0, or as more CPU than the wall time that passed.
+    @Test func aHoldShorterThanATickIsReadFinely() {
+        for _ in 0..<5 {
+            let start = LoopHold.mark()
+            var sum: UInt64 = 0
+            while LoopHold.since(start).wall < .microseconds(1_500) {
+                for i in 0..<1_000 { sum &+= UInt64(i) &* 2_654_435_761 }
+            }
+            let held = LoopHold.since(start)
+            #expect(sum != 0)
+            #expect(held.cpu > .zero && held.cpu <= held.wall + .microseconds(100), "\(held)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import CSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,16 +17,18 @@ struct LoopHold: Sendable {
     /// Where a span starts: read again by `since` at its end.
     struct Mark {
         let at: ContinuousClock.Instant
+        let cpu: Duration
         let usage: rusage
     }
 
-    static func mark() -> Mark { Mark(at: .now, usage: threadUsage()) }
+    static func mark() -> Mark { Mark(at: .now, cpu: threadCPU(), usage: threadUsage()) }
 
     /// The hold from `start` until now, on the thread that took `start`.
     static func since(_ start: Mark) -> LoopHold {
         let end = threadUsage()
+        let cpu = threadCPU()
         return LoopHold(wall: ContinuousClock.now - start.at,
-                        cpu: cpuTime(end) - cpuTime(start.usage),
+                        cpu: cpu - start.cpu,
                         preempted: end.ru_nivcsw - start.usage.ru_nivcsw,
                         blocked: end.ru_nvcsw - start.usage.ru_nvcsw)
     }
@@ -42,8 +45,10 @@ struct LoopHold: Sendable {
         return usage
     }
 
-    private static func cpuTime(_ u: rusage) -> Duration {
-        .microseconds((Int64(u.ru_utime.tv_sec) + Int64(u.ru_stime.tv_sec)) * 1_000_000
-            + Int64(u.ru_utime.tv_usec) + Int64(u.ru_stime.tv_usec))
+    /// The calling thread's CPU time to the nanosecond. Not getrusage's ru_utime and ru_stime:
+    /// for a thread those are split from scheduler ticks (4 ms apart at 250 Hz), so a hold of a
+    /// millisecond or two read as 0 or as 4 ms of CPU.
+    private static func threadCPU() -> Duration {
+        .nanoseconds(max(0, flotilla_thread_cpu_ns()))
     }
 }
