@@ -42,8 +42,9 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// The founders this node was started with (`--peers`), each one's Raft address by id, while
     /// it holds no log: founders compare these before the first of them founds. Nil otherwise.
     public var founders: [String: String]?
-    /// The longest a snapshot held this node's Raft loop since it started, in ms; nil before the first.
-    public var snapshotHeldMaxMs: UInt64?
+    /// The longest a snapshot held this node's Raft loop since it started, in ms to the hundredth;
+    /// nil before the first.
+    public var snapshotHeldMaxMs: Double?
     /// Of that longest hold, the ms the loop's thread was on the CPU; the rest it waited to run.
     public var snapshotHeldMaxCPUMs: Double?
     /// Of that longest hold, how often the scheduler took the loop's thread off the CPU (it

@@ -76,11 +76,12 @@ struct RetentionScenarioTests {
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("soak t=") && $0.contains("rss_mb n1=") }.count >= 3, "\(text)")
         let last = try #require(lines.last)
-        let form = /^bench soak: acked=(\d+) lost=(\d+) unverified=(\d+) duplicated=(\d+) elections=(\d+) rss_start_mb=(\d+) rss_end_mb=(\d+) snapshot_hold_max_ms=(\d+) snapshot_hold_cpu_ms=[0-9.]+ snapshot_hold_preempted=\d+ snapshot_hold_blocked=\d+ write_p999_ms=([0-9.]+) write_max_ms=([0-9.]+)$/
+        let form = /^bench soak: acked=(\d+) lost=(\d+) unverified=(\d+) duplicated=(\d+) elections=(\d+) rss_start_mb=(\d+) rss_end_mb=(\d+) snapshot_hold_max_ms=([0-9.]+) snapshot_hold_cpu_ms=([0-9.]+) snapshot_hold_preempted=\d+ snapshot_hold_blocked=\d+ write_p999_ms=([0-9.]+) write_max_ms=([0-9.]+)$/
         let m = try #require(last.wholeMatch(of: form), "\(last)")
         #expect(Int(m.1)! > 100, "some 200 writes in 5 s at 40/s")
         #expect(m.2 == "0" && m.3 == "0" && m.4 == "0", "nothing lost, every key read before it was forgotten, nothing twice")
         #expect(Int(m.6)! > 0 && Int(m.7)! > 0)
+        #expect(Double(m.9)! <= Double(m.8)! + 0.01, "a hold's CPU time is within its wall time: \(last)")
         let removed = lines.last { $0.hasPrefix("soak t=") }.flatMap { $0.firstMatch(of: /removed=(\d+)/) }.map { Int($0.1)! } ?? 0
         #expect(removed > 0, "retention removed tasks during the run: \(text)")
     }

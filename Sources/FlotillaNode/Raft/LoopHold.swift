@@ -35,7 +35,7 @@ struct LoopHold: Sendable {
 
     /// "C ms of it on the CPU; preempted P, blocked B times", for logs and events.
     var detail: String {
-        "\((cpuMs(cpu) * 100).rounded() / 100) ms of it on the CPU; preempted \(preempted), blocked \(blocked) times"
+        "\(hundredthsMs(cpu)) ms of it on the CPU; preempted \(preempted), blocked \(blocked) times"
     }
 
     private static func threadUsage() -> rusage {

@@ -44,8 +44,8 @@ extension RaftDriver {
         let now = ContinuousClock.now
         status.leaderContactAgeMs = heardFromLeaderAt.map { ageMs(now - $0) }
         status.leaderForMs = ledSince.map { ageMs(now - $0) }
-        status.snapshotHeldMaxMs = snapshotHeldMax.map { ageMs($0.wall) }
-        status.snapshotHeldMaxCPUMs = snapshotHeldMax.map { cpuMs($0.cpu) }
+        status.snapshotHeldMaxMs = snapshotHeldMax.map { hundredthsMs($0.wall) }
+        status.snapshotHeldMaxCPUMs = snapshotHeldMax.map { hundredthsMs($0.cpu) }
         status.snapshotHeldMaxPreempted = snapshotHeldMax?.preempted
         status.snapshotHeldMaxBlocked = snapshotHeldMax?.blocked
         let raft = core.raft
@@ -110,6 +110,11 @@ extension RaftDriver {
 func cpuMs(_ d: Duration) -> Double {
     let c = d.components
     return Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15
+}
+
+/// `d` in ms, rounded to the hundredth: a hold's figures, which are a few ms at most.
+func hundredthsMs(_ d: Duration) -> Double {
+    (cpuMs(d) * 100).rounded() / 100
 }
 
 func ageMs(_ d: Duration) -> UInt64 {

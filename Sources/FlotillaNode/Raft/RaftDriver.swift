@@ -266,7 +266,7 @@ actor RaftDriver {
             guard core.raft.snapshotIndex == decoded.metadata.index else { return }
             let mb = (Double(decoded.snapshot.data.count) / 1_048_576 * 10).rounded() / 10
             let text = "installed snapshot at \(decoded.metadata.index) from the leader (\(mb) MB, \(core.queue.taskCount) tasks); "
-                + "decoded and written in \(ageMs(took)) ms off the loop, which was held \(ageMs(held.wall)) ms to install it (\(held.detail))"
+                + "decoded and written in \(ageMs(took)) ms off the loop, which was held \(hundredthsMs(held.wall)) ms to install it (\(held.detail))"
             if held.wall > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             events.record("snapshot", term: core.raft.term, text)
             noteHold(held)
@@ -424,7 +424,7 @@ actor RaftDriver {
             let held = snapshotStore
             let mb = (Double(core.raft.latestSnapshot?.data.count ?? 0) / 1_048_576 * 10).rounded() / 10
             let text = "snapshot at \(index) (\(mb) MB, \(core.queue.taskCount) tasks); log compacted; "
-                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(ageMs(held.wall)) ms to store it (\(held.detail))"
+                + "encoded and written in \(ageMs(snapshotEncodeTime)) ms off the loop, which was held \(hundredthsMs(held.wall)) ms to store it (\(held.detail))"
             if held.wall > .milliseconds(50) { logger.warning("\(text)") } else { logger.info("\(text)") }
             noteHold(held)
             events.record("snapshot", term: term, text)

@@ -47,7 +47,7 @@ public struct SoakBenchmark: Sendable {
         public var elections: Int
         public var rssStartMB: Double
         public var rssEndMB: Double
-        public var snapshotHoldMaxMs: UInt64
+        public var snapshotHoldMaxMs: Double
         /// Of the longest hold, the ms its node's loop thread was on the CPU (the rest it waited to run).
         public var snapshotHoldCPUMs: Double
         /// Of the longest hold, how often its thread was preempted (waited for a core) and blocked (I/O, a lock).
@@ -62,7 +62,7 @@ public struct SoakBenchmark: Sendable {
         public var line: String {
             "bench soak: acked=\(acked) lost=\(lost.count) unverified=\(unverified) duplicated=\(duplicated.count) elections=\(elections)"
                 + " rss_start_mb=\(Int(rssStartMB.rounded())) rss_end_mb=\(Int(rssEndMB.rounded()))"
-                + " snapshot_hold_max_ms=\(snapshotHoldMaxMs)"
+                + " snapshot_hold_max_ms=\(String(format: "%.2f", snapshotHoldMaxMs))"
                 + " snapshot_hold_cpu_ms=\(String(format: "%.2f", snapshotHoldCPUMs))"
                 + " snapshot_hold_preempted=\(snapshotHoldPreempted) snapshot_hold_blocked=\(snapshotHoldBlocked)"
                 + " write_p999_ms=\(String(format: "%.1f", percentile(latencies, 0.999)))"
