@@ -83,7 +83,8 @@ public final class ClusterControl: Sendable {
         }
     }
 
-    /// Stops the node if it runs (SIGTERM), then starts it again on the same data dir.
+    /// Stops the node if it runs (SIGTERM), then starts it again on the same data dir and waits
+    /// (10 s at most) until it answers; throws the reason when it ends instead.
     public func restart(_ id: String) async throws {
         try await act("restart \(id)", node: id, OperatorAction(verb: "restart", target: id)) {
             let (launcher, node) = try localNode(id)
@@ -91,7 +92,12 @@ public final class ClusterControl: Sendable {
             if launcher.pid(of: node) != nil, !(await launcher.stop(node)) { throw OrchestratorError("\(id) did not stop") }
             intents.update { $0.stopped.remove(id); $0.paused.remove(id) }
             let pid = try launcher.start(node, spec: spec)
-            return ((), "started pid \(pid)")
+            let admin = self.admin
+            let started = await StartOutcome.watch(
+                running: { launcher.pid(of: node) != nil },
+                answer: { (try? await admin.status(node.adminAddress)).map { "answering as \($0.role) in term \($0.term)" } },
+                exit: { NodeExit.read(logFile: node.logFile, node: id)?.reason })
+            return ((), try started.outcome(id, pid: pid, log: node.logFile))
         }
     }
 

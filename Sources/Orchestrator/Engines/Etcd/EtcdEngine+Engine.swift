@@ -46,7 +46,12 @@ extension EtcdEngine: Engine {
             if local.pid(of: m) != nil, !(await local.stop(m)) { throw OrchestratorError("\(member) did not stop") }
             try self.startProcess(member)
             self.intents.update { $0.stopped.remove(member); $0.paused.remove(member) }
-            return ((), "started again on its data dir")
+            let client = self.client
+            let started = await StartOutcome.watch(
+                running: { local.pid(of: m) != nil },
+                answer: { (try? await client.status(m.clientAddress)).map { "answering in term \($0.raftTerm)" } },
+                exit: { local.exit(of: m)?.reason })
+            return ((), try started.outcome(member, pid: local.pid(of: m), log: m.logFile))
         }
     }
 
