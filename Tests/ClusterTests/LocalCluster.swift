@@ -267,18 +267,20 @@ private func spawn(_ argv: [String], stdout: String?, append: Bool, stderrToo: B
     return pid
 }
 
-/// Polls until our child `pid` has exited and is reaped; its exit status, or nil if it still runs after `within`.
+/// Polls until our child `pid` has exited and is reaped; its exit status, or nil if it still runs
+/// after `within`. It looks once more after the deadline: on a busy pool a poll may wake long
+/// after it, and a child that has long exited must not count as running.
 @discardableResult
 func reapProcess(_ pid: pid_t, within: Duration) async -> Int32? {
     let deadline = ContinuousClock.now + within
-    while ContinuousClock.now < deadline {
+    while true {
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         if r == pid { return status }
         if r < 0 { return -1 }
+        guard ContinuousClock.now < deadline else { return nil }
         try? await Task.sleep(for: .milliseconds(20))
     }
-    return nil
 }
 
 extension LocalCluster {

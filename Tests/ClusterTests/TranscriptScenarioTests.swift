@@ -43,7 +43,7 @@ struct TranscriptScenarioTests {
         #expect(replay.code == 0, "\(replay.err)")
         let report = try JSONDecoder().decode(ReplayReport.self, from: Data(replay.out.utf8))
         #expect(report.steps.map(\.verb) == recorded.actions.map(\.verb))
-        #expect(report.violations.isEmpty && report.historyError == nil && report.checks > 3)
+        #expect(report.violations.isEmpty && report.historyError == nil && report.checks > 3, "\(report.text)")
         #expect(report.steps.allSatisfy { $0.ok }, "\(report.text)")
         #expect(!report.leadersByTerm.isEmpty)
     }
