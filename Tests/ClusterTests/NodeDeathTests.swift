@@ -55,7 +55,7 @@ struct NodeDeathTests {
     }
 
     /// `restart` returns once the node answers, so a `status` right after it finds the node up;
-    /// a node that ends as it starts (its peer port taken meanwhile) is an error naming the
+    /// a node that ends as it starts (its identity file damaged meanwhile) is an error naming the
     /// node's own reason, exit 1, not "restarted".
     @Test func restartWaitsForTheNodeAndSaysWhyOneDidNotComeBack() async throws {
         try await withCluster(nodes: 3, nodeArgs: ["--slots", "0"]) { c in
@@ -71,32 +71,12 @@ struct NodeDeathTests {
             #expect(s.node(victim.id)?.live != nil, "answering right after restart returned: \(s.table())")
 
             try await c.control.kill(victim.id)
-            let squatter = try occupy(victim.raftAddress)
-            defer { close(squatter) }
+            let identity = "\(victim.dataDir)/identity"
+            try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: identity))
             let refused = try await flotilla(["restart", victim.id, "--dir", dir])
             #expect(refused.code == 1, "\(refused)")
-            #expect(refused.err.contains("\(victim.id) ended as it started: cannot listen for peers on \(victim.raftAddress)")
+            #expect(refused.err.contains("\(victim.id) ended as it started: ") && refused.err.contains(identity)
                 && refused.err.contains("its log: \(victim.logFile)"), "\(refused.err)")
         }
-    }
-
-    /// A socket listening on `address` (host:port), as a neighbour that took the port would.
-    func occupy(_ address: String) throws -> Int32 {
-        let parts = address.split(separator: ":")
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var on: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(parts[1])!.bigEndian
-        addr.sin_addr.s_addr = inet_addr(String(parts[0]))
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 1) == 0 else {
-            close(fd)
-            throw OrchestratorError("cannot occupy \(address): \(String(cString: strerror(errno)))")
-        }
-        return fd
     }
 }
