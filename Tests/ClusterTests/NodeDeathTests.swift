@@ -13,7 +13,9 @@ struct NodeDeathTests {
 
     @Test func aTrapLeavesItsReasonAsTheLastLineAndStatusShowsIt() async throws {
         try await withCluster(nodes: 1, nodeArgs: ["--slots", "0", "--planted-trap-after-ms", "1500"]) { c in
-            let v = try await c.waitFor("n1 to die of its planted trap", timeout: .seconds(30)) { $0.node("n1")?.death != nil }
+            // The process ends once Swift's backtracer has symbolicated every thread: 8-10 s of one
+            // core for a debug build here, three times that on a loaded 2-core machine.
+            let v = try await c.waitFor("n1 to die of its planted trap", timeout: .seconds(90)) { $0.node("n1")?.death != nil }
             let death = try #require(v.node("n1")?.death)
             #expect(death.reason.contains("Fatal error: planted trap after 1500 ms"), "\(death.reason)")
             #expect(death.reason.hasSuffix("[SIGILL]") || death.reason.hasSuffix("[SIGTRAP]"), "\(death.reason)")
