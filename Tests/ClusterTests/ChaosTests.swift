@@ -59,7 +59,7 @@ struct ChaosTests {
                 try? FileManager.default.removeItem(atPath: dir)
                 try? FileManager.default.removeItem(atPath: errFile)
             }
-            FileManager.default.createFile(atPath: errFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: errFile, contents: nil)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: LocalCluster.executable)
             p.arguments = ["chaos", "--nodes", "3", "--duration", "120s", "--seed", "5", "--dir", dir]

@@ -31,20 +31,20 @@ struct Tmux {
     /// Polls the screen until `condition` holds.
     @discardableResult
     func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        var s = try await screen()
-        while !condition(s) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(what); the screen:\n\(s)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(100))
-            s = try await screen()
+        let (s, held) = try await Poll.latest(timeout, every: .milliseconds(100), read: { try await screen() }, until: condition)
+        guard held else {
+            Issue.record("timed out waiting for \(what); the screen:\n\(s)")
+            throw CancellationError()
         }
         return s
     }
 
     func kill() { _ = try? Tmux.spawn(["-L", socket, "kill-server"]) }
+}
+
+/// The member rows of a console screen: `│ n1 …`, or `│▶n1 …` for the selected one.
+func memberRows(_ screen: String, prefix: String) -> [Substring] {
+    screen.split(separator: "\n").filter { $0.hasPrefix("│ \(prefix)") || $0.hasPrefix("│▶\(prefix)") }
 }
 
 /// The leader's id in the console header.
@@ -72,7 +72,10 @@ struct ConsoleEndToEndTests {
         let command = "\(LocalCluster.executable) console --no-confirm --dir \(dir); echo EXITED:$?; sleep 60"
         try await tmux.run(["new-session", "-d", "-s", "console", "-x", "160", "-y", "45", command])
 
-        let first = try await tmux.waitFor("a leader to show") { headerLeader($0) != nil }
+        // A frame reaches the terminal a line at a time: wait for the leader's row, not only the header.
+        let first = try await tmux.waitFor("a leader and its row to show") { s in
+            headerLeader(s).map { l in memberRows(s, prefix: "n").contains { $0.dropFirst(2).hasPrefix("\(l) ") } } ?? false
+        }
         let leader = try #require(headerLeader(first))
         // The console made the cluster, with a random token of its own that only its owner can read.
         let tokenFile = try Launcher(directory: dir).load().tokenFile
@@ -81,7 +84,7 @@ struct ConsoleEndToEndTests {
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
         #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
         // Select the leader's row, then kill it with k.
-        let rows = first.split(separator: "\n").filter { $0.hasPrefix("│ n") || $0.hasPrefix("│▶n") }
+        let rows = memberRows(first, prefix: "n")
         let index = try #require(rows.firstIndex { $0.dropFirst(2).hasPrefix("\(leader) ") })
         for _ in 0..<index { try await tmux.keys("j") }
         try await tmux.keys("k")

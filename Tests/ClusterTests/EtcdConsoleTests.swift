@@ -28,10 +28,12 @@ struct EtcdConsoleTests {
             let command = "\(LocalCluster.executable) console --no-confirm --dir \(dir); echo EXITED:$?; sleep 60"
             try await tmux.run(["new-session", "-d", "-s", "console", "-x", "160", "-y", "45", command])
 
-            let first = try await tmux.waitFor("an etcd leader to show") { etcdLeader($0) != nil }
+            // A frame reaches the terminal a line at a time: wait for every row, not only the header.
+            let first = try await tmux.waitFor("an etcd leader and three rows to show") { s in
+                etcdLeader(s) != nil && memberRows(s, prefix: "e").count == 3
+            }
             let leader = try #require(etcdLeader(first))
-            let rows = first.split(separator: "\n").filter { $0.hasPrefix("│ e") || $0.hasPrefix("│▶e") }
-            #expect(rows.count == 3, "three members: \(first)")
+            let rows = memberRows(first, prefix: "e")
             let index = try #require(rows.firstIndex { $0.dropFirst(2).hasPrefix("\(leader) ") })
             for _ in 0..<index { try await tmux.keys("j") }
             try await tmux.keys("k")

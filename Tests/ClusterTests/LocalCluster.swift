@@ -268,18 +268,14 @@ private func spawn(_ argv: [String], stdout: String?, append: Bool, stderrToo: B
 }
 
 /// Polls until our child `pid` has exited and is reaped; its exit status, or nil if it still runs
-/// after `within`. It looks once more after the deadline: on a busy pool a poll may wake long
-/// after it, and a child that has long exited must not count as running.
+/// after `within` (`Poll` looks once more after the deadline, so a starved poll never calls a
+/// child that has long exited running).
 @discardableResult
 func reapProcess(_ pid: pid_t, within: Duration) async -> Int32? {
-    let deadline = ContinuousClock.now + within
-    while true {
+    await Poll.until(within, every: .milliseconds(20)) { () -> Int32? in
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
-        if r == pid { return status }
-        if r < 0 { return -1 }
-        guard ContinuousClock.now < deadline else { return nil }
-        try? await Task.sleep(for: .milliseconds(20))
+        return r == pid ? status : r < 0 ? -1 : nil
     }
 }
 

@@ -364,12 +364,8 @@ public struct ChaosRun: Sendable {
 
     /// Milliseconds from `t` to the first effective leader the sampler saw, waiting up to 10 s.
     func leaderAfter(_ t: ContinuousClock.Instant, sampler: ChaosSampler) async -> Int? {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let seen = await sampler.firstLeader(atOrAfter: t) { return (seen - t).milliseconds }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return nil
+        await Poll.until(.seconds(10), every: .milliseconds(50)) { await sampler.firstLeader(atOrAfter: t) }
+            .map { ($0 - t).milliseconds }
     }
 
     // MARK: - The end of the run
@@ -415,16 +411,13 @@ public struct ChaosRun: Sendable {
     /// The task table once no task is assigned or running (or after 30 s, as it then is).
     func finishedTasks() async -> [TaskView]? {
         guard let control else { return nil }
-        let deadline = ContinuousClock.now + .seconds(30)
         var last: [TaskView]?
-        while true {
-            if let tasks = try? await control.allTasks() {
-                last = tasks
-                if !tasks.contains(where: { [.assigned, .running].contains($0.state) }) { return tasks }
-            }
-            if ContinuousClock.now >= deadline { return last }
-            try? await Task.sleep(for: .milliseconds(300))
+        let settled = await Poll.until(.seconds(30), every: .milliseconds(300)) { () async -> [TaskView]? in
+            guard let tasks = try? await control.allTasks() else { return nil }
+            last = tasks
+            return tasks.contains(where: { [.assigned, .running].contains($0.state) }) ? nil : tasks
         }
+        return settled ?? last
     }
 
     // MARK: - A cluster of its own

@@ -297,13 +297,6 @@ public actor ClusterClient {
     /// Polls until `condition` holds or `timeout` passes; returns the last snapshot and whether it held.
     public func wait(for timeout: Duration, every interval: Duration = .milliseconds(100),
                      until condition: (ClusterSnapshot) -> Bool) async -> (ClusterSnapshot, Bool) {
-        let deadline = ContinuousClock.now + timeout
-        var s = await poll()
-        while !condition(s) {
-            if ContinuousClock.now >= deadline { return (s, false) }
-            try? await Task.sleep(for: interval)
-            s = await poll()
-        }
-        return (s, true)
+        await Poll.latest(timeout, every: interval, read: { await poll() }, until: condition)
     }
 }

@@ -126,13 +126,7 @@ extension Engine {
     /// Polls until `condition` holds or `timeout` passes; the last snapshot, and whether it held.
     public func wait(for timeout: Duration, every interval: Duration = .milliseconds(100),
                      until condition: (ClusterSnapshot) -> Bool) async -> (ClusterSnapshot, Bool) {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let s = await snapshot()
-            if condition(s) { return (s, true) }
-            if ContinuousClock.now >= deadline { return (s, false) }
-            try? await Task.sleep(for: interval)
-        }
+        await Poll.latest(timeout, every: interval, read: { await snapshot() }, until: condition)
     }
 
     /// Grows or shrinks to `change` with the engine's own steps: learners that are promoted to

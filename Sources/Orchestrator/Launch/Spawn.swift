@@ -36,17 +36,13 @@ enum Spawn {
         return pid
     }
 
-    /// Polls until `pid` is gone (reaping it if it is our child), up to `within`; it looks once
-    /// more after the deadline, as a poll on a busy machine may wake long after it.
+    /// Polls until `pid` is gone (reaping it if it is our child), up to `within`.
     static func waitForExit(_ pid: pid_t, within: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + within
-        while true {
+        await Poll.until(within, every: .milliseconds(20)) { () -> Bool? in
             var status: Int32 = 0
             _ = waitpid(pid, &status, WNOHANG)
-            if !isAlive(pid) { return true }
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+            return isAlive(pid) ? nil : true
+        } ?? false
     }
 }
 

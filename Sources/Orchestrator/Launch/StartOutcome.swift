@@ -14,16 +14,13 @@ enum StartOutcome: Equatable {
     static let bound: Duration = .seconds(10)
 
     /// Polls `answer` (a description of the process's own status, nil while it does not answer)
-    /// and `running` every 50 ms until one settles it or `within` passes.
-    static func watch(within: Duration = bound, running: () -> Bool, answer: () async -> String?,
+    /// and `running` every 50 ms until one settles it or `bound` passes.
+    static func watch(running: () -> Bool, answer: () async -> String?,
                       exit: () -> String?) async -> StartOutcome {
-        let deadline = ContinuousClock.now + within
-        while true {
+        await Poll.until(bound, every: .milliseconds(50)) { () async -> StartOutcome? in
             if let said = await answer() { return .answering(said) }
-            if !running() { return .ended(exit() ?? "it ended without saying why") }
-            guard ContinuousClock.now < deadline else { return .silent }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+            return running() ? nil : .ended(exit() ?? "it ended without saying why")
+        } ?? .silent
     }
 
     /// The action's outcome for `name` started as `pid`, or the error when it ended.

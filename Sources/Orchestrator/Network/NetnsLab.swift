@@ -147,12 +147,7 @@ public struct NetnsLab: Codable, Sendable, Equatable {
     /// table along, and waits (up to 5 s) until `leftovers()` is empty; throws naming what is left.
     public func teardown() async throws {
         try await Self.remove(run: run)
-        let deadline = ContinuousClock.now + .seconds(5)
-        var left = try await leftovers()
-        while !left.isEmpty, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-            left = try await leftovers()
-        }
+        let (left, _) = try await Poll.latest(.seconds(5), every: .milliseconds(50), read: { try await leftovers() }, until: \.isEmpty)
         guard left.isEmpty else { throw OrchestratorError("lab \(run) left behind: \(left.joined(separator: ", "))") }
     }
 

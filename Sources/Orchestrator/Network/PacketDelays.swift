@@ -141,12 +141,12 @@ public struct PacketDelays: Sendable {
             try PrivateFiles.write("\(started)\n", to: pidPath)
             pid = started
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if let s = PacketDelayStats.read(statsPath), s.pid == pid, s.revision >= revision { return }
-            if let pid, !isAlive(pid) { break }
-            try? await Task.sleep(for: .milliseconds(20))
+        let taken = await Poll.until(.seconds(5), every: .milliseconds(20)) { () -> Bool? in
+            if let s = PacketDelayStats.read(statsPath), s.pid == pid, s.revision >= revision { return true }
+            if let pid, !isAlive(pid) { return false }
+            return nil
         }
+        if taken == true { return }
         let log = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").suffix(3).joined(separator: " / ")
         throw OrchestratorError("the packet releaser did not take plan revision \(revision) within 5 s" + (log.isEmpty ? "" : ": \(log)"))
     }

@@ -155,13 +155,7 @@ public final class ClusterSession: Sendable {
     /// Polls until `condition` holds or `timeout` passes (each look is a round of the session).
     public func wait(for timeout: Duration, every interval: Duration = .milliseconds(100),
                      until condition: (ClusterSnapshot) -> Bool) async -> (ClusterSnapshot, Bool) {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let s = await step().snapshot
-            if condition(s) { return (s, true) }
-            if ContinuousClock.now >= deadline { return (s, false) }
-            try? await Task.sleep(for: interval)
-        }
+        await Poll.latest(timeout, every: interval, read: { await step().snapshot }, until: condition)
     }
 
     /// Returns when the session closes or the calling task is cancelled (`flotilla supervise`
