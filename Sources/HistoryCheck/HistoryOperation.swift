@@ -31,13 +31,22 @@ public struct HistoryOperation: Hashable, Sendable {
     public var ret: Int64?
     public var kind: Kind
     public var outcome: Outcome
+    /// An add's place in the store's own order, when the client learned it (a task's id number:
+    /// t-42 is 42). Reads that see only the newest part of a large table are scoped by it.
+    public var position: Int?
+    /// A read's scope: it saw every key whose add has a `position` at least this, and says
+    /// nothing of the others (they may have been left out of its page, or removed by retention).
+    /// nil: it saw every key the store held.
+    public var from: Int?
 
-    public init(client: Int, call: Int64, ret: Int64?, kind: Kind, outcome: Outcome = .ok) {
+    public init(client: Int, call: Int64, ret: Int64?, kind: Kind, outcome: Outcome = .ok, position: Int? = nil, from: Int? = nil) {
         self.client = client
         self.call = call
         self.ret = ret
         self.kind = kind
         self.outcome = outcome
+        self.position = position
+        self.from = from
     }
 
     /// By when the operation must have taken effect: its return when it completed, nil (no bound)

@@ -8,7 +8,9 @@
 ///   read must see it, and the add changes nothing;
 /// - everything, when the key is never certainly present: its adds (all unknown) can be put off
 ///   for ever, and then every read rightly missed it;
-/// - everything, when no read is left: adds alone always linearize.
+/// - everything, when no read is left: adds alone always linearize;
+/// - a scoped read (one that saw only the keys placed from some position on) that missed the
+///   key, unless the key's add learned a position in that scope.
 ///
 /// None of these can change a key's verdict, or that of any cut of it the narrowing makes. What
 /// remains of a key is its adds and the reads around its first one, so each search stays small
@@ -21,6 +23,17 @@ struct KeySplit {
         var call: Int64
         var ret: Int64
         var keys: [Int]
+        /// The lowest position whose keys the read vouches for (nil: every key).
+        var from: Int?
+
+        /// Whether this read's missing a key placed at `position` means the key was absent:
+        /// always for a read of the whole table; for a scoped one, only for a key known to be
+        /// in its scope.
+        func vouches(for position: Int?) -> Bool {
+            guard let from else { return true }
+            guard let position else { return false }
+            return position >= from
+        }
     }
 
     private var keys: [String] = []
@@ -30,6 +43,8 @@ struct KeySplit {
     private var firstAddCall: [Int64] = []
     /// Per key, the earliest return of an add that returned OK; `.max` when none did.
     private var firstOkReturn: [Int64] = []
+    /// Per key, where the store placed it, when an add learned it.
+    private var position: [Int?] = []
     private var reads: [Read] = []
 
     init(_ history: [HistoryOperation]) {
@@ -40,11 +55,12 @@ struct KeySplit {
                 adds[k].append(Operation(index: index, call: op.call, ret: op.deadline, input: .add, output: .added))
                 firstAddCall[k] = min(firstAddCall[k], op.call)
                 if let ret = op.deadline { firstOkReturn[k] = min(firstOkReturn[k], ret) }
+                if let p = op.position { position[k] = min(position[k] ?? p, p) }
             case .read(let seen):
                 guard let ret = op.deadline else { continue }
                 var seenIDs: [Int] = []
                 for key in seen { seenIDs.append(id(of: key)) }
-                reads.append(Read(index: index, call: op.call, ret: ret, keys: seenIDs))
+                reads.append(Read(index: index, call: op.call, ret: ret, keys: seenIDs, from: op.from))
             case .put, .get:
                 continue  // a key-value store's operations: `KVRegisterModel` checks those
             }
@@ -58,6 +74,7 @@ struct KeySplit {
         adds.append([])
         firstAddCall.append(.max)
         firstOkReturn.append(.max)
+        position.append(nil)
         return keys.count - 1
     }
 
@@ -81,7 +98,7 @@ struct KeySplit {
             }
             for k in added {
                 guard firstAddCall[k] <= read.ret else { break }
-                guard lastSeenBy[k] != r else { continue }
+                guard lastSeenBy[k] != r, read.vouches(for: position[k]) else { continue }
                 parts[k].append(Operation(index: read.index, call: read.call, ret: read.ret, input: .read, output: .saw(present: false)))
                 looked[k] = true
             }
@@ -91,3 +108,4 @@ struct KeySplit {
             .map { ModelPartition(label: keys[$0], operations: parts[$0]) }
     }
 }
+

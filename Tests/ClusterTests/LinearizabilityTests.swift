@@ -83,4 +83,26 @@ struct LinearizabilityTests {
             #expect(exported.contains(#""f":"read""#) && exported.contains(#""type":"invoke""#))
         }
     }
+
+    /// On a table retention trims (and one larger than a page), each read sees the newest
+    /// tasks down to the first one missing, and is checked for what it vouches for: reads are
+    /// not given up as partial once retention removed anything.
+    @Test func readsOfATableRetentionTrimsAreCheckedNotGivenUp() async throws {
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "2", "--retain", "1s", "--retain-count", "20"]) { c in
+            let leader = try await c.waitForLeader()
+            let dir = c.launcher.directory, file = dir + "/trimmed.jsonl"
+            let run = try await flotilla(["load", "--dir", dir, "--rate", "40", "--duration", "5s", "--read-every", "2",
+                                          "--record", file, "-o", "json"])
+            #expect(run.code == 0, "\(run)")
+            let report = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any]
+            let reads = try #require(report?["reads"] as? [String: Any], "\(run.out)")
+            #expect((reads["ok"] as? Int ?? 0) >= 20 && reads["partial"] as? Int == 0, "\(reads)")
+            #expect(report?["linearizable"] as? String == "ok", "\(run.out)")
+            let list: TaskList = try await c.client.call("GET", leader.adminAddress, "/v1/tasks")
+            #expect((list.removed ?? 0) > 0, "retention removed tasks during the load")
+            // The later reads saw only the newest tasks, and said from where.
+            let scoped = try Transcript.read(file).operations.compactMap(\.from)
+            #expect(scoped.contains { $0 > 1 }, "reads scoped past removed tasks: \(scoped.suffix(5))")
+        }
+    }
 }

@@ -1,13 +1,14 @@
 import HistoryCheck
 
 /// Short ways to write hand-made histories: times in nanoseconds, outcome OK unless said.
-func add(_ key: String, by client: Int = 1, _ call: Int64, _ ret: Int64?, _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
-    HistoryOperation(client: client, call: call, ret: ret, kind: .add(key: key), outcome: outcome)
+func add(_ key: String, by client: Int = 1, _ call: Int64, _ ret: Int64?, _ outcome: HistoryOperation.Outcome = .ok,
+         at position: Int? = nil) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .add(key: key), outcome: outcome, position: position)
 }
 
 func read(_ keys: Set<String>, by client: Int = 2, _ call: Int64, _ ret: Int64?,
-          _ outcome: HistoryOperation.Outcome = .ok) -> HistoryOperation {
-    HistoryOperation(client: client, call: call, ret: ret, kind: .read(keys: keys), outcome: outcome)
+          _ outcome: HistoryOperation.Outcome = .ok, from: Int? = nil) -> HistoryOperation {
+    HistoryOperation(client: client, call: call, ret: ret, kind: .read(keys: keys), outcome: outcome, from: from)
 }
 
 /// The task-set check with a budget no test history comes near.

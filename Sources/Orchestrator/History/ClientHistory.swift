@@ -2,7 +2,8 @@ import Foundation
 import HistoryCheck
 
 /// The load generator's operations as a history the linearizability checker reads: submits
-/// are adds of their key, reads are reads of the keys they saw. Times are nanoseconds from the
+/// are adds of their key (placed at their task's number), reads are reads of the keys they saw
+/// (of the tasks from `from` on, for a read of part of the table). Times are nanoseconds from the
 /// run's start. Operations are laid out on client lanes such that no lane holds two at once
 /// (the checker does not need it; Jepsen's formats and the timeline do).
 public enum ClientHistory {
@@ -31,7 +32,8 @@ public enum ClientHistory {
             let lane = laneFree.firstIndex { $0 < call } ?? laneFree.count
             if lane == laneFree.count { laneFree.append(0) }
             laneFree[lane] = ret ?? .max
-            out.append(HistoryOperation(client: lane, call: call, ret: ret, kind: kind, outcome: outcome))
+            out.append(HistoryOperation(client: lane, call: call, ret: ret, kind: kind, outcome: outcome,
+                                        position: line.task.flatMap(FlotillaLoadClient.taskNumber), from: line.from))
         }
         return out
     }
@@ -83,7 +85,7 @@ extension ClientHistory {
         let origin = operations.map(\.invokedAt).min() ?? Date()
         return operations.map { op in
             OperationLine(t: op.invokedAt.timeIntervalSince(origin), returnedT: op.returnedAt.timeIntervalSince(origin), key: op.key,
-                          outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen)
+                          outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen, from: op.from)
         }
     }
 }

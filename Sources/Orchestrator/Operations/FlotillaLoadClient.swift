@@ -3,13 +3,12 @@ import Foundation
 
 /// A load on Flotilla's nodes: each write is a task submit to the leader, keyed by the load key
 /// (the node's idempotency key, so a retry never runs twice); each read is the newest page of
-/// the task table, read linearizably (ReadIndex on the leader).
+/// the task table, read linearizably (ReadIndex on the leader). A table larger than a page, or
+/// one retention has trimmed, is read in part: the read vouches for the newest tasks, down to
+/// the first one missing from its page.
 public actor FlotillaLoadClient: LoadClient {
     let control: ClusterControl
     private var target: String?
-    /// Tasks retention had removed when the first read came: a later read after more were
-    /// removed may miss a key because it was removed, so its absences prove nothing.
-    private var removedAtFirstRead: Int?
 
     public init(control: ClusterControl) { self.control = control }
 
@@ -39,14 +38,38 @@ public actor FlotillaLoadClient: LoadClient {
             let address = try await self.address(refresh: false)
             let list = try await control.tasksPage(at: address, limit: limit, after: nil, ascending: false, linearizable: true,
                                                    timeout: .seconds(6))
-            let removed = list.removed ?? 0
-            if removedAtFirstRead == nil { removedAtFirstRead = removed }
-            return LoadRead(keys: list.tasks.map(\.key).filter { $0.hasPrefix(prefix) }.sorted(),
-                            complete: list.next == nil && removed == removedAtFirstRead)
+            let keys = list.tasks.map(\.key).filter { $0.hasPrefix(prefix) }.sorted()
+            // A node too old to count removed tasks had no retention: a page that ends is all of it.
+            guard let removed = list.removed else { return LoadRead(keys: keys, complete: list.next == nil) }
+            guard let from = Self.scope(ids: list.tasks.map(\.id), total: list.total, removed: removed) else {
+                return LoadRead(keys: keys, complete: false)
+            }
+            // From the first task on, it is the whole table: every key counts, placed or not.
+            return LoadRead(keys: keys, complete: true, from: from > 1 ? from : nil)
         } catch {
             target = nil
             throw error
         }
+    }
+
+    /// The lowest task number from which a page of the newest tasks holds every task, so every
+    /// key placed there: task ids are made in order (t-1, t-2, …) and never reused, so the
+    /// table has made `total + removed` of them, and the page holds each from the newest down
+    /// to the first gap (a task retention removed, or the page's end). With the newest task
+    /// itself gone, that is only the tasks still to come. Nil for ids not of that form.
+    static func scope(ids: [String], total: Int, removed: Int) -> Int? {
+        let numbers = ids.compactMap(taskNumber)
+        guard numbers.count == ids.count else { return nil }
+        let held = Set(numbers)
+        var from = total + removed + 1
+        while from > 1, held.contains(from - 1) { from -= 1 }
+        return from
+    }
+
+    /// 42 for "t-42"; nil for an id not of that form.
+    static func taskNumber(_ id: String) -> Int? {
+        guard id.hasPrefix("t-"), let n = Int(id.dropFirst(2)), n > 0 else { return nil }
+        return n
     }
 
     public nonisolated func refusedBeforeProposing(_ error: any Error) -> Bool { LoadGenerator.refusedBeforeProposing(error) }

@@ -24,14 +24,18 @@ public protocol LoadClient: Sendable {
 }
 
 /// What one read saw: the keys, and whether that is all of them (`complete` false: the answer
-/// was cut off or the store forgot keys meanwhile, so an absent key proves nothing).
+/// was cut off or the store forgot keys meanwhile, so an absent key proves nothing). A complete
+/// read `from` a position saw every key placed there or later (a task's number: a write's
+/// answer `t-42` places its key at 42), and nothing of the keys placed earlier.
 public struct LoadRead: Sendable, Equatable {
     public var keys: [String]
     public var complete: Bool
+    public var from: Int?
 
-    public init(keys: [String], complete: Bool) {
+    public init(keys: [String], complete: Bool, from: Int? = nil) {
         self.keys = keys
         self.complete = complete
+        self.from = from
     }
 }
 

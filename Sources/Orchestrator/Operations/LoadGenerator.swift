@@ -25,12 +25,15 @@ public actor LoadGenerator {
         public var error: String?
         /// A read's answer: the keys of this load it saw in the task table (nil: a submit).
         public var seen: [String]?
+        /// A read that saw part of the table: the lowest task number it saw every task from.
+        public var from: Int?
 
         public var isRead: Bool { seen != nil || key.hasPrefix("read-") }
 
         public init(key: String, invokedAt: Date, returnedAt: Date, outcome: Outcome, taskID: String? = nil, error: String? = nil,
-                    seen: [String]? = nil) {
+                    seen: [String]? = nil, from: Int? = nil) {
             self.seen = seen
+            self.from = from
             self.key = key
             self.invokedAt = invokedAt
             self.returnedAt = returnedAt
@@ -170,21 +173,24 @@ public actor LoadGenerator {
 
     /// One linearizable read of the keys this load wrote. Its outcome is `.ok` with what it saw;
     /// `.fail` (no effect, nothing learned) when it was refused or timed out; `.unknown` when the
-    /// answer was partial (more keys than one answer holds, or the store forgot some since the
-    /// first read), so absent keys may only be out of view.
+    /// answer was partial in a way it cannot bound (absent keys may only be out of view). A read
+    /// of part of the table that says which part (`from`) is `.ok`, scoped to that part.
     func readOne(_ key: String) async {
         let invoked = Date()
         var outcome = Operation.Outcome.fail
         var seen: [String]?
+        var from: Int?
         var error: String?
         do {
             let read = try await client.read(prefix: "load-\(session)-", limit: Self.readLimit)
             seen = read.keys
+            from = read.from
             outcome = read.complete ? .ok : .unknown
         } catch let e {
             error = Self.describe(e)
         }
-        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, error: error, seen: outcome == .ok ? seen : nil))
+        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, error: error,
+                         seen: outcome == .ok ? seen : nil, from: outcome == .ok ? from : nil))
     }
 
     func submitOne(_ key: String) async {

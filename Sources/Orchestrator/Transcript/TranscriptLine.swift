@@ -123,10 +123,13 @@ public struct OperationLine: Sendable, Codable, Equatable {
     public var error: String?
     /// A linearizable read's answer: the load's keys it saw (absent for a submit).
     public var seen: [String]?
+    /// A read of part of the task table: it saw every task from this number on (absent: all).
+    public var from: Int?
 
     public init(t: Double, returnedT: Double, key: String, outcome: String, task: String? = nil, error: String? = nil,
-                seen: [String]? = nil) {
+                seen: [String]? = nil, from: Int? = nil) {
         self.seen = seen
+        self.from = from
         self.t = t
         self.returnedT = returnedT
         self.key = key
