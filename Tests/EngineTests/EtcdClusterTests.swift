@@ -149,6 +149,42 @@ struct EtcdClusterTests {
     /// Flotilla's nodes: puts and linearizable range reads of the load's keys go on across a
     /// leader kill, the history passes the same checker, and panic stops the load and resumes a
     /// paused member.
+    /// With more keys than a read's page, a read sees the newest-created keys and vouches for
+    /// those from its oldest one on: it counts as a read, not a partial one, and the checker
+    /// holds a key it missed inside that scope against it.
+    @Test func readsOfMoreKeysThanAPageAreScopedToTheNewest() async throws {
+        try await withHangGuard(.seconds(90)) {
+            try await withEtcd { etcd in
+                let l = LoadGenerator(client: EtcdLoadClient(engine: etcd), rate: 100, readLimit: 5)
+                let session = await l.session
+                for i in 1...12 {
+                    await l.submitOne("load-\(session)-\(i)")
+                    if i % 3 == 0 { await l.readOne("read-\(session)-r\(i)") }
+                }
+                let ops = await l.history
+                let writes = ops.filter { !$0.isRead }, reads = ops.filter(\.isRead)
+                let positions = writes.compactMap(\.position)
+                #expect(writes.allSatisfy { $0.outcome == .ok } && positions.count == 12 && positions == positions.sorted(),
+                        "each put placed at its create revision, in order: \(positions)")
+                #expect(reads.count == 4 && reads.allSatisfy { $0.outcome == .ok }, "\(reads)")
+                let last = try #require(reads.last)
+                #expect(last.from == positions[7] && last.seen == (8...12).map { "load-\(session)-\($0)" }.sorted(),
+                        "the newest five keys, vouched for from the fifth newest: \(last)")
+                #expect(reads.first?.from == nil, "three keys fit one page: a read of them all")
+                let lines = ClientHistory.lines(ops)
+                #expect(ClientHistory.check(ClientHistory.history(lines), within: .seconds(5)) == .linearizable)
+
+                // The same last read, had it missed the newest key, or a key from before its scope.
+                var missedNewest = lines, missedOld = lines
+                missedNewest[missedNewest.count - 1].seen = last.seen?.filter { $0 != "load-\(session)-12" }
+                missedOld[missedOld.count - 1].from = positions[8]
+                missedOld[missedOld.count - 1].seen = last.seen?.filter { $0 != "load-\(session)-8" }
+                #expect(ClientHistory.check(ClientHistory.history(missedNewest), within: .seconds(5)) != .linearizable)
+                #expect(ClientHistory.check(ClientHistory.history(missedOld), within: .seconds(5)) == .linearizable)
+            }
+        }
+    }
+
     @Test func theLoadVerbAndPanicWorkOnEtcdThroughTheSamePerformer() async throws {
         try await withHangGuard(.seconds(90)) {
             try await withEtcd { etcd in

@@ -16,7 +16,7 @@ actor MemoryLoadClient: LoadClient {
         self.failures = failures
     }
 
-    func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String? {
+    func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> LoadWrite {
         attempts += 1
         if !failures.isEmpty {
             let failure = failures.removeFirst()
@@ -24,7 +24,7 @@ actor MemoryLoadClient: LoadClient {
             throw OrchestratorError(failure)
         }
         keys.insert(key)
-        return "id-\(key)"
+        return LoadWrite(id: "id-\(key)")
     }
 
     func read(prefix: String, limit: Int) async throws -> LoadRead {

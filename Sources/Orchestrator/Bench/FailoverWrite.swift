@@ -22,7 +22,12 @@ public struct FailoverWrite: Sendable {
     /// A put of `key` through etcd's JSON gateway.
     public static func etcd(_ engine: EtcdEngine) -> FailoverWrite {
         FailoverWrite { address, key in
-            (try? await engine.client.put(address, key: "flotilla-bench/\(key)", value: key, timeout: .seconds(2))) != nil
+            do {
+                try await engine.client.put(address, key: "flotilla-bench/\(key)", value: key, timeout: .seconds(2))
+                return true
+            } catch {
+                return false
+            }
         }
     }
 }

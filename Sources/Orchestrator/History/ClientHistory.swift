@@ -2,8 +2,8 @@ import Foundation
 import HistoryCheck
 
 /// The load generator's operations as a history the linearizability checker reads: submits
-/// are adds of their key (placed at their task's number), reads are reads of the keys they saw
-/// (of the tasks from `from` on, for a read of part of the table). Times are nanoseconds from the
+/// are adds of their key (at the position the store gave it), reads are reads of the keys they
+/// saw (of the keys from `from` on, for a read of part of the table). Times are nanoseconds from the
 /// run's start. Operations are laid out on client lanes such that no lane holds two at once
 /// (the checker does not need it; Jepsen's formats and the timeline do).
 public enum ClientHistory {
@@ -33,7 +33,7 @@ public enum ClientHistory {
             if lane == laneFree.count { laneFree.append(0) }
             laneFree[lane] = ret ?? .max
             out.append(HistoryOperation(client: lane, call: call, ret: ret, kind: kind, outcome: outcome,
-                                        position: line.task.flatMap(FlotillaLoadClient.taskNumber), from: line.from))
+                                        position: line.position, from: line.from))
         }
         return out
     }
@@ -85,7 +85,7 @@ extension ClientHistory {
         let origin = operations.map(\.invokedAt).min() ?? Date()
         return operations.map { op in
             OperationLine(t: op.invokedAt.timeIntervalSince(origin), returnedT: op.returnedAt.timeIntervalSince(origin), key: op.key,
-                          outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen, from: op.from)
+                          outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen, from: op.from, position: op.position)
         }
     }
 }

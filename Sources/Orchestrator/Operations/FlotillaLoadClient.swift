@@ -14,7 +14,7 @@ public actor FlotillaLoadClient: LoadClient {
 
     public nonisolated var events: EventSink { control.events }
 
-    public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String? {
+    public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> LoadWrite {
         let address: String
         do {
             address = try await self.address(refresh: fresh)
@@ -26,7 +26,7 @@ public actor FlotillaLoadClient: LoadClient {
         one.key = key
         do {
             let r: SubmitResult = try await control.admin.call("POST", address, "/v1/tasks", body: one, timeout: .seconds(6))
-            return r.id
+            return LoadWrite(id: r.id, position: Self.taskNumber(r.id))
         } catch {
             target = nil
             throw error

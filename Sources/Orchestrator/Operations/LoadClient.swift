@@ -10,9 +10,9 @@ public protocol LoadClient: Sendable {
     /// Where the load's `load on`/`load off` events go.
     var events: EventSink { get }
     /// Writes `key` once; `fresh` asks for the target to be looked up again (a retry after an
-    /// error). A retry writes the same key, so it can never count twice. Returns the id the
-    /// engine gave the write, if it gives one.
-    func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String?
+    /// error). A retry writes the same key, so it can never count twice. Returns what the
+    /// engine's answer said of the write.
+    func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> LoadWrite
     /// A linearizable read of the keys under `prefix`, at most `limit` of them.
     func read(prefix: String, limit: Int) async throws -> LoadRead
     /// Whether `error` came before anything was proposed, so the write cannot have committed.
@@ -23,10 +23,23 @@ public protocol LoadClient: Sendable {
     var writeNoun: String? { get }
 }
 
+/// What a write's answer said: the id the engine gave it (a task's id; nil where the engine
+/// makes none) and where the store placed the key, in the order reads are scoped by (a task's
+/// number; etcd's create revision of the key), nil when the answer does not say.
+public struct LoadWrite: Sendable, Equatable {
+    public var id: String?
+    public var position: Int?
+
+    public init(id: String? = nil, position: Int? = nil) {
+        self.id = id
+        self.position = position
+    }
+}
+
 /// What one read saw: the keys, and whether that is all of them (`complete` false: the answer
 /// was cut off or the store forgot keys meanwhile, so an absent key proves nothing). A complete
 /// read `from` a position saw every key placed there or later (a task's number: a write's
-/// answer `t-42` places its key at 42), and nothing of the keys placed earlier.
+/// answer `t-42` places its key at 42; see `LoadWrite`), and nothing of the keys placed earlier.
 public struct LoadRead: Sendable, Equatable {
     public var keys: [String]
     public var complete: Bool

@@ -25,15 +25,18 @@ public actor LoadGenerator {
         public var error: String?
         /// A read's answer: the keys of this load it saw in the task table (nil: a submit).
         public var seen: [String]?
-        /// A read that saw part of the table: the lowest task number it saw every task from.
+        /// A read that saw part of the table: the lowest position it saw every key from.
         public var from: Int?
+        /// A write's place in the store's order, when its answer said (see `LoadWrite`).
+        public var position: Int?
 
         public var isRead: Bool { seen != nil || key.hasPrefix("read-") }
 
         public init(key: String, invokedAt: Date, returnedAt: Date, outcome: Outcome, taskID: String? = nil, error: String? = nil,
-                    seen: [String]? = nil, from: Int? = nil) {
+                    seen: [String]? = nil, from: Int? = nil, position: Int? = nil) {
             self.seen = seen
             self.from = from
+            self.position = position
             self.key = key
             self.invokedAt = invokedAt
             self.returnedAt = returnedAt
@@ -53,6 +56,8 @@ public actor LoadGenerator {
     let retryDelay: Duration
     /// Every `readEvery`th operation is a linearizable read of the task table (0: none).
     let readEvery: Int
+    /// The most keys one read asks for (one page); past it, the read sees the newest keys only.
+    let readLimit: Int
     private(set) public var history: [Operation] = []
     private var runner: Task<Void, Never>?
     private var counter = 0
@@ -64,8 +69,10 @@ public actor LoadGenerator {
     private var observer: (@Sendable (Operation) -> Void)?
 
     public init(client: any LoadClient, rate: Double, submission: TaskSubmission = TaskSubmission(kind: "echo", args: ["text": "load"]),
-                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200), readEvery: Int = 0) {
+                maxInFlight: Int = 64, maxAttempts: Int = 3, retryDelay: Duration = .milliseconds(200), readEvery: Int = 0,
+                readLimit: Int = ClusterControl.pageLimit) {
         self.readEvery = max(0, readEvery)
+        self.readLimit = max(1, readLimit)
         self.client = client
         self.rate = rate
         self.submission = submission
@@ -168,9 +175,6 @@ public actor LoadGenerator {
         return "load-\(session)-\(counter)"
     }
 
-    /// The most keys one read asks for (one page); more makes the read's view partial.
-    static let readLimit = ClusterControl.pageLimit
-
     /// One linearizable read of the keys this load wrote. Its outcome is `.ok` with what it saw;
     /// `.fail` (no effect, nothing learned) when it was refused or timed out; `.unknown` when the
     /// answer was partial in a way it cannot bound (absent keys may only be out of view). A read
@@ -182,7 +186,7 @@ public actor LoadGenerator {
         var from: Int?
         var error: String?
         do {
-            let read = try await client.read(prefix: "load-\(session)-", limit: Self.readLimit)
+            let read = try await client.read(prefix: "load-\(session)-", limit: readLimit)
             seen = read.keys
             from = read.from
             outcome = read.complete ? .ok : .unknown
@@ -197,10 +201,10 @@ public actor LoadGenerator {
         let invoked = Date()
         var acknowledged = false
         var errors: [any Error] = []
-        var id: String?
+        var written: LoadWrite?
         for attempt in 0..<maxAttempts {
             do {
-                id = try await client.write(key, submission, fresh: attempt > 0)
+                written = try await client.write(key, submission, fresh: attempt > 0)
                 acknowledged = true
                 break
             } catch {
@@ -212,7 +216,8 @@ public actor LoadGenerator {
         }
         let outcome = client.outcome(acknowledged: acknowledged, errors: errors)
         let lastError = errors.last.map(Self.describe)
-        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, taskID: id, error: outcome == .ok ? nil : lastError))
+        record(Operation(key: key, invokedAt: invoked, returnedAt: Date(), outcome: outcome, taskID: written?.id,
+                         error: outcome == .ok ? nil : lastError, position: written?.position))
     }
 
     /// An error as the history records it: the node's own words when it gave them.

@@ -123,13 +123,17 @@ public struct OperationLine: Sendable, Codable, Equatable {
     public var error: String?
     /// A linearizable read's answer: the load's keys it saw (absent for a submit).
     public var seen: [String]?
-    /// A read of part of the task table: it saw every task from this number on (absent: all).
+    /// A read of part of the table: it saw every key placed from this position on (absent: all).
     public var from: Int?
+    /// Where the store placed a write's key (a task's number, etcd's create revision), when its
+    /// answer said.
+    public var position: Int?
 
     public init(t: Double, returnedT: Double, key: String, outcome: String, task: String? = nil, error: String? = nil,
-                seen: [String]? = nil, from: Int? = nil) {
+                seen: [String]? = nil, from: Int? = nil, position: Int? = nil) {
         self.seen = seen
         self.from = from
+        self.position = position
         self.t = t
         self.returnedT = returnedT
         self.key = key

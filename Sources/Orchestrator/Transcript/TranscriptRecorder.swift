@@ -60,6 +60,6 @@ public final class TranscriptRecorder: Sendable {
     /// Writes one load-generator operation.
     public func record(_ op: LoadGenerator.Operation) {
         writer.write(.op(OperationLine(t: writer.t(op.invokedAt), returnedT: writer.t(op.returnedAt), key: op.key,
-                                       outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen, from: op.from)))
+                                       outcome: op.outcome.rawValue, task: op.taskID, error: op.error, seen: op.seen, from: op.from, position: op.position)))
     }
 }

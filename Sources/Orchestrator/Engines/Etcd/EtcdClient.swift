@@ -99,6 +99,15 @@ public final class EtcdClient: Sendable {
     private struct PutRequest: Encodable {
         var key: String
         var value: String
+        var prev_kv = true
+    }
+
+    /// etcd's JSON gateway writes its 64-bit numbers as strings.
+    private struct PutReply: Decodable {
+        struct Header: Decodable { var revision: String? }
+        struct Previous: Decodable { var create_revision: String? }
+        var header: Header?
+        var prev_kv: Previous?
     }
 
     private struct RangeRequest: Encodable {
@@ -111,9 +120,13 @@ public final class EtcdClient: Sendable {
         var kvs: [KeyValue]?
     }
 
-    public func put(_ address: String, key: String, value: String, timeout: Duration = .seconds(2)) async throws {
-        let _: [String: AnyDecodable] = try await call(address, "/v3/kv/put", PutRequest(key: Self.base64(key), value: Self.base64(value)),
-                                                        timeout: timeout)
+    /// Puts `value` at `key`; returns the revision that created the key (this put's, or that of
+    /// the put that first wrote it), nil if the answer did not say.
+    @discardableResult
+    public func put(_ address: String, key: String, value: String, timeout: Duration = .seconds(2)) async throws -> Int? {
+        let reply: PutReply = try await call(address, "/v3/kv/put", PutRequest(key: Self.base64(key), value: Self.base64(value)),
+                                             timeout: timeout)
+        return (reply.prev_kv?.create_revision ?? reply.header?.revision).flatMap { Int($0) }
     }
 
     /// The value of `key`, nil when absent. Linearizable (the member confirms with the leader
@@ -134,16 +147,23 @@ public final class EtcdClient: Sendable {
         var range_end: String
         var limit: String
         var keys_only = true
+        var sort_order = "DESCEND"
+        var sort_target = "CREATE"
     }
 
     private struct PrefixReply: Decodable {
-        struct Key: Decodable { var key: String }
+        struct Key: Decodable {
+            var key: String
+            var create_revision: String?
+        }
         var kvs: [Key]?
         var more: Bool?
     }
 
-    /// The keys under `prefix`, linearizably, at most `limit`; `more` when there are others.
-    public func keys(_ address: String, prefix: String, limit: Int, timeout: Duration = .seconds(2)) async throws -> (keys: [String], more: Bool) {
+    /// The keys under `prefix`, linearizably, the newest-created first, at most `limit`; `more`
+    /// when there are others; `oldest` the create revision of the last one given.
+    public func keys(_ address: String, prefix: String, limit: Int,
+                     timeout: Duration = .seconds(2)) async throws -> (keys: [String], more: Bool, oldest: Int?) {
         var end = Array(prefix.utf8)
         guard let last = end.indices.last(where: { end[$0] < 0xFF }) else {
             throw EtcdError(address: address, status: nil, message: "a prefix with no end: \(prefix.prefix(40))")
@@ -157,7 +177,7 @@ public final class EtcdClient: Sendable {
             guard let bytes = Data(base64Encoded: kv.key) else { throw EtcdError(address: address, status: 200, message: "a key that is not base64") }
             return String(decoding: bytes, as: UTF8.self)
         }
-        return (keys, reply.more ?? false)
+        return (keys, reply.more ?? false, reply.kvs?.last?.create_revision.flatMap { Int($0) })
     }
 
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }

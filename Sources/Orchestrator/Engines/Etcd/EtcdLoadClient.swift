@@ -18,14 +18,22 @@ public actor EtcdLoadClient: LoadClient {
     /// The plan's task kind and arguments are Flotilla's; etcd takes each write as a put.
     public nonisolated var writeNoun: String? { "puts" }
 
-    public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> String? {
-        try await atCurrentMember(fresh: fresh) { try await engine.client.put($0, key: key, value: submission.kind, timeout: .seconds(3)) }
-        return nil
+    /// A put; the key's place is the revision that created it (a retry's put finds the key
+    /// its first, unanswered, put may have created, and gives that one).
+    public func write(_ key: String, _ submission: TaskSubmission, fresh: Bool) async throws -> LoadWrite {
+        let created = try await atCurrentMember(fresh: fresh) { try await engine.client.put($0, key: key, value: submission.kind, timeout: .seconds(3)) }
+        return LoadWrite(position: created)
     }
 
+    /// The newest-created keys of the load, a page of them: with more than a page, the read
+    /// vouches for the keys created from the oldest revision it holds on (the load never
+    /// deletes a key, so none of those is missing).
     public func read(prefix: String, limit: Int) async throws -> LoadRead {
-        let (keys, more) = try await atCurrentMember(fresh: false) { try await engine.client.keys($0, prefix: prefix, limit: limit, timeout: .seconds(3)) }
-        return LoadRead(keys: keys.sorted(), complete: !more)
+        let (keys, more, oldest) = try await atCurrentMember(fresh: false) {
+            try await engine.client.keys($0, prefix: prefix, limit: limit, timeout: .seconds(3))
+        }
+        guard more else { return LoadRead(keys: keys.sorted(), complete: true) }
+        return LoadRead(keys: keys.sorted(), complete: oldest != nil, from: oldest)
     }
 
     public nonisolated func refusedBeforeProposing(_ error: any Error) -> Bool {
