@@ -38,6 +38,8 @@ public struct TransportConfig: Sendable {
     public var protocolVersion: UInt16
     /// How long either side waits for the other's handshake before closing.
     public var handshakeTimeout: Duration
+    /// Accepted connections that may be in their handshake at once; one more closes the oldest.
+    public var maxPendingHandshakes: Int
     public var connectTimeout: Duration
     /// Seeds reconnect jitter and random loss; nil draws the seed from the system generator.
     public var randomSeed: UInt64?
@@ -57,12 +59,14 @@ public struct TransportConfig: Sendable {
         reconnectBackoff: ReconnectBackoff = ReconnectBackoff(),
         protocolVersion: UInt16 = TransportConfig.currentProtocolVersion,
         handshakeTimeout: Duration = .seconds(5),
+        maxPendingHandshakes: Int = 64,
         connectTimeout: Duration = .seconds(2),
         randomSeed: UInt64? = nil
     ) {
         precondition(maxFrameSize > 0 && maxFrameSize <= Int(UInt32.max), "maxFrameSize must fit a 32-bit length")
         precondition(handshakeFrameLimit > 0, "handshakeFrameLimit must be positive")
         precondition(sendQueueLimit > 0, "sendQueueLimit must be positive")
+        precondition(maxPendingHandshakes > 0, "maxPendingHandshakes must be positive")
         self.clusterID = clusterID
         self.nodeID = nodeID
         self.incarnation = incarnation
@@ -76,6 +80,7 @@ public struct TransportConfig: Sendable {
         self.sendQueueLimit = sendQueueLimit
         self.reconnectBackoff = reconnectBackoff
         self.protocolVersion = protocolVersion
+        self.maxPendingHandshakes = maxPendingHandshakes
         self.handshakeTimeout = handshakeTimeout
         self.connectTimeout = connectTimeout
         self.randomSeed = randomSeed

@@ -43,6 +43,12 @@ final class TransportCore {
     private var inbound: [ObjectIdentifier: any Channel] = [:]
     /// The peer each established inbound connection proved itself as.
     private var inboundPeer: [ObjectIdentifier: NodeID] = [:]
+    /// Accepted connections still in their handshake, each with the order it came in: past
+    /// `maxPendingHandshakes` the oldest is turned away. A flood of strangers then costs a
+    /// bounded number of descriptors, and cannot keep a peer out: a peer's handshake takes a
+    /// round trip, a stranger's slot lasts until enough newer ones come.
+    private var handshaking: [ObjectIdentifier: UInt64] = [:]
+    private var accepted: UInt64 = 0
     /// Warnings about strangers and forged frames, at most one of a kind per 10 s.
     private var throttle = LogThrottle()
     /// Handshaken inbound connections per peer (a reconnecting peer may briefly have two).
@@ -485,7 +491,17 @@ final class TransportCore {
             channel.close(promise: nil)
             return
         }
-        inbound[ObjectIdentifier(channel)] = channel
+        let id = ObjectIdentifier(channel)
+        inbound[id] = channel
+        accepted += 1
+        handshaking[id] = accepted
+        guard handshaking.count > config.maxPendingHandshakes,
+              let oldest = handshaking.min(by: { $0.value < $1.value })?.key else { return }
+        handshaking[oldest] = nil
+        guard let stranger = inbound[oldest] else { return }
+        refusedInbound(from: Self.describe(stranger.remoteAddress), claimed: nil,
+                       reason: "more than \(config.maxPendingHandshakes) connections in their handshake: the oldest is closed", kind: "crowded")
+        stranger.close(promise: nil)
     }
 
     /// Why a hello is refused before any challenge, or nil to challenge it. What it says is
@@ -534,6 +550,7 @@ final class TransportCore {
     }
 
     func inboundEstablished(_ channel: any Channel, peer: NodeID, incarnation: UInt64) {
+        handshaking[ObjectIdentifier(channel)] = nil
         inboundPeer[ObjectIdentifier(channel)] = peer
         inboundCount[peer, default: 0] += 1
         shared.updateStats(peer) { $0.inboundConnected = true }
@@ -561,6 +578,7 @@ final class TransportCore {
     func inboundClosed(_ channel: any Channel, peer: NodeID?) {
         inbound[ObjectIdentifier(channel)] = nil
         inboundPeer[ObjectIdentifier(channel)] = nil
+        handshaking[ObjectIdentifier(channel)] = nil
         guard let peer else { return }
         let remaining = (inboundCount[peer] ?? 1) - 1
         inboundCount[peer] = remaining > 0 ? remaining : nil

@@ -115,4 +115,37 @@ struct PeerAuthenticationScenarioTests {
             #expect(log.contains("before the handshake completed exceeds the limit of 4096"))
         }
     }
+
+    /// 200 strangers that connect to a follower's Raft port and say nothing hold no more than
+    /// the handshake cap's descriptors there, and a leader restarted meanwhile (so every peer
+    /// dials the follower again) finds its way in: the cluster elects, commits and the follower
+    /// applies it.
+    @Test func silentStrangersOnAFollowersPeerPortCostFewDescriptorsAndPeersStillGetIn() async throws {
+        try await withCluster(nodes: 3, nodeArgs: ["--slots", "0"]) { c in
+            let leader = try await c.waitForLeader()
+            let follower = try #require(c.spec.nodes.first { $0.id != leader.id })
+            let pid = try #require(c.launcher.pid(of: follower))
+            let port = Self.port(of: follower.raftAddress)
+            let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+            let strangers = try await offThePool { try (0..<200).map { _ in try RawConnection(port: port) } }
+            defer { for s in strangers { s.close() } }
+            // Accepted and counted by the follower (the kernel takes them before the node does).
+            try await eventually("the follower to turn the oldest strangers away") {
+                let log = (try? String(contentsOfFile: follower.logFile, encoding: .utf8)) ?? ""
+                return log.contains("connections in their handshake: the oldest is closed")
+            }
+            let held = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+            #expect(held - before <= 64 + 16, "descriptors \(before) -> \(held) with 200 strangers connected")
+
+            try await c.control.restart(leader.id)
+            let v = try await c.waitFor("a leader the follower follows, with the old one back") { v in
+                v.live.count == 3 && v.leader != nil && v.live.allSatisfy { $0.leader == v.leader?.id }
+            }
+            let written = try await c.control.submit(TaskSubmission(kind: "echo", args: ["text": "past the strangers"]))
+            try await c.waitFor("the follower to apply the write made past the strangers") { now in
+                (now.node(follower.id)?.live?.applied ?? 0) >= (now.leader?.commit ?? .max)
+            }
+            #expect(written.count == 1, "\(v.table())")
+        }
+    }
 }

@@ -169,6 +169,35 @@ import TestSupport
         }
     }
 
+    /// Strangers that connect and say nothing hold at most `maxPendingHandshakes` descriptors:
+    /// each one past it closes the oldest. A peer that dials in the middle of the flood still
+    /// gets through, as its handshake takes a round trip.
+    @Test func silentStrangersHoldABoundedNumberOfConnectionsAndAPeerStillGetsIn() async throws {
+        let logs = LogCapture()
+        try await withNodes(["n1", "n2"], logs: logs, connect: false, configure: { _, c in
+            c.handshakeTimeout = patience
+            c.maxPendingHandshakes = 8
+        }) { nodes, group in
+            let (n1, n2) = (nodes[0], nodes[1])
+            var strangers: [RawClient] = []
+            for _ in 0..<40 { strangers.append(try await RawClient.connect(group: group, port: n1.transport.boundPort)) }
+            try await eventually("n1 to close all but the newest 8", timeout: .seconds(10)) {
+                strangers.filter { !$0.inbound.closed }.count == 8
+            }
+            #expect(strangers.suffix(8).allSatisfy { !$0.inbound.closed }, "the oldest go first")
+            #expect(n1.transport.refusedHandshakes == 32)
+            #expect(!logs.matching("n1", .warning, "refused peer connection", "more than 8 connections in their handshake").isEmpty)
+
+            let book = [n1.id: n1.address, n2.id: n2.address]
+            n1.transport.setPeers(book)
+            n2.transport.setPeers(book)
+            try await eventually("n2 connected to n1 past the strangers") { n2.stats("n1").connected }
+            n2.send(to: "n1", [1, 2, 3])
+            try await eventually("n1 to receive n2's messages") { n1.markers(from: "n2") == [1, 2, 3] }
+            for s in strangers { try? await s.channel.close() }
+        }
+    }
+
     @Test func aStalledPartialFrameClosesWithinItsLimit() async throws {
         let logs = LogCapture()
         try await withNodes(["n1"], logs: logs, configure: { _, c in
