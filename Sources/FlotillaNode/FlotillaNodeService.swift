@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Prometheus
 import NodeCore
 import NodeStorage
 import PeerTransport
@@ -46,11 +47,13 @@ public enum FlotillaNodeService {
         // The admin API's sockets on event loops of their own: hundreds of streams and large
         // answers never queue ahead of the peer transport's heartbeats (on NIO's shared loops).
         let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let crowded = api.metrics.adminClosed["crowded"]
+        let headless = HeadlessConnections { crowded?.increment() }
         let app = Application(
             router: AdminServer(api: api).router(),
-            server: AdminChannel.server(limits: limits, metrics: api.metrics),
+            server: AdminChannel.server(limits: limits, metrics: api.metrics, headless: headless),
             configuration: .init(address: .hostname(config.adminHost, port: config.adminPort), serverName: "flotilla",
-                                 availableConnectionsDelegate: DescriptorBudget(maxConnections: limits.maxConnections)),
+                                 availableConnectionsDelegate: DescriptorBudget(maxConnections: limits.maxConnections, headless: headless)),
             eventLoopGroupProvider: .shared(adminLoops),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DriverService(driver: driver)), .init(service: app)]

@@ -60,6 +60,17 @@ final class RawConnection: @unchecked Sendable {
         return read(within: timeout) { $0.count >= tail.count && Array($0.suffix(tail.count)) == tail }
     }
 
+    /// Reads until an answer's head has arrived (whatever follows it); false if none came in time.
+    func readHead(within timeout: Duration) -> Bool {
+        let end = Array("\r\n\r\n".utf8)
+        var found = false
+        _ = read(within: timeout) { bytes in
+            found = bytes.count >= end.count && (0...(bytes.count - end.count)).contains { Array(bytes[$0..<($0 + end.count)]) == end }
+            return found
+        }
+        return found
+    }
+
     /// Reads one HTTP answer (head and a Content-Length body) within `timeout`; nil if none came whole.
     func readResponse(within timeout: Duration) -> RawResponse? {
         var parsed: RawResponse?

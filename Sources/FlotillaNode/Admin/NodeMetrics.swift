@@ -14,7 +14,8 @@ final class NodeMetrics: Sendable {
     let fsync: DurationHistogram
     let invariantViolations: Counter
     let tasks: [String: Gauge]
-    /// Admin connections the node closed on a limit, by reason (header-timeout, write-stall, framing).
+    /// Admin connections the node closed on a limit, by reason (header-timeout, write-stall,
+    /// framing, crowded: the oldest without a request head, closed to make room).
     let adminClosed: [String: Counter]
     /// Event streams open now, and those ended because their client fell behind or stopped reading.
     let eventStreams: Gauge
@@ -40,7 +41,7 @@ final class NodeMetrics: Sendable {
         }
         self.tasks = tasks
         var closed: [String: Counter] = [:]
-        for reason in ["header-timeout", "write-stall", "framing"] {
+        for reason in ["header-timeout", "write-stall", "framing", "crowded"] {
             closed[reason] = registry.makeCounter(
                 descriptor: Self.name("admin_connections_closed", unit: "total", help: "Admin connections closed on a limit"),
                 labels: [("reason", reason)])

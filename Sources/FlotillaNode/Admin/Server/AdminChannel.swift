@@ -13,9 +13,10 @@ struct AdminChannel: ServerChildChannel {
     let http: HTTP1Channel
     let limits: AdminLimits
     let metrics: NodeMetrics
+    let headless: HeadlessConnections
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let (limits, metrics) = (limits, metrics)
+        let (limits, metrics, headless) = (limits, metrics, headless)
         return http.setup(channel: channel, logger: logger).flatMapThrowing { value in
             // A fixed send buffer: the kernel's autotuning would let each connection's unread
             // bytes grow to megabytes before the write-stall deadline even starts.
@@ -25,7 +26,7 @@ struct AdminChannel: ServerChildChannel {
             let framing = FramingErrorAnswer { metrics.adminClosed["framing"]?.increment() }
             let deadlines = ConnectionDeadlines(
                 headerTimeout: .milliseconds(Int64(limits.headerTimeoutMs)),
-                writeStall: .milliseconds(Int64(limits.writeStallMs))) { reason in
+                writeStall: .milliseconds(Int64(limits.writeStallMs)), headless: headless) { reason in
                     switch reason {
                     case .headerTimeout: metrics.adminClosed["header-timeout"]?.increment()
                     case .writeStall: metrics.adminClosed["write-stall"]?.increment()
@@ -42,14 +43,15 @@ struct AdminChannel: ServerChildChannel {
     }
 
     /// The server the node runs: this channel, Hummingbird's idle timeout and header limits.
-    static func server(limits: AdminLimits, metrics: NodeMetrics) -> HTTPServerBuilder {
+    static func server(limits: AdminLimits, metrics: NodeMetrics, headless: HeadlessConnections) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             let configuration = HTTP1Channel.Configuration(
                 idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: AdminServer.maxHeaderFieldBytes,
                                                 maxHeaderListSize: AdminServer.maxHeaderBytes,
                                                 maxHeaderFieldCount: AdminServer.maxHeaderCount))
-            return AdminChannel(http: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, metrics: metrics)
+            return AdminChannel(http: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, metrics: metrics,
+                                headless: headless)
         }
     }
 }

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOHTTP1
 
-/// Two of the admin API's limits on one connection, enforced in its channel pipeline:
+/// Two of the admin API's limits on one connection, enforced in its channel pipeline (and,
+/// until the request head comes, the connection's place in `headless`):
 /// - a connection that has not sent a complete request head `headerTimeout` after it opened
 ///   is closed (a client that opens sockets and sends nothing, or dribbles a head, holds a
 ///   descriptor for at most that long);
@@ -22,6 +23,7 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private let headerTimeout: TimeAmount
     private let writeStall: TimeAmount
     private let onClose: @Sendable (Reason) -> Void
+    private let headless: HeadlessConnections?
     private var sawHead = false
     private var headerDeadline: Scheduled<Void>?
     private var stallCheck: Scheduled<Void>?
@@ -34,26 +36,34 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         case writeStall
     }
 
-    init(headerTimeout: TimeAmount, writeStall: TimeAmount, onClose: @escaping @Sendable (Reason) -> Void = { _ in }) {
+    init(headerTimeout: TimeAmount, writeStall: TimeAmount, headless: HeadlessConnections? = nil,
+         onClose: @escaping @Sendable (Reason) -> Void = { _ in }) {
         self.headerTimeout = headerTimeout
         self.writeStall = writeStall
+        self.headless = headless
         self.onClose = onClose
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armHeaderDeadline(context) }
+        if context.channel.isActive {
+            headless?.opened(context.channel)
+            armHeaderDeadline(context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        headless?.settled(context.channel)
         cancelAll()
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        if !sawHead { headless?.opened(context.channel) }
         armHeaderDeadline(context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        headless?.settled(context.channel)
         cancelAll()
         context.fireChannelInactive()
     }
@@ -61,6 +71,7 @@ final class ConnectionDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !sawHead, case .head = unwrapInboundIn(data) {
             sawHead = true
+            headless?.settled(context.channel)
             headerDeadline?.cancel()
             headerDeadline = nil
         }

@@ -7,28 +7,38 @@ import HummingbirdCore
 /// `maxConnections`, and keeps `reserve` descriptors (at most half the open-file limit, read
 /// afresh each time, so a limit lowered at run time counts) free for what must not fail for
 /// want of one: WAL segments, snapshots, peer links, task processes, and the runtime's own
-/// reads of /proc (libdispatch traps when it cannot open one). Connections beyond wait in the
-/// listen backlog, and the kernel refuses them once that is full.
+/// reads of /proc (libdispatch traps when it cannot open one). A connection that fills the
+/// server closes the oldest one that has sent no request head yet (`HeadlessConnections`);
+/// when every connection has, the next ones wait in the listen backlog, and the kernel refuses
+/// them once that is full.
 struct DescriptorBudget: AvailableConnectionsDelegate {
     let maxConnections: Int
     let reserve: Int
+    let headless: HeadlessConnections
     private(set) var open = 0
 
-    init(maxConnections: Int, reserve: Int = DescriptorBudget.defaultReserve) {
+    init(maxConnections: Int, reserve: Int = DescriptorBudget.defaultReserve, headless: HeadlessConnections = HeadlessConnections()) {
         self.maxConnections = maxConnections
         self.reserve = reserve
+        self.headless = headless
     }
 
     /// Descriptors kept free of admin connections.
     static let defaultReserve = 128
 
-    mutating func connectionOpened() { open += 1 }
+    mutating func connectionOpened() {
+        open += 1
+        if open >= capacity { headless.closeOldest() }
+    }
 
     mutating func connectionClosed() { open -= 1 }
 
-    func isAcceptingNewConnections() -> Bool {
+    func isAcceptingNewConnections() -> Bool { open < capacity }
+
+    /// The connections served at once: `maxConnections`, less what the descriptor reserve needs.
+    private var capacity: Int {
         let limit = Self.openFileLimit()
-        return open < min(maxConnections, limit - min(reserve, limit / 2))
+        return min(maxConnections, limit - min(reserve, limit / 2))
     }
 
     /// The process's soft limit on open files.
