@@ -62,4 +62,24 @@ struct EventStreamTests {
             return
         }
     }
+
+    /// A stream on a quiet node is woken after its wait with nothing to send, so it can write
+    /// a keep-alive (what finds a client that went away); an event inside the wait still wakes it.
+    @Test func aQuietStreamIsWokenAfterItsWait() async {
+        let log = EventLog(node: "n1")
+        log.record("role", term: 1, "first")
+        let clock = ContinuousClock(), start = clock.now
+        guard case .quiet = await log.read(after: 1, maxLag: 100, wait: .milliseconds(100)) else {
+            Issue.record("nothing happened: the read ends quiet")
+            return
+        }
+        #expect(clock.now - start >= .milliseconds(100))
+        let reader = Task { await log.read(after: 1, maxLag: 100, wait: .seconds(30)) }
+        log.record("role", term: 1, "second")
+        guard case .frames(_, let through) = await reader.value else {
+            Issue.record("an event inside the wait wakes the stream")
+            return
+        }
+        #expect(through == 2)
+    }
 }

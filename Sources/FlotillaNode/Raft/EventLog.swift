@@ -24,8 +24,9 @@ final class EventLog: Sendable {
         /// The newest `capacity` events: a deque, so dropping the oldest costs nothing (an
         /// array moved every kept event once per new one, a quarter of a restart's replay).
         var recent = Deque<Entry>()
-        /// Streams waiting for an event newer than the last they sent.
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Streams waiting for an event newer than the last they sent, by ticket.
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var tickets: UInt64 = 0
         var finished = false
     }
 
@@ -37,6 +38,8 @@ final class EventLog: Sendable {
         case behind(missed: UInt64)
         /// The node is shutting down.
         case finished
+        /// Nothing happened within the wait.
+        case quiet
     }
 
     private let state = Mutex(State())
@@ -65,8 +68,8 @@ final class EventLog: Sendable {
             let e = NodeEvent(seq: s.seq, atMs: at, node: node, kind: kind, term: term, message: message)
             s.recent.append(Entry(event: e, frame: nil))
             if s.recent.count > capacity { s.recent.removeFirst() }
-            defer { s.waiters = [] }
-            return s.waiters
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
         }
         for w in waiters { w.resume() }
     }
@@ -75,10 +78,12 @@ final class EventLog: Sendable {
         state.withLock { s in s.recent.filter { $0.event.seq > seq }.map(\.event) }
     }
 
-    /// The frames of every event after `position`, waiting until there is one; `.behind` when
-    /// the newest event is more than `maxLag` (or the ring's capacity) past `position`.
-    func read(after position: UInt64, maxLag: Int) async -> StreamRead {
+    /// The frames of every event after `position`, waiting until there is one (`.quiet` when
+    /// none came within `wait`); `.behind` when the newest event is more than `maxLag` (or the
+    /// ring's capacity) past `position`.
+    func read(after position: UInt64, maxLag: Int, wait: Duration = .seconds(15)) async -> StreamRead {
         let allowed = UInt64(max(1, min(maxLag, capacity)))
+        let deadline = ContinuousClock.now + wait
         while true {
             let read = state.withLock { s -> StreamRead? in
                 if s.finished { return .finished }
@@ -96,14 +101,25 @@ final class EventLog: Sendable {
                 return .frames(frames, through: s.seq)
             }
             if let read { return read }
+            if ContinuousClock.now >= deadline { return .quiet }
+            let ticket = state.withLock { s -> UInt64 in
+                s.tickets += 1
+                return s.tickets
+            }
+            let timer = Task { [self] in
+                try? await Task.sleep(until: deadline)
+                state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume()
+            }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
-                    if s.finished || s.seq > position { return true }
-                    s.waiters.append(c)
+                    // Past the deadline the timer has come (or will find nothing): do not wait.
+                    if s.finished || s.seq > position || ContinuousClock.now >= deadline { return true }
+                    s.waiters[ticket] = c
                     return false
                 }
                 if resumeNow { c.resume() }
             }
+            timer.cancel()
         }
     }
 
@@ -111,8 +127,8 @@ final class EventLog: Sendable {
     func finishAll() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.finished = true
-            defer { s.waiters = [] }
-            return s.waiters
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
         }
         for w in waiters { w.resume() }
     }

@@ -12,7 +12,9 @@ struct EventRoutes {
     /// what arrived since its last write at most every `pace`, and holds no buffer of its own
     /// (it reads the node's event ring by position); one that falls more than
     /// `--event-lag` events behind gets a final `dropped` event and ends, and one whose client
-    /// stops reading is closed by the connection's write-stall deadline.
+    /// stops reading is closed by the connection's write-stall deadline. After 15 s without an
+    /// event a stream writes a `: keep-alive` comment, so a client that went away on a quiet
+    /// node is found (the connection only reads again once the answer ends).
     var stream: RouteCollection<AdminRequestContext> {
         let routes = RouteCollection(context: AdminRequestContext.self)
         routes.get { _, _ in
@@ -34,6 +36,10 @@ struct EventRoutes {
                         break reading
                     case .finished:
                         break reading
+                    case .quiet:
+                        // A comment clients skip: on a quiet node it is what finds a client that
+                        // has gone, and frees its connection.
+                        try await writer.write(Self.keepAlive)
                     }
                 }
                 try await writer.finish(nil)
@@ -45,6 +51,9 @@ struct EventRoutes {
 
     /// How often a busy stream writes: its events in between go out together.
     static let pace = Duration.milliseconds(50)
+
+    /// Written after 15 s without an event.
+    static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
 
     /// The last frame of a stream that fell behind: why it ends, and how to go on.
     static func dropped(missed: UInt64, lag: Int) -> ByteBuffer {

@@ -7,10 +7,10 @@ import HummingbirdCore
 /// `maxConnections`, and keeps `reserve` descriptors (at most half the open-file limit, read
 /// afresh each time, so a limit lowered at run time counts) free for what must not fail for
 /// want of one: WAL segments, snapshots, peer links, task processes, and the runtime's own
-/// reads of /proc (libdispatch traps when it cannot open one). A connection that fills the
-/// server closes the oldest one that has sent no request head yet (`HeadlessConnections`);
-/// when every connection has, the next ones wait in the listen backlog, and the kernel refuses
-/// them once that is full.
+/// reads of /proc (libdispatch traps when it cannot open one). While the server is full, the
+/// oldest connection that has sent no request head for 250 ms is closed to make room
+/// (`HeadlessConnections`); when every connection has sent one, the next ones wait in the
+/// listen backlog, and the kernel refuses them once that is full.
 struct DescriptorBudget: AvailableConnectionsDelegate {
     let maxConnections: Int
     let reserve: Int
@@ -28,10 +28,13 @@ struct DescriptorBudget: AvailableConnectionsDelegate {
 
     mutating func connectionOpened() {
         open += 1
-        if open >= capacity { headless.closeOldest() }
+        if open >= capacity { headless.serverIsFull(true) }
     }
 
-    mutating func connectionClosed() { open -= 1 }
+    mutating func connectionClosed() {
+        open -= 1
+        headless.serverIsFull(open >= capacity)
+    }
 
     func isAcceptingNewConnections() -> Bool { open < capacity }
 
