@@ -123,3 +123,12 @@ public struct SubmitResult: Codable, Sendable, Equatable {
         self.removed = removed
     }
 }
+
+extension TaskView {
+    /// 42 for the task id "t-42" (ids are made in order from t-1 and never reused); nil for
+    /// anything else, "t-042" and "t-0" included.
+    public static func number(of id: String) -> Int? {
+        guard id.hasPrefix("t-"), id.utf8.count <= 22, let n = Int(id.dropFirst(2)), n >= 1, "t-\(n)" == id else { return nil }
+        return n
+    }
+}

@@ -1,3 +1,4 @@
+import FlotillaAPI
 @testable import Orchestrator
 import Testing
 
@@ -28,8 +29,8 @@ struct LoadReadScopeTests {
 
     @Test func idsOfAnotherFormVouchForNothing() {
         #expect(FlotillaLoadClient.scope(ids: ["t-2", "x-1"], total: 2, removed: 0) == nil)
-        #expect(FlotillaLoadClient.taskNumber("t-42") == 42)
-        #expect(FlotillaLoadClient.taskNumber("t-0") == nil && FlotillaLoadClient.taskNumber("t-") == nil
-            && FlotillaLoadClient.taskNumber("42") == nil)
+        #expect(TaskView.number(of: "t-42") == 42)
+        #expect(TaskView.number(of: "t-0") == nil && TaskView.number(of: "t-") == nil
+            && TaskView.number(of: "42") == nil)
     }
 }

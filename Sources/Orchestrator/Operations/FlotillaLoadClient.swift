@@ -26,7 +26,7 @@ public actor FlotillaLoadClient: LoadClient {
         one.key = key
         do {
             let r: SubmitResult = try await control.admin.call("POST", address, "/v1/tasks", body: one, timeout: .seconds(6))
-            return LoadWrite(id: r.id, position: Self.taskNumber(r.id))
+            return LoadWrite(id: r.id, position: TaskView.number(of: r.id))
         } catch {
             target = nil
             throw error
@@ -58,18 +58,12 @@ public actor FlotillaLoadClient: LoadClient {
     /// to the first gap (a task retention removed, or the page's end). With the newest task
     /// itself gone, that is only the tasks still to come. Nil for ids not of that form.
     static func scope(ids: [String], total: Int, removed: Int) -> Int? {
-        let numbers = ids.compactMap(taskNumber)
+        let numbers = ids.compactMap(TaskView.number(of:))
         guard numbers.count == ids.count else { return nil }
         let held = Set(numbers)
         var from = total + removed + 1
         while from > 1, held.contains(from - 1) { from -= 1 }
         return from
-    }
-
-    /// 42 for "t-42"; nil for an id not of that form.
-    static func taskNumber(_ id: String) -> Int? {
-        guard id.hasPrefix("t-"), let n = Int(id.dropFirst(2)), n > 0 else { return nil }
-        return n
     }
 
     public nonisolated func refusedBeforeProposing(_ error: any Error) -> Bool { LoadGenerator.refusedBeforeProposing(error) }

@@ -77,7 +77,7 @@ struct TaskRoutes {
 
     /// The `after` cursor: a task id (`t-N`), else a 400.
     static func cursor(_ raw: String) throws(APIError) -> String {
-        guard raw.hasPrefix("t-"), raw.count <= 22, let n = Int(raw.dropFirst(2)), n >= 1, "t-\(n)" == raw else {
+        guard FlotillaAPI.TaskView.number(of: raw) != nil else {
             throw APIError("after must be a task id such as t-42, the next of the previous page (got \"\(raw.prefix(40))\")", code: .badRequest)
         }
         return raw

@@ -42,8 +42,6 @@ final class HeadlessConnections: Sendable {
         _ = state.withLock { $0.waiting.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
-    var count: Int { state.withLock { $0.waiting.count } }
-
     /// Whether the server is full; while it is, room is made (now, or once the oldest silent
     /// connection has waited the grace).
     func serverIsFull(_ full: Bool) {
